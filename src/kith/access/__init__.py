@@ -1,0 +1,1 @@
+"""Users, teams, roles, API keys, permissions as data, and principals."""

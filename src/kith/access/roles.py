@@ -1,0 +1,116 @@
+"""The built-in roles and their default permissions, as data.
+
+Admins can change these rows or add custom roles; ``seed_roles`` only creates
+what is missing, so re-running ``kith init`` never overwrites an edit.
+"""
+
+from __future__ import annotations
+
+from kith.access.principal import FieldAccess, Scope
+
+RECORD_OBJECTS = (
+    "account",
+    "contact",
+    "lead",
+    "pipeline",
+    "deal",
+    "ticket",
+    "activity",
+    "interaction",
+    "product",
+    "order",
+)
+ADMIN_OBJECTS = ("user", "team", "role", "api_key", "field")
+ACTIONS = ("read", "create", "update", "delete")
+
+Grants = dict[tuple[str, str], Scope]
+
+
+def _grant(objects: tuple[str, ...], actions: tuple[str, ...], scope: Scope) -> Grants:
+    return {(o, a): scope for o in objects for a in actions}
+
+
+def _merge(*parts: Grants) -> Grants:
+    out: Grants = {}
+    for part in parts:
+        out.update(part)
+    return out
+
+
+READ_ONLY = ("read",)
+WRITE = ("read", "create", "update")
+REFERENCE = ("product", "pipeline")
+PII_HIDDEN: dict[str, dict[str, FieldAccess]] = {
+    "contact": {"id_number": "hidden", "bank_account": "hidden"},
+    "account": {"bank_account": "hidden"},
+}
+
+BUILTIN_ROLES: dict[str, tuple[str, Grants, dict[str, dict[str, FieldAccess]]]] = {
+    "admin": (
+        "Everything, including users, roles and permissions",
+        _grant(RECORD_OBJECTS + ADMIN_OBJECTS, ACTIONS, "all"),
+        {},
+    ),
+    "manager": (
+        "Reads everything; changes the team's records",
+        _merge(
+            _grant(RECORD_OBJECTS, READ_ONLY, "all"),
+            _grant(RECORD_OBJECTS, ("create", "update", "delete"), "team"),
+            _grant(("user", "team", "field"), READ_ONLY, "all"),
+        ),
+        {"contact": {"id_number": "hidden"}},
+    ),
+    "sales": (
+        "Works own leads and deals; sees all customers",
+        _merge(
+            _grant(
+                ("account", "contact", "interaction", "ticket", "order", *REFERENCE),
+                READ_ONLY,
+                "all",
+            ),
+            _grant(("account", "contact", "lead", "deal", "activity"), ("create",), "own"),
+            _grant(("account", "contact", "lead", "deal", "activity"), ("update",), "own"),
+            _grant(("lead", "deal", "activity"), READ_ONLY, "team"),
+            _grant(("lead", "activity"), ("delete",), "own"),
+            _grant(("interaction",), ("create",), "own"),
+            _grant(("user", "team", "field"), READ_ONLY, "all"),
+        ),
+        {**PII_HIDDEN, "account": {"bank_account": "hidden", "tax_id": "read_only"}},
+    ),
+    "service": (
+        "Works tickets; sees customers, orders and products",
+        _merge(
+            _grant(
+                ("account", "contact", "order", "interaction", "deal", *REFERENCE), READ_ONLY, "all"
+            ),
+            _grant(("ticket",), WRITE, "all"),
+            _grant(("activity", "interaction"), WRITE, "all"),
+            _grant(("contact",), ("update",), "all"),
+            _grant(("user", "team", "field"), READ_ONLY, "all"),
+        ),
+        {
+            "contact": {"id_number": "read_only", "bank_account": "hidden"},
+            "account": {"bank_account": "hidden"},
+        },
+    ),
+    "marketing": (
+        "Works leads and campaigns; reads customers",
+        _merge(
+            _grant(("account", "contact", "interaction", "product", "order"), READ_ONLY, "all"),
+            _grant(("lead",), ACTIONS, "all"),
+            _grant(("activity",), WRITE, "own"),
+            _grant(("user", "team", "field"), READ_ONLY, "all"),
+        ),
+        PII_HIDDEN,
+    ),
+    "analyst": (
+        "Reads everything, changes nothing",
+        _grant((*RECORD_OBJECTS, "user", "team", "field"), READ_ONLY, "all"),
+        PII_HIDDEN,
+    ),
+    "viewer": (
+        "Reads customers, deals and tickets",
+        _grant(("account", "contact", "deal", "ticket", "product"), READ_ONLY, "all"),
+        PII_HIDDEN,
+    ),
+}

@@ -1,0 +1,66 @@
+"""The FastAPI application: API routers, problem+json errors and the web UI."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from kith import __version__
+from kith.access.endpoints import router as access_router
+from kith.api import problems
+from kith.api.deps import Container
+from kith.api.responses import KithJSON
+from kith.core.settings import Settings, get_settings
+from kith.crm.endpoints import router as crm_router
+from kith.db.engine import engine_from_settings, make_session_factory
+
+DESCRIPTION = """
+Kith's REST API. Every object supports create, read, update (send the
+`version` you read; a stale version gets 409 and changes nothing), delete,
+list with `filter=field:op:value`, `sort=-field`, cursor pagination and
+full-text search (`q=`, Chinese included), and a timeline.
+
+Errors are `application/problem+json` with field paths in `errors[].loc`.
+Authenticate with `Authorization: Bearer <token>` from `POST /api/v1/auth/login`
+or an API key.
+"""
+
+
+def build_container(settings: Settings | None = None) -> Container:
+    settings = settings or get_settings()
+    engine = engine_from_settings(settings)
+    return Container(settings, engine, make_session_factory(engine))
+
+
+def create_app(container: Container | None = None) -> FastAPI:
+    container = container or build_container()
+    app = FastAPI(
+        title="Kith",
+        version=__version__,
+        description=DESCRIPTION,
+        default_response_class=KithJSON,
+        openapi_url="/api/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+    )
+    app.state.container = container
+    problems.install(app)
+    app.include_router(access_router)
+    app.include_router(crm_router)
+
+    @app.get("/healthz", tags=["Health"], include_in_schema=False)
+    def healthz() -> dict[str, Any]:
+        return {"status": "ok", "version": __version__}
+
+    from kith.web.routes import install as install_web
+
+    install_web(app)
+    return app
+
+
+def openapi_document(app: FastAPI) -> dict[str, Any]:
+    return get_openapi(
+        title=app.title, version=app.version, description=app.description, routes=app.routes
+    )

@@ -1,0 +1,58 @@
+"""Dependencies: the container, a unit of work per request, the acting principal."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from kith.access.principal import Principal
+from kith.access.service import authenticate
+from kith.core.errors import Unauthenticated
+from kith.core.settings import Settings
+from kith.db.uow import UnitOfWork
+
+SESSION_COOKIE = "kith_session"
+
+
+@dataclass
+class Container:
+    settings: Settings
+    engine: Engine
+    session_factory: sessionmaker[Session]
+
+    def uow(self) -> UnitOfWork:
+        return UnitOfWork(self.session_factory)
+
+
+def get_container(request: Request) -> Container:
+    container: Container = request.app.state.container
+    return container
+
+
+def get_uow(container: Annotated[Container, Depends(get_container)]) -> Iterator[UnitOfWork]:
+    with container.uow() as uow:
+        yield uow
+
+
+def credential_from(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "bearer" and value:
+        return value.strip()
+    return request.cookies.get(SESSION_COOKIE)
+
+
+def get_principal(request: Request, uow: Annotated[UnitOfWork, Depends(get_uow)]) -> Principal:
+    credential = credential_from(request)
+    if not credential:
+        raise Unauthenticated()
+    return authenticate(uow.session, credential)
+
+
+UoW = Annotated[UnitOfWork, Depends(get_uow)]
+CurrentPrincipal = Annotated[Principal, Depends(get_principal)]

@@ -1,0 +1,1 @@
+"""Audit log of sensitive reads and administrative actions."""

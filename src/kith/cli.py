@@ -1,0 +1,188 @@
+"""The ``kith`` command line (typer).
+
+Every command that reports something accepts ``--json``. Bad input exits
+with code 2 and a message on stderr; nothing is half-written.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated, Any, NoReturn
+
+import typer
+
+from kith import __version__
+from kith.api.responses import dumps
+from kith.core.errors import KithError
+from kith.core.settings import get_settings
+
+app = typer.Typer(
+    help="Kith — the agent-native CRM.", no_args_is_help=True, pretty_exceptions_enable=False
+)
+user_app = typer.Typer(help="Manage users.", no_args_is_help=True)
+app.add_typer(user_app, name="user")
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def report(data: Any, as_json: bool, human: str) -> None:
+    if as_json:
+        sys.stdout.write(dumps(data).decode() + "\n")
+    else:
+        typer.echo(human)
+
+
+def fail_kith(exc: KithError) -> NoReturn:
+    lines = [exc.detail] + [f"  {'.'.join(map(str, e.path))}: {e.message}" for e in exc.errors]
+    fail("\n".join(lines))
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"kith {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_callback(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Show the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Kith — the agent-native CRM."""
+
+
+def _container() -> Any:
+    from kith.api.app import build_container
+
+    return build_container(get_settings())
+
+
+@app.command()
+def init(
+    admin_email: Annotated[str | None, typer.Option(help="Email of the first admin.")] = None,
+    admin_password: Annotated[
+        str | None, typer.Option(help="Password of the first admin (or KITH_ADMIN_PASSWORD).")
+    ] = None,
+    tenant: Annotated[str, typer.Option(help="Workspace slug.")] = "default",
+    tenant_name: Annotated[str, typer.Option(help="Workspace name.")] = "Kith",
+    as_json: JsonFlag = False,
+) -> None:
+    """Create the database, run migrations and create the first admin."""
+    from kith.bootstrap import init_workspace, migrate
+
+    settings = get_settings()
+    container = _container()
+    migrate(container)
+    with container.uow() as uow:
+        try:
+            result = init_workspace(
+                uow.session,
+                tenant_slug=tenant,
+                tenant_name=tenant_name,
+                admin_email=admin_email or settings.admin_email,
+                admin_password=admin_password or settings.admin_password,
+                demo=settings.is_demo,
+            )
+        except KithError as exc:
+            fail_kith(exc)
+        uow.commit()
+    data = {
+        "database": container.engine.url.render_as_string(hide_password=True),
+        "tenant": result.tenant.slug,
+        "admin": result.admin.email if result.admin else None,
+        "admin_created": result.admin_created,
+    }
+    report(
+        data,
+        as_json,
+        f"database ready: {data['database']}\nworkspace: {data['tenant']}"
+        + (f"\nadmin: {data['admin']}" if data["admin"] else ""),
+    )
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    migrate_first: Annotated[
+        bool, typer.Option("--migrate/--no-migrate", help="Apply migrations on start.")
+    ] = True,
+) -> None:
+    """Serve the API and the web UI."""
+    import uvicorn
+
+    from kith.api.app import create_app
+    from kith.bootstrap import migrate
+
+    settings = get_settings()
+    if settings.mode == "production" and not settings.secret_key:
+        fail("KITH_SECRET_KEY must be set in production mode (or set KITH_MODE=demo)")
+    container = _container()
+    if migrate_first:
+        migrate(container)
+    uvicorn.run(create_app(container), host=host, port=port, log_level="info")
+
+
+@user_app.command("add")
+def user_add(
+    email: Annotated[str, typer.Argument(help="Email address.")],
+    name: Annotated[str, typer.Option(help="Display name.")],
+    role: Annotated[list[str], typer.Option(help="Role (repeatable).")],
+    password: Annotated[
+        str | None,
+        typer.Option(help="Password; read from KITH_NEW_USER_PASSWORD or prompted if omitted."),
+    ] = None,
+    title: Annotated[str | None, typer.Option(help="Job title, e.g. 供应链总监.")] = None,
+    tenant: Annotated[str, typer.Option(help="Workspace slug.")] = "default",
+    as_json: JsonFlag = False,
+) -> None:
+    """Add a user with one or more roles."""
+    import os
+
+    from kith.access import service as access
+    from kith.access.repository import AccessRepository
+
+    secret = password or os.environ.get("KITH_NEW_USER_PASSWORD")
+    if secret is None:
+        if not sys.stdin.isatty():
+            fail("give --password or KITH_NEW_USER_PASSWORD (no terminal to prompt on)")
+        secret = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    container = _container()
+    with container.uow() as uow:
+        workspace = AccessRepository(uow.session).tenant_by_slug(tenant)
+        if workspace is None:
+            fail(f"no workspace {tenant!r}; run 'kith init' first")
+        try:
+            user = access.create_user(
+                uow.session,
+                workspace.id,
+                email=email,
+                name=name,
+                password=secret,
+                roles=role,
+                title=title,
+            )
+        except KithError as exc:
+            fail_kith(exc)
+        uow.commit()
+    report(
+        {"id": user.id, "email": user.email, "roles": role},
+        as_json,
+        f"added {user.email} ({', '.join(role)})",
+    )
+
+
+def main() -> None:
+    try:
+        app()
+    except KithError as exc:  # pragma: no cover - safety net for commands
+        fail_kith(exc)

@@ -1,0 +1,1 @@
+"""Cross-cutting building blocks: settings, ids, clock, errors."""

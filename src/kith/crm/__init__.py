@@ -1,0 +1,2 @@
+"""CRM records: accounts, contacts, leads, deals, tickets, activities,
+interactions, products and orders, and the custom-field registry."""

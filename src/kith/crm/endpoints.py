@@ -1,0 +1,412 @@
+"""HTTP routes of the CRM records, generated from the object specs.
+
+This module deliberately does not use ``from __future__ import annotations``:
+route functions are built in a loop and FastAPI must see each spec's real
+schema class in the signature to validate bodies and document them.
+"""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query, Response
+from pydantic import BaseModel
+from sqlalchemy import select
+
+from kith.access import policy
+from kith.api.deps import CurrentPrincipal, UoW
+from kith.api.responses import KithJSON
+from kith.core.errors import FieldError, NotFound, ValidationFailed
+from kith.crm import models as m
+from kith.crm import schemas as s
+from kith.crm.conversion import LeadConverter
+from kith.crm.query import build_list_query
+from kith.crm.repository import RecordRepository
+from kith.crm.service import RecordService
+from kith.crm.specs import PATCH_SCHEMAS, READ_SCHEMAS, SPECS, ObjectSpec
+from kith.search.query import matching_ids
+
+router = APIRouter(prefix="/api/v1", default_response_class=KithJSON)
+
+RecordId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$", description="Record id")]
+
+
+def _page_model(spec: ObjectSpec) -> type[BaseModel]:
+    from pydantic import create_model
+
+    model: type[BaseModel] = create_model(
+        f"{spec.name.title()}Page",
+        items=(list.__class_getitem__(READ_SCHEMAS[spec.name]), ...),
+        next_cursor=(str | None, None),
+    )
+    return model
+
+
+def _custom_types(uow: Any, principal: Any, object_type: str) -> dict[str, str]:
+    repo = RecordRepository(uow.session, principal)
+    return {name: d.type for name, d in repo.custom_fields(object_type).items()}
+
+
+def _register(spec: ObjectSpec) -> None:
+    name, plural = spec.name, spec.plural
+    input_schema = spec.input_schema
+    patch_schema = PATCH_SCHEMAS[name]
+    read = READ_SCHEMAS[name]
+    tag = spec.label_en
+
+    def list_records(
+        uow: UoW,
+        principal: CurrentPrincipal,
+        filter: Annotated[list[str], Query(description="field:op:value, repeatable")] = [],  # noqa: B006
+        sort: Annotated[str | None, Query(description="field or -field")] = None,
+        cursor: Annotated[str | None, Query()] = None,
+        limit: Annotated[int, Query()] = 50,
+        q: Annotated[str | None, Query(max_length=200, description="full-text search")] = None,
+    ) -> Any:
+        query = build_list_query(
+            spec,
+            filters=filter,
+            sort=sort,
+            cursor=cursor,
+            limit=limit,
+            q=q,
+            custom_fields=_custom_types(uow, principal, name),
+        )
+        page = RecordService(uow, principal).list_page(name, query)
+        uow.commit()
+        return {"items": page.items, "next_cursor": page.next_cursor}
+
+    def create_record(body: input_schema, uow: UoW, principal: CurrentPrincipal) -> Any:  # type: ignore[valid-type]
+        data = RecordService(uow, principal).create(name, body)
+        uow.commit()
+        return KithJSON(data, status_code=201)
+
+    def get_record(record_id: RecordId, uow: UoW, principal: CurrentPrincipal) -> Any:
+        data = RecordService(uow, principal).get(name, record_id)
+        uow.commit()
+        return data
+
+    def update_record(
+        record_id: RecordId,
+        body: patch_schema,  # type: ignore[valid-type]
+        uow: UoW,
+        principal: CurrentPrincipal,
+    ) -> Any:
+        data = RecordService(uow, principal).update(name, record_id, body)
+        uow.commit()
+        return data
+
+    def delete_record(
+        record_id: RecordId,
+        version: Annotated[int, Query(description="version you last saw")],
+        uow: UoW,
+        principal: CurrentPrincipal,
+    ) -> Response:
+        RecordService(uow, principal).delete(name, record_id, version)
+        uow.commit()
+        return Response(status_code=204)
+
+    def record_timeline(
+        record_id: RecordId,
+        uow: UoW,
+        principal: CurrentPrincipal,
+        limit: Annotated[int, Query(ge=1, le=500)] = 100,
+        before: Annotated[str | None, Query(description="entry id to page before")] = None,
+    ) -> Any:
+        items = RecordService(uow, principal).timeline(name, record_id, limit, before)
+        uow.commit()
+        return {"items": items}
+
+    responses: dict[int | str, dict[str, Any]] = {200: {"model": read}}
+    router.add_api_route(
+        f"/{plural}",
+        list_records,
+        methods=["GET"],
+        tags=[tag],
+        name=f"list_{plural}",
+        summary=f"List {plural}",
+        responses={200: {"model": _page_model(spec)}},
+    )
+    router.add_api_route(
+        f"/{plural}",
+        create_record,
+        methods=["POST"],
+        tags=[tag],
+        name=f"create_{name}",
+        summary=f"Create a {name}",
+        status_code=201,
+        responses={201: {"model": read}},
+    )
+    router.add_api_route(
+        f"/{plural}/{{record_id}}",
+        get_record,
+        methods=["GET"],
+        tags=[tag],
+        name=f"get_{name}",
+        summary=f"Get a {name}",
+        responses=responses,
+    )
+    router.add_api_route(
+        f"/{plural}/{{record_id}}",
+        update_record,
+        methods=["PATCH"],
+        tags=[tag],
+        name=f"update_{name}",
+        summary=f"Update a {name} (send the version you read)",
+        responses=responses,
+    )
+    router.add_api_route(
+        f"/{plural}/{{record_id}}",
+        delete_record,
+        methods=["DELETE"],
+        tags=[tag],
+        name=f"delete_{name}",
+        summary=f"Delete a {name}",
+        status_code=204,
+    )
+    router.add_api_route(
+        f"/{plural}/{{record_id}}/timeline",
+        record_timeline,
+        methods=["GET"],
+        tags=[tag],
+        name=f"{name}_timeline",
+        summary=f"Timeline of a {name}",
+        responses={200: {"model": _timeline_model()}},
+    )
+
+
+def _timeline_model() -> type[BaseModel]:
+    class Timeline(BaseModel):
+        items: list[s.TimelineItem]
+
+    return Timeline
+
+
+for _spec in SPECS.values():
+    _register(_spec)
+
+
+# --- lead conversion -------------------------------------------------------------
+
+
+@router.post("/leads/{record_id}/convert", tags=["Leads"], response_model=s.LeadConversionOut)
+def convert_lead(
+    record_id: RecordId, body: s.LeadConversionIn, uow: UoW, principal: CurrentPrincipal
+) -> s.LeadConversionOut:
+    """Convert a lead into an account, a contact and (optionally) a deal, reusing matches."""
+    result = LeadConverter(RecordService(uow, principal)).convert(record_id, body)
+    uow.commit()
+    return result
+
+
+# --- pipelines and history ---------------------------------------------------------
+
+
+@router.get("/pipelines/{record_id}/stages", tags=["Pipelines"], response_model=list[s.StageOut])
+def list_stages(record_id: RecordId, uow: UoW, principal: CurrentPrincipal) -> list[s.StageOut]:
+    service = RecordService(uow, principal)
+    service.get("pipeline", record_id)
+    return [
+        s.StageOut.model_validate(st, from_attributes=True) for st in service.repo.stages(record_id)
+    ]
+
+
+@router.post(
+    "/pipelines/{record_id}/stages", tags=["Pipelines"], status_code=201, response_model=s.StageOut
+)
+def add_stage(
+    record_id: RecordId, body: s.StageIn, uow: UoW, principal: CurrentPrincipal
+) -> s.StageOut:
+    service = RecordService(uow, principal)
+    pipeline = service.load(SPECS["pipeline"], record_id, "update")
+    stages = service.repo.stages(record_id)
+    if any(st.name == body.name for st in stages):
+        raise ValidationFailed("stage exists", [FieldError(["body", "name"], "already exists")])
+    stage = m.PipelineStage(
+        tenant_id=pipeline.tenant_id,
+        pipeline_id=pipeline.id,
+        name=body.name,
+        probability=body.probability,
+        kind=body.kind,
+        position=len(stages),
+    )
+    uow.session.add(stage)
+    uow.session.flush()
+    out = s.StageOut.model_validate(stage, from_attributes=True)
+    uow.commit()
+    return out
+
+
+class StageChangeOut(BaseModel):
+    from_stage_id: str | None
+    to_stage_id: str
+    changed_at: Any
+    seconds_in_previous: int | None
+    actor_kind: str
+    actor_id: str | None
+
+
+@router.get("/deals/{record_id}/stage-history", tags=["Deals"], response_model=list[StageChangeOut])
+def deal_stage_history(
+    record_id: RecordId, uow: UoW, principal: CurrentPrincipal
+) -> list[StageChangeOut]:
+    RecordService(uow, principal).get("deal", record_id)
+    rows = uow.session.scalars(
+        select(m.DealStageChange)
+        .where(m.DealStageChange.deal_id == record_id)
+        .order_by(m.DealStageChange.changed_at)
+    )
+    return [StageChangeOut.model_validate(r, from_attributes=True) for r in rows]
+
+
+class StatusChangeOut(BaseModel):
+    from_status: str | None
+    to_status: str
+    changed_at: Any
+    actor_kind: str
+    actor_id: str | None
+
+
+@router.get(
+    "/tickets/{record_id}/status-history", tags=["Tickets"], response_model=list[StatusChangeOut]
+)
+def ticket_status_history(
+    record_id: RecordId, uow: UoW, principal: CurrentPrincipal
+) -> list[StatusChangeOut]:
+    RecordService(uow, principal).get("ticket", record_id)
+    rows = uow.session.scalars(
+        select(m.TicketStatusChange)
+        .where(m.TicketStatusChange.ticket_id == record_id)
+        .order_by(m.TicketStatusChange.changed_at)
+    )
+    return [StatusChangeOut.model_validate(r, from_attributes=True) for r in rows]
+
+
+# --- search across objects ------------------------------------------------------------
+
+SEARCHABLE = tuple(name for name, spec in SPECS.items() if spec.search_fields)
+
+
+class SearchHit(BaseModel):
+    object_type: str
+    id: str
+    title: str
+    subtitle: str | None = None
+
+
+class SearchResult(BaseModel):
+    items: list[SearchHit]
+
+
+@router.get("/search", tags=["Search"], response_model=SearchResult)
+def search(
+    uow: UoW,
+    principal: CurrentPrincipal,
+    q: Annotated[str, Query(min_length=1, max_length=200)],
+    types: Annotated[str | None, Query(description="comma-separated object types")] = None,
+    limit: Annotated[int, Query(ge=1, le=50)] = 10,
+) -> SearchResult:
+    """Search names, emails, phones and numbers across objects (Chinese included)."""
+    wanted = types.split(",") if types else list(SEARCHABLE)
+    unknown = [t for t in wanted if t not in SEARCHABLE]
+    if unknown:
+        raise ValidationFailed(
+            "unknown types",
+            [FieldError(["query", "types"], f"not searchable: {', '.join(unknown)}")],
+        )
+    repo = RecordRepository(uow.session, principal)
+    hits: list[SearchHit] = []
+    for object_type in wanted:
+        spec = SPECS[object_type]
+        if policy.scope_for(principal, object_type, "read") is None:
+            continue
+        stmt = (
+            repo.scoped(spec, "read")
+            .where(
+                spec.model.id.in_(matching_ids(uow.session, principal.tenant_id, object_type, q))
+            )
+            .limit(limit)
+        )
+        for record in uow.session.scalars(stmt):
+            hits.append(
+                SearchHit(
+                    object_type=object_type,
+                    id=record.id,
+                    title=str(getattr(record, spec.title_field) or record.id),
+                    subtitle=_subtitle(record),
+                )
+            )
+    return SearchResult(items=hits)
+
+
+def _subtitle(record: Any) -> str | None:
+    parts = [getattr(record, f, None) for f in ("title", "email", "phone", "number", "company")]
+    text = " · ".join(str(p) for p in parts if p)
+    return text or None
+
+
+# --- custom field registry ---------------------------------------------------------------
+
+
+@router.get("/fields", tags=["Custom fields"], response_model=list[s.FieldDefinitionOut])
+def list_fields(
+    uow: UoW, principal: CurrentPrincipal, object_type: str | None = None
+) -> list[s.FieldDefinitionOut]:
+    policy.require(principal, "field", "read")
+    stmt = select(m.FieldDefinition).where(m.FieldDefinition.tenant_id == principal.tenant_id)
+    if object_type:
+        stmt = stmt.where(m.FieldDefinition.object_type == object_type)
+    rows = uow.session.scalars(stmt.order_by(m.FieldDefinition.object_type, m.FieldDefinition.name))
+    return [s.FieldDefinitionOut.model_validate(r, from_attributes=True) for r in rows]
+
+
+@router.post(
+    "/fields", tags=["Custom fields"], status_code=201, response_model=s.FieldDefinitionOut
+)
+def create_field(
+    body: s.FieldDefinitionIn, uow: UoW, principal: CurrentPrincipal
+) -> s.FieldDefinitionOut:
+    policy.require(principal, "field", "create")
+    if body.object_type not in SPECS:
+        raise ValidationFailed(
+            "unknown object type", [FieldError(["body", "object_type"], "no such object")]
+        )
+    if body.type == "enum" and not body.options:
+        raise ValidationFailed(
+            "enum needs options", [FieldError(["body", "options"], "at least one option")]
+        )
+    repo = RecordRepository(uow.session, principal)
+    if body.name in repo.custom_fields(body.object_type):
+        raise ValidationFailed("field exists", [FieldError(["body", "name"], "already exists")])
+    row = m.FieldDefinition(tenant_id=principal.tenant_id, **body.model_dump())
+    uow.session.add(row)
+    uow.session.flush()
+    out = s.FieldDefinitionOut.model_validate(row, from_attributes=True)
+    uow.audit(
+        principal.tenant_id,
+        principal.actor,
+        "field.created",
+        body.object_type,
+        row.id,
+        name=body.name,
+        type=body.type,
+    )
+    uow.commit()
+    return out
+
+
+@router.delete("/fields/{field_id}", tags=["Custom fields"], status_code=204)
+def delete_field(field_id: RecordId, uow: UoW, principal: CurrentPrincipal) -> Response:
+    policy.require(principal, "field", "delete")
+    row = uow.session.get(m.FieldDefinition, field_id)
+    if row is None or row.tenant_id != principal.tenant_id:
+        raise NotFound("no such field")
+    uow.audit(
+        principal.tenant_id,
+        principal.actor,
+        "field.deleted",
+        row.object_type,
+        row.id,
+        name=row.name,
+    )
+    uow.session.delete(row)
+    uow.commit()
+    return Response(status_code=204)

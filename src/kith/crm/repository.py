@@ -1,0 +1,209 @@
+"""All CRM queries. Row scoping (tenant, soft delete, record scope) happens here."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, delete, func, or_, select
+from sqlalchemy.orm import Session
+
+from kith.access import policy
+from kith.access.principal import Action, Principal
+from kith.crm.models import FieldDefinition, Pipeline, PipelineStage, SearchDocument
+from kith.crm.query import Filter, ListQuery
+from kith.crm.specs import SPECS, ObjectSpec
+from kith.db.base import RecordMixin
+from kith.search.query import matching_ids
+from kith.search.tokenize import index_terms
+
+
+class RecordRepository:
+    def __init__(self, session: Session, principal: Principal) -> None:
+        self.session = session
+        self.principal = principal
+
+    # --- scoping -------------------------------------------------------------
+
+    def scoped(self, spec: ObjectSpec, action: Action) -> Select[tuple[Any]]:
+        model = spec.model
+        return select(model).where(
+            policy.row_filter(self.principal, model, spec.name, action),
+            model.deleted_at.is_(None),
+        )
+
+    def find(self, spec: ObjectSpec, record_id: str) -> RecordMixin | None:
+        """The live record in the principal's tenant, regardless of record scope."""
+        model = spec.model
+        stmt = select(model).where(
+            model.id == record_id,
+            model.tenant_id == self.principal.tenant_id,
+            model.deleted_at.is_(None),
+        )
+        return self.session.scalars(stmt).first()
+
+    def exists(self, object_type: str, record_id: str) -> bool:
+        model = SPECS[object_type].model
+        stmt = select(model.id).where(
+            model.id == record_id,
+            model.tenant_id == self.principal.tenant_id,
+            model.deleted_at.is_(None),
+        )
+        return self.session.scalar(stmt) is not None
+
+    def find_by(self, spec: ObjectSpec, **criteria: Any) -> RecordMixin | None:
+        model = spec.model
+        conditions = [getattr(model, k) == v for k, v in criteria.items()]
+        stmt = select(model).where(
+            model.tenant_id == self.principal.tenant_id, model.deleted_at.is_(None), *conditions
+        )
+        return self.session.scalars(stmt.limit(1)).first()
+
+    # --- listing -------------------------------------------------------------
+
+    def page(self, spec: ObjectSpec, query: ListQuery) -> tuple[Sequence[Any], str | None]:
+        """One page and the sort value + id of its last row when more rows follow."""
+        model = spec.model
+        stmt = self.scoped(spec, "read")
+        stmt = stmt.where(*(self._condition(spec, f) for f in query.filters))
+        if query.q:
+            stmt = stmt.where(
+                model.id.in_(
+                    matching_ids(self.session, self.principal.tenant_id, spec.name, query.q)
+                )
+            )
+        column = getattr(model, query.sort.field)
+        if query.cursor is not None:
+            stmt = stmt.where(_after(column, model.id, query.cursor, query.sort.descending))
+        order = (column.desc(), model.id.desc()) if query.sort.descending else (column, model.id)
+        if query.sort.field != "id":
+            order = (column.is_(None), *order)
+        rows = self.session.scalars(stmt.order_by(*order).limit(query.limit + 1)).all()
+        more = len(rows) > query.limit
+        return rows[: query.limit], ("more" if more else None)
+
+    def count(self, spec: ObjectSpec, query: ListQuery) -> int:
+        stmt = self.scoped(spec, "read").where(*(self._condition(spec, f) for f in query.filters))
+        return int(self.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0)
+
+    def _condition(self, spec: ObjectSpec, flt: Filter) -> ColumnElement[bool]:
+        model = spec.model
+        if flt.custom_type is not None:
+            raw = model.custom[flt.field.removeprefix("custom.")]
+            column: Any = {
+                "number": raw.as_float(),
+                "bool": raw.as_boolean(),
+            }.get(flt.custom_type, raw.as_string())
+            value: Any = flt.value
+            if flt.custom_type == "number":
+                value = [float(v) for v in value] if isinstance(value, list) else float(value)
+            elif flt.custom_type == "date":
+                value = (
+                    [v.isoformat() for v in value]
+                    if isinstance(value, list)
+                    else (value.isoformat() if hasattr(value, "isoformat") else value)
+                )
+        else:
+            column = getattr(model, flt.field)
+            value = flt.value
+        return _apply_op(column, flt.op, value)
+
+    # --- search index ----------------------------------------------------------
+
+    def index_for_search(self, spec: ObjectSpec, record: RecordMixin) -> None:
+        if not spec.search_fields:
+            return
+        terms = index_terms(_search_values(spec, record))
+        doc = self.session.get(SearchDocument, (spec.name, record.id))
+        if doc is None:
+            self.session.add(
+                SearchDocument(
+                    tenant_id=record.tenant_id,
+                    object_type=spec.name,
+                    record_id=record.id,
+                    terms=terms,
+                )
+            )
+        elif doc.terms != terms:
+            doc.terms = terms
+
+    def unindex(self, spec: ObjectSpec, record_id: str) -> None:
+        self.session.execute(
+            delete(SearchDocument).where(
+                SearchDocument.object_type == spec.name, SearchDocument.record_id == record_id
+            )
+        )
+
+    # --- configuration lookups ------------------------------------------------
+
+    def custom_fields(self, object_type: str) -> dict[str, FieldDefinition]:
+        stmt = select(FieldDefinition).where(
+            FieldDefinition.tenant_id == self.principal.tenant_id,
+            FieldDefinition.object_type == object_type,
+        )
+        return {d.name: d for d in self.session.scalars(stmt)}
+
+    def default_pipeline(self) -> Pipeline | None:
+        stmt = (
+            select(Pipeline)
+            .where(Pipeline.tenant_id == self.principal.tenant_id, Pipeline.deleted_at.is_(None))
+            .order_by(Pipeline.is_default.desc(), Pipeline.created_at)
+        )
+        return self.session.scalars(stmt.limit(1)).first()
+
+    def stages(self, pipeline_id: str) -> list[PipelineStage]:
+        stmt = (
+            select(PipelineStage)
+            .where(
+                PipelineStage.pipeline_id == pipeline_id,
+                PipelineStage.tenant_id == self.principal.tenant_id,
+            )
+            .order_by(PipelineStage.position)
+        )
+        return list(self.session.scalars(stmt))
+
+    def stage(self, stage_id: str) -> PipelineStage | None:
+        stage = self.session.get(PipelineStage, stage_id)
+        if stage is None or stage.tenant_id != self.principal.tenant_id:
+            return None
+        return stage
+
+
+def _search_values(spec: ObjectSpec, record: RecordMixin) -> list[str | None]:
+    values: list[str | None] = [getattr(record, f) for f in spec.search_fields]
+    channels = getattr(record, "channels", None)
+    if isinstance(channels, list):
+        values.extend(str(c.get("value")) for c in channels if isinstance(c, dict))
+    return values
+
+
+def _apply_op(column: Any, op: str, value: Any) -> ColumnElement[bool]:
+    if op == "eq":
+        return column == value  # type: ignore[no-any-return]
+    if op == "ne":
+        return or_(column != value, column.is_(None))
+    if op == "lt":
+        return column < value  # type: ignore[no-any-return]
+    if op == "lte":
+        return column <= value  # type: ignore[no-any-return]
+    if op == "gt":
+        return column > value  # type: ignore[no-any-return]
+    if op == "gte":
+        return column >= value  # type: ignore[no-any-return]
+    if op == "in":
+        return column.in_(value)  # type: ignore[no-any-return]
+    if op == "contains":
+        return column.contains(value, autoescape=True)  # type: ignore[no-any-return]
+    return column.is_(None) if value else column.is_not(None)  # type: ignore[no-any-return]
+
+
+def _after(column: Any, id_column: Any, cursor: tuple[Any, str], descending: bool) -> Any:
+    """Keyset condition: rows strictly after (value, id) in the list's order (nulls last)."""
+    value, last_id = cursor
+    beyond_id = id_column < last_id if descending else id_column > last_id
+    if column is id_column:
+        return beyond_id
+    if value is None:
+        return and_(column.is_(None), beyond_id)
+    beyond_value = column < value if descending else column > value
+    return or_(beyond_value, and_(column == value, beyond_id), column.is_(None))

@@ -1,0 +1,377 @@
+"""Use cases over CRM records: create, read, update, delete, list, timeline.
+
+Every entry point calls these; they ask ``access.policy`` for permission,
+validate references and custom fields, apply the object's rules, and append
+domain events to the unit of work. They never commit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+
+from kith.access import policy
+from kith.access.models import User
+from kith.access.principal import Principal
+from kith.core.clock import as_utc, utcnow
+from kith.core.errors import Conflict, FieldError, NotFound, ValidationFailed
+from kith.crm import custom_fields
+from kith.crm.query import ListQuery, encode_cursor
+from kith.crm.repository import RecordRepository
+from kith.crm.rules import RULES, RuleContext
+from kith.crm.specs import SPECS, ObjectSpec
+from kith.db.base import RecordMixin
+from kith.db.uow import UnitOfWork
+from kith.events.types import DomainEvent
+from kith.timeline.models import TimelineEntry
+
+MASK = "***"
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[dict[str, Any]]
+    next_cursor: str | None
+
+
+def customer_refs(record: RecordMixin) -> tuple[str | None, str | None]:
+    """(account_id, contact_id) a record belongs to, for per-customer timelines."""
+    table = getattr(record, "__tablename__", "")
+    if table == "accounts":
+        return record.id, None
+    if table == "contacts":
+        return getattr(record, "account_id", None), record.id
+    return getattr(record, "account_id", None), getattr(record, "contact_id", None)
+
+
+def to_dict(spec: ObjectSpec, record: RecordMixin) -> dict[str, Any]:
+    return {name: getattr(record, name) for name in spec.columns}
+
+
+def jsonable(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return as_utc(value).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+class RecordService:
+    def __init__(self, uow: UnitOfWork, principal: Principal) -> None:
+        self.uow = uow
+        self.principal = principal
+        self.repo = RecordRepository(uow.session, principal)
+
+    # --- reads ---------------------------------------------------------------
+
+    def get(self, object_type: str, record_id: str) -> dict[str, Any]:
+        spec = SPECS[object_type]
+        record = self.load(spec, record_id, "read")
+        return self._present(spec, record)
+
+    def list_page(self, object_type: str, query: ListQuery) -> Page:
+        spec = SPECS[object_type]
+        policy.require(self.principal, spec.name, "read")
+        rows, more = self.repo.page(spec, query)
+        items = [self._present(spec, r, audit=False) for r in rows]
+        cursor = None
+        if more and rows:
+            last = rows[-1]
+            cursor = encode_cursor(getattr(last, query.sort.field), last.id)
+        self._audit_sensitive_list(spec, len(items))
+        return Page(items, cursor)
+
+    def timeline(
+        self, object_type: str, record_id: str, limit: int = 50, before: str | None = None
+    ) -> list[dict[str, Any]]:
+        spec = SPECS[object_type]
+        record = self.load(spec, record_id, "read")
+        entry = TimelineEntry
+        about = (entry.subject_type == spec.name) & (entry.subject_id == record.id)
+        if spec.name == "account":
+            about = about | (entry.account_id == record.id)
+        elif spec.name == "contact":
+            about = about | (entry.contact_id == record.id)
+        stmt = select(entry).where(entry.tenant_id == self.principal.tenant_id, about)
+        if before:
+            stmt = stmt.where(entry.id < before)
+        rows = self.uow.session.scalars(
+            stmt.order_by(entry.occurred_at.desc(), entry.id.desc()).limit(limit)
+        )
+        readable = {
+            name for name in SPECS if policy.scope_for(self.principal, name, "read") is not None
+        }
+        return [self._present_entry(e) for e in rows if e.subject_type in readable]
+
+    # --- writes --------------------------------------------------------------
+
+    def create(self, object_type: str, payload: BaseModel) -> dict[str, Any]:
+        spec = SPECS[object_type]
+        policy.require(self.principal, spec.name, "create")
+        values = _values(payload, exclude_unset=True)
+        policy.require_writable(self.principal, spec.name, values)
+        owner_id = values.pop("owner_id", None) or self.principal.user_id
+        self._check_owner(spec, owner_id, "create")
+        self._check_references(spec, values)
+        custom = custom_fields.validate(
+            self.repo.custom_fields(spec.name), values.pop("custom", {}), creating=True
+        )
+        now = utcnow()
+        actor = self.principal.actor
+        record = spec.model(
+            tenant_id=self.principal.tenant_id,
+            owner_id=owner_id,
+            custom=custom,
+            created_by_kind=actor.kind,
+            created_by_id=actor.id,
+            updated_by_kind=actor.kind,
+            updated_by_id=actor.id,
+            created_at=now,
+            updated_at=now,
+            **_defaults(payload, values),
+        )
+        if record.id is None:
+            from kith.core.ids import new_id
+
+            record.id = new_id()
+        ctx = RuleContext(self.repo, self.principal, now, {}, True)
+        extra = self._apply_rule(spec, ctx, record, set(values))
+        self.uow.session.add(record)
+        self.uow.session.flush()
+        self.repo.index_for_search(spec, record)
+        self.uow.emit(self._change_event(spec, record, _created_event(spec, record), {}, now))
+        for event in extra:
+            self.uow.emit(event)
+        return self._present(spec, record, audit=False)
+
+    def update(self, object_type: str, record_id: str, patch: BaseModel) -> dict[str, Any]:
+        spec = SPECS[object_type]
+        record = self.load(spec, record_id, "update")
+        values = _values(patch, exclude_unset=True)
+        expected = values.pop("version")
+        self.check_version(spec, record, expected)
+        previous = to_dict(spec, record)
+        changed = {k for k, v in values.items() if k == "custom" or previous.get(k) != v}
+        policy.require_writable(self.principal, spec.name, changed - {"custom"})
+        self._reject_nulls(spec, values)
+        if "owner_id" in changed:
+            self._check_owner(spec, values["owner_id"], "update")
+        self._check_references(spec, {k: values[k] for k in changed if k != "custom"})
+        if "custom" in values:
+            merged = {**(record.custom or {}), **values.pop("custom")}
+            record.custom = custom_fields.validate(
+                self.repo.custom_fields(spec.name), merged, creating=False
+            )
+            if record.custom == previous.get("custom"):
+                changed.discard("custom")
+        for name in changed - {"custom"}:
+            setattr(record, name, values[name])
+        if not changed:
+            return self._present(spec, record, audit=False)
+        now = utcnow()
+        record.updated_at = now
+        record.updated_by_kind = self.principal.kind
+        record.updated_by_id = self.principal.id
+        ctx = RuleContext(self.repo, self.principal, now, previous, False)
+        extra = self._apply_rule(spec, ctx, record, changed)
+        self.flush_checked(spec, record)
+        self.repo.index_for_search(spec, record)
+        diff = {k: [previous.get(k), getattr(record, k)] for k in changed}
+        self.uow.emit(self._change_event(spec, record, f"{spec.name}.updated", diff, now))
+        for event in extra:
+            self.uow.emit(event)
+        return self._present(spec, record, audit=False)
+
+    def delete(self, object_type: str, record_id: str, version: int) -> None:
+        spec = SPECS[object_type]
+        record = self.load(spec, record_id, "delete")
+        self.check_version(spec, record, version)
+        now = utcnow()
+        record.deleted_at = now
+        record.updated_at = now
+        record.updated_by_kind = self.principal.kind
+        record.updated_by_id = self.principal.id
+        self.flush_checked(spec, record)
+        self.repo.unindex(spec, record.id)
+        self.uow.emit(self._change_event(spec, record, f"{spec.name}.deleted", {}, now))
+
+    # --- helpers -------------------------------------------------------------
+
+    def load(self, spec: ObjectSpec, record_id: str, action: str) -> Any:
+        """404 for records outside the tenant or the read scope; 403 beyond that."""
+        policy.require(self.principal, spec.name, "read")
+        record = self.repo.find(spec, record_id)
+        if record is None or not policy.may_act_on(
+            self.principal, spec.name, "read", record.owner_id
+        ):
+            raise NotFound(f"{spec.name} {record_id} not found")
+        if action != "read":
+            policy.require_on_record(self.principal, spec.name, action, record.owner_id)  # type: ignore[arg-type]
+        return record
+
+    def check_version(self, spec: ObjectSpec, record: RecordMixin, expected: int) -> None:
+        if record.version != expected:
+            raise Conflict(
+                f"{spec.name} {record.id} was changed by someone else: you have version "
+                f"{expected}, the current version is {record.version}",
+                [
+                    FieldError(
+                        ["body", "version"],
+                        f"stale; current is {record.version}",
+                        "version_conflict",
+                    )
+                ],
+            )
+
+    def flush_checked(self, spec: ObjectSpec, record: RecordMixin) -> None:
+        try:
+            self.uow.session.flush()
+        except StaleDataError as exc:
+            raise Conflict(f"{spec.name} {record.id} was changed concurrently; reload it") from exc
+
+    def _check_owner(self, spec: ObjectSpec, owner_id: str | None, action: str) -> None:
+        if owner_id is None:
+            return
+        user = self.uow.session.get(User, owner_id)
+        if user is None or user.tenant_id != self.principal.tenant_id:
+            raise ValidationFailed(
+                "unknown owner", [FieldError(["body", "owner_id"], "no such user")]
+            )
+        if not policy.may_act_on(self.principal, spec.name, action, owner_id):  # type: ignore[arg-type]
+            raise ValidationFailed(
+                "owner is outside your record scope",
+                [FieldError(["body", "owner_id"], "you cannot assign records to this user")],
+            )
+
+    def _check_references(self, spec: ObjectSpec, values: dict[str, Any]) -> None:
+        errors = [
+            FieldError(["body", name], f"no {target} with this id")
+            for name, target in spec.references.items()
+            if values.get(name) and not self.repo.exists(target, values[name])
+        ]
+        if errors:
+            raise ValidationFailed("Some references do not exist", errors)
+
+    def _reject_nulls(self, spec: ObjectSpec, values: dict[str, Any]) -> None:
+        columns = spec.columns
+        errors = [
+            FieldError(["body", k], "may not be null")
+            for k, v in values.items()
+            if v is None and k in columns and not columns[k].columns[0].nullable
+        ]
+        if errors:
+            raise ValidationFailed("Required fields cannot be cleared", errors)
+
+    def _apply_rule(
+        self, spec: ObjectSpec, ctx: RuleContext, record: RecordMixin, changed: set[str]
+    ) -> list[DomainEvent]:
+        rule = RULES.get(spec.name)
+        return rule(ctx, record, changed) if rule else []
+
+    def _change_event(
+        self,
+        spec: ObjectSpec,
+        record: RecordMixin,
+        type_: str,
+        diff: dict[str, Any],
+        now: datetime,
+    ) -> DomainEvent:
+        account_id, contact_id = customer_refs(record)
+        masked = {
+            k: ([MASK, MASK] if k in spec.sensitive_fields else [jsonable(a) for a in v])
+            for k, v in diff.items()
+        }
+        title = getattr(record, spec.title_field, None) or record.id
+        verb = type_.rsplit(".", 1)[1]
+        return DomainEvent(
+            type=type_,
+            tenant_id=record.tenant_id,
+            subject_type=spec.name,
+            subject_id=record.id,
+            actor=self.principal.actor,
+            payload={"changes": masked, "version": record.version}
+            if masked
+            else {"version": record.version},
+            account_id=account_id,
+            contact_id=contact_id,
+            summary=f"{spec.name} {verb}: {title}"[:500],
+            occurred_at=now,
+        )
+
+    def _present(self, spec: ObjectSpec, record: RecordMixin, audit: bool = True) -> dict[str, Any]:
+        data = policy.strip_hidden(self.principal, spec.name, to_dict(spec, record))
+        if audit:
+            shown = sorted(f for f in spec.sensitive_fields if data.get(f) is not None)
+            if shown:
+                self.uow.audit(
+                    self.principal.tenant_id,
+                    self.principal.actor,
+                    "sensitive_read",
+                    spec.name,
+                    record.id,
+                    fields=shown,
+                )
+        return data
+
+    def _audit_sensitive_list(self, spec: ObjectSpec, count: int) -> None:
+        visible = spec.sensitive_fields - policy.hidden_fields(self.principal, spec.name)
+        if visible and count:
+            self.uow.audit(
+                self.principal.tenant_id,
+                self.principal.actor,
+                "sensitive_list",
+                spec.name,
+                None,
+                fields=sorted(visible),
+                rows=count,
+            )
+
+    def _present_entry(self, entry: TimelineEntry) -> dict[str, Any]:
+        payload = dict(entry.payload or {})
+        changes = payload.get("changes")
+        if isinstance(changes, dict):
+            payload["changes"] = policy.strip_hidden(self.principal, entry.subject_type, changes)
+        return {
+            "id": entry.id,
+            "event_type": entry.event_type,
+            "subject_type": entry.subject_type,
+            "subject_id": entry.subject_id,
+            "actor_kind": entry.actor_kind,
+            "actor_id": entry.actor_id,
+            "actor_name": entry.actor_name,
+            "summary": entry.summary,
+            "payload": payload,
+            "occurred_at": entry.occurred_at,
+        }
+
+
+def _created_event(spec: ObjectSpec, record: RecordMixin) -> str:
+    if spec.name == "interaction":
+        return "interaction.received" if record.direction == "inbound" else "interaction.sent"  # type: ignore[attr-defined]
+    return f"{spec.name}.created"
+
+
+def _values(model: BaseModel, exclude_unset: bool) -> dict[str, Any]:
+    """Python values for scalar fields, JSON-safe values for JSON columns."""
+    python = model.model_dump(exclude_unset=exclude_unset)
+    as_json = model.model_dump(exclude_unset=exclude_unset, mode="json")
+    return {
+        k: (as_json[k] if isinstance(v, list | dict) and k != "custom" else v)
+        for k, v in python.items()
+    }
+
+
+def _defaults(payload: BaseModel, values: dict[str, Any]) -> dict[str, Any]:
+    """Unset fields take the schema's defaults (e.g. ticket status 'new')."""
+    full = _values(payload, exclude_unset=False)
+    full.pop("owner_id", None)
+    full.pop("custom", None)
+    return {**full, **values}

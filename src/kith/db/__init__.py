@@ -1,0 +1,1 @@
+"""Engine, base model, unit of work and migrations."""

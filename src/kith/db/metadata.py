@@ -1,0 +1,19 @@
+"""Imports every model so ``Base.metadata`` is complete (Alembic, tests)."""
+
+from kith.access import models as access_models
+from kith.audit import models as audit_models
+from kith.crm import models as crm_models
+from kith.db.base import Base
+from kith.events import models as event_models
+from kith.timeline import models as timeline_models
+
+metadata = Base.metadata
+
+__all__ = [
+    "access_models",
+    "audit_models",
+    "crm_models",
+    "event_models",
+    "metadata",
+    "timeline_models",
+]

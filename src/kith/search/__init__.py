@@ -1,0 +1,1 @@
+"""Full-text search over names, emails and phones, Chinese included."""

@@ -1,0 +1,1 @@
+"""The timeline: every change and interaction of a record or customer, with its actor."""
