@@ -181,6 +181,19 @@ def user_add(
     )
 
 
+def _register_context_commands() -> None:
+    """Commands owned by other packages, registered here so ``kith --help`` lists them."""
+    from kith.demo.command import demo
+    from kith.transfer.command import export_command, import_command
+
+    app.command("demo")(demo)
+    app.command("import")(import_command)
+    app.command("export")(export_command)
+
+
+_register_context_commands()
+
+
 def main() -> None:
     try:
         app()

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from kith.access.principal import Principal
 from kith.access.service import authenticate
-from kith.core.errors import Unauthenticated
+from kith.core.errors import PermissionDenied, Unauthenticated
 from kith.core.settings import Settings
 from kith.db.uow import UnitOfWork
 
@@ -39,6 +39,10 @@ def get_uow(container: Annotated[Container, Depends(get_container)]) -> Iterator
         yield uow
 
 
+CSRF_HEADER = "x-kith-client"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 def credential_from(request: Request) -> str | None:
     header = request.headers.get("authorization", "")
     scheme, _, value = header.partition(" ")
@@ -47,10 +51,18 @@ def credential_from(request: Request) -> str | None:
     return request.cookies.get(SESSION_COOKIE)
 
 
+def _cookie_request_is_forgeable(request: Request) -> bool:
+    """A cross-site form can send our cookie but cannot set a custom header."""
+    uses_cookie = not request.headers.get("authorization") and SESSION_COOKIE in request.cookies
+    return uses_cookie and request.method not in SAFE_METHODS and CSRF_HEADER not in request.headers
+
+
 def get_principal(request: Request, uow: Annotated[UnitOfWork, Depends(get_uow)]) -> Principal:
     credential = credential_from(request)
     if not credential:
         raise Unauthenticated()
+    if _cookie_request_is_forgeable(request):
+        raise PermissionDenied(f"cookie-authenticated writes need the {CSRF_HEADER} header")
     return authenticate(uow.session, credential)
 
 
