@@ -307,3 +307,21 @@ def _authenticate_api_key(session: Session, credential: str, now: datetime) -> P
         name=f"API key {key.name}",
         api_scopes=frozenset(key.scopes),
     )
+
+
+def system_principal(tenant_id: str, name: str = "system") -> Principal:
+    """Kith itself (migrations, seeding, scheduled jobs): every grant, no user."""
+    from kith.access.roles import ACTIONS, ADMIN_OBJECTS, RECORD_OBJECTS
+
+    grants: dict[tuple[str, str], Scope] = {
+        (o, a): "all" for o in RECORD_OBJECTS + ADMIN_OBJECTS for a in ACTIONS
+    }
+    return Principal(
+        kind="system",
+        id="system",
+        tenant_id=tenant_id,
+        name=name,
+        user_id=None,
+        roles=frozenset({"system"}),
+        grants=grants,
+    )

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from sqlalchemy import func, or_
 
-from kith.core.clock import utcnow
 from kith.core.errors import Conflict, FieldError, NotFound, ValidationFailed
 from kith.crm import models as m
 from kith.crm import schemas as s
@@ -77,7 +76,7 @@ class LeadConverter:
                     owner_id=lead.owner_id,
                 ),
             )["id"]
-        now = utcnow()
+        now = self.records.clock()
         lead.status = "converted"
         lead.converted_at = now
         lead.converted_account_id = account_id

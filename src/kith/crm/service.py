@@ -7,6 +7,7 @@ domain events to the unit of work. They never commit.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -65,9 +66,13 @@ def jsonable(value: Any) -> Any:
 
 
 class RecordService:
-    def __init__(self, uow: UnitOfWork, principal: Principal) -> None:
+    def __init__(
+        self, uow: UnitOfWork, principal: Principal, clock: Callable[[], datetime] = utcnow
+    ) -> None:
+        """``clock`` lets imports and the demo loader record when things really happened."""
         self.uow = uow
         self.principal = principal
+        self.clock = clock
         self.repo = RecordRepository(uow.session, principal)
 
     # --- reads ---------------------------------------------------------------
@@ -124,7 +129,7 @@ class RecordService:
         custom = custom_fields.validate(
             self.repo.custom_fields(spec.name), values.pop("custom", {}), creating=True
         )
-        now = utcnow()
+        now = self.clock()
         actor = self.principal.actor
         record = spec.model(
             tenant_id=self.principal.tenant_id,
@@ -176,7 +181,7 @@ class RecordService:
             setattr(record, name, values[name])
         if not changed:
             return self._present(spec, record, audit=False)
-        now = utcnow()
+        now = self.clock()
         record.updated_at = now
         record.updated_by_kind = self.principal.kind
         record.updated_by_id = self.principal.id
@@ -194,7 +199,7 @@ class RecordService:
         spec = SPECS[object_type]
         record = self.load(spec, record_id, "delete")
         self.check_version(spec, record, version)
-        now = utcnow()
+        now = self.clock()
         record.deleted_at = now
         record.updated_at = now
         record.updated_by_kind = self.principal.kind
