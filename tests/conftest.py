@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -28,6 +29,17 @@ from kith.db.engine import make_engine, make_session_factory
 from kith.db.migrate import upgrade
 
 PG_URL = os.environ.get("KITH_TEST_PG_URL")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _cheap_argon2() -> Iterator[None]:
+    """Real argon2, with test-sized cost: production parameters take ~50 ms per hash."""
+    original = access._hasher
+    access._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    yield
+    access._hasher = original
+
+
 PASSWORD = "correct-horse-9"
 BACKENDS = ["sqlite", "postgres"]
 

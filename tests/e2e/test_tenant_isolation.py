@@ -1,0 +1,111 @@
+"""One tenant cannot read or write another tenant's rows through any endpoint.
+
+The route list comes from the application itself, so an endpoint added later
+is covered without touching this test.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from kith.crm.specs import SPECS
+from tests.conftest import Api, Workspace, sign_in
+
+BODIES: dict[str, Any] = {
+    "PATCH": {"version": 1},
+    "POST /leads/{record_id}/convert": {"version": 1},
+    "POST /pipelines/{record_id}/stages": {"name": "Intrusion", "probability": 10},
+}
+
+
+def _seed(api: Api) -> dict[str, str]:
+    """One record of every type in tenant A; returns object plural -> id."""
+    ids: dict[str, str] = {}
+    ids["accounts"] = api.post("/accounts", {"name": "顺达物流", "bank_account": "6222 0000"})["id"]
+    ids["contacts"] = api.post(
+        "/contacts", {"name": "张建国", "account_id": ids["accounts"], "email": "z@shunda.cn"}
+    )["id"]
+    ids["leads"] = api.post("/leads", {"name": "Li Na", "company": "Acme"})["id"]
+    ids["pipelines"] = api.post("/pipelines", {"name": "Sales", "is_default": True})["id"]
+    api.post(f"/pipelines/{ids['pipelines']}/stages", {"name": "Qualify", "probability": 10})
+    ids["deals"] = api.post("/deals", {"name": "Fleet", "account_id": ids["accounts"]})["id"]
+    ids["tickets"] = api.post("/tickets", {"subject": "冬季续航缩水严重"})["id"]
+    ids["activities"] = api.post("/activities", {"kind": "note", "subject": "hello"})["id"]
+    ids["interactions"] = api.post(
+        "/interactions", {"channel": "app", "direction": "inbound", "text": "物流延迟"}
+    )["id"]
+    ids["products"] = api.post("/products", {"sku": "BAT-1", "name": "Battery check"})["id"]
+    ids["orders"] = api.post("/orders", {"number": "SO-1"})["id"]
+    ids["fields"] = api.post(
+        "/fields", {"object_type": "contact", "name": "vip", "type": "bool", "label_en": "VIP"}
+    )["id"]
+    ids["roles"] = api.get("/roles")[0]["id"]
+    ids["api-keys"] = api.post("/api-keys", {"name": "k", "scopes": ["*"]})["id"]
+    return ids
+
+
+def _routes_with_ids(client: TestClient) -> list[tuple[str, str]]:
+    app: Any = client.app
+    return [
+        (method.upper(), path)
+        for path, operations in app.openapi()["paths"].items()
+        if "{" in path
+        for method in operations
+    ]
+
+
+def _fill(path: str, ids: dict[str, str]) -> str:
+    plural = path.removeprefix("/api/v1/").split("/")[0]
+    return re.sub(r"\{[a-z_]+\}", ids[plural], path)
+
+
+def test_no_endpoint_reaches_another_tenants_records(
+    app_client: TestClient, workspace: Workspace, other_workspace: Workspace
+) -> None:
+    owner = sign_in(app_client, workspace.users["admin"].email)
+    intruder = sign_in(app_client, other_workspace.users["admin"].email)
+    ids = _seed(owner)
+    before = {p: owner.get(f"/{p}/{i}") for p, i in ids.items() if p not in _NOT_RECORDS}
+
+    routes = _routes_with_ids(app_client)
+    assert len(routes) >= 4 * len(SPECS), "route discovery broke"
+    for method, path in routes:
+        url = _fill(path, ids)
+        short = path.removeprefix("/api/v1")
+        body = BODIES.get(f"{method} {short}", BODIES.get(method))
+        response = app_client.request(
+            method,
+            url,
+            headers=intruder.headers,
+            json=body,
+            params={"version": 1} if method == "DELETE" else None,
+        )
+        assert response.status_code in (403, 404, 422), (method, path, response.text)
+
+    for plural, record_id in ids.items():
+        if plural in _NOT_RECORDS:
+            continue
+        listed = intruder.get(f"/{plural}")["items"]
+        assert record_id not in {r["id"] for r in listed}
+        assert owner.get(f"/{plural}/{record_id}") == before[plural]
+    assert intruder.get("/search", params={"q": "顺达"})["items"] == []
+    assert all(f["id"] != ids["fields"] for f in intruder.get("/fields"))
+
+
+def test_references_to_another_tenants_records_are_rejected(
+    app_client: TestClient, workspace: Workspace, other_workspace: Workspace
+) -> None:
+    owner = sign_in(app_client, workspace.users["admin"].email)
+    intruder = sign_in(app_client, other_workspace.users["admin"].email)
+    account = owner.post("/accounts", {"name": "Acme"})
+    problem = intruder.post("/contacts", {"name": "Mallory", "account_id": account["id"]}, 422)
+    assert problem["errors"][0]["loc"] == ["body", "account_id"]
+    foreign_owner = workspace.users["sales"].id
+    problem = intruder.post("/accounts", {"name": "X", "owner_id": foreign_owner}, 422)
+    assert problem["errors"][0]["loc"] == ["body", "owner_id"]
+
+
+_NOT_RECORDS = frozenset({"fields", "roles", "api-keys"})
