@@ -10,7 +10,7 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -59,7 +59,9 @@ def _coerce(raw: str, py_type: type[Any]) -> Any:
         except InvalidOperation as exc:
             raise ValueError("expected a number") from exc
     if py_type is datetime:
-        return datetime.fromisoformat(raw)
+        parsed = datetime.fromisoformat(raw)
+        # A filter without a zone means UTC, the zone every timestamp is stored in.
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
     if py_type is date:
         return date.fromisoformat(raw)
     return raw
