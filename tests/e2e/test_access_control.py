@@ -173,3 +173,17 @@ def test_cookie_writes_need_the_csrf_header(app_client: TestClient, workspace: W
         "/api/v1/accounts", json={"name": "real"}, headers={"X-Kith-Client": "web"}
     )
     assert ok.status_code == 201
+
+
+def test_deactivated_user_is_signed_out_and_roles_change_rights(
+    as_role: Any, app_client: TestClient, workspace: Workspace
+) -> None:
+    admin, viewer = as_role("admin"), as_role("viewer")
+    viewer_id = workspace.users["viewer"].id
+    viewer.post("/accounts", {"name": "nope"}, 403)
+    admin.patch(f"/users/{viewer_id}", {"roles": ["sales"], "title": "销售代表"})
+    viewer.post("/accounts", {"name": "now allowed"})
+    admin.patch(f"/users/{viewer_id}", {"is_active": False})
+    viewer.get("/accounts", expected=401)
+    me = admin.get("/me")
+    admin.patch(f"/users/{me['id']}", {"is_active": False}, 422)

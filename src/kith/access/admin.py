@@ -145,6 +145,34 @@ def apply_permissions(
     session.flush()
 
 
+def update_user(session: Session, principal: Principal, user: User, body: s.UserPatch) -> None:
+    """Change profile, activation and roles; an admin cannot lock themselves out."""
+    repo = AccessRepository(session)
+    if user.id == principal.user_id and (
+        body.is_active is False
+        or (body.roles is not None and "admin" not in body.roles and principal.is_admin)
+    ):
+        raise ValidationFailed(
+            "You cannot deactivate yourself or drop your own admin role",
+            [FieldError(["body", "roles" if body.roles else "is_active"], "would lock you out")],
+        )
+    for name in ("name", "title", "is_active", "locale"):
+        value = getattr(body, name)
+        if value is not None:
+            setattr(user, name, value)
+    if body.roles is not None:
+        roles = []
+        for i, role_name in enumerate(body.roles):
+            role = repo.role_by_name(user.tenant_id, role_name)
+            if role is None:
+                raise ValidationFailed(
+                    f"unknown role {role_name}", [FieldError(["body", "roles", i], "no such role")]
+                )
+            roles.append(role)
+        repo.replace_user_roles(user, roles)
+    session.flush()
+
+
 def create_team(session: Session, tenant_id: str, body: s.TeamIn) -> Team:
     repo = AccessRepository(session)
     manager = repo.user(tenant_id, body.manager_id) if body.manager_id else None

@@ -108,6 +108,28 @@ def create_user(body: s.UserIn, uow: UoW, principal: CurrentPrincipal) -> s.User
     return out
 
 
+@router.patch("/users/{user_id}", tags=["Users"], response_model=s.UserOut)
+def update_user(user_id: Id, body: s.UserPatch, uow: UoW, principal: CurrentPrincipal) -> s.UserOut:
+    """Rename, retitle, (de)activate or change the roles of a user."""
+    policy.require(principal, "user", "update")
+    repo = AccessRepository(uow.session)
+    user = repo.user(principal.tenant_id, user_id)
+    if user is None:
+        raise NotFound("no such user")
+    admin.update_user(uow.session, principal, user, body)
+    uow.audit(
+        principal.tenant_id,
+        principal.actor,
+        "user.updated",
+        "user",
+        user.id,
+        **body.model_dump(exclude_none=True),
+    )
+    out = admin.user_out(repo, user)
+    uow.commit()
+    return out
+
+
 # --- teams ---------------------------------------------------------------------------
 
 

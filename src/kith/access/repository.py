@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from kith.access.models import (
@@ -98,6 +98,12 @@ class AccessRepository:
     def api_keys_of(self, user_id: str) -> Sequence[ApiKey]:
         stmt = select(ApiKey).where(ApiKey.user_id == user_id).order_by(ApiKey.created_at)
         return self.session.scalars(stmt).all()
+
+    def replace_user_roles(self, user: User, roles: Sequence[Role]) -> None:
+        self.session.execute(delete(UserRole).where(UserRole.user_id == user.id))
+        self.session.add_all(
+            UserRole(tenant_id=user.tenant_id, user_id=user.id, role_id=r.id) for r in roles
+        )
 
     def user(self, tenant_id: str, user_id: str) -> User | None:
         user = self.session.get(User, user_id)

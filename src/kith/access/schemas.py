@@ -55,6 +55,16 @@ class UserIn(BaseModel):
     locale: Literal["zh-CN", "en"] = "zh-CN"
 
 
+class UserPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    name: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
+    title: Annotated[str, StringConstraints(max_length=200)] | None = None
+    is_active: bool | None = None
+    roles: list[RoleName] | None = Field(default=None, min_length=1)
+    locale: Literal["zh-CN", "en"] | None = None
+
+
 class TeamIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
