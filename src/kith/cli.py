@@ -183,12 +183,20 @@ def user_add(
 
 def _register_context_commands() -> None:
     """Commands owned by other packages, registered here so ``kith --help`` lists them."""
+    from kith.agents.command import agents_app
     from kith.demo.command import demo
+    from kith.events.command import events_app, worker
+    from kith.gateway.command import approvals_app, decisions_app
     from kith.transfer.command import export_command, import_command
 
     app.command("demo")(demo)
     app.command("import")(import_command)
     app.command("export")(export_command)
+    app.command("worker")(worker)
+    app.add_typer(events_app, name="events")
+    app.add_typer(approvals_app, name="approvals")
+    app.add_typer(decisions_app, name="decisions")
+    app.add_typer(agents_app, name="agents")
 
 
 _register_context_commands()

@@ -18,6 +18,11 @@ BODIES: dict[str, Any] = {
     "PATCH": {"version": 1},
     "POST /leads/{record_id}/convert": {"version": 1},
     "POST /pipelines/{record_id}/stages": {"name": "Intrusion", "probability": 10},
+    "PATCH /users/{user_id}": {"title": "pwned"},
+    "PATCH /roles/{role_id}": {
+        "name": "admin",
+        "permissions": [{"object_type": "contact", "action": "read", "scope": None}],
+    },
 }
 
 
@@ -43,6 +48,7 @@ def _seed(api: Api) -> dict[str, str]:
         "/fields", {"object_type": "contact", "name": "vip", "type": "bool", "label_en": "VIP"}
     )["id"]
     ids["roles"] = api.get("/roles")[0]["id"]
+    ids["users"] = api.get("/me")["id"]
     ids["api-keys"] = api.post("/api-keys", {"name": "k", "scopes": ["*"]})["id"]
     return ids
 
@@ -93,6 +99,8 @@ def test_no_endpoint_reaches_another_tenants_records(
         assert owner.get(f"/{plural}/{record_id}") == before[plural]
     assert intruder.get("/search", params={"q": "顺达"})["items"] == []
     assert all(f["id"] != ids["fields"] for f in intruder.get("/fields"))
+    assert owner.get("/me")["title"] != "pwned"
+    assert owner.get("/contacts")["items"], "the owner's admin role lost contact read"
 
 
 def test_references_to_another_tenants_records_are_rejected(
@@ -108,4 +116,4 @@ def test_references_to_another_tenants_records_are_rejected(
     assert problem["errors"][0]["loc"] == ["body", "owner_id"]
 
 
-_NOT_RECORDS = frozenset({"fields", "roles", "api-keys"})
+_NOT_RECORDS = frozenset({"fields", "roles", "api-keys", "users"})

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
@@ -9,12 +11,15 @@ from fastapi.openapi.utils import get_openapi
 
 from kith import __version__
 from kith.access.endpoints import router as access_router
+from kith.agents.endpoints import router as agents_router
 from kith.api import problems
 from kith.api.deps import Container
 from kith.api.responses import KithJSON
 from kith.core.settings import Settings, get_settings
 from kith.crm.endpoints import router as crm_router
 from kith.db.engine import engine_from_settings, make_session_factory
+from kith.events.endpoints import router as events_router
+from kith.gateway.endpoints import router as gateway_router
 
 DESCRIPTION = """
 Kith's REST API. Every object supports create, read, update (send the
@@ -34,9 +39,24 @@ def build_container(settings: Settings | None = None) -> Container:
     return Container(settings, engine, make_session_factory(engine))
 
 
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Embedded mode: the relay and consumers run inside the server process."""
+    from kith.events import embedded
+
+    container: Container = app.state.container
+    stop = embedded.start(container) if container.settings.embedded_runtime else None
+    try:
+        yield
+    finally:
+        if stop is not None:
+            stop()
+
+
 def create_app(container: Container | None = None) -> FastAPI:
     container = container or build_container()
     app = FastAPI(
+        lifespan=_lifespan,
         title="Kith",
         version=__version__,
         description=DESCRIPTION,
@@ -49,6 +69,9 @@ def create_app(container: Container | None = None) -> FastAPI:
     problems.install(app)
     app.include_router(access_router)
     app.include_router(crm_router)
+    app.include_router(events_router)
+    app.include_router(gateway_router)
+    app.include_router(agents_router)
 
     @app.get("/healthz", tags=["Health"], include_in_schema=False)
     def healthz() -> dict[str, Any]:

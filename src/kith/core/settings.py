@@ -24,6 +24,12 @@ class Settings(BaseSettings):
     secret_key: str | None = Field(
         default=None, description="Signing secret; required in production mode."
     )
+    embedded_runtime: bool = Field(
+        default=True, description="Run relay and consumers inside `kith serve` (embedded mode)."
+    )
+    bus_url: str | None = Field(
+        default=None, description="Broker URL for scale-out (e.g. redis://127.0.0.1:6379/0)."
+    )
     admin_email: str | None = None
     admin_password: str | None = None
 

@@ -1,0 +1,1 @@
+"""The agent runtime: SDK, router, memory, coordinator, engines and built-in agents."""

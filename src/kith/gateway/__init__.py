@@ -1,0 +1,1 @@
+"""The governed door: tool registry, Gateway.execute, risk policy, approvals, decisions."""
