@@ -296,15 +296,18 @@ class RecordService:
         }
         title = getattr(record, spec.title_field, None) or record.id
         verb = type_.rsplit(".", 1)[1]
+        payload: dict[str, Any] = {"version": record.version}
+        if masked:
+            payload["changes"] = masked
+        if not diff and verb != "deleted":
+            payload["record"] = _snapshot(spec, record)
         return DomainEvent(
             type=type_,
             tenant_id=record.tenant_id,
             subject_type=spec.name,
             subject_id=record.id,
             actor=self.principal.actor,
-            payload={"changes": masked, "version": record.version}
-            if masked
-            else {"version": record.version},
+            payload=payload,
             account_id=account_id,
             contact_id=contact_id,
             summary=f"{spec.name} {verb}: {title}"[:500],
@@ -356,6 +359,15 @@ class RecordService:
             "payload": payload,
             "occurred_at": entry.occurred_at,
         }
+
+
+def _snapshot(spec: ObjectSpec, record: RecordMixin) -> dict[str, Any]:
+    """The new record as consumers (agents) see it; sensitive values never travel."""
+    return {
+        k: jsonable(v)
+        for k, v in to_dict(spec, record).items()
+        if k not in spec.sensitive_fields and v is not None and v != [] and v != {}
+    }
 
 
 def _created_event(spec: ObjectSpec, record: RecordMixin) -> str:
