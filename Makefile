@@ -5,11 +5,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PG_ADMIN_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
+REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
+TEST_ENV := KITH_TEST_PG_URL=$(PG_ADMIN_URL) KITH_TEST_REDIS_URL=$(REDIS_TEST_URL)
 DEMO_HOME ?= .kith
 DEMO_PASSWORD ?= kith-demo-2026
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: demo test lint format install unit integration e2e postgres openapi bench clean
+.PHONY: demo test lint format install unit integration e2e services postgres redis openapi bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,8 +29,8 @@ demo: $(STAMP)
 	KITH_HOME=$(DEMO_HOME) KITH_MODE=demo $(BIN)/kith serve --host 127.0.0.1 --port 8000
 
 ## test: lint, then unit, integration and e2e lanes on SQLite and PostgreSQL
-test: $(STAMP) lint postgres
-	KITH_TEST_PG_URL=$(PG_ADMIN_URL) $(BIN)/python -m pytest -q -p no:cacheprovider tests/unit tests/integration tests/e2e
+test: $(STAMP) lint services
+	$(TEST_ENV) $(BIN)/python -m pytest -q -p no:cacheprovider tests/unit tests/integration tests/e2e
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
@@ -42,16 +44,23 @@ format: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/python -m pytest -q tests/unit
 
-integration: $(STAMP) postgres
-	KITH_TEST_PG_URL=$(PG_ADMIN_URL) $(BIN)/python -m pytest -q tests/integration
+integration: $(STAMP) services
+	$(TEST_ENV) $(BIN)/python -m pytest -q tests/integration
 
-e2e: $(STAMP) postgres
-	KITH_TEST_PG_URL=$(PG_ADMIN_URL) $(BIN)/python -m pytest -q tests/e2e
+e2e: $(STAMP) services
+	$(TEST_ENV) $(BIN)/python -m pytest -q tests/e2e
+
+services: postgres redis
 
 ## postgres: start the local PostgreSQL server if it is down
 postgres:
 	@pg_isready -q -h 127.0.0.1 -p 5432 || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
 	@for i in $$(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && exit 0; sleep 1; done; echo "PostgreSQL did not start" >&2; exit 1
+
+## redis: start the local Redis server (broker lane) if it is down
+redis:
+	@redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 || redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no --dir /tmp --logfile /tmp/kith-redis.log
+	@for i in $$(seq 1 30); do redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 && exit 0; sleep 1; done; echo "Redis did not start" >&2; exit 1
 
 ## openapi: regenerate the committed OpenAPI document
 openapi: $(STAMP)
