@@ -11,7 +11,7 @@ DEMO_HOME ?= .kith
 DEMO_PASSWORD ?= kith-demo-2026
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: demo test lint format install unit integration e2e services postgres redis openapi bench clean
+.PHONY: demo test lint format install unit integration e2e services postgres redis browser openapi bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,7 +25,7 @@ install: $(STAMP)
 demo: $(STAMP)
 	KITH_HOME=$(DEMO_HOME) KITH_MODE=demo $(BIN)/kith init --admin-email admin@kith.demo --admin-password $(DEMO_PASSWORD)
 	KITH_HOME=$(DEMO_HOME) KITH_MODE=demo $(BIN)/kith demo --password $(DEMO_PASSWORD)
-	@echo "Sign in at http://127.0.0.1:8000 as admin@kith.demo / $(DEMO_PASSWORD) (demo mode only)"
+	@echo "Sign in at http://127.0.0.1:8000/login as admin@kith.demo / $(DEMO_PASSWORD) (demo mode only)"
 	KITH_HOME=$(DEMO_HOME) KITH_MODE=demo $(BIN)/kith serve --host 127.0.0.1 --port 8000
 
 ## test: lint, then unit, integration and e2e lanes on SQLite and PostgreSQL
@@ -50,7 +50,11 @@ integration: $(STAMP) services
 e2e: $(STAMP) services
 	$(TEST_ENV) $(BIN)/python -m pytest -q tests/e2e
 
-services: postgres redis
+services: postgres redis browser
+
+## browser: Debian's Chromium (and CJK fonts) for the browser tests, if missing
+browser:
+	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk >/dev/null) || echo "warning: chromium not installed; browser tests will be skipped" >&2
 
 ## postgres: start the local PostgreSQL server if it is down
 postgres:

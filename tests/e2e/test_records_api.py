@@ -127,3 +127,22 @@ def test_search_finds_chinese_names_partial_phone_and_email(as_role: Any) -> Non
     assert names("物流公司", "/accounts") == []
     hits = api.get("/search", params={"q": "顺达"})["items"]
     assert {h["object_type"] for h in hits} == {"account"}
+
+
+def test_patch_is_validated_like_create_and_cannot_clear_required_fields(as_role: Any) -> None:
+    api = as_role("admin")
+    account = api.post("/accounts", {"name": "Acme", "country": "CN"})
+    problem = api.patch(
+        f"/accounts/{account['id']}", {"version": 1, "name": "", "country": "cn"}, expected=422
+    )
+    assert {tuple(e["loc"]) for e in problem["errors"]} == {("body", "name"), ("body", "country")}
+    problem = api.patch(f"/accounts/{account['id']}", {"version": 1, "name": None}, expected=422)
+    assert problem["errors"][0]["loc"] == ["body", "name"]
+    assert api.get(f"/accounts/{account['id']}")["version"] == 1
+
+
+def test_api_docs_are_served_without_a_cdn(app_client: Any) -> None:
+    page = app_client.get("/api/docs")
+    assert page.status_code == 200
+    assert "cdn" not in page.text.lower()
+    assert app_client.get("/api/docs-assets/swagger-ui-bundle.js").status_code == 200

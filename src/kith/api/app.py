@@ -7,7 +7,11 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.openapi.utils import get_openapi
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+from swagger_ui_bundle import swagger_ui_path  # type: ignore[import-untyped]
 
 from kith import __version__
 from kith.access.endpoints import router as access_router
@@ -62,7 +66,7 @@ def create_app(container: Container | None = None) -> FastAPI:
         description=DESCRIPTION,
         default_response_class=KithJSON,
         openapi_url="/api/openapi.json",
-        docs_url="/api/docs",
+        docs_url=None,
         redoc_url=None,
     )
     app.state.container = container
@@ -73,6 +77,8 @@ def create_app(container: Container | None = None) -> FastAPI:
     app.include_router(gateway_router)
     app.include_router(agents_router)
 
+    _install_offline_docs(app)
+
     @app.get("/healthz", tags=["Health"], include_in_schema=False)
     def healthz() -> dict[str, Any]:
         return {"status": "ok", "version": __version__}
@@ -81,6 +87,21 @@ def create_app(container: Container | None = None) -> FastAPI:
 
     install_web(app)
     return app
+
+
+def _install_offline_docs(app: FastAPI) -> None:
+    """Swagger UI from the swagger-ui-bundle package: the docs work without a CDN."""
+    app.mount("/api/docs-assets", StaticFiles(directory=swagger_ui_path), name="docs-assets")
+
+    @app.get("/api/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/api/openapi.json",
+            title="Kith API",
+            swagger_js_url="/api/docs-assets/swagger-ui-bundle.js",
+            swagger_css_url="/api/docs-assets/swagger-ui.css",
+            swagger_favicon_url="/api/docs-assets/favicon-32x32.png",
+        )
 
 
 def openapi_document(app: FastAPI) -> dict[str, Any]:

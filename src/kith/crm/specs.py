@@ -10,7 +10,7 @@ import types
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Union
+from typing import Annotated, Any, Union
 
 from pydantic import BaseModel, ConfigDict, create_model
 from sqlalchemy import inspect as sa_inspect
@@ -80,8 +80,16 @@ def _optional(annotation: Any) -> Any:
 
 def patch_schema(spec_name: str, input_schema: type[BaseModel]) -> type[BaseModel]:
     """Every input field optional; ``version`` required (optimistic locking)."""
+    # The constraints (lengths, patterns, ranges) live in the field's metadata;
+    # re-attach them so a PATCH is validated exactly like a create.
     fields: dict[str, Any] = {
-        name: (_optional(info.annotation), None) for name, info in input_schema.model_fields.items()
+        name: (
+            _optional(Annotated[info.annotation, *info.metadata])
+            if info.metadata
+            else _optional(info.annotation),
+            None,
+        )
+        for name, info in input_schema.model_fields.items()
     }
     fields["version"] = (int, ...)
     model: type[BaseModel] = create_model(

@@ -1,12 +1,289 @@
-"""Placeholder until the web UI lands: a page pointing at the API docs."""
+"""The web UI: server-rendered page shells, static assets, sign-out and the language switch.
+
+Pages are thin HTML shells rendered with Jinja2. Each carries a JSON "boot"
+block (locale, messages, object descriptions, which page this is) and loads
+one ES module that fetches the data from the REST API with the session cookie,
+exactly like any other API client. The server only decides *whether* a page
+may be shown (a valid session, else a redirect to ``/login``) and in which
+language.
+"""
 
 from __future__ import annotations
 
-from fastapi import FastAPI
-from fastapi.responses import HTMLResponse
+import os
+import re
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.staticfiles import PathLike, StaticFiles
+from starlette.types import Scope
+
+from kith import __version__
+from kith.access import service as access
+from kith.access.principal import Principal
+from kith.api.deps import SESSION_COOKIE, Container
+from kith.core.errors import Unauthenticated
+from kith.crm.specs import SPECS_BY_PLURAL
+from kith.web.i18n import LANG_COOKIE, LOCALES, Translator, negotiate
+from kith.web.objects import NAV, ui_objects
+
+WEB_DIR = Path(__file__).parent
+STATIC_DIR = WEB_DIR / "static"
+RECORD_ID = re.compile(r"^[0-9a-f]{32}$")
+LANG_COOKIE_MAX_AGE = 365 * 24 * 3600
+
+# Explicit types: the platform's mimetypes table differs between machines,
+# and browsers refuse ES modules served with a non-JavaScript type.
+CONTENT_TYPES = {
+    ".js": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".svg": "image/svg+xml",
+    ".json": "application/json",
+    ".png": "image/png",
+    ".woff2": "font/woff2",
+}
+
+CSP = "; ".join(
+    (
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "connect-src 'self'",
+        "font-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    )
+)
+PAGE_HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
+
+templates = Environment(
+    loader=FileSystemLoader(WEB_DIR / "templates"),
+    autoescape=select_autoescape(["html"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+class StaticAssets(StaticFiles):
+    """Static files with exact content types; the browser revalidates by ETag."""
+
+    def file_response(
+        self,
+        full_path: PathLike,
+        stat_result: os.stat_result,
+        scope: Scope,
+        status_code: int = 200,
+    ) -> Response:
+        response = super().file_response(full_path, stat_result, scope, status_code)
+        content_type = CONTENT_TYPES.get(Path(full_path).suffix)
+        if content_type and response.status_code != 304:
+            response.headers["content-type"] = content_type
+        response.headers["cache-control"] = "no-cache"
+        response.headers["x-content-type-options"] = "nosniff"
+        return response
+
+
+def safe_next(value: str | None) -> str:
+    """A local path to return to after sign-in or a language switch; never another site."""
+    if not value or not value.startswith("/") or value.startswith(("//", "/\\")):
+        return "/"
+    parts = urlsplit(value)
+    if parts.scheme or parts.netloc:
+        return "/"
+    return value
+
+
+def _container(request: Request) -> Container:
+    container: Container = request.app.state.container
+    return container
+
+
+def signed_in(request: Request) -> Principal | None:
+    """The principal behind the session cookie, or None when it is missing or expired."""
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        return None
+    with _container(request).uow() as uow:
+        try:
+            return access.authenticate(uow.session, token)
+        except Unauthenticated:
+            return None
+
+
+def _same_origin(request: Request) -> bool:
+    origin = request.headers.get("origin")
+    if origin:
+        return urlsplit(origin).netloc == request.headers.get("host", "")
+    fetch_site = request.headers.get("sec-fetch-site")
+    return fetch_site in (None, "same-origin", "none")
+
+
+def locale_of(request: Request) -> str:
+    return negotiate(request.cookies.get(LANG_COOKIE), request.headers.get("accept-language"))
+
+
+def _current_path(request: Request) -> str:
+    query = request.url.query
+    return request.url.path + (f"?{query}" if query else "")
+
+
+def _to_login(request: Request) -> RedirectResponse:
+    target = _current_path(request)
+    location = "/login" if target == "/" else f"/login?next={quote(target, safe='')}"
+    return RedirectResponse(location, status_code=303)
+
+
+def render(
+    request: Request,
+    template: str,
+    *,
+    page: str,
+    title: str,
+    entry: str = "app.js",
+    status_code: int = 200,
+    page_data: dict[str, Any] | None = None,
+    active: str | None = None,
+) -> HTMLResponse:
+    locale = locale_of(request)
+    t = Translator(locale)
+    objects = ui_objects(locale)
+    boot = {
+        "locale": locale,
+        "version": __version__,
+        "messages": t.messages,
+        "objects": objects,
+        "nav": list(NAV),
+        "page": {"kind": page, **(page_data or {})},
+    }
+    html = templates.get_template(template).render(
+        t=t,
+        locale=locale,
+        locales=LOCALES,
+        title=title,
+        page=page,
+        entry=entry,
+        boot=boot,
+        nav=[objects[name] for name in NAV],
+        active=active,
+        here=_current_path(request),
+        version=__version__,
+        **(page_data or {}),
+    )
+    return HTMLResponse(html, status_code=status_code, headers=PAGE_HEADERS)
 
 
 def install(app: FastAPI) -> None:
-    @app.get("/", include_in_schema=False, response_class=HTMLResponse)
-    def index() -> str:
-        return "<!doctype html><title>Kith</title><h1>Kith</h1><a href='/api/docs'>API</a>"
+    """Mount the static assets and register the page routes."""
+    app.mount("/static", StaticAssets(directory=STATIC_DIR), name="static")
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> RedirectResponse:
+        return RedirectResponse("/static/favicon.svg", status_code=308)
+
+    @app.get("/login", include_in_schema=False, response_model=None)
+    def login_page(request: Request, next: str | None = None) -> Response:
+        target = safe_next(next)
+        if signed_in(request) is not None:
+            return RedirectResponse(target, status_code=303)
+        t = Translator(locale_of(request))
+        return render(
+            request,
+            "login.html",
+            page="login",
+            title=t("login.title"),
+            entry="page-login.js",
+            page_data={"next": target},
+        )
+
+    @app.get("/logout", include_in_schema=False, response_model=None)
+    def logout_page(request: Request) -> Response:
+        if signed_in(request) is None:
+            return RedirectResponse("/login", status_code=303)
+        t = Translator(locale_of(request))
+        return render(request, "logout.html", page="logout", title=t("logout.title"), entry="")
+
+    @app.post("/logout", include_in_schema=False, response_model=None)
+    def logout_submit(request: Request) -> Response:
+        if not _same_origin(request):
+            return Response("cross-site sign-out refused", status_code=403)
+        token = request.cookies.get(SESSION_COOKIE)
+        if token:
+            with _container(request).uow() as uow:
+                access.logout(uow.session, token)
+                uow.commit()
+        response = RedirectResponse("/login", status_code=303)
+        response.delete_cookie(SESSION_COOKIE)
+        return response
+
+    @app.get("/lang/{code}", include_in_schema=False, response_model=None)
+    def switch_language(code: str, next: str | None = None) -> Response:
+        if code not in LOCALES:
+            return Response("unknown language", status_code=404)
+        response = RedirectResponse(safe_next(next), status_code=303)
+        response.set_cookie(
+            LANG_COOKIE, code, max_age=LANG_COOKIE_MAX_AGE, samesite="lax", httponly=True
+        )
+        return response
+
+    @app.get("/", include_in_schema=False, response_model=None)
+    def home(request: Request) -> Response:
+        if signed_in(request) is None:
+            return _to_login(request)
+        t = Translator(locale_of(request))
+        return render(request, "app.html", page="home", title=t("home.title"), active="home")
+
+    @app.get("/search", include_in_schema=False, response_model=None)
+    def search_page(request: Request, q: str = "") -> Response:
+        if signed_in(request) is None:
+            return _to_login(request)
+        t = Translator(locale_of(request))
+        return render(
+            request,
+            "app.html",
+            page="search",
+            title=t("search.title"),
+            page_data={"q": q[:200]},
+        )
+
+    def _object_page(
+        request: Request, plural: str, page: str, record_id: str | None = None
+    ) -> Response:
+        if signed_in(request) is None:
+            return _to_login(request)
+        locale = locale_of(request)
+        t = Translator(locale)
+        spec = SPECS_BY_PLURAL.get(plural)
+        if spec is None or (record_id is not None and not RECORD_ID.match(record_id)):
+            return render(
+                request, "app.html", page="notfound", title=t("notfound.title"), status_code=404
+            )
+        label = ui_objects(locale)[spec.name]["label"]
+        title = t("new.title", object=t(f"object.{spec.name}")) if page == "new" else label
+        data: dict[str, Any] = {"object": spec.name}
+        if record_id:
+            data["id"] = record_id
+        return render(request, "app.html", page=page, title=title, page_data=data, active=spec.name)
+
+    @app.get("/o/{plural}", include_in_schema=False, response_model=None)
+    def list_page(request: Request, plural: str) -> Response:
+        return _object_page(request, plural, "list")
+
+    @app.get("/o/{plural}/new", include_in_schema=False, response_model=None)
+    def new_page(request: Request, plural: str) -> Response:
+        return _object_page(request, plural, "new")
+
+    @app.get("/o/{plural}/{record_id}", include_in_schema=False, response_model=None)
+    def record_page(request: Request, plural: str, record_id: str) -> Response:
+        return _object_page(request, plural, "record", record_id)

@@ -1,0 +1,38 @@
+// Entry point of every signed-in page: start the shell, then render the page module.
+
+import { ApiError } from "./api.js";
+import { boot } from "./boot.js";
+import { replace } from "./dom.js";
+import { problemNotice } from "./forms.js";
+import { initShell } from "./shell.js";
+
+const PAGES = {
+  home: () => import("./page-home.js"),
+  list: () => import("./page-list.js"),
+  record: () => import("./page-record.js"),
+  new: () => import("./page-new.js"),
+  search: () => import("./page-search.js"),
+};
+
+async function main() {
+  const root = document.getElementById("page");
+  const shell = initShell().catch(() => null);
+  const load = PAGES[boot.page.kind];
+  if (!root || !load) {
+    if (root) root.setAttribute("aria-busy", "false");
+    return;
+  }
+  try {
+    const page = await load();
+    await page.render(root, boot.page);
+  } catch (error) {
+    const problem = error instanceof ApiError ? error : new ApiError(0, { detail: String(error) });
+    if (problem.status !== 401) replace(root, problemNotice(problem));
+    console.error(error);
+  } finally {
+    root.setAttribute("aria-busy", "false");
+  }
+  await shell;
+}
+
+main();

@@ -1,0 +1,56 @@
+// The app shell: the signed-in user's name, navigation by permission, global search.
+
+import { api } from "./api.js";
+import { recordUrl } from "./boot.js";
+import { combobox } from "./combobox.js";
+import { objectLabel, t } from "./i18n.js";
+import { can, loadMe } from "./me.js";
+
+function initGlobalSearch(input) {
+  const form = input.form;
+  const { list } = combobox({
+    input,
+    label: t("search.suggestions"),
+    search: async (query) => {
+      const result = await api.get("/search", { q: query, limit: 5 });
+      return result.items.map((hit) => ({
+        label: hit.title,
+        sublabel: [objectLabel(hit.object_type), hit.subtitle].filter(Boolean).join(" · "),
+        href: recordUrl(hit.object_type, hit.id),
+      }));
+    },
+    onSelect: (option) => location.assign(option.href),
+  });
+  form.append(list);
+  form.addEventListener("submit", (event) => {
+    if (!input.value.trim()) event.preventDefault();
+  });
+}
+
+/** Language links return to the page as it is now (lists change their URL in place). */
+function keepLanguageLinksCurrent() {
+  for (const link of document.querySelectorAll(".lang-switch a")) {
+    link.addEventListener("click", () => {
+      const url = new URL(link.href);
+      url.searchParams.set("next", location.pathname + location.search);
+      link.href = url.pathname + url.search;
+    });
+  }
+}
+
+export async function initShell() {
+  const search = document.getElementById("global-search");
+  if (search) initGlobalSearch(search);
+  keepLanguageLinksCurrent();
+  const me = await loadMe();
+  const name = document.getElementById("me-name");
+  if (name) {
+    name.textContent = me.name;
+    name.title = me.email;
+  }
+  for (const link of document.querySelectorAll(".sidenav a[data-object]")) {
+    const objectName = link.dataset.object;
+    if (objectName !== "home" && !can(me, objectName, "read")) link.parentElement.hidden = true;
+  }
+  return me;
+}
