@@ -68,3 +68,17 @@ def test_limit_is_bounded() -> None:
         build_list_query(
             DEALS, filters=[], sort=None, cursor=None, limit=0, q=None, custom_fields={}
         )
+
+
+def test_full_text_query_on_an_unindexed_object_is_refused_not_silently_empty() -> None:
+    with pytest.raises(ValidationFailed) as error:
+        build_list_query(
+            SPECS["interaction"],
+            filters=[],
+            sort=None,
+            cursor=None,
+            limit=10,
+            q="物流延迟",
+            custom_fields={},
+        )
+    assert error.value.errors[0].path == ["query", "q"]

@@ -170,6 +170,11 @@ def build_list_query(
             [FieldError(["query", "limit"], f"must be between 1 and {MAX_LIMIT}")],
         )
     parsed_sort = parse_sort(spec, sort)
+    if q and q.strip() and not spec.search_fields:
+        raise ValidationFailed(
+            f"{spec.plural} are not full-text searchable",
+            [FieldError(["query", "q"], "use filter=field:contains:text instead")],
+        )
     return ListQuery(
         filters=tuple(parse_filter(spec, f, i, custom_fields) for i, f in enumerate(filters)),
         sort=parsed_sort,
