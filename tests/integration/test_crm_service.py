@@ -301,3 +301,22 @@ def test_every_committed_change_has_exactly_one_outbox_event(
         rows = uow.session.scalars(select(OutboxEvent).order_by(OutboxEvent.seq)).all()
         assert [r.type for r in rows] == ["account.created", "account.updated", "account.deleted"]
         assert len({r.event_id for r in rows}) == 3
+
+
+def test_concurrent_ticket_creation_never_reuses_a_number(
+    container: Container, workspace: Workspace
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    def open_ticket(i: int) -> str:
+        with container.uow() as uow:
+            user = uow.session.get(type(workspace.users["service"]), workspace.users["service"].id)
+            assert user is not None
+            svc = RecordService(uow, principal_for_user(uow.session, user))
+            number = svc.create("ticket", s.TicketIn(subject=f"issue {i}"))["number"]
+            uow.commit()
+            return str(number)
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        numbers = list(pool.map(open_ticket, range(12)))
+    assert sorted(numbers) == [f"T-{i:06d}" for i in range(1, 13)]

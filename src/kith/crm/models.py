@@ -289,6 +289,16 @@ class FieldDefinition(IdMixin, TenantMixin, TimestampMixin, Base):
     required: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
+class RecordSequence(TenantMixin, Base):
+    """Per-tenant counters for human-readable numbers (ticket T-000123)."""
+
+    __tablename__ = "record_sequences"
+
+    tenant_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class SearchDocument(TenantMixin, Base):
     """One row per searchable record: pre-tokenised terms (CJK bigrams, words, digits).
 

@@ -5,12 +5,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, delete, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, delete, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from kith.access import policy
 from kith.access.principal import Action, Principal
-from kith.crm.models import FieldDefinition, Pipeline, PipelineStage, SearchDocument
+from kith.crm.models import (
+    FieldDefinition,
+    Pipeline,
+    PipelineStage,
+    RecordSequence,
+    SearchDocument,
+)
 from kith.crm.query import Filter, ListQuery
 from kith.crm.specs import SPECS, ObjectSpec
 from kith.db.base import RecordMixin
@@ -161,6 +168,32 @@ class RecordRepository:
             .order_by(PipelineStage.position)
         )
         return list(self.session.scalars(stmt))
+
+    def next_in_sequence(self, name: str) -> int:
+        """The next value of a per-tenant counter.
+
+        ``UPDATE ... RETURNING`` takes the row lock, so concurrent transactions on
+        PostgreSQL get distinct values (SQLite serialises writers anyway). The first
+        use creates the row inside a savepoint; a concurrent first use loses the
+        insert race and simply increments.
+        """
+        tenant_id = self.principal.tenant_id
+        for _ in range(2):
+            value = self.session.scalar(
+                update(RecordSequence)
+                .where(RecordSequence.tenant_id == tenant_id, RecordSequence.name == name)
+                .values(value=RecordSequence.value + 1)
+                .returning(RecordSequence.value)
+            )
+            if value is not None:
+                return int(value)
+            try:
+                with self.session.begin_nested():
+                    self.session.add(RecordSequence(tenant_id=tenant_id, name=name, value=1))
+                return 1
+            except IntegrityError:
+                continue
+        raise RuntimeError(f"could not allocate a value of sequence {name}")
 
     def stage(self, stage_id: str) -> PipelineStage | None:
         stage = self.session.get(PipelineStage, stage_id)

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from kith.access.principal import Principal
 from kith.core.clock import as_utc
@@ -144,12 +144,7 @@ def _sla_minutes(repo: RecordRepository, priority: str) -> tuple[int, int]:
 
 
 def _next_ticket_number(repo: RecordRepository) -> str:
-    stmt = (
-        select(func.count())
-        .select_from(m.Ticket)
-        .where(m.Ticket.tenant_id == repo.principal.tenant_id)
-    )
-    return f"T-{int(repo.session.scalar(stmt) or 0) + 1:06d}"
+    return f"T-{repo.next_in_sequence('ticket'):06d}"
 
 
 def ticket_rule(ctx: RuleContext, ticket: m.Ticket, changed: set[str]) -> list[DomainEvent]:
