@@ -27,6 +27,14 @@ def migrate(container: Container) -> None:
     upgrade(container.engine)
 
 
+def refresh_planner_statistics(container: Container) -> None:
+    """SQLite keeps no statistics unless asked; without them full-text and filtered
+    lists scan the tenant (docs/benchmarks.md, finding 3). PostgreSQL autovacuums."""
+    if container.engine.dialect.name == "sqlite":
+        with container.engine.begin() as connection:
+            connection.exec_driver_sql("PRAGMA optimize=0x10002")
+
+
 def init_workspace(
     session: Session,
     *,

@@ -121,7 +121,7 @@ def serve(
     import uvicorn
 
     from kith.api.app import create_app
-    from kith.bootstrap import migrate
+    from kith.bootstrap import migrate, refresh_planner_statistics
 
     settings = get_settings()
     if settings.mode == "production" and not settings.secret_key:
@@ -129,6 +129,7 @@ def serve(
     container = _container()
     if migrate_first:
         migrate(container)
+    refresh_planner_statistics(container)
     uvicorn.run(create_app(container), host=host, port=port, log_level="info")
 
 

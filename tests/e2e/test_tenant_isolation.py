@@ -19,6 +19,8 @@ BODIES: dict[str, Any] = {
     "POST /leads/{record_id}/convert": {"version": 1},
     "POST /pipelines/{record_id}/stages": {"name": "Intrusion", "probability": 10},
     "PATCH /users/{user_id}": {"title": "pwned"},
+    "POST /approvals/{approval_id}/reject": {"reason": "intrusion"},
+    "POST /decisions/{decision_id}/override": {"reason": "intrusion"},
     "PATCH /roles/{role_id}": {
         "name": "admin",
         "permissions": [{"object_type": "contact", "action": "read", "scope": None}],
@@ -49,8 +51,22 @@ def _seed(api: Api) -> dict[str, str]:
     )["id"]
     ids["roles"] = api.get("/roles")[0]["id"]
     ids["users"] = api.get("/me")["id"]
+    ids["tools"] = "records.get"
+    line = {"product_id": ids["products"], "quantity": 1, "unit_price": "10"}
+    paid = api.post("/orders", {"number": "SO-2", "lines": [line]})["id"]
+    refund = {"args": {"order_id": paid, "amount": "5", "reason": "x"}, "purpose": "service"}
+    waiting = api.call("POST", "/tools/refunds.request/invoke", 202, json=refund)
+    ids["approvals"], ids["decisions"] = waiting["approval_id"], waiting["decision_id"]
     ids["api-keys"] = api.post("/api-keys", {"name": "k", "scopes": ["*"]})["id"]
     return ids
+
+
+def _body_for(method: str, short_path: str, ids: dict[str, str]) -> Any:
+    if short_path == "/tools/{name}/invoke":
+        # a well-formed call that would read tenant A's contact
+        args = {"object_type": "contact", "record_id": ids["contacts"]}
+        return {"args": args, "purpose": "api"}
+    return BODIES.get(f"{method} {short_path}", BODIES.get(method))
 
 
 def _routes_with_ids(client: TestClient) -> list[tuple[str, str]]:
@@ -81,7 +97,7 @@ def test_no_endpoint_reaches_another_tenants_records(
     for method, path in routes:
         url = _fill(path, ids)
         short = path.removeprefix("/api/v1")
-        body = BODIES.get(f"{method} {short}", BODIES.get(method))
+        body = _body_for(method, short, ids)
         response = app_client.request(
             method,
             url,
@@ -116,4 +132,6 @@ def test_references_to_another_tenants_records_are_rejected(
     assert problem["errors"][0]["loc"] == ["body", "owner_id"]
 
 
-_NOT_RECORDS = frozenset({"fields", "roles", "api-keys", "users"})
+_NOT_RECORDS = frozenset(
+    {"fields", "roles", "api-keys", "users", "tools", "approvals", "decisions", "agents"}
+)

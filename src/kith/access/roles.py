@@ -99,6 +99,8 @@ BUILTIN_ROLES: dict[str, tuple[str, Grants, dict[str, dict[str, FieldAccess]]]] 
             _grant(("account", "contact", "interaction", "product", "order"), READ_ONLY, "all"),
             _grant(("lead",), ACTIONS, "all"),
             _grant(("activity",), WRITE, "own"),
+            # messages.send logs each outbound message as an interaction
+            _grant(("interaction",), ("create",), "own"),
             _grant(("user", "team", "field"), READ_ONLY, "all"),
         ),
         PII_HIDDEN,

@@ -1,5 +1,12 @@
 """HTTP routes of the CRM records, generated from the object specs.
 
+Creates, updates and deletes go through the gateway (``records.*`` tools, purpose
+"crm_ui" from the web UI, "api" otherwise), so every write over HTTP has a
+decision record, exactly like an agent's. The unit of work is committed whatever
+the outcome — a refused or failed write commits only its decision record — and
+the original error is then re-raised, keeping the status codes (422, 403, 404,
+409) and problem+json bodies.
+
 This module deliberately does not use ``from __future__ import annotations``:
 route functions are built in a loop and FastAPI must see each spec's real
 schema class in the signature to validate bodies and document them.
@@ -22,6 +29,8 @@ from kith.crm.query import build_list_query
 from kith.crm.repository import RecordRepository
 from kith.crm.service import RecordService
 from kith.crm.specs import PATCH_SCHEMAS, READ_SCHEMAS, SPECS, ObjectSpec
+from kith.gateway.deps import GatewayDep, Purpose
+from kith.gateway.gateway import GatewayResult
 from kith.search.query import matching_ids
 
 router = APIRouter(prefix="/api/v1", default_response_class=KithJSON)
@@ -43,6 +52,15 @@ def _page_model(spec: ObjectSpec) -> type[BaseModel]:
 def _custom_types(uow: Any, principal: Any, object_type: str) -> dict[str, str]:
     repo = RecordRepository(uow.session, principal)
     return {name: d.type for name, d in repo.custom_fields(object_type).items()}
+
+
+def _written(uow: Any, result: GatewayResult) -> dict[str, Any]:
+    """Commit the write (or only its decision record) and answer like the service would."""
+    uow.commit()
+    result.raise_for_outcome()
+    output = result.output or {}
+    record: dict[str, Any] = output.get("record", {})
+    return record
 
 
 def _register(spec: ObjectSpec) -> None:
@@ -74,10 +92,17 @@ def _register(spec: ObjectSpec) -> None:
         uow.commit()
         return {"items": page.items, "next_cursor": page.next_cursor}
 
-    def create_record(body: input_schema, uow: UoW, principal: CurrentPrincipal) -> Any:  # type: ignore[valid-type]
-        data = RecordService(uow, principal).create(name, body)
-        uow.commit()
-        return KithJSON(data, status_code=201)
+    def create_record(
+        body: input_schema,  # type: ignore[valid-type]
+        uow: UoW,
+        principal: CurrentPrincipal,
+        gateway: GatewayDep,
+        purpose: Purpose,
+    ) -> Any:
+        values = body.model_dump(mode="json", exclude_unset=True)  # type: ignore[attr-defined]
+        args = {"object_type": name, "values": values}
+        result = gateway.execute(uow, principal, "records.create", args, purpose=purpose)
+        return KithJSON(_written(uow, result), status_code=201)
 
     def get_record(record_id: RecordId, uow: UoW, principal: CurrentPrincipal) -> Any:
         data = RecordService(uow, principal).get(name, record_id)
@@ -89,19 +114,30 @@ def _register(spec: ObjectSpec) -> None:
         body: patch_schema,  # type: ignore[valid-type]
         uow: UoW,
         principal: CurrentPrincipal,
+        gateway: GatewayDep,
+        purpose: Purpose,
     ) -> Any:
-        data = RecordService(uow, principal).update(name, record_id, body)
-        uow.commit()
-        return data
+        values = body.model_dump(mode="json", exclude_unset=True)  # type: ignore[attr-defined]
+        args = {
+            "object_type": name,
+            "record_id": record_id,
+            "version": values.pop("version"),
+            "values": values,
+        }
+        return _written(
+            uow, gateway.execute(uow, principal, "records.update", args, purpose=purpose)
+        )
 
     def delete_record(
         record_id: RecordId,
         version: Annotated[int, Query(description="version you last saw")],
         uow: UoW,
         principal: CurrentPrincipal,
+        gateway: GatewayDep,
+        purpose: Purpose,
     ) -> Response:
-        RecordService(uow, principal).delete(name, record_id, version)
-        uow.commit()
+        args = {"object_type": name, "record_id": record_id, "version": version}
+        _written(uow, gateway.execute(uow, principal, "records.delete", args, purpose=purpose))
         return Response(status_code=204)
 
     def record_timeline(

@@ -6,7 +6,18 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, Numeric, String, Text
+from sqlalchemy import (
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    func,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kith.db.base import ID, Base, IdMixin, RecordMixin, TenantMixin, TimestampMixin
@@ -48,6 +59,9 @@ class Contact(RecordMixin, Base):
         _external_id_index("contacts"),
         Index("ix_contacts_email", "tenant_id", "email"),
         Index("ix_contacts_name", "tenant_id", "name"),
+        Index("ix_contacts_email_lower", "tenant_id", func.lower(text("email"))),
+        Index("ix_contacts_city_name", "tenant_id", "city", "name", "id"),
+        Index("ix_contacts_tenant_name_id", "tenant_id", "name", "id"),
     )
 
     name: Mapped[str] = mapped_column(String(200))
@@ -70,7 +84,11 @@ class Contact(RecordMixin, Base):
 
 class Lead(RecordMixin, Base):
     __tablename__ = "leads"
-    __table_args__ = (_external_id_index("leads"), Index("ix_leads_email", "tenant_id", "email"))
+    __table_args__ = (
+        _external_id_index("leads"),
+        Index("ix_leads_email", "tenant_id", "email"),
+        Index("ix_leads_email_lower", "tenant_id", func.lower(text("email"))),
+    )
 
     name: Mapped[str] = mapped_column(String(200))
     company: Mapped[str | None] = mapped_column(String(200))

@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, delete, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Table,
+    and_,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from kith.access import policy
+from kith.access.models import User
 from kith.access.principal import Action, Principal
 from kith.crm.models import (
     FieldDefinition,
@@ -80,10 +93,15 @@ class RecordRepository:
                 )
             )
         column = getattr(model, query.sort.field)
+        # NULL handling only where NULLs can occur: for NOT NULL columns an index
+        # on (…, column, id) can then deliver the order without a sort.
+        nullable = bool(spec.columns[query.sort.field].columns[0].nullable)
         if query.cursor is not None:
-            stmt = stmt.where(_after(column, model.id, query.cursor, query.sort.descending))
+            stmt = stmt.where(
+                _after(column, model.id, query.cursor, query.sort.descending, nullable)
+            )
         order = (column.desc(), model.id.desc()) if query.sort.descending else (column, model.id)
-        if query.sort.field != "id":
+        if nullable:
             order = (column.is_(None), *order)
         rows = self.session.scalars(stmt.order_by(*order).limit(query.limit + 1)).all()
         more = len(rows) > query.limit
@@ -201,6 +219,91 @@ class RecordRepository:
             return None
         return stage
 
+    # --- bulk writes (imports) ---------------------------------------------------
+    # One query per batch instead of one per row; callers check permissions first.
+
+    def live_ids(self, object_type: str, ids: Collection[str]) -> set[str]:
+        """Those of ``ids`` that are live records of the type in the tenant."""
+        model = SPECS[object_type].model
+        found: set[str] = set()
+        for chunk in _chunks(sorted(ids)):
+            stmt = select(model.id).where(
+                model.id.in_(chunk),
+                model.tenant_id == self.principal.tenant_id,
+                model.deleted_at.is_(None),
+            )
+            found.update(self.session.scalars(stmt))
+        return found
+
+    def tenant_user_ids(self, ids: Collection[str]) -> set[str]:
+        """Those of ``ids`` that are users of the tenant (candidate record owners)."""
+        found: set[str] = set()
+        for chunk in _chunks(sorted(ids)):
+            stmt = select(User.id).where(
+                User.id.in_(chunk), User.tenant_id == self.principal.tenant_id
+            )
+            found.update(self.session.scalars(stmt))
+        return found
+
+    def live_records_by(
+        self, spec: ObjectSpec, field: str, values: Collection[str], case_insensitive: bool = False
+    ) -> list[RecordMixin]:
+        """Live records whose ``field`` is one of ``values`` (lower case if ``case_insensitive``).
+
+        One key per query: an OR of several keys makes SQLite (without ANALYZE
+        statistics) scan every row of the tenant instead of using each index.
+        """
+        model = spec.model
+        column = getattr(model, field)
+        key = func.lower(column) if case_insensitive else column
+        found: list[RecordMixin] = []
+        for chunk in _chunks(sorted(values)):
+            stmt = select(model).where(
+                model.tenant_id == self.principal.tenant_id,
+                model.deleted_at.is_(None),
+                key.in_(chunk),
+            )
+            found.extend(self.session.scalars(stmt))
+        return found
+
+    def insert_records(self, spec: ObjectSpec, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Insert new records with Core ``executemany``: no ORM unit of work, no flush per row.
+
+        Rows are keyed by attribute name; rows with the same keys go in one statement.
+        """
+        renamed = _renamed_columns(spec)
+        groups: dict[frozenset[str], list[Mapping[str, Any]]] = {}
+        for row in rows:
+            params = {renamed.get(k, k): v for k, v in row.items()} if renamed else row
+            groups.setdefault(frozenset(params), []).append(params)
+        for group in groups.values():
+            self.session.execute(insert(_table(spec.model)), group)
+
+    def insert_search_documents(self, spec: ObjectSpec, rows: Sequence[Mapping[str, Any]]) -> None:
+        """``index_for_search`` for records inserted by ``insert_records``."""
+        if not spec.search_fields or not rows:
+            return
+        documents = [
+            {
+                "tenant_id": row["tenant_id"],
+                "object_type": spec.name,
+                "record_id": row["id"],
+                "terms": index_terms(_row_search_values(spec, row)),
+            }
+            for row in rows
+        ]
+        self.session.execute(insert(_table(SearchDocument)), documents)
+
+    def refresh_statistics(self, spec: ObjectSpec) -> None:
+        """Planner statistics for the type's table and the search index, after a bulk load.
+
+        Without them SQLite (which has no autovacuum) plans searches as a scan
+        of every record of the tenant; PostgreSQL would catch up only later.
+        """
+        preparer = self.session.get_bind().dialect.identifier_preparer
+        for table in (_table(spec.model), _table(SearchDocument)):
+            self.session.execute(text(f"ANALYZE {preparer.quote(table.name)}"))
+
 
 def _search_values(spec: ObjectSpec, record: RecordMixin) -> list[str | None]:
     values: list[str | None] = [getattr(record, f) for f in spec.search_fields]
@@ -230,7 +333,9 @@ def _apply_op(column: Any, op: str, value: Any) -> ColumnElement[bool]:
     return column.is_(None) if value else column.is_not(None)  # type: ignore[no-any-return]
 
 
-def _after(column: Any, id_column: Any, cursor: tuple[Any, str], descending: bool) -> Any:
+def _after(
+    column: Any, id_column: Any, cursor: tuple[Any, str], descending: bool, nullable: bool
+) -> Any:
     """Keyset condition: rows strictly after (value, id) in the list's order (nulls last)."""
     value, last_id = cursor
     beyond_id = id_column < last_id if descending else id_column > last_id
@@ -239,4 +344,39 @@ def _after(column: Any, id_column: Any, cursor: tuple[Any, str], descending: boo
     if value is None:
         return and_(column.is_(None), beyond_id)
     beyond_value = column < value if descending else column > value
-    return or_(beyond_value, and_(column == value, beyond_id), column.is_(None))
+    after = or_(beyond_value, and_(column == value, beyond_id))
+    return or_(after, column.is_(None)) if nullable else after
+
+
+# --- bulk write helpers ----------------------------------------------------------
+
+# Bound parameters per IN list: far below SQLite's 32766 and PostgreSQL's 65535 limits.
+IN_CHUNK = 5000
+
+
+def _chunks(values: Sequence[str]) -> Iterator[Sequence[str]]:
+    for start in range(0, len(values), IN_CHUNK):
+        yield values[start : start + IN_CHUNK]
+
+
+def _table(model: type[Any]) -> Table:
+    table: Table = model.__table__
+    return table
+
+
+def _renamed_columns(spec: ObjectSpec) -> dict[str, str]:
+    """Attributes whose column has another name (``Interaction.meta`` is ``metadata``)."""
+    return {
+        key: attr.columns[0].name
+        for key, attr in spec.columns.items()
+        if attr.columns[0].name != key
+    }
+
+
+def _row_search_values(spec: ObjectSpec, row: Mapping[str, Any]) -> list[str | None]:
+    """``_search_values`` for a row that is a mapping rather than an ORM record."""
+    values: list[str | None] = [row.get(f) for f in spec.search_fields]
+    channels = row.get("channels")
+    if isinstance(channels, list):
+        values.extend(str(c.get("value")) for c in channels if isinstance(c, dict))
+    return values

@@ -5,6 +5,7 @@ from kith.audit import models as audit_models
 from kith.crm import models as crm_models
 from kith.db.base import Base
 from kith.events import models as event_models
+from kith.gateway import models as gateway_models  # noqa: F401 - registers the gateway tables
 from kith.timeline import models as timeline_models
 
 metadata = Base.metadata

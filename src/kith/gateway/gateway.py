@@ -1,0 +1,547 @@
+"""``Gateway.execute``: the one governed door every tool call goes through.
+
+In order: validate the arguments against the tool's schema; compute the
+effective principal (an agent's rights ∩ the delegating person's) and check the
+tool's purpose and touched objects; return the first result for a repeated
+idempotency key; ask the consent hook; apply the risk policy (high risk becomes
+an approval request); run the tool; write the decision record and an audit entry.
+
+The gateway never commits. The tool runs inside a SAVEPOINT of the caller's
+unit of work: when it fails, its changes (and the domain events it emitted) are
+rolled back to that savepoint while the decision record of the failure stays in
+the transaction. Callers therefore commit after ``execute`` whatever the status
+— the commit persists either the tool's effects or only the refusal/failure
+record — and then report the outcome (``result.raise_for_outcome()`` re-raises
+the original error for HTTP and CLI callers).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from kith.access.principal import Principal
+from kith.core.clock import utcnow
+from kith.core.errors import FieldError, KithError, NotFound, PermissionDenied, ValidationFailed
+from kith.crm.service import RecordService
+from kith.db.uow import UnitOfWork
+from kith.gateway import risk
+from kith.gateway import tools as _builtin_tools  # noqa: F401 - registers the catalog
+from kith.gateway.authz import Refusal, effective_principal, refuse
+from kith.gateway.authz import authorise as authorise_call
+from kith.gateway.channels import ChannelRegistry
+from kith.gateway.consent import NoConsentLedger
+from kith.gateway.contracts import ConsentHook, ExecutionResult, Rationale
+from kith.gateway.decisions import (
+    new_decision,
+    rationale_snapshot,
+    save_decision,
+    set_subject,
+    subject_from_args,
+    to_json,
+    with_customer,
+)
+from kith.gateway.events import approval_event
+from kith.gateway.models import ApprovalRequest, DecisionRecord, IdempotencyKey
+from kith.gateway.notify import notify_users_with_role
+from kith.gateway.registry import REGISTRY, Subject, ToolContext, ToolRegistry, ToolSpec
+from kith.privacy.masking import mask_value
+
+OUTPUT_LIST_SAMPLE = 20
+
+
+@dataclass(frozen=True)
+class GatewayResult(ExecutionResult):
+    """An ``ExecutionResult`` that also carries the original error and its field paths."""
+
+    errors: tuple[dict[str, Any], ...] = ()
+    error: BaseException | None = field(default=None, compare=False, repr=False)
+
+    def raise_for_outcome(self) -> None:
+        """Re-raise what refused or failed the call (HTTP/CLI callers, after committing)."""
+        if self.error is not None:
+            raise self.error
+
+
+@dataclass(frozen=True)
+class Call:
+    principal: Principal
+    tool: str
+    args: Mapping[str, Any]
+    purpose: str
+    on_behalf_of: Principal | None = None
+    idempotency_key: str | None = None
+    trigger_event_id: str | None = None
+    rationale: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class Approved:
+    """An approval being executed: who approved it, and why."""
+
+    request: ApprovalRequest
+    approver: Principal
+    reason: str | None
+
+
+class _DuplicateKey(Exception):
+    pass
+
+
+class Gateway:
+    """The door. ``consent`` is the privacy issue's seam (default: no ledger, allow and
+    say so); ``channels`` the message adapters; ``clock`` stamps decisions and expiry."""
+
+    def __init__(
+        self,
+        *,
+        registry: ToolRegistry = REGISTRY,
+        consent: ConsentHook | None = None,
+        channels: ChannelRegistry | None = None,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.registry = registry
+        self.consent: ConsentHook = consent or NoConsentLedger()
+        self.channels = channels or ChannelRegistry.from_environment()
+        self.clock = clock
+
+    def execute(
+        self,
+        uow: UnitOfWork,
+        principal: Principal,
+        tool: str,
+        args: Mapping[str, Any],
+        *,
+        purpose: str,
+        on_behalf_of: Principal | None = None,
+        idempotency_key: str | None = None,
+        trigger_event_id: str | None = None,
+        rationale: Rationale | None = None,
+    ) -> GatewayResult:
+        call = Call(
+            principal=principal,
+            tool=tool,
+            args=args,
+            purpose=purpose,
+            on_behalf_of=on_behalf_of,
+            idempotency_key=idempotency_key,
+            trigger_event_id=trigger_event_id,
+            rationale=rationale_snapshot(rationale),
+        )
+        return self._run(uow, call, None)
+
+    def execute_approved(self, uow: UnitOfWork, call: Call, approved: Approved) -> GatewayResult:
+        """Run a call a person approved: every check again except the risk policy."""
+        return self._run(uow, call, approved)
+
+    def refuse_approved(
+        self, uow: UnitOfWork, call: Call, approved: Approved, reason: str
+    ) -> GatewayResult:
+        """An approved call that can no longer run (its requester may not act any more)."""
+        decision = self._new_decision(call, approved)
+        return self._finish(uow, decision, "refused", error=PermissionDenied(reason))
+
+    # --- the pipeline -------------------------------------------------------------
+
+    def _new_decision(self, call: Call, approved: Approved | None) -> DecisionRecord:
+        decision = new_decision(
+            call.principal,
+            at=self.clock(),
+            on_behalf_of=call.on_behalf_of,
+            tool=call.tool,
+            purpose=call.purpose,
+            args=call.args,
+            rationale=call.rationale,
+            trigger_event_id=call.trigger_event_id,
+        )
+        decision.idempotency_key = call.idempotency_key
+        if approved is not None:
+            _note_approval(decision, approved)
+        return decision
+
+    def _run(self, uow: UnitOfWork, call: Call, approved: Approved | None) -> GatewayResult:
+        decision = self._new_decision(call, approved)
+        # The decision row is written first so the transaction opens with a write. On
+        # SQLite (pysqlite) a SAVEPOINT that opens the transaction would commit on
+        # release, outside the caller's unit of work; and a transaction that read before
+        # its first write can fail with "database is locked" instead of waiting.
+        decision.status = "running"
+        uow.session.add(decision)
+        uow.session.flush()
+        try:
+            return self._checked_run(uow, call, approved, decision)
+        except Refusal as refusal:
+            return self._finish(uow, decision, "refused", error=refusal.error)
+
+    def _checked_run(
+        self, uow: UnitOfWork, call: Call, approved: Approved | None, decision: DecisionRecord
+    ) -> GatewayResult:
+        spec = self._spec(call.tool)
+        args = _parse(spec, call.args)
+        args_json = args.model_dump(mode="json", exclude_unset=True)
+        decision.args = mask_value(args_json)
+        tenant_id = call.principal.tenant_id
+        subject = with_customer(uow, tenant_id, subject_from_args(args_json))
+        set_subject(decision, subject)
+        principal = effective_principal(call.principal, call.on_behalf_of)
+        authorise_call(spec, principal, call.purpose, args)
+        if approved is None and call.idempotency_key:
+            first = self._first_use(uow, call)
+            if first is not None:
+                return self._duplicate(uow, decision, call, first, args_json)
+        self._check_consent(uow, spec, principal, call, args, subject, decision)
+        if approved is None:
+            assessment = self._assess(uow, spec, call, args, args_json)
+            decision.risk_level = assessment.level
+            decision.risk_rule_id = assessment.rule_id
+            if assessment.needs_approval:
+                try:
+                    return self._request_approval(uow, call, args_json, assessment, decision)
+                except _DuplicateKey:
+                    return self._duplicate_of_concurrent(uow, decision, call, args_json)
+        return self._run_tool(uow, spec, args, args_json, call, principal, decision)
+
+    def _spec(self, name: str) -> ToolSpec:
+        spec = self.registry.get(name)
+        if spec is None:
+            raise Refusal(NotFound(f"no tool named {name!r}"))
+        return spec
+
+    def _check_consent(
+        self,
+        uow: UnitOfWork,
+        spec: ToolSpec,
+        principal: Principal,
+        call: Call,
+        args: BaseModel,
+        subject: Subject,
+        decision: DecisionRecord,
+    ) -> None:
+        consent = self.consent.check(
+            uow,
+            principal,
+            spec.name,
+            call.purpose,
+            spec.channel_for(args),
+            _consent_subject(subject, args),
+        )
+        decision.consent_allowed = consent.allowed
+        decision.consent_reason = consent.reason
+        decision.consent_basis = consent.basis
+        if not consent.allowed:
+            raise refuse(f"no consent: {consent.reason}")
+
+    def _assess(
+        self,
+        uow: UnitOfWork,
+        spec: ToolSpec,
+        call: Call,
+        args: BaseModel,
+        args_json: dict[str, Any],
+    ) -> risk.RiskAssessment:
+        tenant_id = call.principal.tenant_id
+        channel = spec.channel_for(args)
+        facts = {
+            "tool": spec.name,
+            "purpose": call.purpose,
+            "args": args_json,
+            "actor_kind": call.principal.kind,
+            "external_effect": spec.external_effect,
+            "channel": channel,
+            "new_recipient": spec.external_effect
+            and risk.is_new_recipient(uow.session, tenant_id, channel, args_json),
+        }
+        return risk.assess(uow.session, tenant_id, spec.name, spec.risk, facts)
+
+    # --- outcomes --------------------------------------------------------------------
+
+    def _run_tool(
+        self,
+        uow: UnitOfWork,
+        spec: ToolSpec,
+        args: BaseModel,
+        args_json: dict[str, Any],
+        call: Call,
+        principal: Principal,
+        decision: DecisionRecord,
+    ) -> GatewayResult:
+        ctx = ToolContext(
+            uow=uow,
+            principal=principal,
+            records=RecordService(uow, principal, self.clock),
+            clock=self.clock,
+            trigger_event_id=call.trigger_event_id,
+            channels=self.channels,
+            tenant_id=principal.tenant_id,
+            purpose=call.purpose,
+            decision_id=decision.id,
+            on_behalf_of=call.on_behalf_of,
+        )
+        # Events the tool emits must vanish with its rolled-back changes.
+        emitted_before = len(uow._pending)
+        try:
+            with uow.session.begin_nested():
+                key = (
+                    self._reserve_key(uow, call, args_json, decision)
+                    if call.idempotency_key
+                    else None
+                )
+                output = to_json(_checked_output(spec, spec.fn(ctx, args)).model_dump())
+                uow.session.flush()
+                if key is not None:
+                    key.status, key.output = "executed", output
+        except _DuplicateKey:
+            del uow._pending[emitted_before:]
+            return self._duplicate_of_concurrent(uow, decision, call, args_json)
+        except Exception as exc:  # any tool error is a recorded failure, not a crash
+            del uow._pending[emitted_before:]
+            status = "refused" if isinstance(exc, PermissionDenied) else "failed"
+            return self._finish(uow, decision, status, error=exc)
+        if ctx.subject is not None:
+            set_subject(decision, with_customer(uow, principal.tenant_id, ctx.subject))
+        decision.output = summarise_output(output)
+        return self._finish(uow, decision, "executed", output=output)
+
+    def _request_approval(
+        self,
+        uow: UnitOfWork,
+        call: Call,
+        args_json: dict[str, Any],
+        assessment: risk.RiskAssessment,
+        decision: DecisionRecord,
+    ) -> GatewayResult:
+        key = self._reserve_key(uow, call, args_json, decision) if call.idempotency_key else None
+        now = self.clock()
+        request = ApprovalRequest(
+            tenant_id=call.principal.tenant_id,
+            tool=call.tool,
+            args=args_json,
+            purpose=call.purpose,
+            requester_kind=call.principal.kind,
+            requester_id=call.principal.id,
+            requester_name=call.principal.name,
+            requester_user_id=call.principal.user_id,
+            on_behalf_of_id=call.on_behalf_of.id if call.on_behalf_of else None,
+            on_behalf_of_name=call.on_behalf_of.name if call.on_behalf_of else None,
+            rationale=call.rationale,
+            trigger_event_id=call.trigger_event_id,
+            idempotency_key=call.idempotency_key,
+            decision_id=decision.id,
+            risk_level=assessment.level,
+            risk_rule_id=assessment.rule_id,
+            approver_role=assessment.approver_role,
+            status="pending",
+            created_at=now,
+            expires_at=now + timedelta(minutes=assessment.expires_after_minutes),
+        )
+        uow.session.add(request)
+        uow.session.flush()
+        if key is not None:
+            key.status, key.approval_id = "pending_approval", request.id
+        decision.approval_id = request.id
+        rule = assessment.rule_name or "tool risk"
+        notify_users_with_role(
+            uow,
+            call.principal,
+            assessment.approver_role,
+            kind="approval_requested",
+            title=f"Approval needed: {call.tool}",
+            body=f"{call.principal.name} asks to run {call.tool} ({rule})",
+            link=f"/api/v1/approvals/{request.id}",
+            decision_id=decision.id,
+        )
+        uow.emit(
+            approval_event(
+                "approval.requested",
+                request,
+                decision,
+                call.principal.actor,
+                now,
+                approver_role=assessment.approver_role,
+                expires_at=request.expires_at.isoformat(),
+            )
+        )
+        reason = f"waiting for approval by a {assessment.approver_role} (rule {rule})"
+        return self._finish(
+            uow, decision, "pending_approval", reason=reason, approval_id=request.id
+        )
+
+    def _duplicate(
+        self,
+        uow: UnitOfWork,
+        decision: DecisionRecord,
+        call: Call,
+        first: IdempotencyKey,
+        args_json: dict[str, Any],
+    ) -> GatewayResult:
+        if first.tool != call.tool or first.args_digest != _digest(args_json):
+            raise Refusal(
+                ValidationFailed(
+                    "this idempotency key was used for a different call",
+                    [FieldError(["idempotency_key"], "already used with other arguments")],
+                )
+            )
+        decision.duplicate_of = first.decision_id
+        decision.approval_id = first.approval_id
+        reason = f"idempotency key already used by decision {first.decision_id} ({first.status})"
+        return self._finish(
+            uow,
+            decision,
+            "duplicate",
+            reason=reason,
+            output=first.output,
+            approval_id=first.approval_id,
+        )
+
+    def _duplicate_of_concurrent(
+        self, uow: UnitOfWork, decision: DecisionRecord, call: Call, args_json: dict[str, Any]
+    ) -> GatewayResult:
+        """A concurrent call claimed the key first and has committed: answer with its result."""
+        first = self._first_use(uow, call)
+        if first is None:
+            raise RuntimeError("idempotency key conflict without a committed first use")
+        return self._duplicate(uow, decision, call, first, args_json)
+
+    def _finish(
+        self,
+        uow: UnitOfWork,
+        decision: DecisionRecord,
+        status: str,
+        *,
+        reason: str | None = None,
+        output: dict[str, Any] | None = None,
+        approval_id: str | None = None,
+        error: BaseException | None = None,
+    ) -> GatewayResult:
+        errors = tuple(e.as_dict() for e in error.errors) if isinstance(error, KithError) else ()
+        decision.status = status
+        decision.reason = reason or (_describe(error) if error else None)
+        decision.errors = mask_value(to_json(list(errors)))
+        save_decision(uow, decision)
+        return GatewayResult(
+            status=status,  # type: ignore[arg-type]
+            decision_id=decision.id,
+            output=output,
+            approval_id=approval_id or decision.approval_id,
+            reason=decision.reason,
+            errors=errors,
+            error=error,
+        )
+
+    # --- idempotency -------------------------------------------------------------------
+
+    def _first_use(self, uow: UnitOfWork, call: Call) -> IdempotencyKey | None:
+        k = IdempotencyKey
+        stmt = select(k).where(
+            k.tenant_id == call.principal.tenant_id,
+            k.principal_id == call.principal.id,
+            k.key == call.idempotency_key,
+        )
+        return uow.session.scalars(stmt).first()
+
+    def _reserve_key(
+        self, uow: UnitOfWork, call: Call, args_json: dict[str, Any], decision: DecisionRecord
+    ) -> IdempotencyKey:
+        """Claim the key before the tool runs; a concurrent claim fails on the unique key."""
+        key = IdempotencyKey(
+            tenant_id=call.principal.tenant_id,
+            principal_id=call.principal.id,
+            key=call.idempotency_key,
+            tool=call.tool,
+            args_digest=_digest(args_json),
+            decision_id=decision.id,
+            status="running",
+            created_at=self.clock(),
+        )
+        try:
+            with uow.session.begin_nested():
+                uow.session.add(key)
+                uow.session.flush()
+        except IntegrityError as exc:
+            raise _DuplicateKey from exc
+        return key
+
+
+def record_execution_of_approval(
+    uow: UnitOfWork, request: ApprovalRequest, result: ExecutionResult
+) -> None:
+    """After an approved call ran: the request and the key's first result reflect it."""
+    request.status = "executed" if result.status == "executed" else "approved"
+    request.result_decision_id = result.decision_id
+    request.result_status = result.status
+    uow.session.execute(
+        update(IdempotencyKey)
+        .where(IdempotencyKey.approval_id == request.id)
+        .values(status=result.status, output=result.output, decision_id=result.decision_id)
+        .execution_options(synchronize_session=False)
+    )
+
+
+# --- helpers ---------------------------------------------------------------------------
+
+
+def _parse(spec: ToolSpec, args: Mapping[str, Any]) -> BaseModel:
+    try:
+        return spec.input_schema.model_validate(dict(args))
+    except ValidationError as exc:
+        errors = [FieldError(["args", *e["loc"]], e["msg"], e["type"]) for e in exc.errors()]
+        raise Refusal(ValidationFailed(f"invalid arguments for {spec.name}", errors)) from exc
+
+
+def _checked_output(spec: ToolSpec, output: BaseModel) -> BaseModel:
+    if not isinstance(output, spec.output_schema):
+        raise TypeError(
+            f"{spec.name} returned {type(output).__name__}, not {spec.output_schema.__name__}"
+        )
+    return output
+
+
+def _note_approval(decision: DecisionRecord, approved: Approved) -> None:
+    decision.approval_id = approved.request.id
+    decision.approver_id = approved.approver.id
+    decision.approver_name = approved.approver.name
+    decision.approver_decision = "approved"
+    decision.approver_reason = approved.reason
+    decision.risk_level = approved.request.risk_level
+    decision.risk_rule_id = approved.request.risk_rule_id
+
+
+def _consent_subject(subject: Subject, args: BaseModel) -> dict[str, Any]:
+    """Whom the call concerns: the record, its customer, and the address it writes to."""
+    fields = {k: v for k, v in vars(subject).items() if v is not None}
+    recipient = getattr(args, "to", None)
+    if recipient:
+        fields["recipient"] = recipient
+    return fields
+
+
+def _digest(args_json: dict[str, Any]) -> str:
+    canonical = json.dumps(args_json, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _describe(error: BaseException) -> str:
+    if isinstance(error, KithError):
+        return error.detail
+    return f"{type(error).__name__}: {error}"[:2000]
+
+
+def summarise_output(output: dict[str, Any]) -> dict[str, Any]:
+    """What the decision keeps of a tool's output: masked, long lists cut to their ids."""
+    summary: dict[str, Any] = {}
+    for name, value in output.items():
+        if isinstance(value, list) and len(value) > OUTPUT_LIST_SAMPLE:
+            ids = [v.get("id") for v in value if isinstance(v, dict)]
+            summary[name] = {"count": len(value), "ids": ids[:OUTPUT_LIST_SAMPLE]}
+        else:
+            summary[name] = value
+    masked: dict[str, Any] = mask_value(summary)
+    return masked

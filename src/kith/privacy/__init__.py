@@ -1,0 +1,1 @@
+"""Privacy: masking personal data in snapshots; the consent ledger comes later."""
