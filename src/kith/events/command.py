@@ -1,13 +1,306 @@
-"""``kith events ...`` and ``kith worker`` (placeholders until the agent-runtime issue)."""
+"""``kith events ...`` and ``kith worker``.
+
+``kith.cli`` imports this module while it is being imported itself, so its
+output helpers are imported inside the commands.
+"""
 
 from __future__ import annotations
 
+import json
+import logging
+import signal
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+from urllib.parse import urlsplit
+
 import typer
+
+from kith.core.errors import KithError
+from kith.core.settings import get_settings
 
 events_app = typer.Typer(help="Inspect, send and replay events.", no_args_is_help=True)
 
+JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
+TenantOpt = Annotated[str, typer.Option("--tenant", help="Workspace slug.")]
+ConsumerOpt = Annotated[
+    list[str] | None,
+    typer.Option("--consumer", help="Only this consumer (repeatable; default: every one)."),
+]
 
-def worker() -> None:
-    """Run relay and consumers against the configured bus (scale-out mode)."""
-    typer.echo("error: workers are not built yet", err=True)
-    raise typer.Exit(2)
+
+def _container() -> Any:
+    from kith.api.app import build_container
+
+    return build_container(get_settings())
+
+
+def _fail(message: str) -> NoReturn:
+    from kith.cli import fail
+
+    fail(message)
+
+
+@events_app.command("send")
+def send(
+    event_type: Annotated[str, typer.Argument(help="Event type, e.g. web.visit.")],
+    data: Annotated[str, typer.Option("--data", help="The event's data as JSON, or @file.")],
+    idempotency_key: Annotated[
+        str | None, typer.Option(help="Your id for this event; sent twice, it is accepted once.")
+    ] = None,
+    acting_as: Annotated[
+        str | None, typer.Option("--as", help="Email of the sender (default: first admin).")
+    ] = None,
+    tenant: TenantOpt = "default",
+    as_json: JsonFlag = False,
+) -> None:
+    """Send an inbound event, exactly as POST /api/v1/events would receive it."""
+    from kith.cli import fail_kith, report
+    from kith.events.service import InboundService, Rejected
+    from kith.transfer.acting import acting_principal
+    from kith.transfer.errors import UnusableInput
+
+    body: dict[str, Any] = {"type": event_type, "data": _json_argument(data)}
+    if idempotency_key:
+        body["idempotency_key"] = idempotency_key
+    with _container().uow() as uow:
+        try:
+            principal = acting_principal(uow.session, tenant, acting_as)
+            outcome = InboundService(uow, principal).receive(json.dumps(body).encode())
+        except UnusableInput as exc:
+            _fail(str(exc))
+        except KithError as exc:
+            fail_kith(exc)
+        uow.commit()
+    if isinstance(outcome, Rejected):
+        fail_kith(outcome.error)
+    report(
+        outcome.model_dump(),
+        as_json,
+        f"{outcome.status}: {outcome.type} -> interaction {outcome.interaction_id}"
+        + (f" (contact {outcome.contact_id})" if outcome.contact_id else " (no contact matched)"),
+    )
+
+
+def _json_argument(value: str) -> Any:
+    text = value
+    if value.startswith("@"):
+        try:
+            text = Path(value[1:]).read_text(encoding="utf-8")
+        except OSError as exc:
+            _fail(f"cannot read {value[1:]}: {exc.strerror}")
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        _fail(f"--data is not valid JSON: {exc}")
+
+
+@events_app.command("tail")
+def tail(
+    after_seq: Annotated[int, typer.Option(min=0, help="Show events after this seq.")] = 0,
+    limit: Annotated[int, typer.Option(min=1, max=10_000)] = 50,
+    event_type: Annotated[str | None, typer.Option("--type", help="Only this type.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Show committed events from the outbox, in order, with their relay state."""
+    from kith.cli import report
+    from kith.events.repository import EventRepository
+
+    with _container().uow() as uow:
+        rows = EventRepository(uow.session).outbox_page(after_seq, limit, event_type, None)
+        items = [
+            {
+                "seq": r.seq,
+                "event_id": r.event_id,
+                "tenant_id": r.tenant_id,
+                "type": r.type,
+                "subject": f"{r.subject_type}/{r.subject_id}",
+                "actor": f"{r.actor_kind}/{r.actor_id or '-'}",
+                "occurred_at": r.occurred_at,
+                "published_at": r.published_at,
+                "payload": r.payload,
+            }
+            for r in rows
+        ]
+    lines = [
+        f"{i['seq']:>8}  {i['occurred_at']:%Y-%m-%d %H:%M:%S}  {i['type']:<28} {i['subject']}"
+        f"  {'published' if i['published_at'] else 'pending'}"
+        for i in items
+    ]
+    report(items, as_json, "\n".join(lines) or "no events")
+
+
+@events_app.command("replay")
+def replay(
+    since: Annotated[
+        str, typer.Option(help="ISO date or time; events from then on (no zone means UTC).")
+    ],
+    consumer: ConsumerOpt = None,
+    event_type: Annotated[str | None, typer.Option("--type", help="Only this type.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Deliver past events to consumers again (their earlier effects are not undone)."""
+    from kith.cli import report
+    from kith.events import service
+    from kith.events.consumers import build_consumers
+
+    start = _utc(since)
+    container = _container()
+    try:
+        consumers = build_consumers(container, consumer or ())
+    except ValueError as exc:
+        _fail(str(exc))
+    with container.uow() as uow:
+        scheduled = service.replay(uow, consumers, start, event_type)
+        uow.commit()
+    human = "\n".join(f"{name}: {count} events scheduled" for name, count in scheduled.items())
+    report(
+        {"since": start, "scheduled": scheduled}, as_json, human or "no consumers are registered"
+    )
+
+
+def _utc(value: str) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        _fail(f"--since {value!r} is not an ISO date or time (e.g. 2026-11-01T08:00:00+08:00)")
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+@events_app.command("dead-letters")
+def dead_letters(
+    consumer: Annotated[str | None, typer.Option(help="Only this consumer.")] = None,
+    include_requeued: Annotated[
+        bool, typer.Option("--all", help="Also those already re-queued.")
+    ] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """List events consumers gave up on, with the reason and the last error."""
+    from kith.cli import report
+    from kith.events import service
+
+    with _container().uow() as uow:
+        letters = service.dead_letters(uow, consumer, include_requeued)
+    lines = [
+        f"{d['id']}  {d['consumer']}  {d['event_type']} {d['event_id']}  "
+        f"{d['reason']}: {d['last_error'].strip().splitlines()[-1]}"
+        for d in letters
+    ]
+    report(letters, as_json, "\n".join(lines) or "no dead letters")
+
+
+@events_app.command("retry")
+def retry(
+    dead_letter_id: Annotated[
+        str, typer.Argument(help="Dead letter id (kith events dead-letters).")
+    ],
+    as_json: JsonFlag = False,
+) -> None:
+    """Re-queue a dead-lettered event: its consumer tries it again, with fresh attempts."""
+    from kith.cli import fail_kith, report
+    from kith.events import service
+
+    with _container().uow() as uow:
+        try:
+            requeued = service.requeue_dead_letter(uow, dead_letter_id)
+        except KithError as exc:
+            fail_kith(exc)
+        uow.commit()
+    report(requeued, as_json, f"re-queued {requeued['event_id']} for {requeued['consumer']}")
+
+
+@events_app.command("rejections")
+def rejections(
+    tenant: TenantOpt = "default",
+    as_json: JsonFlag = False,
+) -> None:
+    """List inbound events that were refused, with why and the body as received."""
+    from kith.access.repository import AccessRepository
+    from kith.cli import report
+    from kith.events.repository import EventRepository
+
+    with _container().uow() as uow:
+        workspace = AccessRepository(uow.session).tenant_by_slug(tenant)
+        if workspace is None:
+            _fail(f"no workspace {tenant!r}")
+        items = [
+            {
+                "id": r.id,
+                "received_at": r.received_at,
+                "principal": f"{r.principal_kind}/{r.principal_id}",
+                "event_type": r.event_type,
+                "reason": r.reason,
+                "errors": r.errors,
+                "raw_body": r.raw_body,
+            }
+            for r in EventRepository(uow.session).rejections(workspace.id)
+        ]
+    lines = [
+        f"{i['received_at']:%Y-%m-%d %H:%M:%S}  {i['event_type']}  {i['reason']}" for i in items
+    ]
+    report(items, as_json, "\n".join(lines) or "no rejected events")
+
+
+def worker(
+    consumer: ConsumerOpt = None,
+    reclaim_after: Annotated[
+        float,
+        typer.Option(
+            min=1.0, help="Seconds before a silent worker's unacknowledged events are taken over."
+        ),
+    ] = 30.0,
+    poll_interval: Annotated[
+        float,
+        typer.Option(
+            min=0.01,
+            help="Seconds between looks at the outbox (commits of other processes "
+            "cannot wake this relay).",
+        ),
+    ] = 0.1,
+) -> None:
+    """Run the relay and the consumers against the configured bus (scale-out mode).
+
+    Start as many as you like: one of them relays at a time (the others stand
+    by), and each consumer's events are spread over all of them (KITH_BUS_URL).
+    Stops cleanly on SIGTERM or Ctrl-C.
+    """
+    from kith.events.bus import bus_from_settings
+    from kith.events.consumers import build_consumers
+    from kith.events.runtime import EventRuntime, RuntimeOptions
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    settings = get_settings()
+    container = _container()
+    try:
+        consumers = build_consumers(container, consumer or ())
+    except ValueError as exc:
+        _fail(str(exc))
+    runtime = EventRuntime(
+        container,
+        bus_from_settings(settings, reclaim_after=reclaim_after),
+        consumers,
+        RuntimeOptions(poll_interval=poll_interval),
+    )
+    stopping = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stopping.set())
+    runtime.start()
+    logging.getLogger("kith.events").info(
+        "worker %s: bus %s, consumers %s",
+        runtime.options.worker,
+        _redacted(settings.bus_url),
+        ", ".join(c.name for c in consumers) or "none",
+    )
+    while not stopping.wait(1.0):
+        pass
+    runtime.stop()
+
+
+def _redacted(url: str | None) -> str:
+    """Scheme, host and path of the bus URL: never its password."""
+    if not url:
+        return "in-process"
+    parts = urlsplit(url)
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{parts.hostname or ''}{port}{parts.path}"
