@@ -185,6 +185,7 @@ def user_add(
 def _register_context_commands() -> None:
     """Commands owned by other packages, registered here so ``kith --help`` lists them."""
     from kith.agents.command import agents_app
+    from kith.bench.command import bench_app
     from kith.demo.command import demo
     from kith.events.command import events_app, worker
     from kith.gateway.command import approvals_app, decisions_app
@@ -198,6 +199,7 @@ def _register_context_commands() -> None:
     app.add_typer(approvals_app, name="approvals")
     app.add_typer(decisions_app, name="decisions")
     app.add_typer(agents_app, name="agents")
+    app.add_typer(bench_app, name="bench")
 
 
 _register_context_commands()

@@ -48,7 +48,11 @@ PII_HIDDEN: dict[str, dict[str, FieldAccess]] = {
 BUILTIN_ROLES: dict[str, tuple[str, Grants, dict[str, dict[str, FieldAccess]]]] = {
     "admin": (
         "Everything, including users, roles and permissions",
-        _grant(RECORD_OBJECTS + ADMIN_OBJECTS, ACTIONS, "all"),
+        _merge(
+            _grant(RECORD_OBJECTS + ADMIN_OBJECTS, ACTIONS, "all"),
+            # inbound events from other systems (POST /events) and their rejections
+            _grant(("event",), ("read", "create"), "all"),
+        ),
         {},
     ),
     "manager": (

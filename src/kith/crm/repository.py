@@ -294,15 +294,22 @@ class RecordRepository:
         ]
         self.session.execute(insert(_table(SearchDocument)), documents)
 
-    def refresh_statistics(self, spec: ObjectSpec) -> None:
-        """Planner statistics for the type's table and the search index, after a bulk load.
+    def settle_after_bulk_load(self, spec: ObjectSpec) -> None:
+        """Refresh planner statistics and merge the search index after a bulk load.
 
-        Without them SQLite (which has no autovacuum) plans searches as a scan
-        of every record of the tenant; PostgreSQL would catch up only later.
+        SQLite has no autovacuum: without ANALYZE it plans every search as a scan
+        of all the tenant's records. PostgreSQL queues new GIN entries in a
+        pending list that every search reads until (auto)vacuum merges it; right
+        after 100,000 inserts searches took 1-4 s instead of under 0.3 s.
         """
-        preparer = self.session.get_bind().dialect.identifier_preparer
+        dialect = self.session.get_bind().dialect
         for table in (_table(spec.model), _table(SearchDocument)):
-            self.session.execute(text(f"ANALYZE {preparer.quote(table.name)}"))
+            self.session.execute(text(f"ANALYZE {dialect.identifier_preparer.quote(table.name)}"))
+        if dialect.name == "postgresql":
+            self.session.execute(
+                text("SELECT gin_clean_pending_list(CAST(:index AS regclass))"),
+                {"index": SEARCH_GIN_INDEX},
+            )
 
 
 def _search_values(spec: ObjectSpec, record: RecordMixin) -> list[str | None]:
@@ -352,6 +359,8 @@ def _after(
 
 # Bound parameters per IN list: far below SQLite's 32766 and PostgreSQL's 65535 limits.
 IN_CHUNK = 5000
+# The GIN index over search_documents (migration 0001, PostgreSQL only).
+SEARCH_GIN_INDEX = "ix_search_documents_tsv"
 
 
 def _chunks(values: Sequence[str]) -> Iterator[Sequence[str]]:

@@ -1,6 +1,7 @@
 """Imports every model so ``Base.metadata`` is complete (Alembic, tests)."""
 
 from kith.access import models as access_models
+from kith.agents import models as agent_models  # noqa: F401 - registers the agent tables
 from kith.audit import models as audit_models
 from kith.crm import models as crm_models
 from kith.db.base import Base

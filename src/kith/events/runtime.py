@@ -92,6 +92,8 @@ class EventRuntime:
         self._remove_notifier()
         self._remove_notifier = lambda: None
         self.bus.close()  # and releases what the last acknowledgements reconnected
+        for runner in self.runners:
+            close_consumer(runner.consumer)
 
     def _spawn(self, name: str, target: Callable[..., None], *args: object) -> None:
         thread = threading.Thread(target=target, args=args, name=name, daemon=True)
@@ -223,3 +225,14 @@ def notify_on_outbox_commit(
 
 def _backoff(failures: int) -> float:
     return float(min(0.1 * 2**failures, 5.0))
+
+
+def close_consumer(consumer: Consumer) -> None:
+    """Consumers that hold resources (the agents' language-model client) release
+    them through an optional ``close``; the ``Consumer`` contract does not require one."""
+    close = getattr(consumer, "close", None)
+    if callable(close):
+        try:
+            close()
+        except Exception:
+            log.exception("consumer %s failed to close", consumer.name)

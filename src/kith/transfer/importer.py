@@ -41,7 +41,7 @@ from kith.transfer.progress import NoProgress, Progress
 
 # JSON Lines headers are per line; remember this many distinct key sets.
 MAX_CACHED_PLANS = 1024
-# Imports that write at least this many rows refresh the planner statistics.
+# Imports that write at least this many rows refresh statistics and the search index.
 ANALYZE_AFTER_ROWS = 1000
 
 
@@ -123,7 +123,7 @@ def import_file(
     rejects.remove_stale()
     summary = run.summary
     if not options.dry_run and summary.created + summary.updated >= ANALYZE_AFTER_ROWS:
-        RecordRepository(uow.session, principal).refresh_statistics(spec)
+        RecordRepository(uow.session, principal).settle_after_bulk_load(spec)
         uow.commit()
     summary.seconds = time.perf_counter() - started
     summary.rejected_file = rejects.path if rejects.count else None
@@ -221,6 +221,9 @@ class _ImportRun:
             self.uow.rollback()
         else:
             self.uow.commit()
+            # UnitOfWork keeps every committed event and nothing reads them; over
+            # a million-row import that is gigabytes.
+            self.uow.committed_events.clear()
 
 
 def _row_error(plan: ColumnPlan, error: FieldError) -> RowError:

@@ -1,0 +1,230 @@
+"""Agent-to-agent requests: one agent asks another for an analysis and waits, bounded.
+
+The asking agent calls the gateway tool ``agents.request_analysis`` (so the
+request is authorised and has a decision record like any action). The hub
+runs the answering agent's ``answer`` on a worker thread with its own
+read-only unit of work and waits up to the request's timeout; the request,
+its answer (or why there is none) and the time it took are written to
+``agent_requests`` in the asker's unit of work, and an answered request is
+published as ``agent.analysis_completed`` so other agents can act on it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.orm import Session, sessionmaker
+
+from kith.access.principal import Principal
+from kith.agents.memory import MemoryStore, Retriever
+from kith.agents.models import AgentRequest
+from kith.agents.roster import Member, Roster
+from kith.crm.service import RecordService
+from kith.db.uow import UnitOfWork
+from kith.events.types import DomainEvent
+
+ANALYSIS_COMPLETED = "agent.analysis_completed"
+
+
+class AnalysisRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    agent: str = Field(description="Name of the agent to ask, e.g. product_insight.")
+    kind: str = Field(description="What to analyse, e.g. fleet_telemetry.")
+    params: dict[str, Any] = Field(default_factory=dict)
+    timeout_ms: int = Field(3000, ge=10, le=30_000, description="How long to wait.")
+    contact_id: str | None = Field(None, description="The customer the question is about.")
+    account_id: str | None = None
+    ticket_id: str | None = None
+    trace_id: str | None = Field(None, description="The event chain this request belongs to.")
+
+
+class AnalysisAnswer(BaseModel):
+    summary: str
+    conclusion: str = Field(description="Machine-readable outcome, e.g. cold_weather_range_loss.")
+    findings: dict[str, Any] = Field(default_factory=dict)
+    confidence: float | None = None
+
+
+class AnalysisResult(BaseModel):
+    request_id: str
+    status: Literal["answered", "timed_out", "failed"]
+    answer: AnalysisAnswer | None = None
+    reason: str | None = None
+    elapsed_ms: int
+
+
+@dataclass
+class AnswerContext:
+    """What an answering agent may use: a read-only unit of work under its own principal."""
+
+    uow: UnitOfWork
+    principal: Principal
+    records: RecordService
+    memory: MemoryStore
+    now: datetime
+
+
+class CollaborationHub:
+    def __init__(
+        self,
+        roster: Roster,
+        session_factory: sessionmaker[Session],
+        retriever: Retriever,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self.roster = roster
+        self.session_factory = session_factory
+        self.retriever = retriever
+        self.clock = clock
+
+    def ask(
+        self, uow: UnitOfWork, requester: Principal, request: AnalysisRequest
+    ) -> AnalysisResult:
+        started = time.monotonic()
+        member = self.roster.members(uow.session, requester.tenant_id).get(request.agent)
+        problem = _why_unable(member, request)
+        answer: AnalysisAnswer | None = None
+        if problem is None and member is not None:
+            answer, problem = self._wait_for(self._start_answer(member, request), request)
+        elapsed_ms = int((time.monotonic() - started) * 1000)
+        status: Literal["answered", "timed_out", "failed"] = (
+            "answered"
+            if answer is not None
+            else "timed_out"
+            if problem == "timed out"
+            else "failed"
+        )
+        row = self._record(uow, requester, member, request, status, answer, problem, elapsed_ms)
+        if answer is not None and member is not None:
+            uow.emit(_completed_event(row, requester, request, answer))
+        return AnalysisResult(
+            request_id=row.id, status=status, answer=answer, reason=problem, elapsed_ms=elapsed_ms
+        )
+
+    def _start_answer(self, member: Member, request: AnalysisRequest) -> Future[AnalysisAnswer]:
+        """A thread per request: requests are rare, and nothing idles between them. A
+        thread whose answer comes too late finishes on its own; its answer is dropped."""
+        executor = ThreadPoolExecutor(1, thread_name_prefix="kith-agent-answer")
+        try:
+            return executor.submit(self._answer, member, request)
+        finally:
+            executor.shutdown(wait=False)
+
+    def _answer(self, member: Member, request: AnalysisRequest) -> AnalysisAnswer:
+        principal = member.principal
+        now = self.clock()
+        with UnitOfWork(self.session_factory) as uow:  # never committed: answers only read
+            memory = MemoryStore(
+                uow.session,
+                principal.tenant_id,
+                principal.id,
+                member.agent.spec.namespace,
+                self.retriever,
+                now,
+            )
+            records = RecordService(uow, principal, self.clock)
+            return member.agent.answer(request, AnswerContext(uow, principal, records, memory, now))
+
+    @staticmethod
+    def _wait_for(
+        future: Future[AnalysisAnswer], request: AnalysisRequest
+    ) -> tuple[AnalysisAnswer | None, str | None]:
+        try:
+            return future.result(timeout=request.timeout_ms / 1000), None
+        except FutureTimeout:
+            future.cancel()
+            return None, "timed out"
+        except Exception as exc:  # the answering agent failed; the asker carries on without
+            return None, f"{type(exc).__name__}: {exc}"[:500]
+
+    def _record(
+        self,
+        uow: UnitOfWork,
+        requester: Principal,
+        member: Member | None,
+        request: AnalysisRequest,
+        status: str,
+        answer: AnalysisAnswer | None,
+        problem: str | None,
+        elapsed_ms: int,
+    ) -> AgentRequest:
+        now = self.clock()
+        row = AgentRequest(
+            tenant_id=requester.tenant_id,
+            requester_kind=requester.kind,
+            requester_id=requester.id,
+            to_agent=request.agent,
+            to_agent_id=member.row_id if member else None,
+            kind=request.kind,
+            params=request.params,
+            status=status,
+            reason=problem,
+            answer=answer.model_dump(mode="json") if answer else None,
+            trace_id=request.trace_id,
+            created_at=now,
+            answered_at=now if answer else None,
+            elapsed_ms=elapsed_ms,
+        )
+        uow.session.add(row)
+        uow.session.flush()
+        return row
+
+
+def _why_unable(member: Member | None, request: AnalysisRequest) -> str | None:
+    if member is None:
+        return f"no agent named {request.agent}"
+    if not member.active:
+        return f"agent {request.agent} is paused"
+    if request.kind not in member.agent.spec.answers:
+        return f"agent {request.agent} does not answer {request.kind} requests"
+    return None
+
+
+def _completed_event(
+    row: AgentRequest, requester: Principal, request: AnalysisRequest, answer: AnalysisAnswer
+) -> DomainEvent:
+    return DomainEvent(
+        type=ANALYSIS_COMPLETED,
+        tenant_id=row.tenant_id,
+        subject_type="agent_request",
+        subject_id=row.id,
+        actor=requester.actor,
+        payload={
+            "agent": request.agent,
+            "kind": request.kind,
+            "params": request.params,
+            "answer": answer.model_dump(mode="json"),
+            "contact_id": request.contact_id,
+            "account_id": request.account_id,
+            "ticket_id": request.ticket_id,
+            "trace_id": request.trace_id,
+        },
+        account_id=request.account_id,
+        contact_id=request.contact_id,
+        summary=f"{request.agent} answered {request.kind}: {answer.summary}"[:500],
+    )
+
+
+_active: list[CollaborationHub] = []  # the hub of the runtime started last, if running
+
+
+def install(hub: CollaborationHub) -> None:
+    """Make ``hub`` the one ``agents.request_analysis`` uses in this process."""
+    _active[:] = [hub]
+
+
+def uninstall(hub: CollaborationHub) -> None:
+    if hub in _active:
+        _active.clear()
+
+
+def active_hub() -> CollaborationHub | None:
+    return _active[0] if _active else None

@@ -1,0 +1,22 @@
+"""Tools the agents context offers to the gateway."""
+
+from __future__ import annotations
+
+from kith.agents.collaboration import AnalysisRequest, AnalysisResult, active_hub
+from kith.gateway.registry import ToolContext, tool
+
+
+@tool(
+    "agents.request_analysis",
+    purposes=("service", "sales", "marketing", "analytics"),
+    touches=(),
+    description=(
+        "Ask another agent (e.g. product_insight) for an analysis and wait for its answer, "
+        "up to timeout_ms."
+    ),
+)
+def request_analysis(ctx: ToolContext, args: AnalysisRequest) -> AnalysisResult:
+    hub = active_hub()
+    if hub is None:
+        raise RuntimeError("no agent runtime is running in this process")
+    return hub.ask(ctx.uow, ctx.principal, args)

@@ -1,0 +1,1 @@
+"""Benchmarks shipped with Kith (``kith bench ...``): JSON figures for docs/benchmarks.md."""

@@ -1,0 +1,51 @@
+"""``kith bench ...``: benchmarks that print JSON (figures in docs/benchmarks.md).
+
+Each runs on a throw-away database of its own (a temporary SQLite file, or a
+scratch database on the PostgreSQL server named by ``KITH_BENCH_PG_URL``), never
+on the workspace ``KITH_HOME`` points at.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+
+from kith.bench.harness import BACKENDS
+
+bench_app = typer.Typer(help="Benchmarks (JSON figures).", no_args_is_help=True)
+
+
+@bench_app.command("events")
+def events(
+    events: Annotated[int, typer.Option(min=1, help="Interaction events per phase.")] = 10_000,
+    backend: Annotated[str, typer.Option(help="sqlite or postgres.")] = "sqlite",
+    bus: Annotated[
+        str | None, typer.Option(help="Broker URL (redis://…); default the in-process bus.")
+    ] = None,
+    rate: Annotated[
+        float | None,
+        typer.Option(min=0.1, help="Latency phase events/s (default: half the drained rate)."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the JSON result only.")] = False,
+) -> None:
+    """Events through the four built-in agents: events/s and event → action latency."""
+    from kith.bench.agents import Options, run
+    from kith.cli import fail
+
+    if backend not in BACKENDS:
+        fail(f"--backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
+    if bus is not None and not bus.startswith(("redis://", "rediss://", "unix://")):
+        fail(f"--bus must be a redis:// URL (NATS is not built yet), not {bus!r}")
+    result = run(Options(events=events, backend=backend, bus_url=bus, rate=rate))
+    if as_json:
+        typer.echo(json.dumps(result, ensure_ascii=False))
+        return
+    typer.echo(
+        f"{result['events']} events, {result['backend']} + {result['bus']} bus: "
+        f"{result['events_per_second']} events/s; event → first action "
+        f"p50 {result['p50_ms']} ms, p99 {result['p99_ms']} ms "
+        f"(targets ≥ {result['targets']['events_per_second']}/s, p99 < "
+        f"{result['targets']['p99_ms']} ms)"
+    )

@@ -1,0 +1,123 @@
+"""What every benchmark needs: a throw-away database, a workspace, machine facts."""
+
+from __future__ import annotations
+
+import math
+import os
+import platform
+import sqlite3
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from kith.api.deps import Container
+from kith.bootstrap import init_workspace
+from kith.core.settings import Settings
+from kith.db.engine import make_engine, make_session_factory
+from kith.db.migrate import upgrade
+
+PG_ADMIN_URL = os.environ.get(
+    "KITH_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+ADMIN_EMAIL = "admin@bench.example.com"
+# A throw-away workspace in a temporary database, never a deployment's password.
+ADMIN_PASSWORD = "bench-password-1"  # noqa: S105
+BACKENDS = ("sqlite", "postgres")
+
+
+@contextmanager
+def database(backend: str, workdir: Path) -> Iterator[str]:
+    """The URL of an empty database, dropped afterwards (PostgreSQL) or in ``workdir``."""
+    if backend == "sqlite":
+        yield f"sqlite:///{workdir / 'kith.db'}"
+        return
+    name = f"kith_bench_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :name"
+                ).bindparams(name=name)
+            )
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()
+
+
+def workspace(url: str, home: Path) -> Container:
+    """A migrated database with the ``default`` workspace and its admin (as ``kith init``)."""
+    engine = make_engine(url)
+    upgrade(engine)
+    container = Container(
+        Settings(home=home, database_url=url, mode="test"), engine, make_session_factory(engine)
+    )
+    with container.uow() as uow:
+        init_workspace(
+            uow.session,
+            tenant_slug="default",
+            tenant_name="Bench",
+            admin_email=ADMIN_EMAIL,
+            admin_password=ADMIN_PASSWORD,
+            demo=False,
+        )
+        uow.commit()
+    return container
+
+
+def machine(container: Container) -> dict[str, Any]:
+    with container.engine.connect() as conn:
+        if container.engine.dialect.name == "sqlite":
+            database_version = f"SQLite {sqlite3.sqlite_version}"
+        else:
+            database_version = str(conn.execute(text("SELECT version()")).scalar()).split(",")[0]
+    return {
+        "cpu": _cpu_model(),
+        "cores": os.cpu_count(),
+        "memory_gb": _memory_gb(),
+        "python": platform.python_version(),
+        "database": database_version,
+        # Other work on the machine skews timings; recorded so runs can be compared.
+        "load_average_1m": round(os.getloadavg()[0], 2),
+    }
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def _memory_gb() -> float | None:
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                return round(int(line.split()[1]) / 1024 / 1024, 1)
+    except OSError:
+        pass
+    return None
+
+
+def percentile(samples: list[float], fraction: float) -> float:
+    """Nearest-rank percentile of the samples (milliseconds in, milliseconds out)."""
+    ordered = sorted(samples)
+    rank = max(1, math.ceil(fraction * len(ordered)))
+    return ordered[min(rank, len(ordered)) - 1]
+
+
+def p50_p99(samples: list[float]) -> dict[str, float]:
+    if not samples:
+        return {}
+    return {"p50": round(percentile(samples, 0.5), 1), "p99": round(percentile(samples, 0.99), 1)}
