@@ -68,7 +68,9 @@ class EffectClock:
         uow.session.info.setdefault(self, []).append(envelope.event_id)
 
     def close(self) -> None:
-        event.remove(self._factory, "after_commit", self._stamp)
+        """Called by ``EventRuntime.stop`` (and safe to call again)."""
+        if event.contains(self._factory, "after_commit", self._stamp):
+            event.remove(self._factory, "after_commit", self._stamp)
 
     def _stamp(self, session: Session) -> None:
         handled = session.info.pop(self, None)
