@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from typing import Final
 
+from kith.web.i18n_work import WORK
+
 LANG_COOKIE: Final = "kith_lang"
 LOCALES: Final = ("zh-CN", "en")
 DEFAULT_LOCALE: Final = "zh-CN"
@@ -744,6 +746,9 @@ EN: dict[str, str] = {
     "enum.response.declined": "Declined",
     "enum.response.tentative": "Tentative",
 }
+
+ZH_CN.update({key: pair[0] for key, pair in WORK.items()})
+EN.update({key: pair[1] for key, pair in WORK.items()})
 
 MESSAGES: dict[str, dict[str, str]] = {"zh-CN": ZH_CN, "en": EN}
 

@@ -28,6 +28,7 @@ from kith.access.principal import Principal
 from kith.api.deps import SESSION_COOKIE, Container
 from kith.core.errors import Unauthenticated
 from kith.crm.specs import SPECS_BY_PLURAL
+from kith.web.api import router as web_api_router
 from kith.web.i18n import LANG_COOKIE, LOCALES, Translator, negotiate
 from kith.web.objects import NAV, ui_objects
 
@@ -35,6 +36,14 @@ WEB_DIR = Path(__file__).parent
 STATIC_DIR = WEB_DIR / "static"
 RECORD_ID = re.compile(r"^[0-9a-f]{32}$")
 LANG_COOKIE_MAX_AGE = 365 * 24 * 3600
+# Work screens in the side navigation: (page, path).
+WORK_NAV = (
+    ("board", "/board"),
+    ("queue", "/queue"),
+    ("approvals", "/approvals"),
+    ("dashboards", "/dashboards"),
+    ("agents", "/agents"),
+)
 
 # Explicit types: the platform's mimetypes table differs between machines,
 # and browsers refuse ES modules served with a non-JavaScript type.
@@ -176,6 +185,7 @@ def render(
         entry=entry,
         boot=boot,
         nav=[objects[name] for name in NAV],
+        work_nav=WORK_NAV,
         active=active,
         here=_current_path(request),
         version=__version__,
@@ -187,6 +197,7 @@ def render(
 def install(app: FastAPI) -> None:
     """Mount the static assets and register the page routes."""
     app.mount("/static", StaticAssets(directory=STATIC_DIR), name="static")
+    app.include_router(web_api_router)
 
     @app.get("/favicon.ico", include_in_schema=False)
     def favicon() -> RedirectResponse:
@@ -243,6 +254,51 @@ def install(app: FastAPI) -> None:
             return _to_login(request)
         t = Translator(locale_of(request))
         return render(request, "app.html", page="home", title=t("home.title"), active="home")
+
+    def _work_page(request: Request, page: str, data: dict[str, Any] | None = None) -> Response:
+        if signed_in(request) is None:
+            return _to_login(request)
+        t = Translator(locale_of(request))
+        return render(
+            request,
+            "app.html",
+            page=page,
+            title=t(f"{page}.title"),
+            page_data=data,
+            active=page,
+        )
+
+    @app.get("/board", include_in_schema=False, response_model=None)
+    def board_page(request: Request, pipeline: str | None = None) -> Response:
+        chosen = pipeline if pipeline and RECORD_ID.match(pipeline) else None
+        return _work_page(request, "board", {"pipeline": chosen})
+
+    @app.get("/queue", include_in_schema=False, response_model=None)
+    def queue_page(request: Request) -> Response:
+        return _work_page(request, "queue")
+
+    @app.get("/approvals", include_in_schema=False, response_model=None)
+    def approvals_page(request: Request) -> Response:
+        return _work_page(request, "approvals")
+
+    @app.get("/agents", include_in_schema=False, response_model=None)
+    def agents_page(request: Request) -> Response:
+        return _work_page(request, "agents")
+
+    @app.get("/dashboards", include_in_schema=False, response_model=None)
+    def dashboards_page(request: Request) -> Response:
+        return _work_page(request, "dashboards")
+
+    @app.get("/passport/{decision_id}", include_in_schema=False, response_model=None)
+    def passport_page(request: Request, decision_id: str) -> Response:
+        if not RECORD_ID.match(decision_id):
+            if signed_in(request) is None:
+                return _to_login(request)
+            t = Translator(locale_of(request))
+            return render(
+                request, "app.html", page="notfound", title=t("notfound.title"), status_code=404
+            )
+        return _work_page(request, "passport", {"id": decision_id})
 
     @app.get("/search", include_in_schema=False, response_model=None)
     def search_page(request: Request, q: str = "") -> Response:

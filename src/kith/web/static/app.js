@@ -12,6 +12,12 @@ const PAGES = {
   record: () => import("./page-record.js"),
   new: () => import("./page-new.js"),
   search: () => import("./page-search.js"),
+  board: () => import("./page-board.js"),
+  queue: () => import("./page-queue.js"),
+  approvals: () => import("./page-approvals.js"),
+  passport: () => import("./page-passport.js"),
+  agents: () => import("./page-agents.js"),
+  dashboards: () => import("./page-dashboards.js"),
 };
 
 async function main() {

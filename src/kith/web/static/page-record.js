@@ -10,6 +10,7 @@ import { buildControls, clearProblem, problemNotice, showProblem } from "./forms
 import { fieldLabel, t } from "./i18n.js";
 import { canOnRecord, loadMe } from "./me.js";
 import { extraCards } from "./record-extras.js";
+import { insightCards } from "./record-insights.js";
 import { prepareDisplay, recordTitle, rememberTitle, stageOf } from "./refs.js";
 import { relatedCards } from "./related.js";
 import { inputFields } from "./schema.js";
@@ -355,7 +356,7 @@ export async function render(root, page) {
   let timeline = null;
 
   async function renderExtras() {
-    replace(extras, await extraCards(objectName, record, ctx));
+    replace(extras, await extraCards(objectName, record, ctx), insightCards(objectName, record));
   }
 
   async function renderAll() {

@@ -38,7 +38,21 @@ function keepLanguageLinksCurrent() {
   }
 }
 
+/** Ctrl/Cmd+K anywhere, or the top bar's button, opens the command bar (loaded on first use). */
+function initCommandBar() {
+  const open = () => import("./command.js").then((module) => module.openCommandBar());
+  const button = document.getElementById("command-open");
+  if (button) button.addEventListener("click", open);
+  document.addEventListener("keydown", (event) => {
+    if ((event.ctrlKey || event.metaKey) && !event.altKey && event.key.toLowerCase() === "k") {
+      event.preventDefault();
+      open();
+    }
+  });
+}
+
 export async function initShell() {
+  initCommandBar();
   const search = document.getElementById("global-search");
   if (search) initGlobalSearch(search);
   keepLanguageLinksCurrent();

@@ -1,0 +1,242 @@
+"""Small read-only JSON endpoints the screens need and the core API does not offer.
+
+All under ``/api/v1/web/``: aggregates for the dashboards (pipeline funnel, ticket
+SLA, agent activity) and "what agents did for me today" on the home page. Each
+one goes through the same row scoping (``RecordRepository.scoped``), field rules
+(``policy.hidden_fields``) and decision visibility (``DecisionReader.may_read``)
+as the core API, so a screen never learns more than the API would tell it.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from sqlalchemy import func, select
+
+from kith.access import policy
+from kith.api.deps import CurrentPrincipal, UoW
+from kith.api.responses import KithJSON
+from kith.core.clock import utcnow
+from kith.core.errors import NotFound
+from kith.crm.models import Deal, Ticket
+from kith.crm.repository import RecordRepository
+from kith.crm.specs import SPECS
+from kith.gateway.decisions import DecisionReader
+from kith.gateway.models import DecisionRecord
+
+router = APIRouter(prefix="/api/v1/web", default_response_class=KithJSON, tags=["Web UI"])
+
+AT_RISK_SHARE = 0.25  # as static/sla.js: at risk when under a quarter of the window is left
+ACTIVITY_DAYS = 14
+TODAY_LIMIT = 50
+SCAN_LIMIT = 2_000
+
+
+@router.get("/stats/pipeline", response_model=None)
+def pipeline_funnel(
+    uow: UoW,
+    principal: CurrentPrincipal,
+    pipeline_id: Annotated[str | None, Query(pattern=r"^[0-9a-f]{32}$")] = None,
+) -> dict[str, Any]:
+    """Deals per stage of a pipeline the caller can see: count and amount (amounts only
+    when the caller's role may see the amount field)."""
+    repo = RecordRepository(uow.session, principal)
+    spec = SPECS["deal"]
+    policy.require(principal, "deal", "read")
+    pipeline: Any = repo.default_pipeline()
+    if pipeline_id:
+        stmt_p = repo.scoped(SPECS["pipeline"], "read").where(
+            SPECS["pipeline"].model.id == pipeline_id
+        )
+        pipeline = uow.session.scalars(stmt_p).first()
+    if pipeline is None:
+        if pipeline_id:
+            raise NotFound(f"pipeline {pipeline_id} not found")
+        return {"pipeline_id": None, "stages": [], "amounts_visible": False}
+    show_amounts = "amount" not in policy.hidden_fields(principal, "deal")
+    scoped = repo.scoped(spec, "read").where(Deal.pipeline_id == pipeline.id).subquery()
+    stmt = select(
+        scoped.c.stage_id, func.count(), func.coalesce(func.sum(scoped.c.amount), 0)
+    ).group_by(scoped.c.stage_id)
+    totals = {row[0]: (int(row[1]), Decimal(row[2] or 0)) for row in uow.session.execute(stmt)}
+    stages: list[dict[str, Any]] = []
+    for stage in repo.stages(pipeline.id):
+        count, amount = totals.get(stage.id, (0, Decimal(0)))
+        stages.append(
+            {
+                "id": stage.id,
+                "name": stage.name,
+                "kind": stage.kind,
+                "position": stage.position,
+                "count": count,
+                "amount": str(amount) if show_amounts else None,
+            }
+        )
+    uow.commit()
+    return {"pipeline_id": pipeline.id, "stages": stages, "amounts_visible": show_amounts}
+
+
+def sla_state(ticket: Ticket, now: datetime) -> str | None:
+    """The resolution SLA state of a ticket (same rule as the browser's sla.js)."""
+    due = ticket.resolution_due_at
+    if due is None:
+        return None
+    if ticket.resolved_at is not None:
+        return "met" if ticket.resolved_at <= due else "late"
+    if now > due:
+        return "breached"
+    started = ticket.created_at
+    window = (due - started) * AT_RISK_SHARE if started else timedelta(hours=1)
+    return "at_risk" if due - now <= window else "on_track"
+
+
+@router.get("/stats/tickets", response_model=None)
+def ticket_sla(
+    uow: UoW,
+    principal: CurrentPrincipal,
+    days: Annotated[int, Query(ge=1, le=365)] = 30,
+) -> dict[str, Any]:
+    """Resolution SLA of the caller's visible tickets: open ones by state now, and
+    tickets resolved in the last ``days`` days as met or late."""
+    policy.require(principal, "ticket", "read")
+    repo = RecordRepository(uow.session, principal)
+    now = utcnow()
+    since = now - timedelta(days=days)
+    stmt = (
+        repo.scoped(SPECS["ticket"], "read")
+        .where((Ticket.resolved_at.is_(None)) | (Ticket.resolved_at >= since))
+        .limit(SCAN_LIMIT * 10)
+    )
+    states: Counter[str] = Counter()
+    by_priority: Counter[str] = Counter()
+    for ticket in uow.session.scalars(stmt):
+        state = sla_state(ticket, now)
+        if state is None:
+            continue
+        states[state] += 1
+        if state in ("breached", "at_risk"):
+            by_priority[ticket.priority] += 1
+    uow.commit()
+    order = ("breached", "at_risk", "on_track", "met", "late")
+    return {
+        "days": days,
+        "states": [{"state": s, "count": states.get(s, 0)} for s in order],
+        "urgent_by_priority": dict(by_priority),
+    }
+
+
+def _agent_decisions(
+    uow: Any, principal: Any, since: datetime, limit: int, *, mine_only: bool = False
+) -> list[DecisionRecord]:
+    """Agent decisions since ``since`` that the principal may read, newest first; with
+    ``mine_only``, only those made on the principal's behalf or about records they own."""
+    d = DecisionRecord
+    stmt = (
+        select(d)
+        .where(d.tenant_id == principal.tenant_id, d.actor_kind == "agent", d.at >= since)
+        .order_by(d.id.desc())
+        .limit(SCAN_LIMIT)
+    )
+    reader = DecisionReader(uow, principal)
+    visible: list[DecisionRecord] = []
+    for row in uow.session.scalars(stmt):
+        if mine_only and not _concerns(uow, principal, row):
+            continue
+        if reader.may_read(row):
+            visible.append(row)
+            if len(visible) >= limit:
+                break
+    return visible
+
+
+def _concerns(uow: Any, principal: Any, row: DecisionRecord) -> bool:
+    """Made on the user's behalf, or about a record (or its customer) the user owns."""
+    user_id = principal.user_id
+    if user_id is None:
+        return False
+    if row.on_behalf_of_id == user_id:
+        return True
+    for object_type, record_id in (
+        (row.subject_type, row.subject_id),
+        ("contact", row.contact_id),
+        ("account", row.account_id),
+    ):
+        spec = SPECS.get(object_type or "")
+        if spec is None or not record_id:
+            continue
+        record = uow.session.get(spec.model, record_id)
+        if record is not None and record.tenant_id == row.tenant_id:
+            return bool(record.owner_id == user_id)
+    return False
+
+
+@router.get("/stats/agents", response_model=None)
+def agent_activity(
+    uow: UoW,
+    principal: CurrentPrincipal,
+    days: Annotated[int, Query(ge=1, le=60)] = ACTIVITY_DAYS,
+) -> dict[str, Any]:
+    """Decisions agents made per day and outcome over the last ``days`` days (UTC days),
+    counting only decisions the caller may read."""
+    since = (utcnow() - timedelta(days=days - 1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    rows = _agent_decisions(uow, principal, since, SCAN_LIMIT)
+    per_day: dict[str, Counter[str]] = {}
+    agents: Counter[str] = Counter()
+    for row in rows:
+        day = row.at.date().isoformat()
+        per_day.setdefault(day, Counter())[row.status or "unknown"] += 1
+        agents[row.actor_name or row.actor_id or "?"] += 1
+    series = []
+    for i in range(days):
+        day = (since + timedelta(days=i)).date().isoformat()
+        counts = per_day.get(day, Counter())
+        series.append({"day": day, **{k: counts.get(k, 0) for k in _OUTCOMES}})
+    uow.commit()
+    return {
+        "days": days,
+        "outcomes": list(_OUTCOMES),
+        "series": series,
+        "agents": [{"name": n, "count": c} for n, c in agents.most_common()],
+        "truncated": len(rows) >= SCAN_LIMIT,
+    }
+
+
+_OUTCOMES = ("executed", "pending_approval", "refused", "failed", "no_action")
+
+
+@router.get("/agents/today", response_model=None)
+def agents_today(
+    uow: UoW,
+    principal: CurrentPrincipal,
+    since: Annotated[
+        datetime | None, Query(description="start of the caller's day; default UTC midnight")
+    ] = None,
+) -> dict[str, Any]:
+    """What agents did today that concerns the caller: decisions made on the caller's
+    behalf or about records the caller can read, newest first."""
+    now = utcnow()
+    start = since if since is not None and since.tzinfo is not None else None
+    if start is None or start > now or now - start > timedelta(days=2):
+        start = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    rows = _agent_decisions(uow, principal, start, TODAY_LIMIT, mine_only=True)
+    items = [
+        {
+            "id": r.id,
+            "at": r.at,
+            "agent": r.actor_name,
+            "tool": r.tool,
+            "status": r.status,
+            "reason": r.reason,
+            "summary": (r.rationale or {}).get("summary"),
+            "subject_type": r.subject_type,
+            "subject_id": r.subject_id,
+            "for_me": r.on_behalf_of_id is not None and r.on_behalf_of_id == principal.user_id,
+        }
+        for r in rows
+    ]
+    uow.commit()
+    return {"items": items}

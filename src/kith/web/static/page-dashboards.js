@@ -1,0 +1,111 @@
+// Dashboards: pipeline funnel, ticket SLA, agent activity (from /api/v1/web/stats/*), and
+// the forecast with intervals and the churn-risk distribution from the intelligence API when
+// it is installed (a 404 shows "not available").
+
+import { ApiError, api } from "./api.js";
+import { horizontalBars, intervalChart, stackedColumns } from "./charts.js";
+import { h, replace, uid } from "./dom.js";
+import { problemNotice } from "./forms.js";
+import { formatMoney, formatNumber, locale, t } from "./i18n.js";
+import { can, loadMe } from "./me.js";
+
+function panel(titleKey, load, extra = null) {
+  const id = uid("dash");
+  const body = h("div", { class: "card-body" }, h("p", { class: "muted" }, t("app.loading")));
+  const card = h("section", { class: "card", "aria-labelledby": id }, h("header", { class: "card-head" }, h("h2", { id }, t(titleKey)), extra), body);
+  const run = async () => {
+    try {
+      replace(body, await load());
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 404) replace(body, h("p", { class: "muted", dataset: { state: "unavailable" } }, t("dash.unavailable")));
+      else if (error instanceof ApiError && error.status === 403) replace(body, h("p", { class: "muted" }, t("dash.forbidden")));
+      else replace(body, problemNotice(error));
+    }
+  };
+  run();
+  return { card, run };
+}
+
+function funnelPanel(pipelines) {
+  const select = h("select", { id: "dash-pipeline", "aria-label": t("board.pipeline") }, pipelines.map((p) => h("option", { value: p.id, selected: p.is_default }, p.name)));
+  const p = panel("dash.funnel", async () => {
+    const data = await api.get("/web/stats/pipeline", { pipeline_id: select.value || undefined });
+    if (!data.stages.length) return h("p", { class: "empty" }, t("dash.no_data"));
+    const bar = (s) => ({
+      label: s.name,
+      value: s.count,
+      kind: s.kind === "open" ? null : s.kind,
+      centered: s.kind === "open",
+      sublabel: data.amounts_visible && s.amount !== null ? formatMoney(s.amount, "CNY") : null,
+    });
+    const open = data.stages.filter((s) => s.kind === "open");
+    const closed = data.stages.filter((s) => s.kind !== "open");
+    return [
+      h("h3", {}, t("dash.open_stages")),
+      horizontalBars(open.map(bar), t("dash.open_stages")),
+      closed.length ? [h("h3", {}, t("dash.closed_stages")), horizontalBars(closed.map(bar), t("dash.closed_stages"))] : null,
+    ];
+  }, select);
+  select.addEventListener("change", p.run);
+  return p.card;
+}
+
+function slaPanel() {
+  return panel("dash.sla", async () => {
+    const data = await api.get("/web/stats/tickets", { days: 30 });
+    const items = data.states.map((s) => ({ label: t(`sla.${s.state}`), value: s.count, kind: s.state }));
+    return [h("p", { class: "muted small" }, t("dash.sla_note", { days: data.days })), horizontalBars(items, t("dash.sla"))];
+  }).card;
+}
+
+function agentPanel() {
+  return panel("dash.agents", async () => {
+    const data = await api.get("/web/stats/agents", { days: 14 });
+    const dayFormat = new Intl.DateTimeFormat(locale, { month: "numeric", day: "numeric", timeZone: "UTC" });
+    const series = data.series.map((d) => ({ label: dayFormat.format(new Date(`${d.day}T00:00:00Z`)), values: d }));
+    const total = data.agents.reduce((sum, a) => sum + a.count, 0);
+    return [
+      stackedColumns(series, data.outcomes, (k) => t(`decision.status.${k}`), t("dash.agents")),
+      h("p", { class: "muted small" }, t("dash.agents_total", { n: formatNumber(total) })),
+      data.agents.length ? h("ul", { class: "tag-list" }, data.agents.map((a) => h("li", {}, `${a.name} · ${formatNumber(a.count)}`))) : null,
+    ];
+  }).card;
+}
+
+function forecastPanel() {
+  return panel("dash.forecast", async () => {
+    const data = await api.get("/intelligence/forecast", { period: "month" });
+    const series = data.series || [];
+    if (!series.length) return h("p", { class: "empty" }, t("dash.no_data"));
+    const currency = data.currency || "CNY";
+    return intervalChart(
+      series.map((p) => ({ label: p.period, actual: p.actual, forecast: p.forecast, lower: p.lower, upper: p.upper })),
+      t("dash.forecast"),
+      (v) => formatMoney(v, currency),
+    );
+  }).card;
+}
+
+function churnPanel() {
+  return panel("dash.churn", async () => {
+    const data = await api.get("/intelligence/churn/distribution");
+    const bins = data.bins || [];
+    if (!bins.length) return h("p", { class: "empty" }, t("dash.no_data"));
+    const pct = (v) => formatNumber(v, { style: "percent", maximumFractionDigits: 0 });
+    const kind = (b) => (Number(b.from) >= 0.7 ? "breached" : Number(b.from) >= 0.4 ? "at_risk" : "on_track");
+    return horizontalBars(bins.map((b) => ({ label: `${pct(b.from)}–${pct(b.to)}`, value: b.count, kind: kind(b) })), t("dash.churn"));
+  }).card;
+}
+
+export async function render(root) {
+  const me = await loadMe();
+  const cards = [];
+  if (can(me, "deal", "read")) {
+    const pipelines = (await api.get("/pipelines", { limit: 200 })).items;
+    cards.push(funnelPanel(pipelines), forecastPanel());
+  }
+  if (can(me, "ticket", "read")) cards.push(slaPanel());
+  if (can(me, "contact", "read") || can(me, "account", "read")) cards.push(churnPanel());
+  cards.push(agentPanel());
+  replace(root, h("div", { class: "page-head" }, h("h1", { class: "page-title" }, t("dashboards.title"))), h("div", { class: "dash-grid" }, cards));
+}
