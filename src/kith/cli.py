@@ -185,10 +185,12 @@ def user_add(
 def _register_context_commands() -> None:
     """Commands owned by other packages, registered here so ``kith --help`` lists them."""
     from kith.agents.command import agents_app
+    from kith.audit.command import audit_app
     from kith.bench.command import bench_app
     from kith.demo.command import demo
     from kith.events.command import events_app, worker
     from kith.gateway.command import approvals_app, decisions_app
+    from kith.privacy.command import consent_app, dsar_app, privacy_app
     from kith.transfer.command import export_command, import_command
 
     app.command("demo")(demo)
@@ -199,6 +201,10 @@ def _register_context_commands() -> None:
     app.add_typer(approvals_app, name="approvals")
     app.add_typer(decisions_app, name="decisions")
     app.add_typer(agents_app, name="agents")
+    app.add_typer(audit_app, name="audit")
+    app.add_typer(dsar_app, name="dsar")
+    app.add_typer(consent_app, name="consent")
+    app.add_typer(privacy_app, name="privacy")
     app.add_typer(bench_app, name="bench")
 
 

@@ -31,3 +31,14 @@ def test_bench_events_refuses_an_unknown_backend_or_bus(tmp_path: Path) -> None:
     bus = kith(tmp_path, "bench", "events", "--bus", "nats://127.0.0.1:4222")
     assert bus.returncode == 2
     assert "redis://" in bus.stderr
+
+
+def test_bench_privacy_times_a_dsar_export_and_erasure(tmp_path: Path) -> None:
+    result = kith(
+        tmp_path, "bench", "privacy", "--interactions", "50", "--mask-chars", "4000", "--json"
+    )
+    assert result.returncode == 0, result.stderr
+    figures = json.loads(result.stdout)
+    assert figures["dsar"]["interactions"] == 50
+    assert figures["dsar"]["erased"]["interactions.anonymised"] == 50
+    assert figures["masking"]["with_pii"]["chars_per_second"] > 0

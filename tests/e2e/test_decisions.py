@@ -84,7 +84,7 @@ def test_the_passport_page_is_printable_in_chinese_and_english(
 
     data = service.get(f"/decisions/{decision_id}")
     assert data["rationale"]["factors"][0]["contribution"] == 0.42
-    assert data["consent"]["basis"] == "consent ledger not installed"
+    assert data["consent"]["basis"] == "not_required:no_channel"
     assert "13812345678" not in str(data)
 
     zh = app_client.get(f"/decisions/{decision_id}", headers=service.headers)

@@ -25,6 +25,8 @@ from kith.events.delivery import ConsumerRunner
 from kith.events.envelope import Consumer, Envelope
 from kith.events.models import OutboxEvent
 from kith.gateway.contracts import ExecutionResult, Rationale
+from kith.privacy.schemas import ConsentIn
+from kith.privacy.service import ConsentService
 
 
 @dataclass
@@ -136,6 +138,9 @@ def add_owner(
         contact = records.create(
             "contact", ContactIn(name=name, mobile=mobile, app_user_id=app_user_id, city=city)
         )
+        # opted in to marketing when activating the app (the gateway checks the ledger)
+        opt_in = ConsentIn(purpose="marketing", channel="*", state="granted", source="app")
+        ConsentService(uow, system_principal(tenant_id)).record(contact["id"], opt_in)
         uow.commit()
     return Customer(contact["id"], None)
 

@@ -203,7 +203,7 @@ def test_consent_refusal_is_recorded_with_its_reason(
         assert count(uow, OutboundMessage) == 1
 
 
-def test_the_default_consent_hook_allows_and_says_why(
+def test_the_default_consent_hook_is_the_ledger_and_says_why_it_allows(
     run: Callable[..., Any], container: Container
 ) -> None:
     result = run(
@@ -215,7 +215,8 @@ def test_the_default_consent_hook_allows_and_says_why(
         decision = uow.session.get(DecisionRecord, result.decision_id)
         assert decision is not None
         assert decision.consent_allowed is True
-        assert decision.consent_basis == "consent ledger not installed"
+        assert decision.consent_basis == "not_required:no_channel"
+        assert decision.consent_reason == "sales: nothing is sent to the person; no consent needed"
 
 
 def test_an_idempotency_key_runs_the_tool_once_per_principal(

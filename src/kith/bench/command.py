@@ -49,3 +49,30 @@ def events(
         f"(targets ≥ {result['targets']['events_per_second']}/s, p99 < "
         f"{result['targets']['p99_ms']} ms)"
     )
+
+
+@bench_app.command("privacy")
+def privacy(
+    interactions: Annotated[
+        int, typer.Option(min=1, help="Interactions of the one contact exported and erased.")
+    ] = 10_000,
+    mask_chars: Annotated[int, typer.Option(min=400, help="Characters to mask.")] = 1_000_000,
+    backend: Annotated[str, typer.Option(help="sqlite or postgres.")] = "sqlite",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the JSON result only.")] = False,
+) -> None:
+    """DSAR export and erasure time for one contact; masking throughput (characters/s)."""
+    from kith.bench.privacy import dsar_export, masking
+    from kith.cli import fail
+
+    if backend not in BACKENDS:
+        fail(f"--backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
+    masked, dsar = masking(mask_chars), dsar_export(backend, interactions)
+    if as_json:
+        result = {"benchmark": "privacy", "masking": masked, "dsar": dsar}
+        typer.echo(json.dumps(result, ensure_ascii=False))
+        return
+    typer.echo(
+        f"DSAR export of a contact with {interactions} interactions: {dsar['export_seconds']} s "
+        f"({dsar['zip_bytes']} bytes), erasure {dsar['erase_seconds']} s; masking "
+        f"{masked['with_pii']['chars_per_second']} chars/s with PII"
+    )

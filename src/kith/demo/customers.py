@@ -14,7 +14,14 @@ from typing import Any
 from kith.demo import people
 from kith.demo.org import PRICES
 from kith.demo.plan import AccountFact, ContactFact, PlanBuilder, Ref
-from kith.demo.records import add_account, add_contact, add_finance_details, add_order, order_number
+from kith.demo.records import (
+    add_account,
+    add_contact,
+    add_finance_details,
+    add_interaction,
+    add_order,
+    order_number,
+)
 from kith.demo.vocab import (
     BRANDS,
     CITIES,
@@ -352,6 +359,14 @@ def plan_ev_owner(
         )
     add_contact(b, contact, actor="bot:app", **details)
     plan_car_purchase(b, contact)
+    # Owners opt in to marketing when they activate the app at delivery; the loader
+    # records the statement in the consent ledger, which the gateway checks.
+    add_interaction(
+        b, purchased + timedelta(hours=2), contact, "app", "inbound", "营销授权：同意接收营销信息",
+        "App 激活时开启：接收车辆相关的营销信息与优惠。",
+        meta={"event": "consent.granted", "purpose": "marketing", "channels": ["*"],
+              "source": "app.activation"},
+    )  # fmt: skip
     return contact
 
 

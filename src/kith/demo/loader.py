@@ -34,12 +34,17 @@ from kith.crm.specs import PATCH_SCHEMAS, SPECS
 from kith.demo.generator import build_plan
 from kith.demo.plan import EXTERNAL_ID_PREFIX, Plan, Ref, Step
 from kith.events.models import OutboxEvent
+from kith.privacy.schemas import ConsentIn
+from kith.privacy.service import ConsentService
 from kith.timeline.models import TimelineEntry
 
 # The fleet pipeline is created in the first commit; finding it means the demo is loaded.
 MARKER_EXTERNAL_ID = EXTERNAL_ID_PREFIX + "pipeline:fleet"
 BATCH_SIZE = 400  # steps per commit
 TENANT_NAME = "华辰科技 Huachen (demo)"
+# The demo's channel names where the consent ledger's differ.
+CONSENT_CHANNELS = {"app": "app_push"}
+CONSENT_EVENTS = {"consent.granted": "granted", "consent.revoked": "revoked"}
 
 Progress = Callable[[int, int], None]  # (steps done, steps in total)
 
@@ -261,10 +266,33 @@ class PlanLoader:
             payload = SPECS[step.object_type].input_schema(**fields)
             result = records.create(step.object_type, payload)
             self.ids[step.key] = result["id"]
+            if step.object_type == "interaction":
+                self._record_consent(records, fields, step.at)
         else:
             patch = PATCH_SCHEMAS[step.object_type](version=self.versions[step.key], **fields)
             result = records.update(step.object_type, self.ids[step.key], patch)
         self.versions[step.key] = result["version"]
+
+    def _record_consent(self, records: RecordService, fields: dict[str, Any], at: datetime) -> None:
+        """A consent statement the person made (an app setting, a call) goes into the
+        consent ledger too: the gateway checks the ledger, not interactions."""
+        meta = fields.get("meta") or {}
+        state = CONSENT_EVENTS.get(str(meta.get("event")))
+        if state is None:
+            return
+        ledger = ConsentService(records.uow, records.principal, self.clock)
+        for channel in meta.get("channels") or ["*"]:
+            statement = ConsentIn.model_validate(
+                {
+                    "purpose": meta["purpose"],
+                    "channel": CONSENT_CHANNELS.get(channel, channel),
+                    "state": state,
+                    "source": "app",
+                    "at": at,
+                    "evidence": fields.get("text") or fields.get("subject"),
+                }
+            )
+            ledger.record(fields["contact_id"], statement)
 
     def _resolve(self, value: Any) -> Any:
         if isinstance(value, Ref):

@@ -38,7 +38,7 @@ from kith.gateway.models import ApprovalRequest, DecisionRecord
 from kith.gateway.notify import notify
 from kith.gateway.principals import resolve_principal
 
-STATUSES = ("pending", "approved", "rejected", "expired", "executed")
+STATUSES = ("pending", "approved", "rejected", "expired", "executed", "cancelled")
 
 
 class ApprovalService:

@@ -1,5 +1,6 @@
-"""The consent seam. The privacy issue installs the consent ledger behind ``ConsentHook``;
-until then every call is allowed and the decision record says why."""
+"""The consent seam. ``Gateway()`` uses the privacy context's consent ledger
+(``kith.privacy.ledger.ConsentLedger``) by default; ``NoConsentLedger`` remains for
+callers that deliberately run without one (it allows everything and says so)."""
 
 from __future__ import annotations
 

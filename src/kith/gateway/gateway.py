@@ -38,7 +38,6 @@ from kith.gateway import tools as _builtin_tools  # noqa: F401 - registers the c
 from kith.gateway.authz import Refusal, effective_principal, refuse
 from kith.gateway.authz import authorise as authorise_call
 from kith.gateway.channels import ChannelRegistry
-from kith.gateway.consent import NoConsentLedger
 from kith.gateway.contracts import ConsentHook, ExecutionResult, Rationale
 from kith.gateway.decisions import (
     new_decision,
@@ -53,6 +52,7 @@ from kith.gateway.events import approval_event
 from kith.gateway.models import ApprovalRequest, DecisionRecord, IdempotencyKey
 from kith.gateway.notify import notify_users_with_role
 from kith.gateway.registry import REGISTRY, Subject, ToolContext, ToolRegistry, ToolSpec
+from kith.privacy.ledger import ConsentLedger
 from kith.privacy.masking import mask_value
 
 OUTPUT_LIST_SAMPLE = 20
@@ -97,8 +97,8 @@ class _DuplicateKey(Exception):
 
 
 class Gateway:
-    """The door. ``consent`` is the privacy issue's seam (default: no ledger, allow and
-    say so); ``channels`` the message adapters; ``clock`` stamps decisions and expiry."""
+    """The door. ``consent`` is the consent hook (default: the privacy context's consent
+    ledger); ``channels`` the message adapters; ``clock`` stamps decisions and expiry."""
 
     def __init__(
         self,
@@ -109,7 +109,7 @@ class Gateway:
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.registry = registry
-        self.consent: ConsentHook = consent or NoConsentLedger()
+        self.consent: ConsentHook = consent or ConsentLedger(clock)
         self.channels = channels or ChannelRegistry.from_environment()
         self.clock = clock
 

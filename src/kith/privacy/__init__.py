@@ -1,1 +1,2 @@
-"""Privacy: masking personal data in snapshots; the consent ledger comes later."""
+"""Privacy: the consent ledger (enforced by the gateway), data-subject requests,
+PII detection and masking, field encryption. See docs/privacy.md."""

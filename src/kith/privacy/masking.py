@@ -1,9 +1,17 @@
-"""Masking personal data before it is stored in snapshots (decision records, rationale inputs).
+"""Finding and masking personal identifiers in Chinese and English text.
 
-Two layers: values under a sensitive key (ID numbers, bank accounts, tax ids — the
-``sensitive_fields`` of the object specs) are replaced whole; every other string is
-scanned for Chinese mobile numbers, email addresses, 18-digit resident ID numbers and
-bank card numbers, which are masked in place so the text stays readable.
+``detect`` finds e-mail addresses, 18-digit resident ID numbers (date and ISO 7064
+checksum verified), bank card numbers (16–19 digits, Luhn verified), phone numbers
+(mainland mobiles and landlines, and international numbers, validated by
+``phonenumbers``), passport numbers (mainland formats, or any 6–9 character number
+right after "护照"/"passport"), and names or addresses the caller knows (the CRM's
+own records are the dictionary).
+
+``mask_text`` is what snapshots (decision records, rationale inputs), logs and model
+prompts use. It errs toward masking: a number shaped like an ID number or a card is
+masked even when its checksum fails (a mistyped ID is still personal data).
+``pseudonymise``/``restore`` swap identifiers for placeholders before text goes to a
+model provider and put them back in the reply.
 
 Patterns use ASCII look-arounds instead of ``\\b``: next to CJK characters ``\\b`` does
 not behave as a boundary ("卡号6222…" would be missed, "邮箱a@b.cn" swallowed). Letters
@@ -14,53 +22,191 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-MASK = "***"
+import phonenumbers
 
+MASK = "***"
+LABELS = ("EMAIL", "ID_CN", "BANK_CARD", "PHONE", "PASSPORT", "KNOWN")
+
+_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 # 6-digit region, birth date 18xx/19xx/20xx-MM-DD, 3-digit sequence, checksum digit or X.
 _ID_NUMBER = re.compile(
-    r"(?<![0-9A-Za-z])\d{6}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx]"
+    r"(?<![0-9A-Za-z])[1-9]\d{5}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx]"
     r"(?![0-9A-Za-z])"
 )
 # 16-19 digits, optionally grouped by single spaces or dashes.
 _BANK_CARD = re.compile(r"(?<![0-9A-Za-z])\d(?:[ -]?\d){15,18}(?![0-9A-Za-z])")
 # Mainland mobile numbers, optionally prefixed with +86 / 86.
 _CN_MOBILE = re.compile(r"(?<![0-9A-Za-z])(?:\+?86[ -]?)?1[3-9]\d(?:[ -]?\d{4}){2}(?![0-9A-Za-z])")
-_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+# Anything that may be a phone number: optional +country, optional (area), 7-15 digits.
+_PHONE_CANDIDATE = re.compile(
+    r"(?<![0-9A-Za-z+])(?:\+\d{1,3}[ -]?)?(?:\(\d{2,4}\)[ -]?)?\d(?:[ -]?\d){6,14}(?![0-9A-Za-z])"
+)
+# Mainland passports: E/G + 8 digits, E + letter + 7 digits; or a number after a keyword.
+_PASSPORT = re.compile(r"(?<![0-9A-Za-z])(?:[EG]\d{8}|E[A-HJ-NP-Z]\d{7})(?![0-9A-Za-z])")
+_PASSPORT_KEYWORD = re.compile(
+    r"(?:护照(?:号码|号)?|passport(?:\s*(?:no\.?|number|#))?)\s*[:：]?\s*([A-Z0-9]{6,9})(?![0-9A-Za-z])",
+    re.IGNORECASE,
+)
+
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK = "10X98765432"
+
+
+def id_checksum_ok(value: str) -> bool:
+    """ISO 7064 MOD 11-2 check of an 18-character resident ID number."""
+    if len(value) != 18 or not value[:17].isdigit():
+        return False
+    total = sum(int(d) * w for d, w in zip(value[:17], _ID_WEIGHTS, strict=True))
+    return _ID_CHECK[total % 11] == value[17].upper()
+
+
+def luhn_ok(digits: str) -> bool:
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        n = int(ch)
+        if i % 2 == 1:
+            n = n * 2 - 9 if n > 4 else n * 2
+        total += n
+    return total % 10 == 0
 
 
 def _digits(text: str) -> str:
     return "".join(ch for ch in text if ch.isdigit() or ch in "Xx")
 
 
-def _mask_id_number(match: re.Match[str]) -> str:
-    value = match.group(0)
-    return f"{value[:3]}{'*' * (len(value) - 7)}{value[-4:]}"
+@dataclass(frozen=True)
+class Span:
+    start: int
+    end: int
+    label: str
+    text: str
 
 
-def _mask_bank_card(match: re.Match[str]) -> str:
-    return f"****{_digits(match.group(0))[-4:]}"
+class _Spans:
+    """Non-overlapping spans; the first claim on a stretch of text wins."""
+
+    def __init__(self) -> None:
+        self.items: list[Span] = []
+
+    def free(self, start: int, end: int) -> bool:
+        return all(end <= s.start or start >= s.end for s in self.items)
+
+    def add(self, text: str, start: int, end: int, label: str) -> None:
+        if self.free(start, end):
+            self.items.append(Span(start, end, label, text[start:end]))
 
 
-def _mask_mobile(match: re.Match[str]) -> str:
-    digits = _digits(match.group(0))[-11:]
-    return f"{digits[:3]}****{digits[-4:]}"
+def _phone_valid(candidate: str) -> bool:
+    digits = _digits(candidate)
+    if len(digits) < 7:
+        return False
+    try:
+        number = phonenumbers.parse(candidate, "CN")
+    except phonenumbers.NumberParseException:
+        return False
+    return bool(phonenumbers.is_valid_number(number))
 
 
-def _mask_email(match: re.Match[str]) -> str:
-    local, _, domain = match.group(0).partition("@")
-    return f"{local[:1]}***@{domain}"
+def detect(text: str, *, strict: bool = True, known: Iterable[str] = ()) -> list[Span]:
+    """Identifiers in ``text``, in order. ``strict`` (the default) keeps only numbers that
+    pass their checksum or phone-number validation; ``strict=False`` also takes numbers
+    merely shaped like an ID number, a card or a mainland mobile (what masking uses)."""
+    spans = _Spans()
+    for value in sorted({k for k in known if k and len(k) >= 2}, key=len, reverse=True):
+        for m in re.finditer(re.escape(value), text):
+            spans.add(text, m.start(), m.end(), "KNOWN")
+    for m in _EMAIL.finditer(text):
+        spans.add(text, m.start(), m.end(), "EMAIL")
+    for m in _ID_NUMBER.finditer(text):
+        if not strict or id_checksum_ok(m.group(0)):
+            spans.add(text, m.start(), m.end(), "ID_CN")
+    for m in _BANK_CARD.finditer(text):
+        digits = _digits(m.group(0))
+        if not strict or luhn_ok(digits):
+            spans.add(text, m.start(), m.end(), "BANK_CARD")
+    if not strict:
+        for m in _CN_MOBILE.finditer(text):
+            spans.add(text, m.start(), m.end(), "PHONE")
+    for m in _PHONE_CANDIDATE.finditer(text):
+        if spans.free(m.start(), m.end()) and _phone_valid(m.group(0)):
+            spans.add(text, m.start(), m.end(), "PHONE")
+    for m in _PASSPORT.finditer(text):
+        spans.add(text, m.start(), m.end(), "PASSPORT")
+    for m in _PASSPORT_KEYWORD.finditer(text):
+        spans.add(text, m.start(1), m.end(1), "PASSPORT")
+    return sorted(spans.items, key=lambda s: s.start)
 
 
-def mask_text(text: str) -> str:
+def _mask_span(span: Span) -> str:
+    value = span.text
+    if span.label == "EMAIL":
+        local, _, domain = value.partition("@")
+        return f"{local[:1]}***@{domain}"
+    if span.label == "ID_CN":
+        return f"{value[:3]}{'*' * (len(value) - 7)}{value[-4:]}"
+    if span.label == "BANK_CARD":
+        return f"****{_digits(value)[-4:]}"
+    if span.label == "PHONE":
+        digits = _digits(value)
+        if re.fullmatch(r"(?:86)?1[3-9]\d{9}", digits):
+            digits = digits[-11:]
+            return f"{digits[:3]}****{digits[-4:]}"
+        return f"****{digits[-4:]}"
+    if span.label == "PASSPORT":
+        return f"{value[:1]}{'*' * (len(value) - 3)}{value[-2:]}"
+    return MASK
+
+
+def mask_text(text: str, *, known: Iterable[str] = ()) -> str:
     """Mask every personal identifier found in free text; the rest is left as is."""
-    # Longest identifiers first, so an ID number is not half-masked as a mobile.
-    text = _ID_NUMBER.sub(_mask_id_number, text)
-    text = _BANK_CARD.sub(_mask_bank_card, text)
-    text = _CN_MOBILE.sub(_mask_mobile, text)
-    return _EMAIL.sub(_mask_email, text)
+    if not any(ch.isdigit() or ch == "@" for ch in text) and not known:
+        return text  # nothing any pattern could match
+    out: list[str] = []
+    last = 0
+    for span in detect(text, strict=False, known=known):
+        out.append(text[last : span.start])
+        out.append(_mask_span(span))
+        last = span.end
+    out.append(text[last:])
+    return "".join(out)
+
+
+@dataclass(frozen=True)
+class Pseudonymised:
+    text: str
+    mapping: Mapping[str, str]  # placeholder -> original
+
+
+def pseudonymise(text: str, *, known: Iterable[str] = ()) -> Pseudonymised:
+    """Replace identifiers with stable placeholders (``⟦PHONE_1⟧``) before the text leaves
+    Kith; the same value gets the same placeholder."""
+    mapping: dict[str, str] = {}
+    by_value: dict[tuple[str, str], str] = {}
+    counters: dict[str, int] = {}
+    out: list[str] = []
+    last = 0
+    for span in detect(text, strict=False, known=known):
+        key = (span.label, span.text)
+        if key not in by_value:
+            counters[span.label] = counters.get(span.label, 0) + 1
+            by_value[key] = f"⟦{span.label}_{counters[span.label]}⟧"
+            mapping[by_value[key]] = span.text
+        out.append(text[last : span.start])
+        out.append(by_value[key])
+        last = span.end
+    out.append(text[last:])
+    return Pseudonymised("".join(out), mapping)
+
+
+def restore(text: str, mapping: Mapping[str, str]) -> str:
+    """Put the original values back into a model's reply."""
+    for placeholder, value in mapping.items():
+        text = text.replace(placeholder, value)
+    return text
 
 
 @lru_cache(maxsize=1)

@@ -1,0 +1,452 @@
+"""Rights of the data subject: export everything Kith holds about a person, and erase it.
+
+"Everything" is found by construction, not by a hand-kept list: every table with
+``tenant_id`` and ``contact_id`` columns (records, interactions, consents and their
+history, decision records, messages sent, coupons, agent actions, timeline, and any
+table a later context adds — scores included), plus the agents' memories about the
+person and the audit entries about their record.
+
+Erasure anonymises the person across those tables, deletes what only exists
+because of them (agent memories, campaign enrollments, search documents), keeps
+what the law requires (orders and coupons: accounting; consent history: proof of
+consent; the audit log: tamper-evident by design and free of personal values) and
+leaves a tombstone with keyed hashes of the person's identifiers, so a re-import of
+the same person can be flagged without keeping the identifiers.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import hmac
+import io
+import json
+import re
+import zipfile
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Table, delete, select, update
+
+from kith.access.principal import Principal
+from kith.api.responses import dumps
+from kith.audit.models import AuditEntry
+from kith.core.clock import utcnow
+from kith.core.errors import PermissionDenied
+from kith.core.settings import Settings
+from kith.crm.models import Contact, SearchDocument
+from kith.crm.service import RecordService
+from kith.crm.specs import SPECS
+from kith.db.base import Base
+from kith.db.uow import UnitOfWork
+from kith.events.types import DomainEvent
+from kith.privacy.ledger import latest_by_pair, state_of
+from kith.privacy.models import ConsentEvent, ErasureTombstone
+
+ERASED = "[已删除 erased]"
+MEMORY_TABLE = "agent_memories"
+_SKIP = frozenset({"erasure_tombstones"})
+
+
+def _json_safe(value: Any) -> Any:
+    return json.loads(dumps(value))
+
+
+def person_tables() -> list[Table]:
+    """Every table that ties rows to a contact within a tenant."""
+    import kith.db.metadata  # noqa: F401 - every context's tables
+
+    return [
+        t
+        for t in Base.metadata.sorted_tables
+        if "tenant_id" in t.c and "contact_id" in t.c and t.name not in _SKIP
+    ]
+
+
+def _require_dsar_rights(principal: Principal) -> None:
+    if not (principal.is_admin or principal.kind == "system"):
+        raise PermissionDenied("data subject requests are handled by an admin")
+
+
+@dataclass(frozen=True)
+class Package:
+    data: dict[str, Any]
+    counts: dict[str, int]
+
+
+def collect(uow: UnitOfWork, principal: Principal, contact_id: str) -> Package:
+    """Everything about the person, as JSON-safe rows per table."""
+    _require_dsar_rights(principal)
+    contact = RecordService(uow, principal).load(SPECS["contact"], contact_id, "read")
+    session, tenant_id = uow.session, principal.tenant_id
+    contacts = Contact.__table__
+    person = session.execute(select(contacts).where(contacts.c.id == contact.id)).mappings().one()
+    tables: dict[str, list[dict[str, Any]]] = {}
+    for table in person_tables():
+        rows = session.execute(
+            select(table).where(table.c.tenant_id == tenant_id, table.c.contact_id == contact_id)
+        ).mappings()
+        tables[table.name] = [dict(r) for r in rows]
+    memories = Base.metadata.tables.get(MEMORY_TABLE)
+    if memories is not None:
+        rows = session.execute(
+            select(memories).where(
+                memories.c.tenant_id == tenant_id,
+                memories.c.subject_type == "contact",
+                memories.c.subject_id == contact_id,
+            )
+        ).mappings()
+        tables[MEMORY_TABLE] = [dict(r) for r in rows]
+    audit = AuditEntry.__table__
+    rows = session.execute(
+        select(audit)
+        .where(audit.c.tenant_id == tenant_id, audit.c.record_id == contact_id)
+        .order_by(audit.c.seq)
+    ).mappings()
+    tables["audit_log"] = [dict(r) for r in rows]
+    events = list(
+        session.scalars(
+            select(ConsentEvent).where(
+                ConsentEvent.tenant_id == tenant_id, ConsentEvent.contact_id == contact_id
+            )
+        )
+    )
+    now = utcnow()
+    current = [
+        {
+            "purpose": e.purpose,
+            "channel": e.channel,
+            "state": state_of(e, now),
+            "source": e.source,
+            "at": e.at,
+            "expires_at": e.expires_at,
+            "legal_basis": e.legal_basis,
+        }
+        for e in sorted(latest_by_pair(events).values(), key=lambda e: (e.purpose, e.channel))
+    ]
+    data = _json_safe(
+        {
+            "kind": "kith.dsar_export",
+            "generated_at": now,
+            "tenant_id": tenant_id,
+            "contact": dict(person),
+            "consents_current": current,
+            "tables": tables,
+        }
+    )
+    counts = {name: len(rows) for name, rows in data["tables"].items()}
+    return Package(data, counts)
+
+
+def export_zip(uow: UnitOfWork, principal: Principal, contact_id: str) -> bytes:
+    """The DSAR package: ``data.json``, one CSV per table, and ``summary.md`` (zh + en).
+    The export is audited."""
+    package = collect(uow, principal, contact_id)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("data.json", json.dumps(package.data, ensure_ascii=False))
+        archive.writestr("csv/contact.csv", _csv([package.data["contact"]]))
+        for name, rows in package.data["tables"].items():
+            if rows:
+                archive.writestr(f"csv/{name}.csv", _csv(rows))
+        archive.writestr("summary.md", summary(package))
+    uow.audit(
+        principal.tenant_id,
+        principal.actor,
+        "dsar.exported",
+        "contact",
+        contact_id,
+        counts=package.counts,
+    )
+    return buffer.getvalue()
+
+
+def _csv(rows: list[dict[str, Any]]) -> str:
+    columns = sorted({k for row in rows for k in row})
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=columns)
+    writer.writeheader()
+    for row in rows:
+        writer.writerow(
+            {
+                k: json.dumps(v, ensure_ascii=False) if isinstance(v, dict | list) else v
+                for k, v in row.items()
+            }
+        )
+    return out.getvalue()
+
+
+SECTIONS: dict[str, tuple[str, str]] = {
+    "interactions": ("沟通记录", "Interactions"),
+    "activities": ("任务与活动", "Activities"),
+    "tickets": ("工单", "Tickets"),
+    "deals": ("商机", "Deals"),
+    "orders": ("订单", "Orders"),
+    "consent_events": ("授权记录（含历史）", "Consents and their history"),
+    "consent_cancellations": ("因撤回授权而取消的操作", "Actions cancelled by a revocation"),
+    "decision_records": ("关于您的自动化决策记录", "Decision records about you"),
+    "outbound_messages": ("发给您的消息", "Messages sent to you"),
+    "coupons": ("优惠券", "Coupons"),
+    "campaign_enrollments": ("营销活动", "Campaign enrollments"),
+    "agent_actions": ("智能体动作", "Agent actions"),
+    "agent_memories": ("智能体记忆", "Agent memories"),
+    "timeline_entries": ("时间线", "Timeline"),
+    "audit_log": ("对您记录的访问与操作审计", "Audit entries about your record"),
+}
+
+
+def summary(package: Package) -> str:
+    data = package.data
+    person = data["contact"]
+    lines = [
+        f"# 个人数据导出 / Personal data export — {person.get('name')}",
+        "",
+        f"生成时间 Generated: {data['generated_at']}",
+        "",
+        "本压缩包包含我们保存的关于您的全部数据：data.json（完整）、csv/（表格）。",
+        "This archive holds everything we keep about you: data.json (complete), csv/ (tables).",
+        "",
+        "## 内容 / Contents",
+        "",
+        "| 类别 | Section | 条数 Rows |",
+        "|---|---|---|",
+    ]
+    for name, count in sorted(package.counts.items()):
+        zh, en = SECTIONS.get(name, (name, name))
+        lines.append(f"| {zh} | {en} | {count} |")
+    lines += ["", "## 当前授权 / Current consents", ""]
+    for c in data["consents_current"] or []:
+        lines.append(
+            f"- {c['purpose']} / {c['channel']}: **{c['state']}** "
+            f"({c['source']}, {c['at']}, {c['legal_basis']})"
+        )
+    if not data["consents_current"]:
+        lines.append("- 无记录 / none recorded")
+    lines += ["", "## 关于您的决策 / Decisions about you", ""]
+    for d in data["tables"].get("decision_records", []):
+        why = d.get("consent_reason") or d.get("reason") or ""
+        lines.append(f"- {d['at']} `{d.get('tool')}` ({d.get('purpose')}): {d['status']} — {why}")
+        rationale = d.get("rationale") or {}
+        for factor in rationale.get("factors") or []:
+            lines.append(
+                f"  - {factor.get('name')} = {factor.get('value')} "
+                f"(weight {factor.get('contribution')})"
+            )
+    return "\n".join(lines) + "\n"
+
+
+# --- erasure ---------------------------------------------------------------------------------
+
+
+def _identifier_key(settings: Settings) -> bytes:
+    secret = settings.secret_key or "kith-development-erasure-key"
+    return hashlib.sha256(b"erasure:" + secret.encode()).digest()
+
+
+def identifiers(values: Mapping[str, Any]) -> list[str]:
+    """Normalised identifiers of a person: email, phone digits, ID number, WeChat id."""
+    out: list[str] = []
+    email = values.get("email")
+    if email:
+        out.append(f"email:{str(email).strip().lower()}")
+    for name in ("mobile", "phone"):
+        digits = re.sub(r"\D", "", str(values.get(name) or ""))
+        if len(digits) >= 7:
+            out.append(f"phone:{digits[-11:]}")
+    if values.get("id_number"):
+        out.append(f"id:{str(values['id_number']).strip().upper()}")
+    if values.get("wechat_id"):
+        out.append(f"wechat:{values['wechat_id']}")
+    return out
+
+
+def identifier_hashes(settings: Settings, values: Mapping[str, Any]) -> list[str]:
+    key = _identifier_key(settings)
+    return sorted(
+        {hmac.new(key, i.encode(), hashlib.sha256).hexdigest() for i in identifiers(values)}
+    )
+
+
+def erased_before(
+    uow: UnitOfWork, settings: Settings, tenant_id: str, values: Mapping[str, Any]
+) -> list[ErasureTombstone]:
+    """Tombstones whose person has the same email, phone, ID number or WeChat id: a
+    re-import of someone who asked to be erased."""
+    wanted = set(identifier_hashes(settings, values))
+    if not wanted:
+        return []
+    rows = uow.session.scalars(
+        select(ErasureTombstone).where(ErasureTombstone.tenant_id == tenant_id)
+    )
+    return [t for t in rows if wanted & set(t.identifier_hashes)]
+
+
+# Per table: the columns anonymised (value to write). Tables not listed keep their rows
+# (legal hold: orders, coupons, consent history) or are deleted (below).
+ANONYMISE: dict[str, dict[str, Any]] = {
+    "interactions": {"subject": None, "text": ERASED, "metadata": {}, "custom": {}},
+    "activities": {"subject": ERASED, "body": None, "location": None, "attendees": []},
+    "tickets": {"subject": ERASED, "description": None, "custom": {}},
+    "deals": {"description": None},
+    "outbound_messages": {"recipient": ERASED, "subject": None, "body": ERASED},
+    "decision_records": {"args": {"erased": True}, "output": None, "rationale": None, "errors": []},
+    "timeline_entries": {"summary": ERASED, "payload": {}},
+    "agent_actions": {"summary": ERASED, "reason": None},
+    "coupons": {"reason": None},
+}
+DELETE = ("campaign_enrollments",)
+CONTACT_FIELDS: dict[str, Any] = {
+    "name": ERASED,
+    "family_name": None,
+    "given_name": None,
+    "title": None,
+    "department": None,
+    "email": None,
+    "phone": None,
+    "mobile": None,
+    "wechat_id": None,
+    "app_user_id": None,
+    "id_number": None,
+    "bank_account": None,
+    "city": None,
+    "language": None,
+    "external_id": None,
+    "channels": [],
+    "custom": {},
+}
+
+
+def erase(
+    uow: UnitOfWork,
+    principal: Principal,
+    settings: Settings,
+    contact_id: str,
+    reason: str,
+    clock: Callable[[], datetime] = utcnow,
+) -> ErasureTombstone:
+    """Anonymise the person everywhere; returns the tombstone (in the caller's unit of work)."""
+    _require_dsar_rights(principal)
+    contact = RecordService(uow, principal).load(SPECS["contact"], contact_id, "delete")
+    session, tenant_id, now = uow.session, principal.tenant_id, clock()
+    hashes = identifier_hashes(
+        settings,
+        {f: getattr(contact, f) for f in ("email", "mobile", "phone", "id_number", "wechat_id")},
+    )
+    account_id = contact.account_id
+    summary_counts: dict[str, int] = {}
+    tables = {t.name: t for t in person_tables()}
+    # Records whose search documents go: the person and what was anonymised about them.
+    indexed: dict[str, list[str]] = {"contact": [contact_id]}
+    for name in ("interactions", "activities", "tickets", "deals"):
+        table = tables.get(name)
+        spec = next(
+            (s for s in SPECS.values() if getattr(s.model, "__table__", None) is table), None
+        )
+        if table is None or spec is None or not spec.search_fields:
+            continue
+        indexed[spec.name] = list(
+            session.scalars(
+                select(table.c.id).where(
+                    table.c.tenant_id == tenant_id, table.c.contact_id == contact_id
+                )
+            )
+        )
+    for name, values in ANONYMISE.items():
+        table = tables.get(name)
+        if table is None:
+            continue
+        columns = {k: v for k, v in values.items() if k in table.c}
+        result = session.execute(
+            update(table)
+            .where(table.c.tenant_id == tenant_id, table.c.contact_id == contact_id)
+            .values(**columns)
+        )
+        summary_counts[f"{name}.anonymised"] = int(result.rowcount)  # type: ignore[attr-defined]
+    for name in DELETE:
+        table = tables.get(name)
+        if table is not None:
+            result = session.execute(
+                delete(table).where(
+                    table.c.tenant_id == tenant_id, table.c.contact_id == contact_id
+                )
+            )
+            summary_counts[f"{name}.deleted"] = int(result.rowcount)  # type: ignore[attr-defined]
+    memories = Base.metadata.tables.get(MEMORY_TABLE)
+    if memories is not None:
+        result = session.execute(
+            delete(memories).where(
+                memories.c.tenant_id == tenant_id,
+                memories.c.subject_type == "contact",
+                memories.c.subject_id == contact_id,
+            )
+        )
+        summary_counts["agent_memories.deleted"] = int(result.rowcount)  # type: ignore[attr-defined]
+    removed = 0
+    for object_type, ids in indexed.items():
+        for first in range(0, len(ids), 500):
+            result = session.execute(
+                delete(SearchDocument).where(
+                    SearchDocument.tenant_id == tenant_id,
+                    SearchDocument.object_type == object_type,
+                    SearchDocument.record_id.in_(ids[first : first + 500]),
+                )
+            )
+            removed += int(result.rowcount)  # type: ignore[attr-defined]
+    summary_counts["search_documents.deleted"] = removed
+    contacts: Table = Contact.__table__  # type: ignore[assignment]
+    session.execute(
+        update(contacts)
+        .where(contacts.c.id == contact_id)
+        .values(
+            **CONTACT_FIELDS,
+            deleted_at=now,
+            updated_at=now,
+            updated_by_kind=principal.kind,
+            updated_by_id=principal.id,
+            version=contacts.c.version + 1,
+        )
+    )
+    session.expire(contact)
+    summary_counts["contacts.anonymised"] = 1
+    tombstone = ErasureTombstone(
+        tenant_id=tenant_id,
+        contact_id=contact_id,
+        erased_at=now,
+        erased_by_kind=principal.kind,
+        erased_by_id=principal.id,
+        reason=reason,
+        summary=summary_counts,
+        identifier_hashes=hashes,
+    )
+    session.add(tombstone)
+    session.flush()
+    uow.audit(
+        tenant_id,
+        principal.actor,
+        "dsar.erased",
+        "contact",
+        contact_id,
+        tombstone_id=tombstone.id,
+        counts=summary_counts,
+    )
+    uow.emit(
+        DomainEvent(
+            type="contact.erased",
+            tenant_id=tenant_id,
+            subject_type="contact",
+            subject_id=contact_id,
+            actor=principal.actor,
+            payload={"tombstone_id": tombstone.id},
+            account_id=account_id,
+            contact_id=contact_id,
+            summary="personal data erased on request",
+            occurred_at=now,
+        )
+    )
+    return tombstone
+
+
+def tables_touched() -> Iterable[str]:
+    return [*ANONYMISE, *DELETE, MEMORY_TABLE, "search_documents", "contacts"]

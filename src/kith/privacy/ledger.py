@@ -1,0 +1,312 @@
+"""The consent ledger behind the gateway's consent hook.
+
+The current state of (purpose, channel) is derived from the append-only events:
+the latest event for that channel or for "*" (every channel) wins, and a grant
+past its expiry no longer counts. ``ConsentLedger.check`` answers the gateway for
+every call, inside the caller's unit of work:
+
+- the call's purpose is mapped to a consent purpose (``sales`` → ``sales_outreach``,
+  ``crm_ui``/``api`` → ``service``: a person's one-to-one correspondence);
+- a call with a channel needs the person's consent for that purpose on that channel,
+  unless the purpose has a legal basis of its own (service: the contract; sales
+  outreach to business contacts: legitimate interest with opt-out) — then it goes
+  through and the decision record says why; an explicit revocation always refuses;
+- a call without a channel (enrolling in a campaign, issuing a voucher for
+  marketing) is refused once the person revoked that purpose and holds no grant on
+  any channel;
+- no role overrides this: an admin or manager whose call is refused is audited as an
+  override attempt (``consent.override_refused``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, or_, select
+
+from kith.access.principal import Principal
+from kith.core.clock import utcnow
+from kith.crm.models import Contact
+from kith.db.uow import UnitOfWork
+from kith.gateway.contracts import ConsentDecision
+from kith.privacy.models import ConsentEvent
+from kith.privacy.schemas import ALL_CHANNELS
+
+# Gateway purposes → consent purposes. Unknown purposes with a channel are refused.
+CALL_PURPOSES: dict[str, str] = {
+    "marketing": "marketing",
+    "sales": "sales_outreach",
+    "sales_outreach": "sales_outreach",
+    "service": "service",
+    "crm_ui": "service",
+    "api": "service",
+    "profiling": "profiling",
+    "analytics": "profiling",
+}
+# Purposes the law lets through without consent (until the person objects).
+LEGAL_BASES: dict[str, tuple[str, str]] = {
+    "service": (
+        "contract",
+        "service message necessary to perform the contract with the person "
+        "(PIPL Art. 13(1)(2); GDPR Art. 6(1)(b)); no consent needed",
+    ),
+    "sales_outreach": (
+        "legitimate_interest",
+        "business contact in an existing relationship (GDPR Art. 6(1)(f)); "
+        "the person has not objected",
+    ),
+}
+OVERRIDE_ROLES = frozenset({"admin", "manager", "system"})
+# Fields where a contact is reached, to find the person behind a bare address.
+ADDRESS_FIELDS = ("email", "mobile", "phone", "wechat_id", "app_user_id")
+
+
+def _order(event: ConsentEvent) -> tuple[datetime, datetime, str]:
+    return (event.at, event.recorded_at, event.id)
+
+
+def latest_by_pair(events: Iterable[ConsentEvent]) -> dict[tuple[str, str], ConsentEvent]:
+    """The latest event of each (purpose, channel) — the ledger's current rows."""
+    out: dict[tuple[str, str], ConsentEvent] = {}
+    for event in events:
+        key = (event.purpose, event.channel)
+        if key not in out or _order(event) > _order(out[key]):
+            out[key] = event
+    return out
+
+
+def state_of(event: ConsentEvent, now: datetime) -> str:
+    if event.state == "granted" and event.expires_at is not None and event.expires_at <= now:
+        return "expired"
+    return event.state
+
+
+def effective(
+    current: Mapping[tuple[str, str], ConsentEvent], purpose: str, channel: str
+) -> ConsentEvent | None:
+    """What applies to ``purpose`` on ``channel``: the later of that channel's and "*"'s."""
+    candidates = [
+        e
+        for e in (current.get((purpose, channel)), current.get((purpose, ALL_CHANNELS)))
+        if e is not None
+    ]
+    return max(candidates, key=_order) if candidates else None
+
+
+def describe(event: ConsentEvent) -> str:
+    where = "every channel" if event.channel == ALL_CHANNELS else event.channel
+    return (
+        f"{event.purpose} on {where} {event.state} {event.at.date().isoformat()} "
+        f"(source {event.source}, basis {event.legal_basis})"
+    )
+
+
+def basis_of(event: ConsentEvent) -> str:
+    return f"consent:{event.purpose}/{event.channel} {event.state} {event.at.isoformat()}"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    decision: ConsentDecision
+    contact_id: str | None
+    consent_purpose: str | None
+    # True when an explicit revocation (not mere absence) refused the call.
+    revoked: bool = False
+
+
+def events_of(uow: UnitOfWork, tenant_id: str, contact_id: str) -> Sequence[ConsentEvent]:
+    c = ConsentEvent
+    stmt = select(c).where(c.tenant_id == tenant_id, c.contact_id == contact_id)
+    return uow.session.scalars(stmt).all()
+
+
+def evaluate(
+    uow: UnitOfWork,
+    tenant_id: str,
+    purpose: str,
+    channel: str | None,
+    contact_id: str,
+    now: datetime,
+) -> Verdict:
+    """The ledger's answer for one person; no side effects."""
+    consent_purpose = CALL_PURPOSES.get(purpose)
+    if consent_purpose is None:
+        if channel is None:
+            return _allow(f"purpose {purpose!r} involves no consent", None, contact_id, None)
+        return _refuse(f"purpose {purpose!r} is not a consent purpose", contact_id, None)
+    legal = LEGAL_BASES.get(consent_purpose)
+    current = latest_by_pair(events_of(uow, tenant_id, contact_id))
+    if channel is None:
+        return _without_channel(current, consent_purpose, contact_id, now)
+    event = effective(current, consent_purpose, channel)
+    state = state_of(event, now) if event is not None else None
+    if event is not None and state == "revoked":
+        return _refuse(
+            f"{describe(event)}; no role can override a revocation",
+            contact_id,
+            consent_purpose,
+            revoked=True,
+        )
+    if event is not None and state == "granted":
+        return _allow(
+            f"consent given: {describe(event)}", basis_of(event), contact_id, consent_purpose
+        )
+    if legal is not None:
+        basis, why = legal
+        return _allow(why, f"legal:{basis} ({consent_purpose})", contact_id, consent_purpose)
+    if event is not None:  # expired
+        assert event.expires_at is not None
+        return _refuse(
+            f"{consent_purpose} consent on {channel} expired {event.expires_at.isoformat()}",
+            contact_id,
+            consent_purpose,
+        )
+    return _refuse(
+        f"no {consent_purpose} consent on record for {channel} (never asked)",
+        contact_id,
+        consent_purpose,
+    )
+
+
+def _without_channel(
+    current: Mapping[tuple[str, str], ConsentEvent], purpose: str, contact_id: str, now: datetime
+) -> Verdict:
+    events = [e for (p, _), e in current.items() if p == purpose]
+    granted = [e for e in events if state_of(e, now) == "granted"]
+    # A grant on a channel counts only if a later "*" revocation has not replaced it.
+    live = [e for e in granted if effective(current, purpose, e.channel) is e]
+    if live:
+        best = max(live, key=_order)
+        return _allow(f"consent given: {describe(best)}", basis_of(best), contact_id, purpose)
+    revocations = [e for e in events if e.state == "revoked"]
+    if revocations:
+        last = max(revocations, key=_order)
+        return _refuse(
+            f"{describe(last)} and no channel is granted; no role can override a revocation",
+            contact_id,
+            purpose,
+            revoked=True,
+        )
+    return _allow(
+        "nothing is sent by this call; every message is checked against consent when sent",
+        None,
+        contact_id,
+        purpose,
+    )
+
+
+def _allow(reason: str, basis: str | None, contact_id: str | None, purpose: str | None) -> Verdict:
+    return Verdict(ConsentDecision(True, reason, basis), contact_id, purpose)
+
+
+def _refuse(
+    reason: str, contact_id: str | None, purpose: str | None, *, revoked: bool = False
+) -> Verdict:
+    basis = f"consent:{purpose}" if purpose else None
+    return Verdict(ConsentDecision(False, reason, basis), contact_id, purpose, revoked)
+
+
+def contacts_at(uow: UnitOfWork, tenant_id: str, address: str) -> list[str]:
+    """Contacts reached at ``address`` (an email, phone, WeChat id or app user id)."""
+    c = Contact
+    needle = address.strip()
+    conditions = [func.lower(c.email) == needle.lower()] + [
+        getattr(c, f) == needle for f in ADDRESS_FIELDS if f != "email"
+    ]
+    stmt = (
+        select(c.id)
+        .where(c.tenant_id == tenant_id, c.deleted_at.is_(None), or_(*conditions))
+        .order_by(c.id)
+        .limit(20)
+    )
+    return list(uow.session.scalars(stmt))
+
+
+class ConsentLedger:
+    """The gateway's consent hook (``kith.gateway.contracts.ConsentHook``)."""
+
+    def __init__(self, clock: Callable[[], datetime] = utcnow) -> None:
+        self.clock = clock
+
+    def check(
+        self,
+        uow: UnitOfWork,
+        principal: Principal,
+        tool_name: str,
+        purpose: str,
+        channel: str | None,
+        subject: Mapping[str, Any],
+    ) -> ConsentDecision:
+        verdict = self.verdict(uow, principal.tenant_id, purpose, channel, subject)
+        if not verdict.decision.allowed:
+            self._audit_refusal(uow, principal, tool_name, purpose, channel, verdict)
+        return verdict.decision
+
+    def verdict(
+        self,
+        uow: UnitOfWork,
+        tenant_id: str,
+        purpose: str,
+        channel: str | None,
+        subject: Mapping[str, Any],
+    ) -> Verdict:
+        consent_purpose = CALL_PURPOSES.get(purpose)
+        if channel is None and (consent_purpose is None or consent_purpose in LEGAL_BASES):
+            # Nothing is sent and the purpose needs no consent: no query at all.
+            return _allow(
+                f"{purpose}: nothing is sent to the person; no consent needed",
+                "not_required:no_channel",
+                None,
+                consent_purpose,
+            )
+        contact_ids = self._people(uow, tenant_id, subject)
+        if not contact_ids:
+            if channel is None:
+                return _allow("the call concerns no person", None, None, consent_purpose)
+            if consent_purpose in LEGAL_BASES:
+                basis, why = LEGAL_BASES[consent_purpose]
+                return _allow(why, f"legal:{basis} ({consent_purpose})", None, consent_purpose)
+            return _refuse(
+                f"no {consent_purpose or purpose} consent on record for this recipient "
+                "(not a known contact)",
+                None,
+                consent_purpose,
+            )
+        now = self.clock()
+        verdicts = [evaluate(uow, tenant_id, purpose, channel, c, now) for c in contact_ids]
+        refused = [v for v in verdicts if not v.decision.allowed]
+        return refused[0] if refused else verdicts[0]
+
+    def _people(self, uow: UnitOfWork, tenant_id: str, subject: Mapping[str, Any]) -> list[str]:
+        contact_id = subject.get("contact_id")
+        if contact_id:
+            return [str(contact_id)]
+        recipient = subject.get("recipient")
+        return contacts_at(uow, tenant_id, str(recipient)) if recipient else []
+
+    def _audit_refusal(
+        self,
+        uow: UnitOfWork,
+        principal: Principal,
+        tool_name: str,
+        purpose: str,
+        channel: str | None,
+        verdict: Verdict,
+    ) -> None:
+        attempt = bool(principal.roles & OVERRIDE_ROLES) or principal.kind == "system"
+        uow.audit(
+            principal.tenant_id,
+            principal.actor,
+            "consent.override_refused" if attempt and verdict.revoked else "consent.refused",
+            "contact" if verdict.contact_id else None,
+            verdict.contact_id,
+            tool=tool_name,
+            purpose=purpose,
+            consent_purpose=verdict.consent_purpose,
+            channel=channel,
+            roles=sorted(principal.roles),
+            reason=verdict.decision.reason,
+        )

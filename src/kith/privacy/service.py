@@ -1,0 +1,438 @@
+"""Use cases of the consent ledger: read a person's consents, record a change, and
+make a revocation take effect at once on everything still waiting to run."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import update
+
+from kith.access.principal import Principal
+from kith.core.clock import utcnow
+from kith.core.errors import FieldError, ValidationFailed
+from kith.crm.service import RecordService
+from kith.crm.specs import SPECS
+from kith.db.uow import UnitOfWork
+from kith.events.types import DomainEvent
+from kith.gateway import tools as _catalog  # noqa: F401 - registers the tools checked below
+from kith.gateway.decisions import (
+    new_decision,
+    save_decision,
+    set_subject,
+    subject_from_args,
+    with_customer,
+)
+from kith.gateway.events import approval_event
+from kith.gateway.models import ApprovalRequest, DecisionRecord, IdempotencyKey
+from kith.gateway.registry import REGISTRY
+from kith.privacy.ledger import (
+    CALL_PURPOSES,
+    LEGAL_BASES,
+    effective,
+    evaluate,
+    latest_by_pair,
+    state_of,
+)
+from kith.privacy.models import ConsentCancellation, ConsentEvent
+from kith.privacy.repository import PrivacyRepository
+from kith.privacy.schemas import (
+    CancellationOut,
+    ConsentChangeOut,
+    ConsentCurrentOut,
+    ConsentEventOut,
+    ConsentIn,
+    ConsentsOut,
+)
+
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+def evidence_digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def event_out(event: ConsentEvent) -> ConsentEventOut:
+    return ConsentEventOut.model_validate(event, from_attributes=True)
+
+
+class ConsentService:
+    def __init__(
+        self, uow: UnitOfWork, principal: Principal, clock: Callable[[], datetime] = utcnow
+    ) -> None:
+        self.uow = uow
+        self.principal = principal
+        self.clock = clock
+        self.records = RecordService(uow, principal, clock)
+        self.repo = PrivacyRepository(uow.session, principal.tenant_id)
+
+    # --- reading --------------------------------------------------------------------------
+
+    def consents(self, contact_id: str) -> ConsentsOut:
+        self.records.load(SPECS["contact"], contact_id, "read")
+        return self._state(contact_id)
+
+    def _state(self, contact_id: str) -> ConsentsOut:
+        history = self.repo.consent_history(contact_id)
+        now = self.clock()
+        current = sorted(
+            latest_by_pair(history).values(), key=lambda e: (e.purpose, e.channel != "*", e.channel)
+        )
+        return ConsentsOut(
+            current=[
+                ConsentCurrentOut(
+                    purpose=e.purpose,
+                    channel=e.channel,
+                    state=state_of(e, now),
+                    source=e.source,
+                    at=e.at,
+                    expires_at=e.expires_at,
+                    legal_basis=e.legal_basis,
+                )
+                for e in current
+            ],
+            history=[event_out(e) for e in history],
+        )
+
+    # --- recording ------------------------------------------------------------------------
+
+    def record(self, contact_id: str, data: ConsentIn) -> ConsentChangeOut:
+        # Withdrawing must be as easy as giving (GDPR Art. 7(3)): whoever may see the person
+        # may record their revocation; a grant needs the right to change the record.
+        action = "read" if data.state == "revoked" else "update"
+        contact = self.records.load(SPECS["contact"], contact_id, action)
+        now = self.clock()
+        at = data.at or now
+        if at > now + CLOCK_SKEW:
+            raise ValidationFailed(
+                "a consent cannot be recorded in the future",
+                [FieldError(["body", "at"], "is in the future")],
+            )
+        if data.expires_at is not None and data.expires_at <= at:
+            raise ValidationFailed(
+                "a grant must expire after it was given",
+                [FieldError(["body", "expires_at"], "must be later than at")],
+            )
+        event = ConsentEvent(
+            tenant_id=self.principal.tenant_id,
+            contact_id=contact_id,
+            purpose=data.purpose,
+            channel=data.channel,
+            state=data.state,
+            source=data.source,
+            at=at,
+            expires_at=data.expires_at,
+            legal_basis=data.legal_basis,
+            evidence_hash=evidence_digest(data.evidence) if data.evidence else data.evidence_hash,
+            note=data.note,
+            recorded_by_kind=self.principal.kind,
+            recorded_by_id=self.principal.id,
+            recorded_at=now,
+        )
+        self.uow.session.add(event)
+        self.uow.session.flush()
+        where = "every channel" if data.channel == "*" else data.channel
+        self.uow.emit(
+            DomainEvent(
+                type=f"consent.{data.state}",
+                tenant_id=self.principal.tenant_id,
+                subject_type="contact",
+                subject_id=contact_id,
+                actor=self.principal.actor,
+                payload={
+                    "consent_event_id": event.id,
+                    "purpose": data.purpose,
+                    "channel": data.channel,
+                    "source": data.source,
+                    "legal_basis": data.legal_basis,
+                    "at": at.isoformat(),
+                    "expires_at": data.expires_at.isoformat() if data.expires_at else None,
+                },
+                account_id=contact.account_id,
+                contact_id=contact_id,
+                summary=f"{data.purpose} consent {data.state} on {where} ({data.source})",
+                occurred_at=now,
+            )
+        )
+        # The ledger row is committed to by the audit chain too.
+        self.uow.audit(
+            self.principal.tenant_id,
+            self.principal.actor,
+            "consent.recorded",
+            "contact",
+            contact_id,
+            consent_event_id=event.id,
+            purpose=data.purpose,
+            channel=data.channel,
+            state=data.state,
+            source=data.source,
+            evidence_hash=event.evidence_hash,
+        )
+        cancelled = self._enforce(contact_id, event) if data.state == "revoked" else []
+        state = self._state(contact_id)
+        return ConsentChangeOut(
+            current=state.current,
+            history=state.history,
+            event=event_out(event),
+            cancelled=cancelled,
+        )
+
+    # --- the preference page -------------------------------------------------------------
+
+    def granted_grid(
+        self, contact_id: str, purposes: tuple[str, ...], channels: tuple[str, ...]
+    ) -> dict[tuple[str, str], bool]:
+        """Whether each (purpose, channel) is on now; purposes with a legal basis of their
+        own are on until the person switches them off."""
+        current = latest_by_pair(self.repo.consent_history(contact_id))
+        now = self.clock()
+        grid: dict[tuple[str, str], bool] = {}
+        for purpose in purposes:
+            for channel in channels:
+                event = effective(current, purpose, channel)
+                if event is None:
+                    grid[(purpose, channel)] = purpose in LEGAL_BASES
+                else:
+                    grid[(purpose, channel)] = state_of(event, now) == "granted"
+        return grid
+
+    def apply_grid(
+        self,
+        contact_id: str,
+        wanted: set[tuple[str, str]],
+        purposes: tuple[str, ...],
+        channels: tuple[str, ...],
+        evidence: str,
+    ) -> int:
+        """Record one event per cell the person changed; returns how many."""
+        grid = self.granted_grid(contact_id, purposes, channels)
+        changed = 0
+        for cell, on in grid.items():
+            if (cell in wanted) == on:
+                continue
+            purpose, channel = cell
+            self.record(
+                contact_id,
+                ConsentIn(
+                    purpose=purpose,
+                    channel=channel,
+                    state="granted" if cell in wanted else "revoked",
+                    source="preference_page",
+                    evidence=evidence,
+                ),
+            )
+            changed += 1
+        return changed
+
+    # --- a revocation takes effect -----------------------------------------------------------
+
+    def _enforce(self, contact_id: str, event: ConsentEvent) -> list[CancellationOut]:
+        """Cancel what waits to run for this person and purpose and would now be refused."""
+        tenant_id, now = self.principal.tenant_id, self.clock()
+        out: list[CancellationOut] = []
+        for request in self.repo.pending_approvals_about(contact_id):
+            if CALL_PURPOSES.get(request.purpose) != event.purpose:
+                continue
+            verdict = evaluate(
+                self.uow, tenant_id, request.purpose, _channel_of(request), contact_id, now
+            )
+            if not verdict.decision.allowed:
+                cancelled = self._cancel_approval(
+                    contact_id, request, event, verdict.decision.reason, now
+                )
+                if cancelled is not None:
+                    out.append(cancelled)
+        for message in self.repo.draft_messages_to(contact_id):
+            purpose = message.purpose or ""
+            if CALL_PURPOSES.get(purpose) != event.purpose:
+                continue
+            verdict = evaluate(self.uow, tenant_id, purpose, message.channel, contact_id, now)
+            if not verdict.decision.allowed:
+                message.status = "cancelled"
+                out.append(
+                    self._note(
+                        contact_id,
+                        event,
+                        "draft_message",
+                        message.id,
+                        None,
+                        verdict.decision.reason,
+                    )
+                )
+        if event.purpose == "marketing":
+            verdict = evaluate(self.uow, tenant_id, "marketing", None, contact_id, now)
+            if not verdict.decision.allowed:
+                out.extend(self._unenroll(contact_id, event, verdict.decision.reason, now))
+        return out
+
+    def _cancel_approval(
+        self,
+        contact_id: str,
+        request: ApprovalRequest,
+        event: ConsentEvent,
+        reason: str,
+        now: datetime,
+    ) -> CancellationOut | None:
+        a = ApprovalRequest
+        why = f"cancelled: consent revoked ({reason})"[:2000]
+        changed = self.uow.session.execute(
+            update(a)
+            .where(a.id == request.id, a.status == "pending")
+            .values(
+                status="cancelled",
+                decided_by_id=self.principal.id,
+                decided_by_name=self.principal.name,
+                decided_at=now,
+                decision_reason=why,
+                result_status="cancelled",
+            )
+            .execution_options(synchronize_session=False)
+        )
+        if changed.rowcount != 1:  # type: ignore[attr-defined]
+            return None  # decided by someone else a moment ago
+        self.uow.session.refresh(request)
+        requester, person = _stand_ins(request)
+        decision = new_decision(
+            requester,
+            at=now,
+            on_behalf_of=person,
+            tool=request.tool,
+            purpose=request.purpose,
+            args=request.args,
+            rationale=request.rationale,
+            trigger_event_id=request.trigger_event_id,
+        )
+        set_subject(
+            decision, with_customer(self.uow, request.tenant_id, subject_from_args(request.args))
+        )
+        decision.status = "cancelled"
+        decision.reason = why
+        decision.approval_id = request.id
+        decision.consent_allowed = False
+        decision.consent_reason = reason[:500]
+        decision.consent_basis = (
+            f"consent:{event.purpose}/{event.channel} revoked {event.at.isoformat()}"
+        )
+        decision.risk_level = request.risk_level
+        decision.risk_rule_id = request.risk_rule_id
+        save_decision(self.uow, decision)
+        request.result_decision_id = decision.id
+        self.uow.session.execute(
+            update(IdempotencyKey)
+            .where(IdempotencyKey.approval_id == request.id)
+            .values(status="cancelled", decision_id=decision.id)
+            .execution_options(synchronize_session=False)
+        )
+        requested = self.uow.session.get(DecisionRecord, request.decision_id)
+        if requested is not None:
+            self.uow.emit(
+                approval_event(
+                    "approval.cancelled",
+                    request,
+                    requested,
+                    self.principal.actor,
+                    now,
+                    reason=why,
+                    consent_event_id=event.id,
+                )
+            )
+        return self._note(contact_id, event, "approval", request.id, decision.id, why)
+
+    def _unenroll(
+        self, contact_id: str, event: ConsentEvent, reason: str, now: datetime
+    ) -> list[CancellationOut]:
+        out: list[CancellationOut] = []
+        for enrollment in self.repo.enrollments_of(contact_id):
+            out.append(
+                self._note(
+                    contact_id,
+                    event,
+                    "campaign_enrollment",
+                    enrollment.id,
+                    enrollment.decision_id,
+                    reason,
+                    campaign=enrollment.campaign,
+                )
+            )
+            self.uow.session.delete(enrollment)
+            self.uow.emit(
+                DomainEvent(
+                    type="campaign.unenrolled",
+                    tenant_id=self.principal.tenant_id,
+                    subject_type="contact",
+                    subject_id=contact_id,
+                    actor=self.principal.actor,
+                    payload={"campaign": enrollment.campaign, "consent_event_id": event.id},
+                    contact_id=contact_id,
+                    summary=f"left campaign {enrollment.campaign}: marketing consent revoked",
+                    occurred_at=now,
+                )
+            )
+        return out
+
+    def _note(
+        self,
+        contact_id: str,
+        event: ConsentEvent,
+        kind: str,
+        target_id: str,
+        decision_id: str | None,
+        reason: str,
+        **detail: Any,
+    ) -> CancellationOut:
+        row = ConsentCancellation(
+            tenant_id=self.principal.tenant_id,
+            contact_id=contact_id,
+            consent_event_id=event.id,
+            kind=kind,
+            target_id=target_id,
+            decision_id=decision_id,
+            reason=reason,
+            detail=detail,
+            at=self.clock(),
+        )
+        self.uow.session.add(row)
+        return CancellationOut(
+            kind=kind, target_id=target_id, decision_id=decision_id, reason=reason, at=row.at
+        )
+
+
+def _channel_of(request: ApprovalRequest) -> str | None:
+    spec = REGISTRY.get(request.tool)
+    if spec is None:
+        return None
+    try:
+        args = spec.input_schema.model_validate(request.args)
+    except ValidationError:
+        return None
+    return spec.channel_for(args)
+
+
+def _stand_ins(request: ApprovalRequest) -> tuple[Principal, Principal | None]:
+    """The requester (and the person it acted for) as stored: for the record, no rights."""
+    requester = Principal(
+        kind=request.requester_kind,  # type: ignore[arg-type]
+        id=request.requester_id or "",
+        tenant_id=request.tenant_id,
+        name=request.requester_name or request.requester_id or "",
+        user_id=request.requester_user_id,
+        roles=frozenset(),
+        grants={},
+    )
+    person = (
+        Principal(
+            kind="user",
+            id=request.on_behalf_of_id,
+            tenant_id=request.tenant_id,
+            name=request.on_behalf_of_name or request.on_behalf_of_id,
+            user_id=request.on_behalf_of_id,
+            roles=frozenset(),
+            grants={},
+        )
+        if request.on_behalf_of_id
+        else None
+    )
+    return requester, person
