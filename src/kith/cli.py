@@ -190,6 +190,8 @@ def _register_context_commands() -> None:
     from kith.demo.command import demo
     from kith.events.command import events_app, worker
     from kith.gateway.command import approvals_app, decisions_app
+    from kith.intelligence.command import model_app
+    from kith.language.command import ask_command, bench_language, plan_command
     from kith.privacy.command import consent_app, dsar_app, privacy_app
     from kith.transfer.command import export_command, import_command
 
@@ -201,6 +203,10 @@ def _register_context_commands() -> None:
     app.add_typer(approvals_app, name="approvals")
     app.add_typer(decisions_app, name="decisions")
     app.add_typer(agents_app, name="agents")
+    app.command("plan")(plan_command)
+    app.command("ask")(ask_command)
+    bench_app.command("language")(bench_language)
+    app.add_typer(model_app, name="model")
     app.add_typer(audit_app, name="audit")
     app.add_typer(dsar_app, name="dsar")
     app.add_typer(consent_app, name="consent")

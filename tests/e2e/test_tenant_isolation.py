@@ -53,6 +53,9 @@ def _seed(api: Api) -> dict[str, str]:
     ids["users"] = api.get("/me")["id"]
     ids["tools"] = "records.get"
     ids["agents"] = "service"
+    ids["commands"] = api.post("/commands", {"text": "明天上午十点提醒我跟进张建国"})["id"]
+    upload = {"file": ("contacts.csv", "name\n陈静\n".encode(), "text/csv")}
+    ids["web"] = api.call("POST", "/web/import/contacts", 202, files=upload)["id"]
     line = {"product_id": ids["products"], "quantity": 1, "unit_price": "10"}
     paid = api.post("/orders", {"number": "SO-2", "lines": [line]})["id"]
     refund = {"args": {"order_id": paid, "amount": "5", "reason": "x"}, "purpose": "service"}
@@ -138,5 +141,16 @@ def test_references_to_another_tenants_records_are_rejected(
 
 
 _NOT_RECORDS = frozenset(
-    {"fields", "roles", "api-keys", "users", "tools", "approvals", "decisions", "agents"}
+    {
+        "fields",
+        "roles",
+        "api-keys",
+        "users",
+        "tools",
+        "approvals",
+        "decisions",
+        "agents",
+        "commands",
+        "web",
+    }
 )

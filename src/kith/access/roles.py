@@ -20,7 +20,7 @@ RECORD_OBJECTS = (
     "product",
     "order",
 )
-ADMIN_OBJECTS = ("user", "team", "role", "api_key", "field")
+ADMIN_OBJECTS = ("user", "team", "role", "api_key", "field", "model")
 ACTIONS = ("read", "create", "update", "delete")
 
 Grants = dict[tuple[str, str], Scope]
@@ -111,7 +111,7 @@ BUILTIN_ROLES: dict[str, tuple[str, Grants, dict[str, dict[str, FieldAccess]]]] 
     ),
     "analyst": (
         "Reads everything, changes nothing",
-        _grant((*RECORD_OBJECTS, "user", "team", "field"), READ_ONLY, "all"),
+        _grant((*RECORD_OBJECTS, "user", "team", "field", "model"), READ_ONLY, "all"),
         PII_HIDDEN,
     ),
     "viewer": (

@@ -24,6 +24,8 @@ from kith.crm.endpoints import router as crm_router
 from kith.db.engine import engine_from_settings, make_session_factory
 from kith.events.endpoints import router as events_router
 from kith.gateway.endpoints import router as gateway_router
+from kith.intelligence.endpoints import router as intelligence_router
+from kith.language.endpoints import router as language_router
 from kith.privacy.endpoints import router as privacy_router
 
 DESCRIPTION = """
@@ -77,6 +79,8 @@ def create_app(container: Container | None = None) -> FastAPI:
     app.include_router(events_router)
     app.include_router(gateway_router)
     app.include_router(agents_router)
+    app.include_router(intelligence_router)
+    app.include_router(language_router)
     app.include_router(privacy_router)
 
     _install_offline_docs(app)

@@ -27,6 +27,7 @@ from kith.crm.repository import RecordRepository
 from kith.crm.specs import SPECS
 from kith.gateway.decisions import DecisionReader
 from kith.gateway.models import DecisionRecord
+from kith.gateway.risk import rules_of
 
 router = APIRouter(prefix="/api/v1/web", default_response_class=KithJSON, tags=["Web UI"])
 
@@ -240,3 +241,27 @@ def agents_today(
     ]
     uow.commit()
     return {"items": items}
+
+
+@router.get("/risk-rules", response_model=None)
+def risk_rules(uow: UoW, principal: CurrentPrincipal) -> dict[str, Any]:
+    """The tenant's risk policy (read-only: the gateway has no API to edit it yet).
+    Shown to roles that may read roles, as both describe who may do what."""
+    policy.require(principal, "role", "read")
+    rules = [
+        {
+            "id": r.id,
+            "name": r.name,
+            "description": r.description,
+            "tool_pattern": r.tool_pattern,
+            "condition": r.condition,
+            "level": r.level,
+            "approver_role": r.approver_role,
+            "expires_after_minutes": r.expires_after_minutes,
+            "enabled": r.enabled,
+            "builtin": r.builtin,
+        }
+        for r in rules_of(uow.session, principal.tenant_id)
+    ]
+    uow.commit()
+    return {"items": rules}

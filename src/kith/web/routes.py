@@ -24,12 +24,14 @@ from starlette.types import Scope
 
 from kith import __version__
 from kith.access import service as access
+from kith.access.admin import KNOWN_OBJECTS
 from kith.access.principal import Principal
 from kith.api.deps import SESSION_COOKIE, Container
 from kith.core.errors import Unauthenticated
 from kith.crm.specs import SPECS_BY_PLURAL
 from kith.web.api import router as web_api_router
 from kith.web.i18n import LANG_COOKIE, LOCALES, Translator, negotiate
+from kith.web.imports import router as web_import_router
 from kith.web.objects import NAV, ui_objects
 
 WEB_DIR = Path(__file__).parent
@@ -43,6 +45,7 @@ WORK_NAV = (
     ("approvals", "/approvals"),
     ("dashboards", "/dashboards"),
     ("agents", "/agents"),
+    ("admin", "/admin"),
 )
 
 # Explicit types: the platform's mimetypes table differs between machines,
@@ -198,6 +201,7 @@ def install(app: FastAPI) -> None:
     """Mount the static assets and register the page routes."""
     app.mount("/static", StaticAssets(directory=STATIC_DIR), name="static")
     app.include_router(web_api_router)
+    app.include_router(web_import_router)
 
     @app.get("/favicon.ico", include_in_schema=False)
     def favicon() -> RedirectResponse:
@@ -284,6 +288,10 @@ def install(app: FastAPI) -> None:
     @app.get("/agents", include_in_schema=False, response_model=None)
     def agents_page(request: Request) -> Response:
         return _work_page(request, "agents")
+
+    @app.get("/admin", include_in_schema=False, response_model=None)
+    def admin_page(request: Request) -> Response:
+        return _work_page(request, "admin", {"object_types": sorted(KNOWN_OBJECTS)})
 
     @app.get("/dashboards", include_in_schema=False, response_model=None)
     def dashboards_page(request: Request) -> Response:

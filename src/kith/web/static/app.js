@@ -18,6 +18,7 @@ const PAGES = {
   passport: () => import("./page-passport.js"),
   agents: () => import("./page-agents.js"),
   dashboards: () => import("./page-dashboards.js"),
+  admin: () => import("./page-admin.js"),
 };
 
 async function main() {

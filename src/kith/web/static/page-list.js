@@ -1,5 +1,6 @@
-// A list of records: search, quick filters, sortable columns and cursor pagination.
-// The URL holds the query (q, filter, sort, cursor); history.state holds the cursors
+// A list of records: search, quick filters, sortable columns and cursor pagination,
+// saved views, a column chooser, bulk actions on selected rows and CSV import.
+// The URL holds the query (q, filter, sort, cols, cursor); history.state holds the cursors
 // of the previous pages, so Back/Forward and "Previous" both work.
 
 import { api } from "./api.js";
@@ -8,7 +9,17 @@ import { renderValue } from "./display.js";
 import { debounce, h, replace, uid } from "./dom.js";
 import { problemNotice } from "./forms.js";
 import { enumLabel, fieldLabel, t } from "./i18n.js";
-import { can, loadMe } from "./me.js";
+import {
+  bulkChangeOwner,
+  bulkDelete,
+  columnsControl,
+  download,
+  failureReport,
+  importDialog,
+  recordsCsv,
+  viewsControl,
+} from "./list-tools.js";
+import { can, loadMe, loadUsers } from "./me.js";
 import { prepareDisplay } from "./refs.js";
 import { recordTable } from "./table.js";
 
@@ -20,6 +31,7 @@ function readState() {
     q: params.get("q") || "",
     sort: params.get("sort") || "",
     filters: params.getAll("filter"),
+    columns: (params.get("cols") || "").split(",").filter(Boolean),
     cursor: params.get("cursor") || "",
     stack: (history.state && history.state.stack) || [],
   };
@@ -30,6 +42,7 @@ function stateUrl(state) {
   if (state.q) params.set("q", state.q);
   for (const filter of state.filters) params.append("filter", filter);
   if (state.sort) params.set("sort", state.sort);
+  if (state.columns && state.columns.length) params.set("cols", state.columns.join(","));
   if (state.cursor) params.set("cursor", state.cursor);
   const query = params.toString();
   return location.pathname + (query ? `?${query}` : "");
@@ -49,6 +62,8 @@ export async function render(root, page) {
     return;
   }
   let state = readState();
+  const validColumns = (columns) => (columns || []).filter((field) => field in spec.fields);
+  const shownColumns = () => (validColumns(state.columns).length ? validColumns(state.columns) : spec.columns);
   const optionLabel = (field, option) => (spec.fields[field].kind === "bool"
     ? t(option === "true" ? "common.yes" : "common.no")
     : enumLabel(objectName, field, option));
@@ -85,9 +100,102 @@ export async function render(root, page) {
     ? h("a", { class: "button", href: `/o/${objects.pipeline.plural}` }, objects.pipeline.label)
     : null;
 
+  // --- views, columns, import, bulk ------------------------------------------------------
+  const views = viewsControl({
+    userId: me.id,
+    objectName,
+    current: () => ({ q: state.q, filters: state.filters, sort: state.sort, columns: validColumns(state.columns) }),
+    onApply: (view) => {
+      navigate({ q: view.q || "", filters: view.filters || [], sort: view.sort || "", columns: validColumns(view.columns) });
+      syncControls();
+    },
+  });
+  const columnsSlot = h("div", { class: "columns-slot" });
+  function renderColumnsControl() {
+    replace(columnsSlot, columnsControl(objectName, spec, shownColumns(), (columns) => navigate({ columns }, { keepCursor: true })));
+  }
+  const importer = can(me, objectName, "create") || can(me, objectName, "update")
+    ? importDialog(objectName, spec, () => load())
+    : null;
+
+  const selected = new Set();
+  let currentItems = [];
+  const mayUpdate = can(me, objectName, "update") && "owner_id" in spec.fields;
+  const mayDelete = can(me, objectName, "delete");
+  const selectedCount = h("span", { class: "bulk-count", role: "status" });
+  const ownerId = uid("bulk-owner");
+  const ownerSelect = h("select", { id: ownerId }, h("option", { value: "" }, t("lists.choose_owner")));
+  const ownerButton = h("button", { type: "button", class: "button button-small" }, t("lists.change_owner"));
+  const deleteButton = h("button", { type: "button", class: "button button-small button-danger" }, t("lists.delete_selected"));
+  const exportButton = h("button", { type: "button", class: "button button-small" }, t("lists.export_selected"));
+  const bulkBar = h(
+    "div",
+    { class: "bulk-bar", role: "region", "aria-label": t("lists.bulk_actions"), hidden: true },
+    selectedCount,
+    mayUpdate ? h("span", { class: "field-inline" }, h("label", { for: ownerId }, t("lists.new_owner")), ownerSelect, ownerButton) : null,
+    mayDelete ? deleteButton : null,
+    exportButton,
+  );
+  const bulkReport = h("div", { class: "bulk-report-slot", tabindex: "-1" });
+  const confirmDialog = h("dialog", { class: "small-dialog" });
+
+  if (mayUpdate) {
+    loadUsers().then((users) => {
+      for (const user of users.values()) if (user.is_active !== false) ownerSelect.append(h("option", { value: user.id }, user.name || user.email));
+    });
+  }
+  function selectedRecords() {
+    return currentItems.filter((record) => selected.has(record.id));
+  }
+  function updateBulkBar() {
+    const n = selected.size;
+    bulkBar.hidden = n === 0;
+    selectedCount.textContent = t("lists.selected", { n });
+  }
+  async function runBulk(kind, action) {
+    const records = selectedRecords();
+    if (!records.length) return;
+    for (const button of [ownerButton, deleteButton, exportButton]) button.disabled = true;
+    const progressText = (done) => t("lists.working", { done, total: records.length });
+    replace(bulkReport, h("p", { class: "muted", role: "status" }, progressText(0)));
+    const failures = await action(records, (done) => { bulkReport.firstChild.textContent = progressText(done); });
+    const ok = records.length - failures.length;
+    replace(bulkReport, failureReport(objectName, spec.plural, failures, t(`lists.${kind}_result`, { ok, failed: failures.length })));
+    for (const button of [ownerButton, deleteButton, exportButton]) button.disabled = false;
+    selected.clear();
+    await load();
+    bulkReport.focus();
+  }
+  ownerButton.addEventListener("click", () => {
+    if (!ownerSelect.value) {
+      ownerSelect.focus();
+      return;
+    }
+    runBulk("owner", (records, progress) => bulkChangeOwner(spec.plural, records, ownerSelect.value, progress));
+  });
+  deleteButton.addEventListener("click", () => {
+    const n = selected.size;
+    replace(
+      confirmDialog,
+      h("p", {}, t("lists.confirm_delete", { n, object: spec.label })),
+      h(
+        "div",
+        { class: "form-actions" },
+        h("button", { type: "button", class: "button button-danger", on: { click: () => { confirmDialog.close(); runBulk("delete", (records, progress) => bulkDelete(spec.plural, records, progress)); } } }, t("lists.delete_selected")),
+        h("button", { type: "button", class: "button", on: { click: () => confirmDialog.close() } }, t("common.cancel")),
+      ),
+    );
+    confirmDialog.showModal();
+  });
+  exportButton.addEventListener("click", () => {
+    const records = selectedRecords();
+    download(`${spec.plural}-selected.csv`, recordsCsv(records, shownColumns()));
+    replace(bulkReport, h("p", { class: "notice notice-ok", role: "status" }, t("lists.exported", { n: records.length })));
+  });
+
   replace(
     root,
-    h("header", { class: "page-head" }, h("h1", { class: "page-title" }, spec.label), h("div", { class: "page-actions" }, pipelinesLink, newButton)),
+    h("header", { class: "page-head" }, h("h1", { class: "page-title" }, spec.label), h("div", { class: "page-actions" }, pipelinesLink, importer && importer.button, newButton)),
     h(
       "form",
       { class: "toolbar", role: "search", on: { submit: (event) => { event.preventDefault(); navigate({ q: searchInput.value.trim() }); } } },
@@ -95,10 +203,15 @@ export async function render(root, page) {
       quickSelects.map((quick) => quick.element),
       h("div", { class: "field field-inline check" }, mineBox, h("label", { for: mineId }, t("list.mine"))),
     ),
+    h("div", { class: "list-tools" }, views, columnsSlot),
     chips,
+    bulkBar,
+    bulkReport,
     status,
     results,
     pager,
+    importer && importer.dialog,
+    confirmDialog,
   );
 
   // --- state <-> controls ------------------------------------------------------
@@ -109,6 +222,7 @@ export async function render(root, page) {
       quick.select.value = match ? match.value : "";
     }
     mineBox.checked = state.filters.includes(mineFilter);
+    renderColumnsControl();
   }
 
   function navigate(changes, { replaceEntry = false, keepCursor = false } = {}) {
@@ -195,7 +309,7 @@ export async function render(root, page) {
         cursor: state.cursor,
         limit: PAGE_SIZE,
       });
-      await prepareDisplay(objectName, page.items, spec.columns);
+      await prepareDisplay(objectName, page.items, shownColumns());
     } catch (error) {
       if (mine !== loadSequence) return;
       replace(results, problemNotice(error));
@@ -207,12 +321,16 @@ export async function render(root, page) {
     }
     if (mine !== loadSequence) return;
     state.next = page.next_cursor;
+    currentItems = page.items;
+    selected.clear();
+    updateBulkBar();
     const pageNumber = state.stack.length + 1;
     if (!page.items.length) {
       const filtered = state.q || state.filters.length;
       replace(results, h("p", { class: "empty" }, filtered ? t("list.no_match") : t("list.empty", { object: spec.label })));
     } else {
-      replace(results, recordTable(objectName, page.items, spec.columns, { sort: state.sort || spec.default_sort, onSort, caption: spec.label }));
+      const select = { selected, onChange: updateBulkBar };
+      replace(results, recordTable(objectName, page.items, shownColumns(), { sort: state.sort || spec.default_sort, onSort, caption: spec.label, select }));
     }
     status.textContent = t("list.showing", { n: page.items.length, page: pageNumber });
     pageLabel.textContent = t("list.page", { page: pageNumber });

@@ -19,8 +19,10 @@ function cell(objectName, field, record, isTitle) {
 /**
  * recordTable("contact", items, ["name", "title"], {sort: "-name", onSort(field)})
  * The first column links to the record. Sortable headers are buttons with aria-sort.
+ * `select` ({selected: Set of ids, onChange(selected)}) adds a checkbox column and a
+ * "select all on this page" box.
  */
-export function recordTable(objectName, items, columns, { sort, onSort, caption } = {}) {
+export function recordTable(objectName, items, columns, { sort, onSort, caption, select } = {}) {
   const sortField = sort ? sort.replace(/^-/, "") : null;
   const descending = Boolean(sort && sort.startsWith("-"));
   const head = columns.map((field) => {
@@ -46,8 +48,56 @@ export function recordTable(objectName, items, columns, { sort, onSort, caption 
       ),
     );
   });
-  const rows = items.map((record) =>
-    h("tr", {}, columns.map((field, index) => h(index ? "td" : "th", index ? {} : { scope: "row" }, cell(objectName, field, record, index === 0)))),
+  const boxes = [];
+  let allBox = null;
+  if (select) {
+    const sync = () => {
+      const count = boxes.filter((box) => box.checked).length;
+      allBox.checked = count > 0 && count === boxes.length;
+      allBox.indeterminate = count > 0 && count < boxes.length;
+      select.onChange(select.selected);
+    };
+    allBox = h("input", {
+      type: "checkbox",
+      class: "row-select-all",
+      "aria-label": t("lists.select_all"),
+      on: {
+        change: () => {
+          for (const box of boxes) {
+            box.checked = allBox.checked;
+            if (box.checked) select.selected.add(box.dataset.id);
+            else select.selected.delete(box.dataset.id);
+          }
+          sync();
+        },
+      },
+    });
+    for (const record of items) {
+      const box = h("input", {
+        type: "checkbox",
+        class: "row-select",
+        dataset: { id: record.id },
+        "aria-label": t("lists.select_row", { title: recordTitle(objectName, record) }),
+        on: {
+          change: () => {
+            if (box.checked) select.selected.add(record.id);
+            else select.selected.delete(record.id);
+            sync();
+          },
+        },
+      });
+      box.checked = select.selected.has(record.id);
+      boxes.push(box);
+    }
+    head.unshift(h("th", { scope: "col", class: "select-cell" }, allBox));
+  }
+  const rows = items.map((record, rowIndex) =>
+    h(
+      "tr",
+      { dataset: { id: record.id } },
+      select ? h("td", { class: "select-cell" }, boxes[rowIndex]) : null,
+      columns.map((field, index) => h(index ? "td" : "th", index ? {} : { scope: "row" }, cell(objectName, field, record, index === 0))),
+    ),
   );
   return h(
     "div",

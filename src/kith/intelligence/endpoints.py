@@ -1,0 +1,109 @@
+"""HTTP: scores of a record, the revenue forecast, the churn distribution,
+stalled deals and the model registry. Row scoping comes from the access policy:
+a user sees scores only of records they may read, and aggregates only over them.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query
+
+from kith.access import policy
+from kith.api.deps import CurrentPrincipal, UoW
+from kith.api.responses import KithJSON
+from kith.crm.service import RecordService
+from kith.intelligence import reports
+from kith.intelligence import schemas as s
+from kith.intelligence.repository import IntelligenceRepository
+from kith.intelligence.service import version_out
+
+router = APIRouter(prefix="/api/v1", default_response_class=KithJSON)
+
+SCORED_OBJECTS = {
+    "contacts": ("contact", "Contacts"),
+    "accounts": ("account", "Accounts"),
+    "deals": ("deal", "Deals"),
+    "leads": ("lead", "Leads"),
+    "interactions": ("interaction", "Interactions"),
+}
+
+
+def _scores_route(object_type: str) -> Any:
+    def record_scores(record_id: str, uow: UoW, principal: CurrentPrincipal) -> list[s.ScoreOut]:
+        RecordService(uow, principal).get(object_type, record_id)  # 404 / 403 as for the record
+        rows = IntelligenceRepository(uow.session, principal.tenant_id).scores_for(
+            object_type, record_id
+        )
+        return [
+            s.ScoreOut(
+                kind=r.kind,
+                score=r.score,
+                band=r.band,
+                model_version=r.model_version,
+                factors=[s.FactorOut(**f) for f in r.factors],
+                scored_at=r.scored_at,
+                detail=r.detail,
+            )
+            for r in rows
+        ]
+
+    return record_scores
+
+
+for _plural, (_object_type, _tag) in SCORED_OBJECTS.items():
+    router.add_api_route(
+        f"/{_plural}/{{record_id}}/scores",
+        _scores_route(_object_type),
+        methods=["GET"],
+        tags=[_tag],
+        response_model=list[s.ScoreOut],
+        summary=f"Model scores of a {_object_type}, with their top factors",
+        operation_id=f"{_object_type}_scores",
+    )
+
+
+@router.get("/intelligence/forecast", tags=["Intelligence"], response_model=s.ForecastOut)
+def forecast(
+    uow: UoW,
+    principal: CurrentPrincipal,
+    period: Annotated[Literal["month", "week"], Query()] = "month",
+    horizon: Annotated[int | None, Query(ge=1, le=24)] = None,
+) -> s.ForecastOut:
+    """Won-deal revenue per period over the deals you may read, with a backtested forecast."""
+    policy.require(principal, "deal", "read")
+    return reports.revenue_forecast(uow.session, principal, period, horizon)
+
+
+@router.get(
+    "/intelligence/churn/distribution", tags=["Intelligence"], response_model=s.DistributionOut
+)
+def churn_distribution(
+    uow: UoW,
+    principal: CurrentPrincipal,
+    bins: Annotated[int, Query(ge=2, le=50)] = 10,
+) -> s.DistributionOut:
+    """How the churn scores of the customers you may read are spread over 0..1."""
+    policy.require(principal, "contact", "read")
+    return reports.churn_distribution(uow.session, principal, bins)
+
+
+@router.get(
+    "/intelligence/stalled-deals", tags=["Intelligence"], response_model=list[s.StalledDealOut]
+)
+def stalled(uow: UoW, principal: CurrentPrincipal) -> list[s.StalledDealOut]:
+    """Open deals in their stage longer than usual, with the likely cause and a next step."""
+    policy.require(principal, "deal", "read")
+    return reports.stalled(uow.session, principal)
+
+
+@router.get("/intelligence/models", tags=["Intelligence"], response_model=list[s.ModelVersionOut])
+def models(
+    uow: UoW,
+    principal: CurrentPrincipal,
+    name: Annotated[str | None, Query(max_length=100)] = None,
+) -> list[s.ModelVersionOut]:
+    """The model registry: every version, its metrics against the baseline and its status."""
+    policy.require(principal, "model", "read")
+    repo = IntelligenceRepository(uow.session, principal.tenant_id)
+    return [s.ModelVersionOut(**version_out(v)) for v in repo.versions(name)]

@@ -1,0 +1,100 @@
+"""The HTTP contracts of the intelligence context (the web charts read exactly these)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class FactorOut(BaseModel):
+    name: str
+    contribution: float
+    value: Any = None
+
+
+class ScoreOut(BaseModel):
+    kind: str
+    score: float
+    band: str
+    model_version: str
+    factors: list[FactorOut]
+    scored_at: Any = None
+    detail: dict[str, Any] = {}
+
+
+class ForecastPoint(BaseModel):
+    period: str
+    actual: float | None
+    forecast: float | None
+    lower: float | None
+    upper: float | None
+
+
+class ForecastModel(BaseModel):
+    algorithm: str
+    mase: float
+    mape: float | None
+    evaluation: str
+    better_than_baseline: bool
+
+
+class ForecastBaseline(BaseModel):
+    name: str
+    mase: float
+    mape: float | None
+
+
+class ForecastOut(BaseModel):
+    period: Literal["month", "week"]
+    measure: str
+    series: list[ForecastPoint]
+    model: ForecastModel | None
+    baseline: ForecastBaseline | None
+    note: str | None = None
+
+
+class BinOut(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    from_: float = Field(alias="from")
+    to: float
+    count: int
+
+
+class DistributionOut(BaseModel):
+    kind: str
+    total: int
+    bins: list[BinOut]
+
+
+class ModelVersionOut(BaseModel):
+    version: str
+    ref: str
+    name: str
+    number: int
+    kind: str
+    algorithm: str
+    status: str
+    source: str
+    data_hash: str
+    rows: int
+    features: dict[str, Any]
+    metrics: dict[str, Any]
+    baseline: dict[str, Any]
+    importance: dict[str, Any]
+    training_seconds: float
+    created_at: Any
+    promoted_at: Any = None
+
+
+class StalledDealOut(BaseModel):
+    deal_id: str
+    name: str
+    stage: str
+    days_in_stage: float
+    usual_days: float
+    limit_days: float
+    days_since_activity: float | None
+    likely_cause: str
+    next_step: dict[str, str]

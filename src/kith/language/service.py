@@ -1,0 +1,454 @@
+"""Use cases: plan a command (stored), execute it once through the gateway, undo it.
+
+Nothing runs at planning time except reads (and, for a question, the answer query).
+Execution calls ``Gateway.execute`` step by step as the asking user, with a rationale
+naming the command; a step whose dependency did not execute is skipped. Destructive
+steps always become approval requests (even when the tool's own risk is low), and
+injection attempts are written to the audit log with the command.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import select
+
+from kith.access.principal import Principal
+from kith.core.clock import utcnow
+from kith.core.errors import Conflict, FieldError, KithError, NotFound, ValidationFailed
+from kith.crm.service import RecordService
+from kith.db.uow import UnitOfWork
+from kith.events.types import DomainEvent
+from kith.gateway import risk
+from kith.gateway.contracts import Rationale
+from kith.gateway.decisions import to_json
+from kith.gateway.gateway import Call, Gateway, GatewayResult
+from kith.gateway.registry import ToolSpec
+from kith.language.llm import ToolChooser, propose
+from kith.language.models import LanguageCommand
+from kith.language.planner import ENGINE, MAX_CHARS, Plan, Planner, detect_lang
+from kith.language.questions import answer as answer_question
+
+# How an executed step is undone: (tool to call, how to build its args from the output
+# and what was read before the step ran).
+REVERSIBLE_CREATES = {
+    "tasks.create": "activity",
+    "notes.add": "activity",
+    "meetings.schedule": "activity",
+    "tickets.create": "ticket",
+    "interactions.log": "interaction",
+}
+
+
+class ApprovalForDestructive(Gateway):
+    """The gateway, with one more rule for plans made from text: a destructive tool
+    always waits for a person's approval, whatever its declared risk."""
+
+    def _assess(
+        self,
+        uow: UnitOfWork,
+        spec: ToolSpec,
+        call: Call,
+        args: BaseModel,
+        args_json: dict[str, Any],
+    ) -> risk.RiskAssessment:
+        assessment = super()._assess(uow, spec, call, args, args_json)
+        if spec.destructive and not assessment.needs_approval:
+            return risk.RiskAssessment(level="high", rule_name="language:destructive")
+        return assessment
+
+
+def validate_text(text: str, lang: str | None) -> str:
+    cleaned = text.strip()
+    if not cleaned:
+        raise ValidationFailed(
+            "The command is empty", [FieldError(["body", "text"], "type what you want Kith to do")]
+        )
+    if len(cleaned) > MAX_CHARS:
+        raise ValidationFailed(
+            f"The command is too long ({len(cleaned)} characters; the limit is {MAX_CHARS})",
+            [
+                FieldError(
+                    ["body", "text"],
+                    f"at most {MAX_CHARS} characters: split it into several commands, "
+                    "or put long context into a note and refer to it",
+                )
+            ],
+        )
+    if lang is not None and lang not in ("zh", "en"):
+        raise ValidationFailed("Unknown language", [FieldError(["body", "lang"], "zh or en")])
+    return cleaned
+
+
+class LanguageService:
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        principal: Principal,
+        gateway: Gateway | None = None,
+        clock: Callable[[], datetime] = utcnow,
+        model: ToolChooser | None = None,
+    ) -> None:
+        self.model = model
+        self.uow = uow
+        self.principal = principal
+        self.gateway = gateway or Gateway()
+        self.clock = clock
+
+    # --- planning ------------------------------------------------------------------------
+
+    def plan(
+        self, text: str, lang: str | None = None, now: datetime | None = None
+    ) -> dict[str, Any]:
+        cleaned = validate_text(text, lang)
+        lang = lang or detect_lang(cleaned)
+        when = now or self.clock()
+        planner = Planner(self.uow.session, self.principal, when, tz=self._timezone())
+        plan = planner.plan(cleaned, lang)
+        if self.model is not None:
+            plan = propose(planner, plan, self.model)
+        answer = None
+        if plan.kind == "question":
+            answer = answer_question(
+                RecordService(self.uow, self.principal, self.clock), planner, plan
+            )
+        row = LanguageCommand(
+            tenant_id=self.principal.tenant_id,
+            user_id=self.principal.user_id or self.principal.id,
+            text=cleaned,
+            lang=lang,
+            kind=plan.kind,
+            status="answered" if answer is not None else plan.status,
+            engine=plan.engine,
+            now=when,
+            plan=to_json({**plan.as_dict(), "answer": answer}),
+            results=[],
+            flags=plan.flags,
+        )
+        self.uow.session.add(row)
+        self.uow.session.flush()
+        if "prompt_injection" in plan.flags or "bulk_destructive_refused" in plan.flags:
+            self.uow.audit(
+                self.principal.tenant_id,
+                self.principal.actor,
+                "language.injection_attempt",
+                "language_command",
+                row.id,
+                text=cleaned[:500],
+                flags=plan.flags,
+            )
+        self._emit(row, "language_command.planned", f"{plan.kind}: {cleaned[:120]}")
+        return present(row)
+
+    def _timezone(self) -> str:
+        from kith.access.models import User
+
+        user = (
+            self.uow.session.get(User, self.principal.user_id) if self.principal.user_id else None
+        )
+        return user.timezone if user is not None and user.timezone else "Asia/Shanghai"
+
+    def _emit(self, row: LanguageCommand, event_type: str, summary: str) -> None:
+        self.uow.emit(
+            DomainEvent(
+                type=event_type,
+                tenant_id=row.tenant_id,
+                subject_type="language_command",
+                subject_id=row.id,
+                actor=self.principal.actor,
+                payload={"status": row.status, "kind": row.kind, "flags": list(row.flags)},
+                summary=summary[:500],
+                occurred_at=self.clock(),
+            )
+        )
+
+    def get(self, command_id: str) -> LanguageCommand:
+        row = self.uow.session.scalars(
+            select(LanguageCommand).where(
+                LanguageCommand.id == command_id,
+                LanguageCommand.tenant_id == self.principal.tenant_id,
+            )
+        ).first()
+        if row is None or row.user_id != (self.principal.user_id or self.principal.id):
+            raise NotFound("no such command")
+        return row
+
+    # --- execution -------------------------------------------------------------------
+
+    def execute(self, command_id: str, answers: dict[str, str] | None = None) -> dict[str, Any]:
+        row = self.get(command_id)
+        if row.kind == "question":
+            raise Conflict("a question has nothing to execute; its answer is in the plan")
+        if row.status not in ("planned", "needs_clarification"):
+            raise Conflict(f"this command is {row.status}; it runs once")
+        steps = [dict(s) for s in row.plan.get("steps", [])]
+        answers = answers or {}
+        for question in row.plan.get("questions", []):
+            chosen = answers.get(question["id"], question.get("default"))
+            if chosen is None:
+                if question.get("blocking"):
+                    raise ValidationFailed(
+                        "Answer the plan's questions first",
+                        [FieldError(["body", "answers", question["id"]], question["text"])],
+                    )
+                continue
+            option = next((o for o in question.get("options", []) if o["value"] == chosen), None)
+            if option is None:
+                raise ValidationFailed(
+                    "Not one of the options",
+                    [
+                        FieldError(
+                            ["body", "answers", question["id"]],
+                            f"one of {', '.join(o['value'] for o in question.get('options', []))}",
+                        )
+                    ],
+                )
+            patch = option.get("patch")
+            if patch:
+                steps[patch["step"]]["args"] = {
+                    **steps[patch["step"]]["args"],
+                    **{k: v for k, v in patch["args"].items() if v is not None},
+                }
+        if not steps:
+            raise Conflict("the plan has no steps to execute")
+        gateway = ApprovalForDestructive(
+            registry=self.gateway.registry,
+            consent=self.gateway.consent,
+            channels=self.gateway.channels,
+            clock=self.gateway.clock,
+        )
+        records = RecordService(self.uow, self.principal, self.clock)
+        results: list[dict[str, Any]] = []
+        done: set[int] = set()
+        for step in steps:
+            if any(d not in done for d in step.get("depends_on", [])):
+                results.append(
+                    {
+                        "step": step["index"],
+                        "status": "skipped",
+                        "decision_id": None,
+                        "approval_id": None,
+                        "output": None,
+                        "reason": "a step it depends on did not run",
+                    }
+                )
+                continue
+            before = self._before(records, step)
+            result: GatewayResult = gateway.execute(
+                self.uow,
+                self.principal,
+                step["tool"],
+                step["args"],
+                purpose=step["purpose"],
+                idempotency_key=f"lang:{row.id}:{step['index']}",
+                rationale=Rationale(
+                    engine=row.engine if row.engine.startswith("llm:") else "rules",
+                    engine_version=ENGINE,
+                    summary=f"{row.text[:300]}",
+                    inputs={"command_id": row.id, "step": step["index"]},
+                ),
+            )
+            if result.status == "executed":
+                done.add(step["index"])
+            results.append(
+                {
+                    "step": step["index"],
+                    "status": result.status,
+                    "decision_id": result.decision_id,
+                    "approval_id": result.approval_id,
+                    "output": dict(result.output) if result.output else None,
+                    "reason": result.reason,
+                    "before": before,
+                }
+            )
+        statuses = {r["status"] for r in results}
+        if statuses == {"executed"}:
+            status = "executed"
+        elif "executed" in statuses:
+            status = "partially_executed"
+        elif statuses <= {"pending_approval", "executed"}:
+            status = "pending_approval"
+        else:
+            status = "failed"
+        if "pending_approval" in statuses and status == "partially_executed":
+            status = "partially_pending"
+        row.status = status
+        row.results = results
+        row.executed_at = self.clock()
+        row.plan = {**row.plan, "executed_steps": steps}
+        self._emit(row, "language_command.executed", f"{status}: {row.text[:120]}")
+        return {"id": row.id, "status": status, "results": [_public(r) for r in results]}
+
+    def _before(self, records: RecordService, step: dict[str, Any]) -> dict[str, Any] | None:
+        args = step["args"]
+        try:
+            if step["tool"] == "deals.update_stage":
+                deal = records.get("deal", args["deal_id"])
+                return {"stage_id": deal["stage_id"]}
+            if step["tool"] == "tickets.assign":
+                ticket = records.get("ticket", args["ticket_id"])
+                return {"assignee_id": ticket.get("assignee_id")}
+            if step["tool"] == "records.update":
+                record = records.get(args["object_type"], args["record_id"])
+                return {k: record.get(k) for k in args.get("values", {})}
+        except (KithError, KeyError):
+            return None
+        return None
+
+    # --- undo -----------------------------------------------------------------------
+
+    def undo(self, command_id: str) -> dict[str, Any]:
+        row = self.get(command_id)
+        if row.status in ("undone",):
+            raise Conflict("this command was already undone")
+        if not row.results:
+            raise Conflict("nothing of this command has run")
+        steps = {s["index"]: s for s in row.plan.get("executed_steps", row.plan.get("steps", []))}
+        records = RecordService(self.uow, self.principal, self.clock)
+        out: list[dict[str, Any]] = []
+        for result in reversed(row.results):
+            step = steps.get(result["step"], {})
+            if result["status"] == "pending_approval":
+                out.append(
+                    _undo_result(
+                        result["step"],
+                        "not_reversible",
+                        None,
+                        "waiting for approval; reject it in Approvals",
+                    )
+                )
+                continue
+            if result["status"] != "executed":
+                continue
+            call = self._inverse(records, step, result)
+            if call is None:
+                out.append(
+                    _undo_result(
+                        result["step"],
+                        "not_reversible",
+                        None,
+                        f"{step.get('tool')} cannot be undone (it already reached someone)",
+                    )
+                )
+                continue
+            tool, args = call
+            res = self.gateway.execute(
+                self.uow,
+                self.principal,
+                tool,
+                args,
+                purpose="crm_ui",
+                rationale=Rationale(
+                    engine="human", engine_version=ENGINE, summary=f"undo: {row.text[:300]}"
+                ),
+            )
+            out.append(
+                _undo_result(
+                    result["step"],
+                    "undone" if res.status == "executed" else res.status,
+                    res.decision_id,
+                    res.reason,
+                )
+            )
+        row.status = "undone"
+        row.undone_at = self.clock()
+        row.plan = {**row.plan, "undo": out}
+        self._emit(row, "language_command.undone", f"undone: {row.text[:120]}")
+        return {"id": row.id, "status": "undone", "results": out}
+
+    def _inverse(
+        self, records: RecordService, step: dict[str, Any], result: dict[str, Any]
+    ) -> tuple[str, dict[str, Any]] | None:
+        tool = step.get("tool")
+        output = result.get("output") or {}
+        before = result.get("before") or {}
+        try:
+            if tool in REVERSIBLE_CREATES:
+                object_type = REVERSIBLE_CREATES[tool]
+                current = records.get(object_type, output["id"])
+                return "records.delete", {
+                    "object_type": object_type,
+                    "record_id": output["id"],
+                    "version": current["version"],
+                }
+            if tool == "records.create":
+                rec = output["record"]
+                current = records.get(step["args"]["object_type"], rec["id"])
+                return "records.delete", {
+                    "object_type": step["args"]["object_type"],
+                    "record_id": rec["id"],
+                    "version": current["version"],
+                }
+            if tool == "deals.update_stage" and before.get("stage_id"):
+                return "deals.update_stage", {
+                    "deal_id": step["args"]["deal_id"],
+                    "stage_id": before["stage_id"],
+                }
+            if tool == "tickets.assign" and before.get("assignee_id"):
+                return "tickets.assign", {
+                    "ticket_id": step["args"]["ticket_id"],
+                    "assignee_id": before["assignee_id"],
+                }
+            if tool == "records.update" and before:
+                args = step["args"]
+                current = records.get(args["object_type"], args["record_id"])
+                return "records.update", {
+                    "object_type": args["object_type"],
+                    "record_id": args["record_id"],
+                    "version": current["version"],
+                    "values": before,
+                }
+        except (KithError, KeyError, TypeError):
+            return None
+        return None
+
+
+def _undo_result(
+    step: int, status: str, decision_id: str | None, reason: str | None
+) -> dict[str, Any]:
+    return {
+        "step": step,
+        "status": status,
+        "decision_id": decision_id,
+        "approval_id": None,
+        "output": None,
+        "reason": reason,
+    }
+
+
+def _public(result: dict[str, Any]) -> dict[str, Any]:
+    return {
+        k: result.get(k)
+        for k in ("step", "status", "decision_id", "approval_id", "output", "reason")
+    }
+
+
+def present(row: LanguageCommand) -> dict[str, Any]:
+    plan = row.plan
+    return {
+        "id": row.id,
+        "text": row.text,
+        "lang": row.lang,
+        "kind": row.kind,
+        "entities": plan.get("entities", []),
+        "intents": plan.get("intents", []),
+        "steps": plan.get("steps", []),
+        "questions": [dict(q) for q in plan.get("questions", [])],
+        "answer": plan.get("answer"),
+        "status": row.status,
+        "warnings": plan.get("warnings", []),
+        "flags": list(row.flags),
+        "now": row.now.isoformat(),
+        "engine": row.engine,
+    }
+
+
+def plan_only(
+    uow: UnitOfWork, principal: Principal, text: str, lang: str | None, now: datetime
+) -> Plan:
+    """Planning without storing (the benchmark and the development set)."""
+    cleaned = validate_text(text, lang)
+    return Planner(uow.session, principal, now).plan(cleaned, lang or detect_lang(cleaned))
