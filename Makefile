@@ -30,7 +30,7 @@ demo: $(STAMP)
 
 ## test: lint, then unit, integration and e2e lanes on SQLite and PostgreSQL
 test: $(STAMP) lint services
-	$(TEST_ENV) $(BIN)/python -m pytest -q -p no:cacheprovider tests/unit tests/integration tests/e2e
+	$(TEST_ENV) $(BIN)/python -m pytest -q -p no:cacheprovider -n auto --maxprocesses=4 tests/unit tests/integration tests/e2e
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
