@@ -28,6 +28,10 @@ from kith.core.settings import Settings
 from kith.db.engine import make_engine, make_session_factory
 from kith.db.migrate import upgrade
 
+# Sensitive fields are encrypted at rest; in-process tests use a fixed test key
+# (CLI subprocesses get their key from their own mode and environment).
+os.environ.setdefault("KITH_FIELD_KEYS", "test:" + "dGVzdC1maWVsZC1rZXktMzItYnl0ZXMtbG9uZy4uLi4=")
+
 PG_URL = os.environ.get("KITH_TEST_PG_URL")
 
 

@@ -4,9 +4,10 @@ moves every value (and leftover plaintext) to the primary key."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
-from sqlalchemy import Column, Integer, MetaData, String, Table, insert, select
+from sqlalchemy import Column, Integer, MetaData, String, Table, insert, select, text
 
 from kith.api.deps import Container
 from kith.privacy.crypto import EncryptedString, KeyRing, rotate, use_keyring
@@ -64,3 +65,28 @@ def test_rotation_re_encrypts_with_the_new_primary_key(container: Container, peo
     with container.engine.connect() as conn:
         values = conn.execute(select(people.c.id_number).order_by(people.c.id)).scalars().all()
     assert values == ["310115199003071239", "110105194912310021"]
+
+
+def test_a_contacts_id_number_and_bank_account_are_ciphertext_in_the_database(
+    as_role: Any, container: Container
+) -> None:
+    admin = as_role("admin")
+    created = admin.post(
+        "/contacts",
+        {"name": "王芳", "id_number": "310115199003071239", "bank_account": "6222021234567890128"},
+    )
+    with container.engine.connect() as conn:
+        row = conn.execute(
+            text("SELECT id_number, bank_account FROM contacts WHERE id = :id"),
+            {"id": created["id"]},
+        ).one()
+    assert all(value.startswith("enc:v1:") for value in row)
+    assert "310115" not in row[0] and "622202" not in row[1]
+    read = admin.get(f"/contacts/{created['id']}")
+    assert (read["id_number"], read["bank_account"]) == (
+        "310115199003071239",
+        "6222021234567890128",
+    )
+    # ordering or filtering by ciphertext would mean nothing: both are refused
+    admin.get("/contacts", expected=422, params={"sort": "id_number"})
+    admin.get("/contacts", expected=422, params={"filter": "id_number:eq:310115199003071239"})

@@ -62,5 +62,9 @@ def test_keys_come_from_the_environment() -> None:
         parse_keys("k1:" + base64.b64encode(b"short").decode())
     with pytest.raises(KeyMissing):
         keyring_from_environment({"KITH_MODE": "production"})
-    dev = keyring_from_environment({"KITH_MODE": "test", "KITH_SECRET_KEY": "x"})
+    dev = keyring_from_environment({"KITH_MODE": "test"})
     assert dev.primary == "dev"
+    # production's required secret key yields a field key; another secret, another key
+    derived = keyring_from_environment({"KITH_MODE": "production", "KITH_SECRET_KEY": "x"})
+    other = keyring_from_environment({"KITH_MODE": "production", "KITH_SECRET_KEY": "y"})
+    assert derived.primary == "sk" and derived.keys["sk"] != other.keys["sk"]

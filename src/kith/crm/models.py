@@ -21,8 +21,12 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kith.db.base import ID, Base, IdMixin, RecordMixin, TenantMixin, TimestampMixin
+from kith.privacy.crypto import EncryptedString
 
 Money = Numeric(18, 2)
+
+# Stored form of an encrypted value: prefix, key id, base64(nonce, ciphertext, tag).
+ENCRYPTED_WIDTH = 255
 
 
 def _external_id_index(table: str) -> Index:
@@ -49,7 +53,9 @@ class Account(RecordMixin, Base):
     employees: Mapped[int | None] = mapped_column(Integer)
     annual_revenue: Mapped[Decimal | None] = mapped_column(Money)
     tax_id: Mapped[str | None] = mapped_column(String(64))
-    bank_account: Mapped[str | None] = mapped_column(String(64))
+    bank_account: Mapped[str | None] = mapped_column(
+        EncryptedString(ENCRYPTED_WIDTH, "account.bank_account")
+    )
     parent_id: Mapped[str | None] = mapped_column(ForeignKey("accounts.id"), index=True)
 
 
@@ -78,8 +84,13 @@ class Contact(RecordMixin, Base):
     channels: Mapped[list[Any]] = mapped_column(default=list)
     language: Mapped[str | None] = mapped_column(String(10))
     city: Mapped[str | None] = mapped_column(String(100))
-    id_number: Mapped[str | None] = mapped_column(String(32))
-    bank_account: Mapped[str | None] = mapped_column(String(64))
+    # Sensitive: AES-256-GCM at rest (kith.privacy.crypto), masked for most roles.
+    id_number: Mapped[str | None] = mapped_column(
+        EncryptedString(ENCRYPTED_WIDTH, "contact.id_number")
+    )
+    bank_account: Mapped[str | None] = mapped_column(
+        EncryptedString(ENCRYPTED_WIDTH, "contact.bank_account")
+    )
 
 
 class Lead(RecordMixin, Base):

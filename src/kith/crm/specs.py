@@ -65,8 +65,13 @@ class ObjectSpec:
 
     @property
     def sortable(self) -> frozenset[str]:
+        # Sensitive fields are stored encrypted: ordering or matching ciphertext means
+        # nothing, and sorting by an ID number would leak its order anyway.
         return frozenset(
-            k for k in self.columns if self.python_type(k) in (str, int, Decimal, date, datetime)
+            k
+            for k in self.columns
+            if k not in self.sensitive_fields
+            and self.python_type(k) in (str, int, Decimal, date, datetime)
         )
 
     @property

@@ -9,8 +9,9 @@ older keys with the primary key.
 
 Keys: ``KITH_FIELD_KEYS`` = ``"k2:<base64 32 bytes>,k1:<base64 32 bytes>"`` (the first
 is primary), or ``KITH_FIELD_KEY_FILE`` = a JSON file ``{"primary": "k2", "keys":
-{"k1": "…", "k2": "…"}}``. Demo and test mode without keys derive a development key
-from ``KITH_SECRET_KEY`` (or a fixed string); production refuses to run without one.
+{"k1": "…", "k2": "…"}}``. Without them the key is derived from ``KITH_SECRET_KEY``
+(which production requires anyway); demo and test mode without either use a fixed
+development key; production with neither refuses to write or read sensitive fields.
 
 ``EncryptedString`` is the column type that applies this transparently; a column is
 encrypted once its model declares it (``mapped_column(EncryptedString(255,
@@ -131,10 +132,19 @@ def keyring_from_environment(environ: Mapping[str, str] | None = None) -> KeyRin
         return parse_keys(env["KITH_FIELD_KEYS"])
     if env.get("KITH_FIELD_KEY_FILE"):
         return keyring_from_file(Path(env["KITH_FIELD_KEY_FILE"]))
-    if env.get("KITH_MODE", "production") in ("demo", "test"):
-        seed = env.get("KITH_SECRET_KEY") or "kith-development-field-key"
-        return KeyRing("dev", {"dev": hashlib.sha256(b"field-key:" + seed.encode()).digest()})
-    raise KeyMissing("set KITH_FIELD_KEYS or KITH_FIELD_KEY_FILE to encrypt sensitive fields")
+    development = env.get("KITH_MODE", "production") in ("demo", "test")
+    dev_key = {"dev": hashlib.sha256(b"field-key:kith-development").digest()}
+    if env.get("KITH_SECRET_KEY"):
+        # A deployment's one required secret; its own field keys (above) decouple the
+        # two, so rotating the secret key does not strand encrypted values.
+        derived = hashlib.sha256(b"kith field key:" + env["KITH_SECRET_KEY"].encode()).digest()
+        # demo data written without a secret key stays readable once one is set
+        return KeyRing("sk", {"sk": derived, **(dev_key if development else {})})
+    if development:
+        return KeyRing("dev", dev_key)
+    raise KeyMissing(
+        "set KITH_FIELD_KEYS, KITH_FIELD_KEY_FILE or KITH_SECRET_KEY to encrypt sensitive fields"
+    )
 
 
 _keyring: KeyRing | None = None
