@@ -8,31 +8,25 @@ binary are available.
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
-import socket
-import threading
-import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
-from kith.api.app import create_app
-from kith.api.deps import SESSION_COOKIE, Container
+from kith.api.deps import SESSION_COOKIE
 from kith.crm.specs import SPECS
 from kith.web import routes
 from kith.web.i18n import EN, LANG_COOKIE, MESSAGES, ZH_CN, negotiate
 from kith.web.objects import NAV, VIEWS, enum_values, references, ui_objects
 from tests.conftest import PASSWORD, Workspace
+from tests.e2e.conftest import CHROMIUM, OUTPUT
 
 WEB = Path(routes.__file__).parent
 STATIC = WEB / "static"
 TEMPLATES = WEB / "templates"
-OUTPUT = Path(__file__).resolve().parents[2] / "test-output"
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
@@ -319,38 +313,6 @@ def test_static_assets_have_exact_content_types(app_client: TestClient) -> None:
 
 
 # --- a real browser (optional) ----------------------------------------------------------
-
-CHROMIUM = os.environ.get("KITH_CHROMIUM", "/usr/bin/chromium")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-@pytest.fixture
-def live_server(container: Container, request: pytest.FixtureRequest) -> Iterator[str]:
-    """The app served by uvicorn on a free port, for a browser (SQLite lane only)."""
-    if request.node.callspec.params.get("container") != "sqlite":
-        pytest.skip("the browser smoke test runs on the SQLite lane")
-    import uvicorn
-
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(container), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
 
 
 def test_browser_signs_in_and_creates_a_contact(live_server: str, workspace: Workspace) -> None:

@@ -16,8 +16,6 @@ from tests.conftest import PASSWORD, Workspace
 
 OUTPUT = work.OUTPUT
 Remote = work.Remote
-live_server = work.live_server
-browser = work.browser
 
 
 def test_admin_page_renders_for_signed_in_users_in_both_languages(

@@ -20,8 +20,6 @@ from tests.conftest import PASSWORD, Workspace
 OUTPUT = work.OUTPUT
 WEB = {"X-Kith-Client": "web"}
 Remote = work.Remote
-live_server = work.live_server
-browser = work.browser
 
 GOOD_AND_BAD = (
     "name,email,phone\n"

@@ -6,24 +6,15 @@ that fields a role hides never reach the browser. Browser tests drive headless C
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import socket
-import threading
-import time
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 from fastapi.testclient import TestClient
 
 from kith.access.models import User
 from kith.access.service import principal_for_user
-from kith.api.app import create_app
 from kith.api.deps import Container
 from kith.core.clock import utcnow
 from kith.gateway.contracts import Factor, Rationale
@@ -31,9 +22,8 @@ from kith.gateway.decisions import record_decision
 from kith.gateway.gateway import Gateway
 from kith.gateway.registry import Subject
 from tests.conftest import PASSWORD, Api, Workspace
+from tests.e2e.conftest import OUTPUT
 
-OUTPUT = Path(__file__).resolve().parents[2] / "test-output"
-CHROMIUM = os.environ.get("KITH_CHROMIUM", "/usr/bin/chromium")
 WEB = {"X-Kith-Client": "web"}
 WORK_PAGES = ("/board", "/queue", "/approvals", "/agents", "/dashboards")
 
@@ -268,53 +258,6 @@ def test_agents_today_lists_only_decisions_the_user_may_read(
 
 
 # --- a real browser ------------------------------------------------------------------------------
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-@pytest.fixture
-def live_server(container: Container, request: pytest.FixtureRequest) -> Iterator[str]:
-    """The app served by uvicorn on a free port (SQLite lane only)."""
-    if request.node.callspec.params.get("container") != "sqlite":
-        pytest.skip("browser tests run on the SQLite lane")
-    import uvicorn
-
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(container), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-
-
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not shutil.which(CHROMIUM):
-        pytest.skip(f"no Chromium at {CHROMIUM}")
-    OUTPUT.mkdir(exist_ok=True)
-    with sync_api.sync_playwright() as playwright:
-        instance = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        try:
-            yield instance
-        finally:
-            instance.close()
 
 
 class Remote:
@@ -604,4 +547,31 @@ def test_browser_contact_page_shows_consent_and_hides_absent_features(
     if scores == 404:
         assert extras.locator("h2:has-text('评分')").count() == 0
     page.screenshot(path=str(OUTPUT / "web-contact-consent.png"), full_page=True)
+    assert not errors, errors
+
+
+def test_browser_command_bar_sends_a_destructive_step_for_approval(
+    live_server: str, workspace: Workspace, browser: Any
+) -> None:
+    admin = Remote(live_server, workspace.users["admin"].email)
+    contact = admin("POST", "/contacts", 201, json={"name": "吴小燕"})
+    errors: list[str] = []
+    page = _page(browser, live_server, workspace.users["admin"].email, errors)
+    page.goto(f"{live_server}/")
+    page.keyboard.press("Control+k")
+    command = page.get_by_role("textbox", name="命令或问题")
+    command.wait_for()
+    command.fill("删除联系人吴小燕")
+    command.press("Enter")
+    page.wait_for_selector(".command-body .notice, .command-body h3")
+    step = page.locator(".command-step[data-approval='true']")
+    assert "records.delete" in step.inner_text() and "需要审批" in step.inner_text()
+    page.get_by_role("button", name="执行（含需审批的步骤）").click()
+    page.wait_for_selector(".command-results")
+    assert page.locator(".command-results a[href='/approvals']").count() == 1
+    page.screenshot(path=str(OUTPUT / "web-command-approval.png"), full_page=True)
+    # nothing was deleted: the step waits in the approvals inbox
+    assert admin("GET", f"/contacts/{contact['id']}")["name"] == "吴小燕"
+    pending = admin("GET", "/approvals", params={"status": "pending"})["items"]
+    assert [a["tool"] for a in pending] == ["records.delete"]
     assert not errors, errors

@@ -1,14 +1,16 @@
-"""The optional model path: a fake OpenAI-compatible provider proposes the plan; the
+"""The optional model path: a local OpenAI-compatible server the test starts proposes the plan; the
 offline checks decide whether it stands, and the offline plan is the fallback."""
 
 from __future__ import annotations
 
 import json
 import re
+import threading
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-import httpx
 import pytest
 
 from kith.agents.llm import LLMSettings, OpenAICompatibleEngine
@@ -30,12 +32,52 @@ def demo(container: Container) -> Container:
     return container
 
 
-def engine(reply: Any, seen: list[str]) -> OpenAICompatibleEngine:
-    def handler(request: httpx.Request) -> httpx.Response:
-        body = request.content.decode()
+class Provider(ThreadingHTTPServer):
+    """A local OpenAI-compatible server: ``answer(body)`` gives (status, JSON)."""
+
+    answer: Callable[[str], tuple[int, dict[str, Any]]]
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), _Handler)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}/v1"
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: Provider
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers["Content-Length"])).decode()
+        status, payload = self.server.answer(body)
+        data = json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet."""
+
+
+@pytest.fixture
+def provider() -> Iterator[Provider]:
+    server = Provider()
+    thread = threading.Thread(target=server.serve_forever, name="fake-provider")
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+    thread.join()
+
+
+def engine(provider: Provider, reply: Any, seen: list[str]) -> OpenAICompatibleEngine:
+    def answer(body: str) -> tuple[int, dict[str, Any]]:
         seen.append(body)
         if reply == "error":
-            return httpx.Response(500, json={"error": "down"})
+            return 500, {"error": "down"}
         situation = json.loads(body)["messages"][1]["content"]
         found = re.search(r"'object_type': 'contact', 'record_id': '(\w+)'", situation)
         assert found is not None
@@ -50,15 +92,16 @@ def engine(reply: Any, seen: list[str]) -> OpenAICompatibleEngine:
             }
             for i, (name, args) in enumerate(reply)
         ]
-        return httpx.Response(200, json={"choices": [{"message": {"tool_calls": calls}}]})
+        return 200, {"choices": [{"message": {"tool_calls": calls}}]}
 
-    client = httpx.Client(transport=httpx.MockTransport(handler), base_url="http://llm.test")
-    return OpenAICompatibleEngine(LLMSettings(base_url="http://llm.test", model="fake"), client)
+    provider.answer = answer
+    return OpenAICompatibleEngine(LLMSettings(base_url=provider.base_url, model="fake"))
 
 
-def test_model_plan_is_validated_and_used(demo: Container) -> None:
+def test_model_plan_is_validated_and_used(demo: Container, provider: Provider) -> None:
     seen: list[str] = []
     fake = engine(
+        provider,
         [
             (
                 "tasks.create",
@@ -81,20 +124,20 @@ def test_model_plan_is_validated_and_used(demo: Container) -> None:
     assert "张建国" not in seen[0]  # names are masked before they leave Kith
 
 
-def test_failure_falls_back_to_the_offline_plan(demo: Container) -> None:
+def test_failure_falls_back_to_the_offline_plan(demo: Container, provider: Provider) -> None:
     with demo.uow() as uow:
         out = LanguageService(
-            uow, person(uow, "wang.qiang@kith.demo"), model=engine("error", [])
+            uow, person(uow, "wang.qiang@kith.demo"), model=engine(provider, "error", [])
         ).plan(TEXT, None, NOW)
     assert out["engine"].startswith("rules")
     assert [s["tool"] for s in out["steps"]] == ["tasks.create"]
     assert any("offline" in w or "离线" in w for w in out["warnings"])
 
 
-def test_a_refused_model_step_never_reaches_the_plan(demo: Container) -> None:
+def test_a_refused_model_step_never_reaches_the_plan(demo: Container, provider: Provider) -> None:
     # a sales rep may not delete contacts: the model's proposal is dropped as a whole
     delete = {"object_type": "contact", "record_id": "@CONTACT", "version": 1}
-    fake = engine([("records.delete", delete)], [])
+    fake = engine(provider, [("records.delete", delete)], [])
     with demo.uow() as uow:
         out = LanguageService(uow, person(uow, "wang.qiang@kith.demo"), model=fake).plan(
             TEXT, None, NOW
