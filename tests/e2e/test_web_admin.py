@@ -128,6 +128,8 @@ def test_browser_admin_adds_a_user_changes_roles_and_reads_agents_and_risk(
     page.wait_for_selector("text=User New Rep added.")
     made = next(u for u in admin("GET", "/users") if u["email"] == "new.rep@acme.example.com")
     assert sorted(made["roles"]) == ["sales", "service"]
+    # The page re-renders the users tab after adding; fill the form that follows it.
+    page.wait_for_selector('tr[data-email="new.rep@acme.example.com"]')
     # An email already in use is refused by the API and said so.
     form = page.locator("form.admin-form")
     form.get_by_label("Email").fill(workspace.users["sales"].email)
