@@ -7,12 +7,12 @@ with code 2 and a message on stderr; nothing is half-written.
 from __future__ import annotations
 
 import sys
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 import typer
 
 from kith import __version__
-from kith.api.responses import dumps
+from kith.clikit import JsonFlag, fail, fail_kith, report
 from kith.core.errors import KithError
 from kith.core.settings import get_settings
 
@@ -22,24 +22,8 @@ app = typer.Typer(
 user_app = typer.Typer(help="Manage users.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
 
-JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
-
-
-def fail(message: str, code: int = 2) -> NoReturn:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(code)
-
-
-def report(data: Any, as_json: bool, human: str) -> None:
-    if as_json:
-        sys.stdout.write(dumps(data).decode() + "\n")
-    else:
-        typer.echo(human)
-
-
-def fail_kith(exc: KithError) -> NoReturn:
-    lines = [exc.detail] + [f"  {'.'.join(map(str, e.path))}: {e.message}" for e in exc.errors]
-    fail("\n".join(lines))
+# Re-exported: context command modules and tests import these from kith.cli.
+__all__ = ["JsonFlag", "app", "fail", "fail_kith", "main", "report"]
 
 
 def _version(value: bool) -> None:
@@ -191,8 +175,11 @@ def _register_context_commands() -> None:
     from kith.events.command import events_app, worker
     from kith.gateway.command import approvals_app, decisions_app
     from kith.intelligence.command import model_app
+    from kith.intelligence.forecast_command import forecast_app
+    from kith.intelligence.segment_command import segments_app
     from kith.language.command import ask_command, bench_language, plan_command
     from kith.privacy.command import consent_app, dsar_app, privacy_app
+    from kith.scheduling.command import schedule_app
     from kith.transfer.command import export_command, import_command
 
     app.command("demo")(demo)
@@ -207,11 +194,14 @@ def _register_context_commands() -> None:
     app.command("ask")(ask_command)
     bench_app.command("language")(bench_language)
     app.add_typer(model_app, name="model")
+    app.add_typer(forecast_app, name="forecast")
+    app.add_typer(segments_app, name="segments")
     app.add_typer(audit_app, name="audit")
     app.add_typer(dsar_app, name="dsar")
     app.add_typer(consent_app, name="consent")
     app.add_typer(privacy_app, name="privacy")
     app.add_typer(bench_app, name="bench")
+    app.add_typer(schedule_app, name="schedule")
 
 
 _register_context_commands()

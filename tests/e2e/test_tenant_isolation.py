@@ -62,6 +62,15 @@ def _seed(api: Api) -> dict[str, str]:
     waiting = api.call("POST", "/tools/refunds.request/invoke", 202, json=refund)
     ids["approvals"], ids["decisions"] = waiting["approval_id"], waiting["decision_id"]
     ids["api-keys"] = api.post("/api-keys", {"name": "k", "scopes": ["*"]})["id"]
+    ids["schedules"] = api.post("/schedules", {"job": "models.drift", "every": "1d"})["id"]
+    segment = {
+        "name": "shanghai",
+        "label_zh": "上海客户",
+        "label_en": "Shanghai customers",
+        "definition": {"filters": [{"field": "name", "op": "contains", "value": "张"}]},
+    }
+    ids["segments"] = api.post("/segments", segment)["id"]
+    ids["intelligence"] = "deal_win"  # /intelligence/models/{ref}/performance
     return ids
 
 
@@ -117,7 +126,8 @@ def test_no_endpoint_reaches_another_tenants_records(
     for plural, record_id in ids.items():
         if plural in _NOT_RECORDS:
             continue
-        listed = intruder.get(f"/{plural}")["items"]
+        page = intruder.get(f"/{plural}")
+        listed = page["items"] if isinstance(page, dict) else page
         assert record_id not in {r["id"] for r in listed}
         assert owner.get(f"/{plural}/{record_id}") == before[plural]
     assert intruder.get("/search", params={"q": "顺达"})["items"] == []
@@ -152,5 +162,7 @@ _NOT_RECORDS = frozenset(
         "agents",
         "commands",
         "web",
+        "schedules",
+        "intelligence",
     }
 )

@@ -16,6 +16,7 @@ from kith.events.models import OutboxEvent
 from kith.events.types import Actor
 from kith.intelligence.models import ModelVersion, Score
 from kith.intelligence.service import IntelligenceService, ScoreRow
+from kith.privacy.models import ProcessingRestriction
 
 
 def data(rows: int = 300, seed: int = 0) -> pd.DataFrame:
@@ -158,6 +159,37 @@ def test_a_first_score_above_low_is_announced(container: Container, tenant_id: s
     assert [(e.subject_id, e.payload["band"]) for e in events(container, "score.changed")] == [
         ("c2", "high")
     ]
+
+
+def test_a_person_under_restriction_keeps_the_last_score_and_gets_no_new_one(
+    container: Container, tenant_id: str
+) -> None:
+    def score(value: float) -> dict[str, int]:
+        with container.uow() as uow:
+            counts = service(uow, tenant_id).record_scores(
+                "churn", "contact", "churn@1", None, [ScoreRow("c4", value, [])]
+            )
+            uow.commit()
+            return counts
+
+    score(0.2)
+    with container.uow() as uow:
+        uow.session.add(
+            ProcessingRestriction(
+                tenant_id=tenant_id,
+                contact_id="c4",
+                action="applied",
+                reason="accuracy contested",
+                actor_kind="user",
+                detail={},
+            )
+        )
+        uow.commit()
+    assert score(0.9) == {"scored": 0, "band_changes": 0, "restricted": 1}
+    with container.uow() as uow:
+        kept = uow.session.scalars(select(Score).where(Score.record_id == "c4")).one()
+        assert (kept.score, kept.band) == (0.2, "low")
+    assert [e.subject_id for e in events(container, "score.changed")] == []
 
 
 def test_drift_check_alerts_on_a_shifted_population(container: Container, tenant_id: str) -> None:

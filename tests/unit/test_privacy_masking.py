@@ -10,6 +10,7 @@ from typing import NamedTuple
 import pytest
 
 from kith.privacy.masking import (
+    Masker,
     detect,
     id_checksum_ok,
     luhn_ok,
@@ -124,3 +125,57 @@ def test_placeholders_round_trip_through_a_model_reply() -> None:
     assert p.text.count("⟦PHONE_1⟧") == 2 and "⟦EMAIL_1⟧" in p.text
     reply = "已给⟦KNOWN_1⟧发短信到⟦PHONE_1⟧"
     assert restore(reply, p.mapping) == "已给林晓雯发短信到13812345678"
+
+
+# --- the model-conversation masker (folded in from the agents' own module) ----------------
+
+
+def test_known_values_and_identifiers_become_placeholders_and_come_back() -> None:
+    masker = Masker({"private_name": "陈晓峰", "private_email": "chen@example.cn"})
+    text = (
+        "陈晓峰（手机13912345678，身份证110101199003071234，邮箱chen@example.cn，"
+        "卡号6222021234567890128，VIN LHCE7HRB000000001）反馈冬季续航缩水严重"
+    )
+    masked = masker.mask(text)
+    for secret in (
+        "陈晓峰",
+        "13912345678",
+        "110101199003071234",
+        "chen@example.cn",
+        "6222021234567890128",
+        "LHCE7HRB000000001",
+    ):
+        assert secret not in masked
+    assert "冬季续航缩水严重" in masked and "<NAME_1>" in masked and "<EMAIL_1>" in masked
+    assert masker.restore(masked) == text
+
+
+def test_the_same_value_keeps_one_placeholder_and_nested_replies_are_restored() -> None:
+    masker = Masker()
+    masked = masker.mask("call 13912345678 or +86 139 1234 5678; again 13912345678")
+    assert masked.count("<PHONE_1>") == 2 and "<PHONE_2>" in masked
+    reply = {"args": ["<PHONE_1>", {"to": "<PHONE_2>"}], "n": 3}
+    assert masker.restore_value(reply) == {
+        "args": ["13912345678", {"to": "+86 139 1234 5678"}],
+        "n": 3,
+    }
+
+
+def test_numbers_that_are_not_cards_or_phones_stay() -> None:
+    masker = Masker()
+    text = "订单 20261121000124 金额 1234567890123 元，续航 520 公里"
+    assert masker.mask(text) == text
+
+
+def test_placeholders_persist_across_calls_of_one_conversation() -> None:
+    masker = Masker({"private_mobile": "13912345678"})
+    first = masker.mask("回电 13912345678")
+    second = masker.mask("再打 13912345678 或 13812345678")
+    assert first == "回电 <MOBILE_1>" and second == "再打 <MOBILE_1> 或 <PHONE_1>"
+
+
+def test_vins_are_masked_for_models_but_not_reported_as_personal_identifiers() -> None:
+    text = "车架号LSVAU2180N2183294进店保养"
+    assert found(text) == ()
+    assert [s.label for s in detect(text, vehicles=True)] == ["VIN"]
+    assert Masker().mask(text) == "车架号<VIN_1>进店保养"

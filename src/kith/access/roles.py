@@ -20,7 +20,7 @@ RECORD_OBJECTS = (
     "product",
     "order",
 )
-ADMIN_OBJECTS = ("user", "team", "role", "api_key", "field", "model")
+ADMIN_OBJECTS = ("user", "team", "role", "api_key", "field", "model", "segment", "schedule")
 ACTIONS = ("read", "create", "update", "delete")
 
 Grants = dict[tuple[str, str], Scope]
@@ -120,3 +120,26 @@ BUILTIN_ROLES: dict[str, tuple[str, Grants, dict[str, dict[str, FieldAccess]]]] 
         PII_HIDDEN,
     ),
 }
+
+# Saved segments (intelligence): marketing and sales build their own and read all;
+# admins get everything through ADMIN_OBJECTS. Migration 0014 grants the same to
+# the built-in roles of existing workspaces.
+SEGMENT_GRANTS: dict[str, Grants] = {
+    "manager": _grant(("segment",), READ_ONLY, "all"),
+    "marketing": _merge(
+        _grant(("segment",), ("read", "create"), "all"),
+        _grant(("segment",), ("update", "delete"), "own"),
+    ),
+    "sales": _merge(
+        _grant(("segment",), ("read", "create"), "all"),
+        _grant(("segment",), ("update", "delete"), "own"),
+    ),
+    "analyst": _grant(("segment",), READ_ONLY, "all"),
+}
+for _role, _grants in SEGMENT_GRANTS.items():
+    BUILTIN_ROLES[_role][1].update(_grants)
+
+# Schedules (kith.scheduling): admins manage them through ADMIN_OBJECTS; analysts
+# may look. Migration 0013_scheduling grants the same (and ``model``) to the
+# built-in roles of existing workspaces.
+BUILTIN_ROLES["analyst"][1].update(_grant(("schedule",), READ_ONLY, "all"))

@@ -22,7 +22,6 @@ import httpx
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from kith.agents.masking import Masker
 from kith.agents.reasoning import (
     Draft,
     DraftRequest,
@@ -33,6 +32,7 @@ from kith.agents.reasoning import (
     ToolSchema,
     render,
 )
+from kith.privacy.masking import Masker
 
 PROMPT_VERSION = "kith-agents/1"
 _SYSTEM_CHOOSE = (

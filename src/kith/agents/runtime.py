@@ -53,6 +53,7 @@ from kith.crm.service import RecordService
 from kith.db.uow import UnitOfWork
 from kith.events.envelope import Envelope
 from kith.gateway.contracts import ExecutionResult, GatewayPort, Rationale
+from kith.privacy.restrictions import live_in_transaction
 
 T = TypeVar("T")
 # Outcomes that spend budget: the action happened or will once a person approves it.
@@ -349,8 +350,31 @@ def _think(agent: Agent, ctx: StepContext) -> tuple[Assessment, list[ProposedAct
     if perception is None:
         return None
     log_perceived(ctx, perception)
+    if _restricted(ctx, perception):
+        return None
     assessment = agent.understand(perception, ctx)
     return assessment, agent.decide(assessment, ctx)
+
+
+def _restricted(ctx: StepContext, perception: Perception) -> bool:
+    """A person whose processing is restricted is left out before any reasoning
+    (GDPR Art. 18, PIPL Art. 44); the skip is recorded."""
+    envelope = ctx.envelope
+    about = [perception.contact_id or ""]
+    if envelope.subject_type == "contact":
+        about.append(envelope.subject_id)
+    hit = live_in_transaction(ctx.uow.session, ctx.principal.tenant_id, about, ctx.now)
+    for contact_id in sorted(hit):
+        ctx.uow.session.add(
+            _row(
+                ctx,
+                "noted",
+                status="skipped",
+                reason="skipped: restricted (processing of this person is restricted)",
+                contact_id=contact_id,
+            )
+        )
+    return bool(hit)
 
 
 def _guarded(ctx: StepContext, work: Callable[[], T]) -> T | None:

@@ -25,8 +25,11 @@ from kith.db.engine import engine_from_settings, make_session_factory
 from kith.events.endpoints import router as events_router
 from kith.gateway.endpoints import router as gateway_router
 from kith.intelligence.endpoints import router as intelligence_router
+from kith.intelligence.performance_endpoints import router as performance_router
+from kith.intelligence.segment_endpoints import router as segments_router
 from kith.language.endpoints import router as language_router
 from kith.privacy.endpoints import router as privacy_router
+from kith.scheduling.endpoints import router as scheduling_router
 
 DESCRIPTION = """
 Kith's REST API. Every object supports create, read, update (send the
@@ -80,8 +83,11 @@ def create_app(container: Container | None = None) -> FastAPI:
     app.include_router(gateway_router)
     app.include_router(agents_router)
     app.include_router(intelligence_router)
+    app.include_router(segments_router)
+    app.include_router(performance_router)
     app.include_router(language_router)
     app.include_router(privacy_router)
+    app.include_router(scheduling_router)
 
     _install_offline_docs(app)
 

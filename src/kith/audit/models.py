@@ -52,5 +52,25 @@ class AuditChainHead(Base):
     hash: Mapped[str] = mapped_column(String(64))
 
 
+class AuditChainAnchor(IdMixin, TenantMixin, Base):
+    """Where a tenant's log starts after ``kith audit prune`` deleted the entries older
+    than the retention: the last pruned position and its hash, which the first
+    remaining entry links to. Each prune adds one (history); ``verify`` starts from the
+    latest, and the prune's own ``audit.pruned`` entry, in the chain, vouches for it."""
+
+    __tablename__ = "audit_chain_anchors"
+    __table_args__ = (
+        Index("ix_audit_chain_anchors_tenant_seq", "tenant_id", "through_seq", unique=True),
+    )
+
+    through_seq: Mapped[int] = mapped_column(BigInteger)
+    hash: Mapped[str] = mapped_column(String(64))
+    count: Mapped[int] = mapped_column(BigInteger)
+    before: Mapped[datetime]
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor_kind: Mapped[str] = mapped_column(String(16))
+    actor_id: Mapped[str | None] = mapped_column(ID)
+
+
 # Registers the chaining hook on every ORM session (imported wherever the model is).
 from kith.audit import chain as _chain  # noqa: E402, F401

@@ -32,6 +32,12 @@ class Settings(BaseSettings):
     )
     admin_email: str | None = None
     admin_password: str | None = None
+    audit_retention_days: int = Field(
+        default=1826,
+        ge=1,
+        description="Audit entries older than this may be pruned (`kith audit prune`); "
+        "default five years.",
+    )
 
     @property
     def effective_database_url(self) -> str:

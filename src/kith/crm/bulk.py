@@ -37,7 +37,7 @@ from kith.core.ids import new_id
 from kith.crm import custom_fields
 from kith.crm.models import FieldDefinition
 from kith.crm.repository import RecordRepository
-from kith.crm.rules import RULES, RuleContext
+from kith.crm.rules import RULE_CHECKS, RULES, RuleContext
 from kith.crm.service import RecordService, jsonable
 from kith.crm.specs import PATCH_SCHEMAS, SPECS, ObjectSpec
 from kith.db.base import RecordMixin
@@ -83,6 +83,8 @@ class RowResult:
     status: Status
     record_id: str | None = None
     errors: list[FieldError] = field(default_factory=list)
+    # Set by the type's rule on a created record, e.g. "reimport_after_erasure".
+    flags: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -115,6 +117,7 @@ class BulkWriter:
         self._columns = frozenset(self.spec.columns)
         self._json_fields = _json_fields(self.spec)
         self._datetime_fields = _datetime_fields(self.spec)
+        self._flags: dict[str, list[str]] = {}  # new record id -> its rule's flags
 
     @property
     def definitions(self) -> dict[str, FieldDefinition]:
@@ -256,7 +259,8 @@ class BulkWriter:
             row, events = outcome
             rows.append(row)
             rule_events.extend(events)
-            results.append(RowResult(item.row.line, "created", row["id"]))
+            flags = self._flags.pop(row["id"], [])
+            results.append(RowResult(item.row.line, "created", row["id"], flags=flags))
         self._insert(rows, rule_events)
         return results
 
@@ -308,9 +312,14 @@ class BulkWriter:
         rule = RULES.get(self.spec.name)
         if rule is None:
             return row, []
-        record = self.spec.model(**row)
         ctx = RuleContext(self.repo, self.principal, now, {}, True)
+        check = RULE_CHECKS.get(self.spec.name)
+        if check is not None and not check(ctx, row):
+            return row, []  # building a record per row would cost more than the import
+        record = self.spec.model(**row)
         events = rule(ctx, record, changed)
+        if ctx.flags:
+            self._flags[row["id"]] = ctx.flags
         derived = {k: getattr(record, k) for k in self.spec.columns}
         return {**row, **{k: v for k, v in derived.items() if k in row or v is not None}}, events
 

@@ -7,8 +7,8 @@ due times) and returns the extra domain events the change implies.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -31,6 +31,8 @@ class RuleContext:
     now: datetime
     previous: dict[str, Any]  # field -> value before the change (empty on create)
     is_new: bool
+    # Marks a rule puts on the record for its writer to report (an import's row result).
+    flags: list[str] = field(default_factory=list)
 
     def event(self, type_: str, record: RecordMixin, summary: str, **payload: Any) -> DomainEvent:
         from kith.crm.service import customer_refs
@@ -232,7 +234,34 @@ def lead_rule(ctx: RuleContext, lead: m.Lead, changed: set[str]) -> list[DomainE
     return []
 
 
+def contact_rule(ctx: RuleContext, contact: m.Contact, changed: set[str]) -> list[DomainEvent]:
+    """Every new contact — API, imports, lead conversion — is checked against erasure
+    tombstones: the same person coming back after erasure is flagged for an admin."""
+    if not ctx.is_new:
+        return []
+    from kith.privacy.reimport import FLAG, flag_if_erased  # privacy builds on crm
+
+    event = flag_if_erased(ctx.repo.session, ctx.principal, contact, ctx.now)
+    if event is None:
+        return []
+    ctx.flags.append(FLAG)
+    return [event]
+
+
+def contact_may_flag(ctx: RuleContext, values: Mapping[str, Any]) -> bool:
+    from kith.privacy.reimport import may_be_erased
+
+    return ctx.is_new and may_be_erased(ctx.repo.session, ctx.principal.tenant_id, values)
+
+
+# Cheap checks on a row's values: the bulk writer builds a record to run the type's
+# rule on only when its check says the rule may do something.
+RULE_CHECKS: dict[str, Callable[[RuleContext, Mapping[str, Any]], bool]] = {
+    "contact": contact_may_flag,
+}
+
 RULES: dict[str, Rule] = {
+    "contact": contact_rule,
     "deal": deal_rule,
     "ticket": ticket_rule,
     "activity": activity_rule,

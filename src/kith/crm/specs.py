@@ -10,7 +10,7 @@ import types
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any, Union
+from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, create_model
 from sqlalchemy import inspect as sa_inspect
@@ -35,6 +35,12 @@ META_FIELDS: dict[str, Any] = {
 }
 INTERNAL_COLUMNS = frozenset({"tenant_id", "deleted_at"})
 
+# Every field carries one class (issue 5): public (may be published), internal
+# (default: business data), confidential (personal data, or a customer's words),
+# sensitive (encrypted at rest, masked for roles without the right, reads audited).
+Classification = Literal["public", "internal", "confidential", "sensitive"]
+CLASSIFICATIONS: tuple[Classification, ...] = ("public", "internal", "confidential", "sensitive")
+
 
 @dataclass(frozen=True)
 class ObjectSpec:
@@ -46,10 +52,25 @@ class ObjectSpec:
     search_fields: tuple[str, ...] = ()
     references: dict[str, str] = field(default_factory=dict)
     sensitive_fields: frozenset[str] = frozenset()
+    # Personal data and free text about a person; every other field is internal
+    # unless listed as public.
+    confidential_fields: frozenset[str] = frozenset()
+    public_fields: frozenset[str] = frozenset()
     # Fields only the service sets (derived state); clients cannot write them.
     server_fields: frozenset[str] = frozenset()
     label_en: str = ""
     label_zh: str = ""
+
+    def classification(self, field_name: str) -> Classification:
+        if field_name in self.sensitive_fields:
+            return "sensitive"
+        if field_name in self.confidential_fields:
+            return "confidential"
+        return "public" if field_name in self.public_fields else "internal"
+
+    @property
+    def classifications(self) -> dict[str, Classification]:
+        return {name: self.classification(name) for name in sorted(self.columns)}
 
     @property
     def columns(self) -> dict[str, Any]:
@@ -144,6 +165,10 @@ SPECS: dict[str, ObjectSpec] = {
             search_fields=("name", "short_name", "email", "phone", "website", "city"),
             references={"parent_id": "account"},
             sensitive_fields=frozenset({"bank_account", "tax_id"}),
+            confidential_fields=frozenset({"email", "phone", "address"}),
+            public_fields=frozenset(
+                {"name", "short_name", "website", "industry", "city", "country"}
+            ),
             label_en="Accounts",
             label_zh="客户公司",
         ),
@@ -156,6 +181,21 @@ SPECS: dict[str, ObjectSpec] = {
             search_fields=("name", "email", "phone", "mobile", "wechat_id", "title"),
             references={"account_id": "account"},
             sensitive_fields=frozenset({"id_number", "bank_account"}),
+            confidential_fields=frozenset(
+                {
+                    "name",
+                    "family_name",
+                    "given_name",
+                    "email",
+                    "phone",
+                    "mobile",
+                    "wechat_id",
+                    "app_user_id",
+                    "city",
+                    "channels",
+                    "custom",
+                }
+            ),
             label_en="Contacts",
             label_zh="联系人",
         ),
@@ -166,6 +206,7 @@ SPECS: dict[str, ObjectSpec] = {
             s.LeadIn,
             "name",
             search_fields=("name", "company", "email", "phone"),
+            confidential_fields=frozenset({"name", "email", "phone", "description", "custom"}),
             server_fields=frozenset(
                 {
                     "converted_at",
@@ -209,6 +250,7 @@ SPECS: dict[str, ObjectSpec] = {
             s.TicketIn,
             "subject",
             search_fields=("number", "subject"),
+            confidential_fields=frozenset({"subject", "description", "custom"}),
             references={
                 "account_id": "account",
                 "contact_id": "contact",
@@ -241,6 +283,7 @@ SPECS: dict[str, ObjectSpec] = {
                 "ticket_id": "ticket",
                 "lead_id": "lead",
             },
+            confidential_fields=frozenset({"subject", "body", "attendees", "location"}),
             label_en="Activities",
             label_zh="活动",
         ),
@@ -250,6 +293,7 @@ SPECS: dict[str, ObjectSpec] = {
             m.Interaction,
             s.InteractionIn,
             "subject",
+            confidential_fields=frozenset({"subject", "text", "meta", "custom"}),
             references={
                 "account_id": "account",
                 "contact_id": "contact",
@@ -266,6 +310,9 @@ SPECS: dict[str, ObjectSpec] = {
             s.ProductIn,
             "name",
             search_fields=("sku", "name"),
+            public_fields=frozenset(
+                {"sku", "name", "description", "category", "price", "currency"}
+            ),
             label_en="Products",
             label_zh="产品",
         ),

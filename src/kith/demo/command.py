@@ -7,7 +7,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -47,6 +47,14 @@ def demo(
             "default: the latest 09:00 that has passed.",
         ),
     ] = None,
+    models: Annotated[
+        bool,
+        typer.Option(
+            "--models/--no-models",
+            help="After a fresh load, train the built-in models and add the recommended "
+            "schedules (retraining, drift, segment refresh, audit retention).",
+        ),
+    ] = True,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """Load the deterministic, bilingual demo dataset (skipped if already loaded)."""
@@ -68,7 +76,19 @@ def demo(
     except DemoLoadError as exc:
         hint = "\nthe workspace now holds part of the demo; load into a fresh --tenant"
         _fail(f"{exc}{hint if exc.partial else ''}", 1)
-    _report(result, as_json)
+    insights = _insights(container, tenant) if models and result.status == "loaded" else None
+    _report(result, as_json, insights)
+
+
+def _insights(container: Container, tenant: str) -> dict[str, Any]:
+    from kith.demo.insights import prepare_insights
+
+    if sys.stderr.isatty():
+        typer.echo("training the built-in models on the demo data…", err=True)
+    try:
+        return prepare_insights(container, tenant)
+    except KithError as exc:
+        _fail(f"the demo is loaded, but preparing its models failed: {exc}", 1)
 
 
 def _fail(message: str, code: int = 2) -> NoReturn:
@@ -175,10 +195,10 @@ def progress_bar() -> Iterator[Progress | None]:
         yield advance
 
 
-def _report(result: DemoResult, as_json: bool) -> None:
+def _report(result: DemoResult, as_json: bool, insights: dict[str, Any] | None = None) -> None:
     from kith.api.responses import dumps
 
-    data = {
+    data: dict[str, Any] = {
         "status": result.status,
         "tenant": result.tenant,
         "seed": result.seed,
@@ -186,6 +206,7 @@ def _report(result: DemoResult, as_json: bool) -> None:
         "as_of": result.anchor,
         "seconds": round(result.seconds, 1),
         "counts": result.counts,
+        **(insights or {}),
     }
     if as_json:
         sys.stdout.write(dumps(data).decode() + "\n")
@@ -196,4 +217,8 @@ def _report(result: DemoResult, as_json: bool) -> None:
     counts = ", ".join(f"{n} {name.replace('_', ' ')}" for name, n in result.counts.items())
     typer.echo(f"loaded the demo into workspace {result.tenant!r} in {result.seconds:.1f} s")
     typer.echo(counts)
+    if insights:
+        trained = [m["kind"] for m in insights["models"] if m["status"] == "trained"]
+        typer.echo(f"trained models: {', '.join(trained) or 'none'}")
+        typer.echo(f"schedules: {', '.join(s['job'] for s in insights['schedules'])}")
     typer.echo("sign in as e.g. wang.qiang@kith.demo (大客户经理) with the demo password")

@@ -12,34 +12,22 @@ import signal
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 import typer
 
+from kith.clikit import JsonFlag, TenantOpt, open_container
+from kith.clikit import fail as _fail
 from kith.core.errors import KithError
 from kith.core.settings import get_settings
 
 events_app = typer.Typer(help="Inspect, send and replay events.", no_args_is_help=True)
 
-JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
-TenantOpt = Annotated[str, typer.Option("--tenant", help="Workspace slug.")]
 ConsumerOpt = Annotated[
     list[str] | None,
     typer.Option("--consumer", help="Only this consumer (repeatable; default: every one)."),
 ]
-
-
-def _container() -> Any:
-    from kith.api.app import build_container
-
-    return build_container(get_settings())
-
-
-def _fail(message: str) -> NoReturn:
-    from kith.cli import fail
-
-    fail(message)
 
 
 @events_app.command("send")
@@ -64,7 +52,7 @@ def send(
     body: dict[str, Any] = {"type": event_type, "data": _json_argument(data)}
     if idempotency_key:
         body["idempotency_key"] = idempotency_key
-    with _container().uow() as uow:
+    with open_container().uow() as uow:
         try:
             principal = acting_principal(uow.session, tenant, acting_as)
             outcome = InboundService(uow, principal).receive(json.dumps(body).encode())
@@ -107,7 +95,7 @@ def tail(
     from kith.cli import report
     from kith.events.repository import EventRepository
 
-    with _container().uow() as uow:
+    with open_container().uow() as uow:
         rows = EventRepository(uow.session).outbox_page(after_seq, limit, event_type, None)
         items = [
             {
@@ -146,7 +134,7 @@ def replay(
     from kith.events.consumers import build_consumers
 
     start = _utc(since)
-    container = _container()
+    container = open_container()
     try:
         consumers = build_consumers(container, consumer or ())
     except ValueError as exc:
@@ -180,7 +168,7 @@ def dead_letters(
     from kith.cli import report
     from kith.events import service
 
-    with _container().uow() as uow:
+    with open_container().uow() as uow:
         letters = service.dead_letters(uow, consumer, include_requeued)
     lines = [
         f"{d['id']}  {d['consumer']}  {d['event_type']} {d['event_id']}  "
@@ -201,7 +189,7 @@ def retry(
     from kith.cli import fail_kith, report
     from kith.events import service
 
-    with _container().uow() as uow:
+    with open_container().uow() as uow:
         try:
             requeued = service.requeue_dead_letter(uow, dead_letter_id)
         except KithError as exc:
@@ -220,7 +208,7 @@ def rejections(
     from kith.cli import report
     from kith.events.repository import EventRepository
 
-    with _container().uow() as uow:
+    with open_container().uow() as uow:
         workspace = AccessRepository(uow.session).tenant_by_slug(tenant)
         if workspace is None:
             _fail(f"no workspace {tenant!r}")
@@ -268,10 +256,11 @@ def worker(
     from kith.events.bus import bus_from_settings
     from kith.events.consumers import build_consumers
     from kith.events.runtime import EventRuntime, RuntimeOptions
+    from kith.scheduling import ticker as scheduler
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     settings = get_settings()
-    container = _container()
+    container = open_container()
     try:
         consumers = build_consumers(container, consumer or ())
     except ValueError as exc:
@@ -286,6 +275,7 @@ def worker(
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stopping.set())
     runtime.start()
+    stop_scheduler = scheduler.start(container)  # KITH_SCHEDULER_TICK_SECONDS=0: off
     logging.getLogger("kith.events").info(
         "worker %s: bus %s, consumers %s",
         runtime.options.worker,
@@ -294,6 +284,7 @@ def worker(
     )
     while not stopping.wait(1.0):
         pass
+    stop_scheduler()
     runtime.stop()
 
 

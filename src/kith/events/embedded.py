@@ -2,7 +2,8 @@
 
 The relay and every registered consumer run in background threads of the
 server process, over the in-process bus (or the broker ``KITH_BUS_URL``
-names, so an API process can also relay for scale-out workers).
+names, so an API process can also relay for scale-out workers). The
+scheduler's ticker (``kith.scheduling.ticker``) starts and stops with them.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from kith.api.deps import Container
 from kith.events.bus import bus_from_settings
 from kith.events.consumers import build_consumers
 from kith.events.runtime import EventRuntime
+from kith.scheduling import ticker as scheduler
 
 
 def start(container: Container) -> Callable[[], None]:
@@ -20,4 +22,10 @@ def start(container: Container) -> Callable[[], None]:
         container, bus_from_settings(container.settings), build_consumers(container)
     )
     runtime.start()
-    return runtime.stop
+    stop_scheduler = scheduler.start(container)  # KITH_SCHEDULER_TICK_SECONDS=0: off
+
+    def stop() -> None:
+        stop_scheduler()
+        runtime.stop()
+
+    return stop

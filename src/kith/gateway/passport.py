@@ -15,6 +15,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from kith.api.responses import dumps
+from kith.intelligence.labels import factor_label
 
 _templates = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"),
@@ -126,7 +127,7 @@ class Chart:
     bars: list[Bar]
 
 
-def factor_chart(factors: list[dict[str, Any]]) -> Chart | None:
+def factor_chart(factors: list[dict[str, Any]], lang: str = "zh") -> Chart | None:
     """Bars around a centre axis, scaled to the largest absolute contribution."""
     if not factors:
         return None
@@ -136,6 +137,7 @@ def factor_chart(factors: list[dict[str, Any]]) -> Chart | None:
     bars = []
     for i, factor in enumerate(factors):
         contribution = float(factor.get("contribution") or 0)
+        name = factor_label(str(factor.get("name")), lang)
         width = round(half * abs(contribution) / largest, 1)
         bars.append(
             Bar(
@@ -143,7 +145,7 @@ def factor_chart(factors: list[dict[str, Any]]) -> Chart | None:
                 x=axis if contribution >= 0 else round(axis - width, 1),
                 width=width,
                 positive=contribution >= 0,
-                label=f"{factor.get('name')} = {_short(factor.get('value'))}",
+                label=f"{name} = {_short(factor.get('value'))}",
                 value=f"{contribution:+.3g}",
             )
         )
@@ -167,6 +169,6 @@ def render_passport(view: dict[str, Any], lang: str) -> str:
         t=labels,
         lang="en" if lang == "en" else "zh-CN",
         status_label=labels.get(f"status.{view['status']}", view["status"]),
-        chart=factor_chart(list(rationale.get("factors") or [])),
+        chart=factor_chart(list(rationale.get("factors") or []), "en" if lang == "en" else "zh"),
         pretty=_pretty,
     )

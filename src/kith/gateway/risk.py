@@ -59,6 +59,13 @@ DEFAULT_RULES: tuple[RuleSeed, ...] = (
         "*",
         {"and": [{"var": "external_effect"}, {"var": "new_recipient"}]},
     ),
+    # The tool checks that args.members is the segment's real size before enrolling.
+    RuleSeed(
+        "segment_enrollment_over_limit",
+        "Enrolling more than 200 segment members in a campaign",
+        "campaigns.enroll_segment",
+        {">": [{"var": "args.members"}, 200]},
+    ),
 )
 
 

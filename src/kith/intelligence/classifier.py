@@ -15,6 +15,7 @@ columns of one input) and for LightGBM (TreeSHAP via ``pred_contrib``).
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -44,11 +45,14 @@ from kith.intelligence.features import (
     preprocessor,
     source_columns,
 )
+from kith.intelligence.treeshap import PathTreeShap
 
 MIN_ROWS = 20
 MIN_PER_CLASS = 5
 TIE_AUC = 0.005
 THRESHOLD = 0.5  # the operating threshold precision/recall are reported at
+# Below this many rows LightGBM's own pred_contrib is quicker than grouping rows by path.
+FAST_SHAP_ROWS = 5_000
 _TRUE_WORDS = frozenset({"1", "1.0", "true", "yes", "y", "t", "positive", "是", "churned", "won"})
 
 
@@ -66,6 +70,7 @@ class ClassifierModel:
     classes: list[str]  # [negative, positive]
     reference: np.ndarray = field(default_factory=lambda: np.zeros(0))
     threshold: float = THRESHOLD
+    _shap: PathTreeShap | None = field(default=None, init=False, repr=False, compare=False)
 
     def score(self, frame: pd.DataFrame) -> np.ndarray:
         proba = self.pipeline.predict_proba(prepare(frame, self.plan))
@@ -73,9 +78,12 @@ class ClassifierModel:
 
     def explain(self, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(scores, contributions [rows x features], base) with logit = base + row sum."""
+        return self._explain(prepare(frame, self.plan))
+
+    def _explain(self, prepared: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         prep = self.pipeline[0]
         estimator = self.pipeline[-1]
-        z = np.asarray(prep.transform(prepare(frame, self.plan)), dtype=np.float64)
+        z = np.asarray(prep.transform(prepared), dtype=np.float64)
         if self.algorithm == "logistic_regression":
             coef = np.asarray(estimator.coef_[0], dtype=np.float64)
             owners = source_columns(prep)
@@ -86,32 +94,49 @@ class ClassifierModel:
             contrib = ((z - self.reference) * coef) @ mapping
             base = np.full(len(z), float(estimator.intercept_[0] + coef @ self.reference))
         else:
-            raw = np.asarray(estimator.booster_.predict(z, pred_contrib=True), dtype=np.float64)
+            raw = self._tree_contributions(estimator.booster_, z)
             contrib, base = raw[:, :-1], raw[:, -1]
         logit = base + contrib.sum(axis=1)
         return 1.0 / (1.0 + np.exp(-logit)), contrib, base
 
+    def _tree_contributions(self, booster: lgb.Booster, z: np.ndarray) -> np.ndarray:
+        if len(z) < FAST_SHAP_ROWS:
+            return np.asarray(booster.predict(z, pred_contrib=True), dtype=np.float64)
+        if self._shap is None:
+            self._shap = PathTreeShap(booster)
+        return self._shap.contributions(z)
+
+    def explain_top(self, frame: pd.DataFrame, k: int = 3) -> tuple[np.ndarray, TopFactors]:
+        """Scores and each row's k largest |contributions|, as arrays (no per-row objects)."""
+        prepared = prepare(frame, self.plan)
+        scores, contrib, _ = self._explain(prepared)
+        k = min(k, contrib.shape[1])
+        magnitude = np.abs(contrib)
+        if k < contrib.shape[1]:
+            cols = np.argpartition(-magnitude, k - 1, axis=1)[:, :k]
+        else:
+            cols = np.tile(np.arange(k), (len(contrib), 1))
+        # argpartition leaves the k unordered: order them by |contribution|, largest first
+        order = np.argsort(-np.take_along_axis(magnitude, cols, axis=1), axis=1, kind="stable")
+        cols = np.take_along_axis(cols, order, axis=1)
+        values = np.empty(cols.shape, dtype=object)
+        for feature, name in enumerate(self.plan.features):  # box only the values shown
+            rows, slots = np.nonzero(cols == feature)
+            values[rows, slots] = prepared[name].to_numpy()[rows]
+        top = TopFactors(
+            names=list(self.plan.features),
+            numeric=len(self.plan.numeric),
+            columns=cols,
+            contributions=np.round(np.take_along_axis(contrib, cols, axis=1), 4),
+            values=values,
+        )
+        return scores, top
+
     def top_factors(
         self, frame: pd.DataFrame, k: int = 3
     ) -> tuple[np.ndarray, list[list[dict[str, Any]]]]:
-        scores, contrib, _ = self.explain(frame)
-        names = self.plan.features
-        values = prepare(frame, self.plan)
-        out: list[list[dict[str, Any]]] = []
-        order = np.argsort(-np.abs(contrib), axis=1)[:, :k]
-        for row, cols in enumerate(order):
-            factors = []
-            for col in cols:
-                value = values.iat[row, col]
-                factors.append(
-                    {
-                        "name": names[col],
-                        "contribution": round(float(contrib[row, col]), 4),
-                        "value": None if pd.isna(value) else _plain(value),
-                    }
-                )
-            out.append(factors)
-        return scores, out
+        scores, top = self.explain_top(frame, k)
+        return scores, top.as_lists()
 
     def importance(self, frame: pd.DataFrame, sample: int = 2000) -> dict[str, float]:
         """Global importance: mean |contribution| per feature on (a sample of) the data."""
@@ -123,9 +148,66 @@ class ClassifierModel:
 
 
 def _plain(value: Any) -> Any:
+    if value is None or (isinstance(value, float) and value != value):
+        return None
     if isinstance(value, np.generic):
-        return value.item()
+        return None if pd.isna(value) else value.item()
     return value
+
+
+@dataclass(frozen=True)
+class TopFactors:
+    """Each row's top factors as arrays; dicts or JSON are built only for rows asked for."""
+
+    names: list[str]  # the plan's features: the numeric ones first
+    numeric: int  # how many of ``names`` are numeric
+    columns: np.ndarray  # [rows x k] feature index, largest |contribution| first
+    contributions: np.ndarray  # [rows x k] log-odds, rounded to 4 places
+    values: np.ndarray  # [rows x k] the input value (object)
+
+    def __len__(self) -> int:
+        return len(self.columns)
+
+    def row(self, i: int) -> list[dict[str, Any]]:
+        return [
+            {"name": self.names[c], "contribution": float(w), "value": _plain(v)}
+            for c, w, v in zip(self.columns[i], self.contributions[i], self.values[i], strict=True)
+        ]
+
+    def as_lists(self) -> list[list[dict[str, Any]]]:
+        return [self.row(i) for i in range(len(self))]
+
+    def json_rows(self) -> list[str]:
+        """One JSON array per row, equal to ``json.dumps(row(i), ensure_ascii=False)``.
+
+        Built column-wise (one slot of k at a time) because per-row ``json.dumps`` of a
+        million rows costs as much as explaining them.
+        """
+        names = np.array([json.dumps(n, ensure_ascii=False) for n in self.names], dtype=object)
+        numeric = np.array([i < self.numeric for i in range(len(self.names))], dtype=bool)
+        out: Any = np.full(len(self), "[", dtype=object)
+        for slot in range(self.columns.shape[1]):
+            cols = self.columns[:, slot]
+            weight = pd.Series(self.contributions[:, slot]).astype(str).to_numpy(dtype=object)
+            value = _json_values(self.values[:, slot], numeric[cols])
+            part = '{"name": ' + names[cols] + ', "contribution": ' + weight
+            part = part + ', "value": ' + value + "}"
+            out = out + part if slot == 0 else out + ", " + part
+        rows: list[str] = (out + "]").tolist()
+        return rows
+
+
+def _json_values(values: np.ndarray, numeric: np.ndarray) -> np.ndarray:
+    """JSON text of each value: numbers as ``repr`` (``null`` if missing), text quoted."""
+    out = np.full(len(values), "null", dtype=object)
+    if numeric.any():
+        numbers = pd.Series(values[numeric], dtype=np.float64)
+        out[numeric] = numbers.astype(str).where(numbers.notna(), "null").to_numpy(dtype=object)
+    if (~numeric).any():
+        texts = pd.Series(values[~numeric], dtype=object)
+        cache = {v: json.dumps(v, ensure_ascii=False) for v in texts.dropna().unique()}
+        out[~numeric] = texts.map(cache).where(texts.notna(), "null").to_numpy(dtype=object)
+    return out
 
 
 @dataclass

@@ -11,47 +11,22 @@ output helpers are imported inside the commands.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 import typer
 
+from kith.clikit import JsonFlag, TenantOpt, open_container
+from kith.clikit import fail as _fail
+from kith.clikit import fail_kith as _fail_kith
+from kith.clikit import report as _report
 from kith.core.errors import KithError
-from kith.core.settings import get_settings
+from kith.intelligence import performance as _performance  # noqa: F401 - registers the model_performance consumer
 
 model_app = typer.Typer(
     help="Train, evaluate, version and use predictive models.", no_args_is_help=True
 )
 
-JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
-TenantOpt = Annotated[str, typer.Option("--tenant", help="Workspace slug.")]
 DataOpt = Annotated[Path, typer.Option("--data", help="A CSV file with a header row.")]
-
-
-def _fail(message: str) -> NoReturn:
-    from kith.cli import fail
-
-    fail(message)
-
-
-def _fail_kith(exc: KithError) -> NoReturn:
-    from kith.cli import fail_kith
-
-    fail_kith(exc)
-
-
-def _report(data: Any, as_json: bool, human: str) -> None:
-    from kith.cli import report
-
-    report(data, as_json, human)
-
-
-def _container() -> Any:
-    from kith.api.app import build_container
-    from kith.bootstrap import migrate
-
-    container = build_container(get_settings())
-    migrate(container)
-    return container
 
 
 def _service(uow: Any, tenant: str) -> Any:
@@ -122,7 +97,7 @@ def train(
         _fail("--freq must be one of M, W, D, Q")
     frame = read_csv(data)
     model_name = name or data.stem
-    with _container().uow() as uow:
+    with open_container(migrated=True).uow() as uow:
         service = _service(uow, tenant)
         try:
             if kind == "classifier":
@@ -206,7 +181,7 @@ def predict(
 
     from kith.intelligence.service import version_ref
 
-    with _container().uow() as uow:
+    with open_container(migrated=True).uow() as uow:
         service = _service(uow, tenant)
         try:
             resolved = service.resolve(version)
@@ -245,7 +220,7 @@ def list_models(
     """Every registered version with its metrics and champion/challenger status."""
     from kith.intelligence.service import version_out
 
-    with _container().uow() as uow:
+    with open_container(migrated=True).uow() as uow:
         rows = [version_out(v) for v in _service(uow, tenant).repo.versions(name)]
     lines = [
         f"{r['ref']:<28} {r['kind']:<10} {r['algorithm']:<22} {r['status']:<10} "
@@ -268,7 +243,7 @@ def promote(
     """Make a version the champion (the one scoring uses); the old champion retires."""
     from kith.intelligence.service import version_out
 
-    with _container().uow() as uow:
+    with open_container(migrated=True).uow() as uow:
         try:
             promoted = _service(uow, tenant).promote(version)
         except KithError as exc:
@@ -287,7 +262,7 @@ def rollback(
     """Put the previous champion back."""
     from kith.intelligence.service import version_out
 
-    with _container().uow() as uow:
+    with open_container(migrated=True).uow() as uow:
         try:
             restored = _service(uow, tenant).rollback(name)
         except KithError as exc:
@@ -305,7 +280,7 @@ def drift_check(
     as_json: JsonFlag = False,
 ) -> None:
     """PSI of each feature and of the score, new data against the training data."""
-    with _container().uow() as uow:
+    with open_container(migrated=True).uow() as uow:
         try:
             check = _service(uow, tenant).check_drift(version, read_csv(data))
         except KithError as exc:
@@ -329,7 +304,7 @@ def train_builtin(
     """Train deal win, lead conversion and churn on the workspace's records; score them."""
     from kith.intelligence.builtin import BuiltinModels
 
-    with _container().uow() as uow:
+    with open_container(migrated=True).uow() as uow:
         try:
             outcomes = BuiltinModels(_service(uow, tenant)).run()
         except KithError as exc:
@@ -359,7 +334,7 @@ def segments(
     from kith.crm import models as m
     from kith.intelligence.segments import clusters, rfm, summary
 
-    with _container().uow() as uow:
+    with open_container(migrated=True).uow() as uow:
         service = _service(uow, tenant)
         rows = uow.session.execute(
             select(m.Order.contact_id, m.Order.ordered_at, m.Order.total).where(
@@ -388,3 +363,27 @@ def segments(
     }
     lines = [f"{name:<12} {s['customers']:>6.0f}" for name, s in segments_summary.items()]
     _report(out, as_json, "\n".join(lines) + f"\nclusters: k={k} silhouette={silhouette:.2f}")
+
+
+@model_app.command("performance")
+def performance(
+    version: Annotated[str, typer.Argument(help="Version id, NAME@N or NAME (its champion).")],
+    tenant: TenantOpt = "default",
+    as_json: JsonFlag = False,
+) -> None:
+    """Live AUC / accuracy / Brier / calibration from outcomes, next to the offline figures."""
+    from kith.intelligence.performance import performance as live_performance
+
+    with open_container(migrated=True).uow() as uow:
+        try:
+            out = live_performance(uow.session, _service(uow, tenant).resolve(version))
+        except KithError as exc:
+            _fail_kith(exc)
+    live = out["live"]
+    _report(
+        out,
+        as_json,
+        f"{out['ref']}: {live['outcomes']} outcomes, live auc={live['auc']} "
+        f"accuracy={live['accuracy']} brier={live['brier']} "
+        f"(offline auc={out['offline']['auc']}){' DEGRADED' if out['degraded'] else ''}",
+    )

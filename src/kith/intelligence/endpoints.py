@@ -12,8 +12,9 @@ from fastapi import APIRouter, Query
 from kith.access import policy
 from kith.api.deps import CurrentPrincipal, UoW
 from kith.api.responses import KithJSON
+from kith.core.clock import utcnow
 from kith.crm.service import RecordService
-from kith.intelligence import reports
+from kith.intelligence import forecast_groups, reports
 from kith.intelligence import schemas as s
 from kith.intelligence.repository import IntelligenceRepository
 from kith.intelligence.service import version_out
@@ -69,10 +70,21 @@ def forecast(
     principal: CurrentPrincipal,
     period: Annotated[Literal["month", "week"], Query()] = "month",
     horizon: Annotated[int | None, Query(ge=1, le=24)] = None,
+    by: Annotated[Literal["total", "team", "owner", "product", "pipeline"], Query()] = "total",
+    limit: Annotated[int, Query(ge=1, le=50)] = 20,
 ) -> s.ForecastOut:
-    """Won-deal revenue per period over the deals you may read, with a backtested forecast."""
+    """Won-deal revenue per period over the deals you may read, with a backtested forecast.
+
+    ``groups`` holds one series per team, owner, product or pipeline (``by``), each
+    with the method its own backtest chose, every candidate's error, the
+    seasonal-naive baseline and the pipeline-weighted estimate from open deals.
+    """
     policy.require(principal, "deal", "read")
-    return reports.revenue_forecast(uow.session, principal, period, horizon)
+    out = reports.revenue_forecast(uow.session, principal, period, horizon)
+    groups, omitted = forecast_groups.group_forecasts(
+        uow.session, principal, period, by, horizon, utcnow(), limit
+    )
+    return out.model_copy(update={"by": by, "groups": groups, "omitted_groups": omitted})
 
 
 @router.get(

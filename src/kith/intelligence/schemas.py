@@ -45,6 +45,44 @@ class ForecastBaseline(BaseModel):
     mape: float | None
 
 
+class ForecastCandidate(BaseModel):
+    method: str
+    backtested: bool
+    mae: float | None = None
+    mase: float | None = None
+    mape: float | None = None
+    note: str | None = None
+
+
+class PipelinePoint(BaseModel):
+    period: str
+    expected: float
+    lower: float
+    upper: float
+
+
+class PipelineEstimateOut(BaseModel):
+    open_deals: int
+    probability_sources: dict[str, int]
+    beyond_horizon: float
+    backtested: bool
+    chosen: bool
+    note: str | None = None
+    points: list[PipelinePoint]
+
+
+class ForecastGroup(BaseModel):
+    key: str
+    name: str
+    method: str
+    reason: str | None = None
+    model: ForecastModel | None
+    baseline: ForecastBaseline | None
+    candidates: list[ForecastCandidate]
+    series: list[ForecastPoint]
+    pipeline: PipelineEstimateOut
+
+
 class ForecastOut(BaseModel):
     period: Literal["month", "week"]
     measure: str
@@ -52,6 +90,9 @@ class ForecastOut(BaseModel):
     model: ForecastModel | None
     baseline: ForecastBaseline | None
     note: str | None = None
+    by: Literal["total", "team", "owner", "product", "pipeline"] = "total"
+    groups: list[ForecastGroup] = []
+    omitted_groups: int = 0
 
 
 class BinOut(BaseModel):

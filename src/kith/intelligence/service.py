@@ -7,8 +7,7 @@ commits.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -26,6 +25,7 @@ from kith.intelligence.features import ColumnPlan, frame_hash, prepare
 from kith.intelligence.forecast import ForecastResult, make_series, train_forecast
 from kith.intelligence.models import DriftCheck, ModelVersion, Score
 from kith.intelligence.repository import IntelligenceRepository
+from kith.privacy.restrictions import live_in_transaction
 
 # Score bands: an event is emitted only when a record moves from one to another.
 BANDS: tuple[tuple[float, str], ...] = ((0.7, "high"), (0.4, "medium"), (0.0, "low"))
@@ -266,11 +266,11 @@ class IntelligenceService:
                 "the data has none of the model's feature columns",
                 [FieldError(["--data"], f"expected columns: {', '.join(model.plan.features)}")],
             )
-        scores, factors = model.top_factors(frame, top)
+        scores, factors = model.explain_top(frame, top)
         out = frame.copy()
         out["score"] = np.round(scores, 6)
         out["predicted"] = np.where(scores >= model.threshold, model.classes[1], model.classes[0])
-        out["top_factors"] = [json.dumps(f, ensure_ascii=False) for f in factors]
+        out["top_factors"] = factors.json_rows()
         out["model_version"] = version_ref(version)
         return out
 
@@ -301,11 +301,15 @@ class IntelligenceService:
         A first score counts as a change only when it is not in the lowest band,
         so the first run over a tenant does not flood the agents with "low".
         """
+        rows = list(rows)
+        restricted = self._restricted_people(object_type, rows)
         existing = self.repo.scores_by_record(kind, object_type)
         now = self.clock()
         written = changed = 0
         lowest = BANDS[-1][1]
         for row in rows:
+            if _person_of(object_type, row) in restricted:
+                continue
             band_name = band(row.score)
             score = existing.get(row.record_id)
             previous = score.band if score else None
@@ -350,7 +354,15 @@ class IntelligenceService:
                     )
                 )
         self.uow.session.flush()
-        return {"scored": written, "band_changes": changed}
+        return {"scored": written, "band_changes": changed, "restricted": len(restricted)}
+
+    def _restricted_people(self, object_type: str, rows: Sequence[ScoreRow]) -> set[str]:
+        """People under a restriction of processing: scoring is an automated decision about
+        them, so they keep their last score (storage is allowed) but get no new one."""
+        people = {p for p in (_person_of(object_type, row) for row in rows) if p}
+        if not people:
+            return set()
+        return set(live_in_transaction(self.uow.session, self.tenant_id, people, self.clock()))
 
     # -- monitoring ----------------------------------------------------------
     def check_drift(self, ref: str, frame: pd.DataFrame) -> DriftCheck:
@@ -384,3 +396,7 @@ class IntelligenceService:
                 shifted=shifted,
             )
         return check
+
+
+def _person_of(object_type: str, row: ScoreRow) -> str | None:
+    return row.record_id if object_type == "contact" else row.contact_id

@@ -1,4 +1,4 @@
-"""``kith dsar export|erase`` and ``kith consent show|record``.
+"""``kith dsar export|erase|restrict|lift|rectify`` and ``kith consent show|record``.
 
 The CLI has direct database access; it acts as the workspace's system principal,
 and every export or erasure is audited like over HTTP.
@@ -6,9 +6,8 @@ and every export or erasure is audited like over HTTP.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 import typer
 from pydantic import ValidationError
@@ -16,40 +15,32 @@ from pydantic import ValidationError
 from kith.access.principal import Principal
 from kith.access.repository import AccessRepository
 from kith.access.service import system_principal
-from kith.api.deps import Container
-from kith.api.responses import dumps
+from kith.clikit import JsonFlag, open_container
+from kith.clikit import fail as _fail
+from kith.clikit import fail_kith as _fail_kith
+from kith.clikit import report as _report
 from kith.core.errors import KithError
 from kith.core.settings import get_settings
 from kith.db.uow import UnitOfWork
 from kith.privacy import dsar
-from kith.privacy.schemas import ConsentIn
+from kith.privacy.rights import RightsService, changes_from_pairs
+from kith.privacy.schemas import (
+    ConsentIn,
+    LiftIn,
+    RectificationIn,
+    RestrictionIn,
+    RestrictionOut,
+)
 from kith.privacy.service import ConsentService
 
-dsar_app = typer.Typer(help="Data subject requests: export and erasure.", no_args_is_help=True)
+dsar_app = typer.Typer(
+    help="Data subject requests: export, erasure, restriction, rectification.",
+    no_args_is_help=True,
+)
 consent_app = typer.Typer(help="Read and record a person's consents.", no_args_is_help=True)
 
 Tenant = Annotated[str, typer.Option(help="Workspace slug.")]
-JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
 ContactArg = Annotated[str, typer.Argument(help="Contact id.")]
-
-
-def _container() -> Container:
-    from kith.api.app import build_container
-
-    return build_container(get_settings())
-
-
-def _fail(message: str) -> NoReturn:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(2)
-
-
-def _fail_kith(exc: KithError) -> NoReturn:
-    _fail(
-        "\n".join(
-            [exc.detail] + [f"  {'.'.join(map(str, e.path))}: {e.message}" for e in exc.errors]
-        )
-    )
 
 
 def _system(uow: UnitOfWork, slug: str, name: str) -> Principal:
@@ -59,13 +50,6 @@ def _system(uow: UnitOfWork, slug: str, name: str) -> Principal:
     return system_principal(tenant.id, name)
 
 
-def _report(data: Any, as_json: bool, human: str) -> None:
-    if as_json:
-        sys.stdout.write(dumps(data).decode() + "\n")
-    else:
-        typer.echo(human)
-
-
 @dsar_app.command("export")
 def dsar_export(
     contact_id: ContactArg,
@@ -73,7 +57,7 @@ def dsar_export(
     tenant: Tenant = "default",
 ) -> None:
     """Write everything Kith holds about the person to a zip (JSON + CSV + summary)."""
-    with _container().uow() as uow:
+    with open_container().uow() as uow:
         principal = _system(uow, tenant, "dsar export")
         try:
             body = dsar.export_zip(uow, principal, contact_id)
@@ -94,7 +78,7 @@ def dsar_erase(
     """Anonymise the person everywhere and leave a tombstone."""
     if not reason.strip():
         _fail("--reason must not be empty")
-    with _container().uow() as uow:
+    with open_container().uow() as uow:
         principal = _system(uow, tenant, "dsar erasure")
         try:
             tombstone = dsar.erase(uow, principal, get_settings(), contact_id, reason.strip())
@@ -109,12 +93,96 @@ def dsar_erase(
     _report(data, as_json, f"erased {contact_id}; tombstone {data['tombstone_id']}")
 
 
+Reason = Annotated[str, typer.Option(help="Why (kept in the history and the audit log).")]
+
+
+def _validated(model: Any, data: dict[str, Any]) -> Any:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        _fail("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()))
+
+
+def _restriction_line(contact_id: str, out: RestrictionOut) -> str:
+    if not out.restricted:
+        return f"{contact_id}: not restricted"
+    until = f" until {out.until.isoformat()}" if out.until else ""
+    return f"{contact_id}: restricted{until} ({out.reason}); cancelled {len(out.cancelled)}"
+
+
+@dsar_app.command("restrict")
+def dsar_restrict(
+    contact_id: ContactArg,
+    reason: Reason,
+    until: Annotated[
+        str | None, typer.Option(help="ISO time with zone when it ends by itself.")
+    ] = None,
+    tenant: Tenant = "default",
+    as_json: JsonFlag = False,
+) -> None:
+    """Restrict the person's processing: no automated decisions about them."""
+    data = _validated(RestrictionIn, {"reason": reason, "until": until})
+    with open_container().uow() as uow:
+        try:
+            out = RightsService(uow, _system(uow, tenant, "dsar restrict")).restrict(
+                contact_id, data
+            )
+        except KithError as exc:
+            _fail_kith(exc)
+        uow.commit()
+    _report(out.model_dump(mode="json"), as_json, _restriction_line(contact_id, out))
+
+
+@dsar_app.command("lift")
+def dsar_lift(
+    contact_id: ContactArg, reason: Reason, tenant: Tenant = "default", as_json: JsonFlag = False
+) -> None:
+    """Lift the restriction of the person's processing."""
+    data = _validated(LiftIn, {"reason": reason})
+    with open_container().uow() as uow:
+        try:
+            out = RightsService(uow, _system(uow, tenant, "dsar lift")).lift(contact_id, data)
+        except KithError as exc:
+            _fail_kith(exc)
+        uow.commit()
+    _report(out.model_dump(mode="json"), as_json, _restriction_line(contact_id, out))
+
+
+@dsar_app.command("rectify")
+def dsar_rectify(
+    contact_id: ContactArg,
+    reason: Reason,
+    set_: Annotated[
+        list[str], typer.Option("--set", help="field=value (repeat); an empty value clears.")
+    ],
+    tenant: Tenant = "default",
+    as_json: JsonFlag = False,
+) -> None:
+    """Correct the person's data (validated like any contact update)."""
+    try:
+        changes = changes_from_pairs(set_)
+    except ValueError as exc:
+        _fail(str(exc))
+    data = _validated(RectificationIn, {"changes": changes, "reason": reason})
+    with open_container().uow() as uow:
+        try:
+            out = RightsService(uow, _system(uow, tenant, "dsar rectify")).rectify(contact_id, data)
+        except KithError as exc:
+            _fail_kith(exc)
+        uow.commit()
+    _report(
+        out.model_dump(mode="json"),
+        as_json,
+        f"rectified {contact_id}: {', '.join(out.fields)} (request {out.request_id})",
+    )
+
+
 @consent_app.command("show")
 def consent_show(
     contact_id: ContactArg, tenant: Tenant = "default", as_json: JsonFlag = False
 ) -> None:
     """Current consents and their history."""
-    with _container().uow() as uow:
+    with open_container().uow() as uow:
         try:
             state = ConsentService(uow, _system(uow, tenant, "cli")).consents(contact_id)
         except KithError as exc:
@@ -154,7 +222,7 @@ def consent_record(
         )
     except ValidationError as exc:
         _fail("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()))
-    with _container().uow() as uow:
+    with open_container().uow() as uow:
         try:
             out = ConsentService(uow, _system(uow, tenant, "cli")).record(contact_id, data)
         except KithError as exc:
@@ -194,7 +262,7 @@ def rotate_keys_command(as_json: JsonFlag = False) -> None:
         _fail(str(exc))
     columns = encrypted_columns(Base.metadata.sorted_tables)
     reports = []
-    with _container().uow() as uow:
+    with open_container().uow() as uow:
         for table, column, context in columns:
             reports.append(rotate(uow.session, table, column, context, ring))
         uow.commit()

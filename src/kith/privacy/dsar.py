@@ -29,6 +29,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Table, delete, select, update
+from sqlalchemy.orm import Session
 
 from kith.access.principal import Principal
 from kith.api.responses import dumps
@@ -43,11 +44,13 @@ from kith.db.base import Base
 from kith.db.uow import UnitOfWork
 from kith.events.types import DomainEvent
 from kith.privacy.ledger import latest_by_pair, state_of
-from kith.privacy.models import ConsentEvent, ErasureTombstone
+from kith.privacy.models import ConsentEvent, ErasureTombstone, PrivacyRequest
 
 ERASED = "[已删除 erased]"
 MEMORY_TABLE = "agent_memories"
 _SKIP = frozenset({"erasure_tombstones"})
+# session.info key of the tenant's tombstone hashes (kith.privacy.reimport reads it).
+TOMBSTONE_CACHE = "kith.privacy.tombstones"
 
 
 def _json_safe(value: Any) -> Any:
@@ -65,7 +68,7 @@ def person_tables() -> list[Table]:
     ]
 
 
-def _require_dsar_rights(principal: Principal) -> None:
+def require_dsar_rights(principal: Principal) -> None:
     if not (principal.is_admin or principal.kind == "system"):
         raise PermissionDenied("data subject requests are handled by an admin")
 
@@ -78,7 +81,7 @@ class Package:
 
 def collect(uow: UnitOfWork, principal: Principal, contact_id: str) -> Package:
     """Everything about the person, as JSON-safe rows per table."""
-    _require_dsar_rights(principal)
+    require_dsar_rights(principal)
     contact = RecordService(uow, principal).load(SPECS["contact"], contact_id, "read")
     session, tenant_id = uow.session, principal.tenant_id
     contacts = Contact.__table__
@@ -160,7 +163,33 @@ def export_zip(uow: UnitOfWork, principal: Principal, contact_id: str) -> bytes:
         contact_id,
         counts=package.counts,
     )
+    log_request(uow, principal, contact_id, "export", utcnow(), tables=len(package.counts))
     return buffer.getvalue()
+
+
+def log_request(
+    uow: UnitOfWork,
+    principal: Principal,
+    contact_id: str,
+    kind: str,
+    at: datetime,
+    **detail: Any,
+) -> PrivacyRequest:
+    """One row in ``privacy_requests`` per data-subject request handled (status done:
+    requests are handled in the transaction that records them)."""
+    row = PrivacyRequest(
+        tenant_id=principal.tenant_id,
+        contact_id=contact_id,
+        kind=kind,
+        status="done",
+        actor_kind=principal.kind,
+        actor_id=principal.id,
+        at=at,
+        detail=_json_safe(detail),
+    )
+    uow.session.add(row)
+    uow.session.flush()
+    return row
 
 
 def _csv(rows: list[dict[str, Any]]) -> str:
@@ -194,6 +223,9 @@ SECTIONS: dict[str, tuple[str, str]] = {
     "agent_memories": ("智能体记忆", "Agent memories"),
     "timeline_entries": ("时间线", "Timeline"),
     "audit_log": ("对您记录的访问与操作审计", "Audit entries about your record"),
+    "processing_restrictions": ("限制处理（含历史）", "Restriction of processing and its history"),
+    "privacy_requests": ("您的个人信息权利请求", "Your data subject requests"),
+    "reimport_flags": ("删除后重新导入的标记", "Re-import after erasure flags"),
 }
 
 
@@ -224,6 +256,16 @@ def summary(package: Package) -> str:
         )
     if not data["consents_current"]:
         lines.append("- 无记录 / none recorded")
+    lines += ["", "## 限制处理与更正 / Restriction and rectification", ""]
+    steps = data["tables"].get("processing_restrictions", [])
+    requests = data["tables"].get("privacy_requests", [])
+    for step in sorted(steps, key=lambda r: str(r["at"])):
+        until = f", until {step['until']}" if step.get("until") else ""
+        lines.append(f"- {step['at']} restriction **{step['action']}**{until}: {step['reason']}")
+    for request in sorted(requests, key=lambda r: str(r["at"])):
+        lines.append(f"- {request['at']} request `{request['kind']}`: {request['status']}")
+    if not steps and not requests:
+        lines.append("- 无 / none")
     lines += ["", "## 关于您的决策 / Decisions about you", ""]
     for d in data["tables"].get("decision_records", []):
         why = d.get("consent_reason") or d.get("reason") or ""
@@ -262,11 +304,17 @@ def identifiers(values: Mapping[str, Any]) -> list[str]:
     return out
 
 
-def identifier_hashes(settings: Settings, values: Mapping[str, Any]) -> list[str]:
+def keyed_identifiers(settings: Settings, values: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(kind, keyed hash) of each identifier: kind is email, phone, id or wechat."""
     key = _identifier_key(settings)
-    return sorted(
-        {hmac.new(key, i.encode(), hashlib.sha256).hexdigest() for i in identifiers(values)}
-    )
+    return [
+        (i.partition(":")[0], hmac.new(key, i.encode(), hashlib.sha256).hexdigest())
+        for i in identifiers(values)
+    ]
+
+
+def identifier_hashes(settings: Settings, values: Mapping[str, Any]) -> list[str]:
+    return sorted({digest for _, digest in keyed_identifiers(settings, values)})
 
 
 def erased_before(
@@ -327,7 +375,7 @@ def erase(
     clock: Callable[[], datetime] = utcnow,
 ) -> ErasureTombstone:
     """Anonymise the person everywhere; returns the tombstone (in the caller's unit of work)."""
-    _require_dsar_rights(principal)
+    require_dsar_rights(principal)
     contact = RecordService(uow, principal).load(SPECS["contact"], contact_id, "delete")
     session, tenant_id, now = uow.session, principal.tenant_id, clock()
     hashes = identifier_hashes(
@@ -422,6 +470,8 @@ def erase(
     )
     session.add(tombstone)
     session.flush()
+    forget_tombstones(session)
+    log_request(uow, principal, contact_id, "erase", now, tombstone_id=tombstone.id, reason=reason)
     uow.audit(
         tenant_id,
         principal.actor,
@@ -446,6 +496,11 @@ def erase(
         )
     )
     return tombstone
+
+
+def forget_tombstones(session: Session) -> None:
+    """Drop the cached tombstone hashes: a new tombstone must flag the next import."""
+    session.info.pop(TOMBSTONE_CACHE, None)
 
 
 def tables_touched() -> Iterable[str]:

@@ -4,6 +4,10 @@
   (read needs contact read; recording needs contact update on that record).
 - ``POST /api/v1/contacts/{id}/consents/link``: a signed, expiring link to the
   person's preference page.
+- ``GET/POST/DELETE /api/v1/contacts/{id}/restriction``, ``POST …/rectification``,
+  ``GET …/privacy-requests``, ``GET /api/v1/privacy/flags``: restriction of processing,
+  rectification, the request log and re-import flags (``kith.privacy.rights``).
+- ``GET /api/v1/privacy/classification``: the class of every field.
 - ``GET/POST /privacy/preferences?token=…``: the preference page itself (zh / en,
   no login; the signed token is the credential).
 """
@@ -16,6 +20,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
+from kith.access import policy
 from kith.access.service import system_principal
 from kith.api.deps import Container, CurrentPrincipal, UoW, get_container
 from kith.api.responses import KithJSON
@@ -25,13 +30,22 @@ from kith.crm.models import Contact
 from kith.crm.service import RecordService
 from kith.crm.specs import SPECS
 from kith.privacy import dsar, links, page
+from kith.privacy.rights import RightsService
 from kith.privacy.schemas import (
+    ClassificationOut,
     ConsentChangeOut,
     ConsentIn,
     ConsentsOut,
     ErasureIn,
     ErasureOut,
+    LiftIn,
     PreferenceLinkOut,
+    PrivacyRequestOut,
+    RectificationIn,
+    RectificationOut,
+    ReimportFlagsOut,
+    RestrictionIn,
+    RestrictionOut,
 )
 from kith.privacy.service import ConsentService
 
@@ -144,6 +158,100 @@ def erase_person(
     )
     uow.commit()
     return out
+
+
+@router.get(
+    f"{API}/contacts/{{contact_id}}/restriction",
+    tags=["Privacy"],
+    response_model=RestrictionOut,
+)
+def get_restriction(contact_id: ContactId, uow: UoW, principal: CurrentPrincipal) -> RestrictionOut:
+    """Whether the person's processing is restricted now, and the full history (who,
+    when, why), newest first."""
+    return RightsService(uow, principal).restriction(contact_id)
+
+
+@router.post(
+    f"{API}/contacts/{{contact_id}}/restriction",
+    tags=["Privacy"],
+    status_code=201,
+    response_model=RestrictionOut,
+)
+def restrict_processing(
+    contact_id: ContactId, body: RestrictionIn, uow: UoW, principal: CurrentPrincipal
+) -> RestrictionOut:
+    """Restrict the person's processing (GDPR Art. 18, PIPL Art. 44): agents and
+    profiling leave them out; pending approvals of agent actions about them are
+    cancelled (listed in ``cancelled``). People may still act. Admins only."""
+    out = RightsService(uow, principal).restrict(contact_id, body)
+    uow.commit()
+    return out
+
+
+@router.delete(
+    f"{API}/contacts/{{contact_id}}/restriction",
+    tags=["Privacy"],
+    response_model=RestrictionOut,
+)
+def lift_restriction(
+    contact_id: ContactId, body: LiftIn, uow: UoW, principal: CurrentPrincipal
+) -> RestrictionOut:
+    """Lift the restriction (409 if the person is not restricted). Admins only."""
+    out = RightsService(uow, principal).lift(contact_id, body)
+    uow.commit()
+    return out
+
+
+@router.post(
+    f"{API}/contacts/{{contact_id}}/rectification",
+    tags=["Privacy"],
+    response_model=RectificationOut,
+)
+def rectify_person(
+    contact_id: ContactId, body: RectificationIn, uow: UoW, principal: CurrentPrincipal
+) -> RectificationOut:
+    """Correct the person's data: ``changes`` are validated like any contact update
+    (errors point at ``changes.<field>``), the request is logged and audited. Admins."""
+    out = RightsService(uow, principal).rectify(contact_id, body)
+    uow.commit()
+    return out
+
+
+@router.get(
+    f"{API}/contacts/{{contact_id}}/privacy-requests",
+    tags=["Privacy"],
+    response_model=list[PrivacyRequestOut],
+)
+def privacy_requests(
+    contact_id: ContactId, uow: UoW, principal: CurrentPrincipal
+) -> list[PrivacyRequestOut]:
+    """Every data-subject request handled for the person (export, erase, rectify,
+    restrict, lift), newest first."""
+    return RightsService(uow, principal).requests(contact_id)
+
+
+@router.get(f"{API}/privacy/flags", tags=["Privacy"], response_model=ReimportFlagsOut)
+def reimport_flags(
+    uow: UoW,
+    principal: CurrentPrincipal,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> ReimportFlagsOut:
+    """Contacts created (API, import) with the email, phone, ID number or WeChat id of a
+    person who was erased, newest first. Admins only."""
+    return ReimportFlagsOut(items=RightsService(uow, principal).flags(limit))
+
+
+@router.get(f"{API}/privacy/classification", tags=["Privacy"], response_model=ClassificationOut)
+def classification(principal: CurrentPrincipal) -> ClassificationOut:
+    """The class of every standard field (public, internal, confidential, sensitive) of the
+    object types you may read. Sensitive fields are encrypted at rest, masked for roles
+    without the right to see them and every read of them is audited."""
+    objects = {
+        name: spec.classifications
+        for name, spec in SPECS.items()
+        if policy.scope_for(principal, name, "read") is not None
+    }
+    return ClassificationOut(objects=objects)
 
 
 # --- the preference page (no login) -------------------------------------------------------

@@ -15,7 +15,10 @@ every call, inside the caller's unit of work:
   marketing) is refused once the person revoked that purpose and holds no grant on
   any channel;
 - no role overrides this: an admin or manager whose call is refused is audited as an
-  override attempt (``consent.override_refused``).
+  override attempt (``consent.override_refused``);
+- a person whose processing is restricted (``kith.privacy.restrictions``) is excluded
+  from automated decisions: a call by an agent, or for profiling, about them is refused;
+  a person (user) may still act, and the decision record says the person is restricted.
 """
 
 from __future__ import annotations
@@ -32,7 +35,9 @@ from kith.core.clock import utcnow
 from kith.crm.models import Contact
 from kith.db.uow import UnitOfWork
 from kith.gateway.contracts import ConsentDecision
-from kith.privacy.models import ConsentEvent
+from kith.privacy.models import ConsentEvent, ProcessingRestriction
+from kith.privacy.restrictions import LEGAL_NOTE, live_in_transaction
+from kith.privacy.restrictions import describe as describe_restriction
 from kith.privacy.schemas import ALL_CHANNELS
 
 # Gateway purposes → consent purposes. Unknown purposes with a channel are refused.
@@ -60,6 +65,9 @@ LEGAL_BASES: dict[str, tuple[str, str]] = {
     ),
 }
 OVERRIDE_ROLES = frozenset({"admin", "manager", "system"})
+# Call purposes that are automated decisions about a person whoever makes the call.
+AUTOMATED_PURPOSES = frozenset({"profiling", "analytics", "automated_decision"})
+REASON_LIMIT = 500  # decision_records.consent_reason
 # Fields where a contact is reached, to find the person behind a bare address.
 ADDRESS_FIELDS = ("email", "mobile", "phone", "wechat_id", "app_user_id")
 
@@ -240,10 +248,57 @@ class ConsentLedger:
         channel: str | None,
         subject: Mapping[str, Any],
     ) -> ConsentDecision:
-        verdict = self.verdict(uow, principal.tenant_id, purpose, channel, subject)
+        people = self._people(uow, principal.tenant_id, subject)
+        restriction = self._restriction(uow, principal.tenant_id, people)
+        if restriction is not None and is_automated(principal, purpose):
+            return self._refuse_restricted(uow, principal, tool_name, purpose, restriction)
+        verdict = self.verdict(uow, principal.tenant_id, purpose, channel, subject, people)
         if not verdict.decision.allowed:
             self._audit_refusal(uow, principal, tool_name, purpose, channel, verdict)
+            return verdict.decision
+        if restriction is not None:
+            note = (
+                f"; {describe_restriction(restriction)}: allowed because a person acts, "
+                "not an automated decision"
+            )
+            allowed = verdict.decision
+            return ConsentDecision(True, _fit(allowed.reason, note), allowed.basis)
         return verdict.decision
+
+    def _restriction(
+        self, uow: UnitOfWork, tenant_id: str, people: Sequence[str]
+    ) -> ProcessingRestriction | None:
+        if not people:
+            return None
+        live = live_in_transaction(uow.session, tenant_id, people, self.clock())
+        return live[min(live)] if live else None
+
+    def _refuse_restricted(
+        self,
+        uow: UnitOfWork,
+        principal: Principal,
+        tool_name: str,
+        purpose: str,
+        restriction: ProcessingRestriction,
+    ) -> ConsentDecision:
+        who = "an agent" if principal.kind == "agent" else f"purpose {purpose}"
+        reason = _fit(
+            f"{describe_restriction(restriction)}",
+            f": excluded from automated decisions ({LEGAL_NOTE}); refused for {who}, "
+            "a person may still act",
+        )
+        uow.audit(
+            principal.tenant_id,
+            principal.actor,
+            "privacy.restriction_refused",
+            "contact",
+            restriction.contact_id,
+            tool=tool_name,
+            purpose=purpose,
+            restriction_id=restriction.id,
+            reason=reason,
+        )
+        return ConsentDecision(False, reason, f"restriction:applied {restriction.at.isoformat()}")
 
     def verdict(
         self,
@@ -252,7 +307,9 @@ class ConsentLedger:
         purpose: str,
         channel: str | None,
         subject: Mapping[str, Any],
+        people: Sequence[str] | None = None,
     ) -> Verdict:
+        """``people``: the contacts the subject names, when the caller looked them up."""
         consent_purpose = CALL_PURPOSES.get(purpose)
         if channel is None and (consent_purpose is None or consent_purpose in LEGAL_BASES):
             # Nothing is sent and the purpose needs no consent: no query at all.
@@ -262,7 +319,7 @@ class ConsentLedger:
                 None,
                 consent_purpose,
             )
-        contact_ids = self._people(uow, tenant_id, subject)
+        contact_ids = list(people) if people is not None else self._people(uow, tenant_id, subject)
         if not contact_ids:
             if channel is None:
                 return _allow("the call concerns no person", None, None, consent_purpose)
@@ -310,3 +367,18 @@ class ConsentLedger:
             roles=sorted(principal.roles),
             reason=verdict.decision.reason,
         )
+
+
+def is_automated(principal: Principal, purpose: str) -> bool:
+    """An agent's call, or a call whose purpose is profiling, is an automated decision."""
+    return (
+        principal.kind == "agent"
+        or purpose in AUTOMATED_PURPOSES
+        or CALL_PURPOSES.get(purpose) == "profiling"
+    )
+
+
+def _fit(head: str, tail: str) -> str:
+    """``head + tail`` within the decision record's reason column, keeping the tail."""
+    room = REASON_LIMIT - len(tail)
+    return (head if len(head) <= room else head[: max(room - 1, 0)] + "…") + tail

@@ -11,7 +11,8 @@ own records are the dictionary).
 prompts use. It errs toward masking: a number shaped like an ID number or a card is
 masked even when its checksum fails (a mistyped ID is still personal data).
 ``pseudonymise``/``restore`` swap identifiers for placeholders before text goes to a
-model provider and put them back in the reply.
+model provider and put them back in the reply; ``Masker`` does the same over a whole
+conversation (the agents' language-model engine uses it).
 
 Patterns use ASCII look-arounds instead of ``\\b``: next to CJK characters ``\\b`` does
 not behave as a boundary ("卡号6222…" would be missed, "邮箱a@b.cn" swallowed). Letters
@@ -50,6 +51,14 @@ _PASSPORT = re.compile(r"(?<![0-9A-Za-z])(?:[EG]\d{8}|E[A-HJ-NP-Z]\d{7})(?![0-9A
 _PASSPORT_KEYWORD = re.compile(
     r"(?:护照(?:号码|号)?|passport(?:\s*(?:no\.?|number|#))?)\s*[:：]?\s*([A-Z0-9]{6,9})(?![0-9A-Za-z])",
     re.IGNORECASE,
+)
+
+# Vehicle identification numbers (17 characters, no I/O/Q, letters and digits mixed): a
+# car ties to its owner, so model prompts mask them; ``detect`` reports them only when
+# asked (``vehicles=True``): in CRM notes they are mostly product data, not a person's.
+_VIN = re.compile(
+    r"(?<![0-9A-Za-z])(?=[A-HJ-NPR-Z0-9]*[0-9])(?=[A-HJ-NPR-Z0-9]*[A-HJ-NPR-Z])"
+    r"[A-HJ-NPR-Z0-9]{17}(?![0-9A-Za-z])"
 )
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -111,10 +120,13 @@ def _phone_valid(candidate: str) -> bool:
     return bool(phonenumbers.is_valid_number(number))
 
 
-def detect(text: str, *, strict: bool = True, known: Iterable[str] = ()) -> list[Span]:
+def detect(
+    text: str, *, strict: bool = True, known: Iterable[str] = (), vehicles: bool = False
+) -> list[Span]:
     """Identifiers in ``text``, in order. ``strict`` (the default) keeps only numbers that
     pass their checksum or phone-number validation; ``strict=False`` also takes numbers
-    merely shaped like an ID number, a card or a mainland mobile (what masking uses)."""
+    merely shaped like an ID number, a card or a mainland mobile (what masking uses).
+    ``vehicles`` adds VINs (label ``VIN``)."""
     spans = _Spans()
     for value in sorted({k for k in known if k and len(k) >= 2}, key=len, reverse=True):
         for m in re.finditer(re.escape(value), text):
@@ -138,6 +150,9 @@ def detect(text: str, *, strict: bool = True, known: Iterable[str] = ()) -> list
         spans.add(text, m.start(), m.end(), "PASSPORT")
     for m in _PASSPORT_KEYWORD.finditer(text):
         spans.add(text, m.start(1), m.end(1), "PASSPORT")
+    if vehicles:
+        for m in _VIN.finditer(text):
+            spans.add(text, m.start(), m.end(), "VIN")
     return sorted(spans.items, key=lambda s: s.start)
 
 
@@ -207,6 +222,60 @@ def restore(text: str, mapping: Mapping[str, str]) -> str:
     for placeholder, value in mapping.items():
         text = text.replace(placeholder, value)
     return text
+
+
+class Masker:
+    """One conversation with a language model: identifiers (and VINs) become placeholders
+    such as ``<PHONE_1>``, the same value keeps its placeholder across ``mask`` calls, and
+    ``restore`` puts the values back in the reply.
+
+    ``known`` maps a name to a value from the CRM (``{"private_name": "陈晓峰"}``): the
+    value is masked wherever it appears, as ``<NAME_1>`` (the name without ``private_``).
+    """
+
+    def __init__(self, known: Mapping[str, str] | None = None) -> None:
+        self._labels = {
+            value: key.removeprefix("private_").upper()
+            for key, value in (known or {}).items()
+            if value
+        }
+        self._placeholders: dict[str, str] = {}  # original -> placeholder
+        self._originals: dict[str, str] = {}  # placeholder -> original
+        self._counts: dict[str, int] = {}
+
+    def mask(self, text: str) -> str:
+        out: list[str] = []
+        last = 0
+        for span in detect(text, strict=False, known=self._labels, vehicles=True):
+            label = self._labels.get(span.text, span.label) if span.label == "KNOWN" else span.label
+            out.append(text[last : span.start])
+            out.append(self._placeholder(label, span.text))
+            last = span.end
+        out.append(text[last:])
+        return "".join(out)
+
+    def restore(self, text: str) -> str:
+        return restore(text, self._originals)
+
+    def restore_value(self, value: Any) -> Any:
+        """Restore placeholders inside a decoded JSON value (tool arguments)."""
+        if isinstance(value, str):
+            return self.restore(value)
+        if isinstance(value, list):
+            return [self.restore_value(v) for v in value]
+        if isinstance(value, dict):
+            return {k: self.restore_value(v) for k, v in value.items()}
+        return value
+
+    def _placeholder(self, label: str, value: str) -> str:
+        existing = self._placeholders.get(value)
+        if existing is not None:
+            return existing
+        self._counts[label] = self._counts.get(label, 0) + 1
+        placeholder = f"<{label}_{self._counts[label]}>"
+        self._placeholders[value] = placeholder
+        self._originals[placeholder] = value
+        return placeholder
 
 
 @lru_cache(maxsize=1)

@@ -68,3 +68,53 @@ class ErasureTombstone(IdMixin, TenantMixin, Base):
     reason: Mapped[str | None] = mapped_column(String(500))
     summary: Mapped[dict[str, Any]]
     identifier_hashes: Mapped[list[Any]]
+
+
+class ProcessingRestriction(IdMixin, TenantMixin, Base):
+    """One step in the restriction of a person's processing (GDPR Art. 18, PIPL Art. 44):
+    applied or lifted, by whom, when and why. Rows are only ever added; the person is
+    restricted while the latest step is ``applied`` and its ``until`` has not passed."""
+
+    __tablename__ = "processing_restrictions"
+    __table_args__ = (Index("ix_processing_restrictions_contact", "tenant_id", "contact_id", "at"),)
+
+    contact_id: Mapped[str] = mapped_column(ID)
+    action: Mapped[str] = mapped_column(String(16))  # applied | lifted
+    reason: Mapped[str] = mapped_column(String(500))
+    until: Mapped[datetime | None] = mapped_column(default=None)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor_kind: Mapped[str] = mapped_column(String(16))
+    actor_id: Mapped[str | None] = mapped_column(ID)
+    actor_name: Mapped[str | None] = mapped_column(String(200))
+    # What applying it cancelled (pending agent approvals).
+    detail: Mapped[dict[str, Any]]
+
+
+class PrivacyRequest(IdMixin, TenantMixin, Base):
+    """Every data-subject request Kith handled: export, erase, rectify, restrict, lift."""
+
+    __tablename__ = "privacy_requests"
+    __table_args__ = (Index("ix_privacy_requests_contact", "tenant_id", "contact_id", "at"),)
+
+    contact_id: Mapped[str] = mapped_column(ID)
+    kind: Mapped[str] = mapped_column(String(16))  # export | erase | rectify | restrict | lift
+    status: Mapped[str] = mapped_column(String(16))  # done
+    actor_kind: Mapped[str] = mapped_column(String(16))
+    actor_id: Mapped[str | None] = mapped_column(ID)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    detail: Mapped[dict[str, Any]]
+
+
+class ReimportFlag(IdMixin, TenantMixin, Base):
+    """A contact created with the identifiers of a person who was erased: kept, but put
+    in front of an admin, who decides whether the new record may stay."""
+
+    __tablename__ = "reimport_flags"
+    __table_args__ = (Index("ix_reimport_flags_tenant_at", "tenant_id", "at"),)
+
+    contact_id: Mapped[str] = mapped_column(ID, index=True)
+    tombstone_ids: Mapped[list[Any]]
+    matched: Mapped[list[Any]]  # identifier kinds that matched: email, phone, id, wechat
+    actor_kind: Mapped[str] = mapped_column(String(16))
+    actor_id: Mapped[str | None] = mapped_column(ID)
+    at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,12 +1,22 @@
-"""Request and response bodies of the privacy API (consents, DSAR, erasure)."""
+"""Request and response bodies of the privacy API (consents, DSAR, erasure, restriction,
+rectification, re-import flags)."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal, get_args
+from typing import Annotated, Any, Literal, get_args
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, StringConstraints, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
+
+from kith.crm.specs import Classification
 
 ConsentPurpose = Literal[
     "service", "sales_outreach", "marketing", "profiling", "data_sharing", "model_training"
@@ -111,3 +121,93 @@ class ErasureOut(BaseModel):
     contact_id: str
     erased_at: datetime
     summary: dict[str, int]
+
+
+# --- restriction, rectification, request log, re-import flags --------------------------------
+
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+
+
+class RestrictionIn(BaseModel):
+    """Restrict the person's processing. ``until`` ends it by itself (optional)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Reason
+    until: AwareDatetime | None = None
+
+
+class LiftIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Reason
+
+
+class RestrictionEventOut(BaseModel):
+    id: str
+    action: Literal["applied", "lifted"]
+    reason: str
+    until: datetime | None
+    at: datetime
+    actor_kind: str
+    actor_id: str | None
+    actor_name: str | None
+
+
+class RestrictionOut(BaseModel):
+    """The current state (derived from the history) and the history, newest first.
+    ``cancelled`` lists what applying the restriction just cancelled."""
+
+    restricted: bool
+    reason: str | None
+    since: datetime | None
+    until: datetime | None
+    history: list[RestrictionEventOut]
+    cancelled: list[CancellationOut] = []
+
+
+class RectificationIn(BaseModel):
+    """Correct the person's data: ``changes`` maps contact fields to their right values."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    changes: Annotated[dict[str, Any], Field(min_length=1, max_length=50)]
+    reason: Reason
+
+
+class RectificationOut(BaseModel):
+    request_id: str
+    contact_id: str
+    fields: list[str]
+    contact: dict[str, Any]
+
+
+class PrivacyRequestOut(BaseModel):
+    id: str
+    contact_id: str
+    kind: str
+    status: str
+    actor_kind: str
+    actor_id: str | None
+    at: datetime
+    detail: dict[str, Any]
+
+
+class ReimportFlagOut(BaseModel):
+    id: str
+    contact_id: str
+    tombstone_ids: list[str]
+    matched: list[str]
+    actor_kind: str
+    actor_id: str | None
+    at: datetime
+
+
+class ReimportFlagsOut(BaseModel):
+    items: list[ReimportFlagOut]
+
+
+class ClassificationOut(BaseModel):
+    """object type -> field -> public | internal | confidential | sensitive"""
+
+    objects: dict[str, dict[str, Classification]]

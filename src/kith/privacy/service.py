@@ -276,70 +276,20 @@ class ConsentService:
         reason: str,
         now: datetime,
     ) -> CancellationOut | None:
-        a = ApprovalRequest
         why = f"cancelled: consent revoked ({reason})"[:2000]
-        changed = self.uow.session.execute(
-            update(a)
-            .where(a.id == request.id, a.status == "pending")
-            .values(
-                status="cancelled",
-                decided_by_id=self.principal.id,
-                decided_by_name=self.principal.name,
-                decided_at=now,
-                decision_reason=why,
-                result_status="cancelled",
-            )
-            .execution_options(synchronize_session=False)
+        decision_id = cancel_approval(
+            self.uow,
+            self.principal,
+            request,
+            why=why,
+            consent_reason=reason,
+            consent_basis=f"consent:{event.purpose}/{event.channel} revoked {event.at.isoformat()}",
+            now=now,
+            consent_event_id=event.id,
         )
-        if changed.rowcount != 1:  # type: ignore[attr-defined]
+        if decision_id is None:
             return None  # decided by someone else a moment ago
-        self.uow.session.refresh(request)
-        requester, person = _stand_ins(request)
-        decision = new_decision(
-            requester,
-            at=now,
-            on_behalf_of=person,
-            tool=request.tool,
-            purpose=request.purpose,
-            args=request.args,
-            rationale=request.rationale,
-            trigger_event_id=request.trigger_event_id,
-        )
-        set_subject(
-            decision, with_customer(self.uow, request.tenant_id, subject_from_args(request.args))
-        )
-        decision.status = "cancelled"
-        decision.reason = why
-        decision.approval_id = request.id
-        decision.consent_allowed = False
-        decision.consent_reason = reason[:500]
-        decision.consent_basis = (
-            f"consent:{event.purpose}/{event.channel} revoked {event.at.isoformat()}"
-        )
-        decision.risk_level = request.risk_level
-        decision.risk_rule_id = request.risk_rule_id
-        save_decision(self.uow, decision)
-        request.result_decision_id = decision.id
-        self.uow.session.execute(
-            update(IdempotencyKey)
-            .where(IdempotencyKey.approval_id == request.id)
-            .values(status="cancelled", decision_id=decision.id)
-            .execution_options(synchronize_session=False)
-        )
-        requested = self.uow.session.get(DecisionRecord, request.decision_id)
-        if requested is not None:
-            self.uow.emit(
-                approval_event(
-                    "approval.cancelled",
-                    request,
-                    requested,
-                    self.principal.actor,
-                    now,
-                    reason=why,
-                    consent_event_id=event.id,
-                )
-            )
-        return self._note(contact_id, event, "approval", request.id, decision.id, why)
+        return self._note(contact_id, event, "approval", request.id, decision_id, why)
 
     def _unenroll(
         self, contact_id: str, event: ConsentEvent, reason: str, now: datetime
@@ -398,6 +348,81 @@ class ConsentService:
         return CancellationOut(
             kind=kind, target_id=target_id, decision_id=decision_id, reason=reason, at=row.at
         )
+
+
+def cancel_approval(
+    uow: UnitOfWork,
+    actor: Principal,
+    request: ApprovalRequest,
+    *,
+    why: str,
+    consent_reason: str,
+    consent_basis: str,
+    now: datetime,
+    **event_detail: Any,
+) -> str | None:
+    """Cancel a pending approval and record why (decision record, idempotency key,
+    ``approval.cancelled``); the cancelling decision's id, or None if someone decided
+    it a moment ago. A revocation and a restriction of processing both use this."""
+    a = ApprovalRequest
+    changed = uow.session.execute(
+        update(a)
+        .where(a.id == request.id, a.status == "pending")
+        .values(
+            status="cancelled",
+            decided_by_id=actor.id,
+            decided_by_name=actor.name,
+            decided_at=now,
+            decision_reason=why,
+            result_status="cancelled",
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if changed.rowcount != 1:  # type: ignore[attr-defined]
+        return None
+    uow.session.refresh(request)
+    requester, person = _stand_ins(request)
+    decision = new_decision(
+        requester,
+        at=now,
+        on_behalf_of=person,
+        tool=request.tool,
+        purpose=request.purpose,
+        args=request.args,
+        rationale=request.rationale,
+        trigger_event_id=request.trigger_event_id,
+    )
+    set_subject(decision, with_customer(uow, request.tenant_id, subject_from_args(request.args)))
+    decision.status = "cancelled"
+    decision.reason = why
+    decision.approval_id = request.id
+    decision.consent_allowed = False
+    decision.consent_reason = consent_reason[:500]
+    decision.consent_basis = consent_basis
+    decision.risk_level = request.risk_level
+    decision.risk_rule_id = request.risk_rule_id
+    save_decision(uow, decision)
+    request.result_decision_id = decision.id
+    uow.session.execute(
+        update(IdempotencyKey)
+        .where(IdempotencyKey.approval_id == request.id)
+        .values(status="cancelled", decision_id=decision.id)
+        .execution_options(synchronize_session=False)
+    )
+    requested = uow.session.get(DecisionRecord, request.decision_id)
+    if requested is not None:
+        uow.emit(
+            approval_event(
+                "approval.cancelled",
+                request,
+                requested,
+                actor.actor,
+                now,
+                reason=why,
+                **event_detail,
+            )
+        )
+    return decision.id
 
 
 def _channel_of(request: ApprovalRequest) -> str | None:

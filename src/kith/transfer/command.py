@@ -8,11 +8,10 @@ for input that cannot be imported at all, with ``error: ...`` on stderr.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated
 
 import typer
 from sqlalchemy.exc import SQLAlchemyError
@@ -20,7 +19,9 @@ from sqlalchemy.orm import Session
 
 from kith.access.principal import Principal
 from kith.api.app import build_container
-from kith.api.responses import dumps
+from kith.clikit import TenantOpt
+from kith.clikit import fail as _fail
+from kith.clikit import report as _report
 from kith.core.settings import get_settings
 from kith.db.uow import UnitOfWork
 from kith.transfer.acting import acting_principal, object_spec
@@ -41,7 +42,6 @@ AsOpt = Annotated[
     str | None,
     typer.Option("--as", help="Email of the acting user (default: the workspace's first admin)."),
 ]
-TenantOpt = Annotated[str, typer.Option("--tenant", help="Workspace slug.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print a machine-readable summary.")]
 
 
@@ -162,15 +162,3 @@ def _import_text(plural: str, summary: ImportSummary) -> str:
 
 def _export_text(plural: str, summary: ExportSummary) -> str:
     return f"{plural}: {summary.rows} exported to {summary.file} in {summary.seconds:.1f} s"
-
-
-def _report(data: dict[str, Any], as_json: bool, human: str) -> None:
-    if as_json:
-        sys.stdout.write(dumps(data).decode() + "\n")
-    else:
-        typer.echo(human)
-
-
-def _fail(message: str) -> NoReturn:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(2)

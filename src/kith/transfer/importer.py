@@ -43,6 +43,8 @@ from kith.transfer.progress import NoProgress, Progress
 MAX_CACHED_PLANS = 1024
 # Imports that write at least this many rows refresh statistics and the search index.
 ANALYZE_AFTER_ROWS = 1000
+# Flagged rows listed in the summary (all are counted, and each has its flag row).
+MAX_FLAGGED_REPORTED = 200
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,9 @@ class ImportSummary:
     seconds: float = 0.0
     rejected_file: Path | None = None
     dry_run: bool = False
+    # Rows written but flagged by a rule (a re-import of an erased person), first ones.
+    flagged: list[dict[str, Any]] = field(default_factory=list)
+    flagged_rows: int = 0
 
     @property
     def rows(self) -> int:
@@ -86,7 +91,14 @@ class ImportSummary:
             "rows_per_second": round(self.rows_per_second, 1),
             "rejected_file": str(self.rejected_file) if self.rejected_file else None,
             "dry_run": self.dry_run,
+            "flagged": self.flagged,
+            "flagged_rows": self.flagged_rows,
         }
+
+    def flag(self, line: int, record_id: str | None, flags: list[str]) -> None:
+        self.flagged_rows += 1
+        if len(self.flagged) < MAX_FLAGGED_REPORTED:
+            self.flagged.append({"line": line, "record_id": record_id, "flags": flags})
 
 
 def import_file(
@@ -196,6 +208,8 @@ class _ImportRun:
                 rejected.append((row, [_row_error(plan, e) for e in result.errors]))
             else:
                 self.summary.count(result.status)
+                if result.flags:
+                    self.summary.flag(row.line, result.record_id, result.flags)
         for row, errors in sorted(rejected, key=lambda item: item[0].line):
             self.summary.count("rejected")
             self.rejects.add(row, errors)

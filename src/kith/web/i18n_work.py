@@ -6,6 +6,8 @@ Merged into ``kith.web.i18n.ZH_CN`` / ``EN``; the same consistency tests apply.
 
 from __future__ import annotations
 
+from kith.intelligence.labels import FACTOR_LABELS
+
 WORK: dict[str, tuple[str, str]] = {
     # --- navigation --------------------------------------------------------------------
     "nav.board": ("销售看板", "Pipeline board"),
@@ -247,6 +249,30 @@ WORK: dict[str, tuple[str, str]] = {
     "dash.unavailable": ("此功能尚未启用。", "Not available yet."),
     "dash.forbidden": ("你的角色不能查看此图表。", "Your role cannot see this chart."),
     "dash.no_data": ("暂无数据。", "No data yet."),
+    "forecast.by": ("细分维度", "Break down by"),
+    "forecast.by.total": ("合计", "Total"),
+    "forecast.by.team": ("团队", "Team"),
+    "forecast.by.owner": ("负责人", "Owner"),
+    "forecast.by.product": ("产品", "Product"),
+    "forecast.by.pipeline": ("销售管道", "Pipeline"),
+    "forecast.series": ("序列", "Series"),
+    "forecast.method": (
+        "方法：{method}（回测 MASE {mase}）",
+        "Method: {method} (backtest MASE {mase})",
+    ),
+    "forecast.baseline": ("季节性朴素基线 MASE {mase}", "Seasonal-naive baseline MASE {mase}"),
+    "forecast.beats": ("优于基线", "better than the baseline"),
+    "forecast.not_beats": ("不优于基线", "NOT better than the baseline"),
+    "forecast.insufficient": (
+        "历史太短，无法回测：{reason}",
+        "Too little history to backtest: {reason}",
+    ),
+    "forecast.pipeline": (
+        "管道加权预估（{n} 个进行中商机）：{amount}",
+        "Pipeline-weighted estimate ({n} open deals): {amount}",
+    ),
+    "forecast.not_backtested": ("仅供参考，未回测", "reported, not backtested"),
+    "forecast.omitted": ("另有 {n} 组未显示。", "{n} more groups not shown."),
     # --- scores and consent on record pages --------------------------------------------------
     "score.title": ("评分", "Scores"),
     "score.none": ("还没有评分。", "No scores yet."),
@@ -340,4 +366,25 @@ WORK: dict[str, tuple[str, str]] = {
     "command.to_approvals": ("等待审批", "Waiting for approval"),
     "command.undo": ("撤销", "Undo"),
     "command.undone": ("已撤销。", "Undone."),
+    # --- saved segments (contacts / accounts lists) --------------------------------------
+    "segments.save_as": ("另存为分群…", "Save as segment…"),
+    "segments.explain": (
+        "用当前筛选条件保存一个可刷新的客户分群，智能体和营销活动都可以使用。",
+        "Save the current filters as a refreshable segment that agents and campaigns can use.",
+    ),
+    "segments.search_not_saved": (
+        "搜索框中的文字不会保存到分群中，只保存筛选条件。",
+        "The search text is not part of a segment; only the filters are saved.",
+    ),
+    "segments.label_zh": ("中文名称", "Chinese name"),
+    "segments.label_en": ("英文名称", "English name"),
+    "segments.key": ("标识（小写字母、数字、下划线）", "Key (lower-case letters, digits, _)"),
+    "segments.saved": (
+        "已保存分群“{label}”，共 {n} 个成员。",
+        "Segment “{label}” saved: {n} members.",
+    ),
+    "segments.needs_filter": ("请先添加筛选条件。", "Add a filter first."),
 }
+
+# Factor names of models and agents (passport, scores panel): factor.<name>.
+WORK.update({f"factor.{name}": pair for name, pair in FACTOR_LABELS.items()})

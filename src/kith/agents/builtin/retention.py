@@ -14,6 +14,7 @@ often any agent writes to the customer.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -40,6 +41,30 @@ BATTERY_CHECK_VALUE = Decimal("199")
 def _cold_weather_answer(envelope: Any) -> bool:
     answer = envelope.payload.get("answer") or {}
     return answer.get("conclusion") == COLD_WEATHER and bool(envelope.payload.get("contact_id"))
+
+
+def _score_snapshot(payload: Mapping[str, Any], score: float) -> dict[str, Any]:
+    return {
+        "score_kind": payload.get("kind"),
+        "score": score,
+        "band": payload.get("band"),
+        "model_version": payload.get("model_version"),
+    }
+
+
+def _model_factors(payload: Mapping[str, Any]) -> tuple[Factor, ...]:
+    """The model's own top factors (log-odds contributions) carried by ``score.changed``."""
+    version = payload.get("model_version")
+    return tuple(
+        Factor(
+            str(f["name"]),
+            f.get("value"),
+            float(f["contribution"]),
+            f"log-odds contribution ({version})" if version else "log-odds contribution",
+        )
+        for f in payload.get("factors") or ()
+        if isinstance(f, Mapping) and f.get("name") and f.get("contribution") is not None
+    )
 
 
 def _churn_risk(envelope: Any) -> bool:
@@ -125,9 +150,13 @@ class RetentionAgent(Agent):
                 0.5,
             )
         if kind == "churn":
-            score = float(ctx.envelope.payload.get("score") or 0)
-            churn = (Factor("churn_score", score, 1.0),)
-            return Assessment(perception, "retention_offer", {}, churn, score, CHURN_THRESHOLD)
+            payload = ctx.envelope.payload
+            score = float(payload.get("score") or 0)
+            labels = {"score": _score_snapshot(payload, score)}
+            drivers = _model_factors(payload) or (Factor("churn_score", score, 1.0),)
+            return Assessment(
+                perception, "retention_offer", labels, drivers, score, CHURN_THRESHOLD
+            )
         return Assessment(perception, "cohort_vouchers", confidence=0.9)
 
     def decide(self, assessment: Assessment, ctx: StepContext) -> list[ProposedAction]:
@@ -146,17 +175,19 @@ class RetentionAgent(Agent):
             contact,
         )
         args = {"contact_id": contact["id"], "channel": channel, "subject": subject, "body": body}
-        return [
-            ctx.propose(
-                "messages.send",
-                args,
-                purpose="marketing",
-                summary=f"{assessment.intent} via {channel}",
-                assessment=assessment,
-                contact_id=contact["id"],
-                account_id=contact.get("account_id"),
-            )
-        ]
+        proposal = ctx.propose(
+            "messages.send",
+            args,
+            purpose="marketing",
+            summary=f"{assessment.intent} via {channel}",
+            assessment=assessment,
+            contact_id=contact["id"],
+            account_id=contact.get("account_id"),
+        )
+        if "score" in assessment.labels:  # the passport shows which score and model acted
+            inputs = {**proposal.rationale.inputs, **assessment.labels["score"]}
+            proposal = replace(proposal, rationale=replace(proposal.rationale, inputs=inputs))
+        return [proposal]
 
     def _ask_cohort(self, ctx: StepContext, assessment: Assessment) -> ProposedAction:
         def vouchers(findings: Mapping[str, Any]) -> Sequence[ProposedAction]:

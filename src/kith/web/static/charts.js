@@ -4,7 +4,7 @@
 // visually-hidden data table next to it for screen readers; colours come from CSS classes.
 
 import { h } from "./dom.js";
-import { formatNumber, t } from "./i18n.js";
+import { formatNumber, has, t } from "./i18n.js";
 
 const NS = "http://www.w3.org/2000/svg";
 
@@ -48,8 +48,24 @@ function clip(text, max) {
   return value.length > max ? `${value.slice(0, max - 1)}…` : value;
 }
 
+/** A factor's readable name: the label `factor.<name>` (zh-CN/en), else the name made readable. */
+export function factorLabel(name) {
+  const key = `factor.${name}`;
+  if (has(key)) return t(key);
+  const text = String(name ?? "").replace(/[_-]+/g, " ").trim();
+  return text ? text[0].toUpperCase() + text.slice(1) : "—";
+}
+
+function factorValue(value) {
+  if (value === null || value === undefined || value === "") return "—";
+  if (typeof value === "number") return formatNumber(value, { maximumFractionDigits: 2 });
+  if (typeof value === "object") return JSON.stringify(value);
+  return String(value);
+}
+
 /**
- * Factors of a decision: bars to the right push towards the decision, to the left against.
+ * Factors of a decision or a score: bars to the right push towards it (for a model, the
+ * log-odds contribution), to the left against.
  * factors: [{name, value, contribution, description?}]
  */
 export function factorChart(factors, label) {
@@ -62,18 +78,20 @@ export function factorChart(factors, label) {
   const axis = labelWidth + half;
   const largest = Math.max(...rows.map((f) => Math.abs(Number(f.contribution) || 0)), 1e-9);
   const height = rows.length * row + 8;
+  const signed = (value) => `${value >= 0 ? "+" : ""}${formatNumber(value, { maximumFractionDigits: 3 })}`;
   const bars = rows.map((factor, i) => {
     const value = Number(factor.contribution) || 0;
     const w = Math.max(1, (half * Math.abs(value)) / largest);
     const y = i * row + 4;
-    const valueText = s("title", {}, `${factor.name}: ${value >= 0 ? "+" : ""}${formatNumber(value, { maximumFractionDigits: 3 })}${factor.description ? ` — ${factor.description}` : ""}`);
+    const name = factorLabel(factor.name);
+    const valueText = s("title", {}, `${name} (${factor.name}): ${signed(value)}${factor.description ? ` — ${factor.description}` : ""}`);
     return s(
       "g",
-      { class: "factor" },
+      { class: "factor", "data-name": factor.name },
       valueText,
-      s("text", { x: labelWidth - 8, y: y + row / 2 + 4, "text-anchor": "end", class: "chart-label" }, clip(`${factor.name} = ${typeof factor.value === "object" ? JSON.stringify(factor.value) : factor.value}`, 30)),
+      s("text", { x: labelWidth - 8, y: y + row / 2 + 4, "text-anchor": "end", class: "chart-label" }, clip(`${name} = ${factorValue(factor.value)}`, 30)),
       s("rect", { x: value >= 0 ? axis : axis - w, y: y + 4, width: w, height: row - 10, rx: 2, class: value >= 0 ? "bar-pos" : "bar-neg" }),
-      s("text", { x: width - 4, y: y + row / 2 + 4, "text-anchor": "end", class: "chart-value" }, `${value >= 0 ? "+" : ""}${formatNumber(value, { maximumFractionDigits: 3 })}`),
+      s("text", { x: width - 4, y: y + row / 2 + 4, "text-anchor": "end", class: "chart-value" }, signed(value)),
     );
   });
   const svg = frame(width, height, label, s("line", { x1: axis, x2: axis, y1: 0, y2: height, class: "axis" }), bars);
@@ -81,7 +99,7 @@ export function factorChart(factors, label) {
     "figure",
     { class: "chart-figure" },
     svg,
-    dataTable(label, [t("chart.factor"), t("chart.value"), t("chart.contribution")], rows.map((f) => [f.name, typeof f.value === "object" ? JSON.stringify(f.value) : String(f.value), String(f.contribution)])),
+    dataTable(label, [t("chart.factor"), t("chart.value"), t("chart.contribution")], rows.map((f) => [factorLabel(f.name), factorValue(f.value), String(f.contribution)])),
   );
 }
 

@@ -72,18 +72,58 @@ function agentPanel() {
   }).card;
 }
 
+const FORECAST_DIMENSIONS = ["total", "team", "owner", "product", "pipeline"];
+
+function forecastPoints(series) {
+  return series.map((p) => ({ label: p.period, actual: p.actual, forecast: p.forecast, lower: p.lower, upper: p.upper }));
+}
+
+// One group: its chart with the interval, the chosen method beside the seasonal-naive baseline,
+// and the pipeline-weighted estimate (flagged when it could not be backtested).
+function forecastGroupView(group, money) {
+  const mase = (v) => formatNumber(v, { maximumFractionDigits: 2 });
+  const facts = [];
+  if (group.model) {
+    facts.push(t("forecast.method", { method: group.method, mase: mase(group.model.mase) }));
+    facts.push(`${t("forecast.baseline", { mase: mase(group.baseline.mase) })} · ${t(group.model.better_than_baseline ? "forecast.beats" : "forecast.not_beats")}`);
+  } else {
+    facts.push(t("forecast.insufficient", { reason: group.reason || "" }));
+  }
+  const pipe = group.pipeline;
+  const expected = pipe.points.reduce((sum, p) => sum + p.expected, 0);
+  facts.push(`${t("forecast.pipeline", { n: formatNumber(pipe.open_deals), amount: money(expected) })}${pipe.backtested ? "" : ` (${t("forecast.not_backtested")})`}`);
+  const points = forecastPoints(group.series);
+  return [
+    h("ul", { class: "muted small", dataset: { method: group.method } }, facts.map((f) => h("li", {}, f))),
+    points.length ? intervalChart(points, `${t("dash.forecast")} · ${group.name}`, money) : h("p", { class: "empty" }, t("dash.no_data")),
+  ];
+}
+
 function forecastPanel() {
-  return panel("dash.forecast", async () => {
-    const data = await api.get("/intelligence/forecast", { period: "month" });
-    const series = data.series || [];
-    if (!series.length) return h("p", { class: "empty" }, t("dash.no_data"));
+  const by = h("select", { id: "dash-forecast-by", "aria-label": t("forecast.by") }, FORECAST_DIMENSIONS.map((d) => h("option", { value: d }, t(`forecast.by.${d}`))));
+  const p = panel("dash.forecast", async () => {
+    const data = await api.get("/intelligence/forecast", { period: "month", by: by.value });
     const currency = data.currency || "CNY";
-    return intervalChart(
-      series.map((p) => ({ label: p.period, actual: p.actual, forecast: p.forecast, lower: p.lower, upper: p.upper })),
-      t("dash.forecast"),
-      (v) => formatMoney(v, currency),
-    );
-  }).card;
+    const money = (v) => formatMoney(v, currency);
+    const groups = data.groups || [];
+    if (!groups.length) {
+      const series = data.series || [];
+      if (!series.length) return h("p", { class: "empty" }, t("dash.no_data"));
+      return intervalChart(forecastPoints(series), t("dash.forecast"), money);
+    }
+    const body = h("div", {});
+    const pick = h("select", { id: "dash-forecast-series", "aria-label": t("forecast.series") }, groups.map((g, i) => h("option", { value: String(i) }, g.name)));
+    const show = () => replace(body, forecastGroupView(groups[Number(pick.value)], money));
+    pick.addEventListener("change", show);
+    show();
+    return [
+      groups.length > 1 ? h("label", { class: "small" }, `${t("forecast.series")} `, pick) : null,
+      body,
+      data.omitted_groups ? h("p", { class: "muted small" }, t("forecast.omitted", { n: formatNumber(data.omitted_groups) })) : null,
+    ];
+  }, by);
+  by.addEventListener("change", p.run);
+  return p.card;
 }
 
 function churnPanel() {

