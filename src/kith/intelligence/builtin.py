@@ -407,9 +407,14 @@ class BuiltinModels:
             for r in interactions.itertuples()
         ]
         counts = self.service.record_scores(
-            "sentiment", "interaction", sentiment.VERSION, None, rows, emit=False,
-            band=lambda s: "negative" if s <= 0.4 else "positive" if s >= 0.6 else "neutral",
-        )  # fmt: skip
+            "sentiment",
+            "interaction",
+            sentiment.VERSION,
+            None,
+            rows,
+            emit=False,
+            band=_sentiment_label,
+        )
         return BuiltinOutcome(
             "sentiment",
             "scored",
@@ -417,6 +422,12 @@ class BuiltinModels:
             scored=counts["scored"],
             band_changes=counts["band_changes"],
         )
+
+
+def _sentiment_label(row: ScoreRow) -> str:
+    # The reader's own label: its neutral band differs by language (sentiment.py), so a
+    # fixed threshold on the score would disagree with it.
+    return str((row.detail or {})["label"])
 
 
 def _opt(value: Any) -> str | None:

@@ -294,7 +294,7 @@ class IntelligenceService:
         model_version_id: str | None,
         rows: Iterable[ScoreRow],
         emit: bool = True,
-        band: Callable[[float], str] = band_of,
+        band: Callable[[ScoreRow], str] | None = None,
     ) -> dict[str, int]:
         """Upsert the scores; emit ``score.changed`` only when a record changes band.
 
@@ -310,7 +310,7 @@ class IntelligenceService:
         for row in rows:
             if _person_of(object_type, row) in restricted:
                 continue
-            band_name = band(row.score)
+            band_name = band(row) if band else band_of(row.score)
             score = existing.get(row.record_id)
             previous = score.band if score else None
             if score is None:
