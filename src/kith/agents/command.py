@@ -28,7 +28,7 @@ AgentName = Annotated[str, typer.Argument(help="Agent name, e.g. service.")]
 
 def _admin_run(tenant: str, work: Any) -> Any:
     from kith.api.app import build_container
-    from kith.cli import fail, fail_kith
+    from kith.clikit import fail, fail_kith
 
     container = build_container(get_settings())
     with container.uow() as uow:
@@ -52,7 +52,7 @@ def _line(agent: AgentOut) -> str:
 @agents_app.command("list")
 def list_command(tenant: Tenant = "default", as_json: JsonFlag = False) -> None:
     """List the agents with their status and actions in the last hour / hourly budget."""
-    from kith.cli import report
+    from kith.clikit import report
 
     agents: list[AgentOut] = _admin_run(tenant, lambda admin: admin.agents())
     report(
@@ -63,7 +63,7 @@ def list_command(tenant: Tenant = "default", as_json: JsonFlag = False) -> None:
 
 
 def _set_status(name: str, status: str, tenant: str, as_json: bool) -> None:
-    from kith.cli import report
+    from kith.clikit import report
 
     agent: AgentOut = _admin_run(tenant, lambda admin: admin.set_status(name, status))
     report(agent.model_dump(mode="json"), as_json, f"{agent.name} is {agent.status}")

@@ -32,7 +32,7 @@ def events(
 ) -> None:
     """Events through the four built-in agents: events/s and event → action latency."""
     from kith.bench.agents import Options, run
-    from kith.cli import fail
+    from kith.clikit import fail
 
     if backend not in BACKENDS:
         fail(f"--backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
@@ -62,7 +62,7 @@ def privacy(
 ) -> None:
     """DSAR export and erasure time for one contact; masking throughput (characters/s)."""
     from kith.bench.privacy import dsar_export, masking
-    from kith.cli import fail
+    from kith.clikit import fail
 
     if backend not in BACKENDS:
         fail(f"--backend must be one of {', '.join(BACKENDS)}, not {backend!r}")

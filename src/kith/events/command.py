@@ -44,7 +44,7 @@ def send(
     as_json: JsonFlag = False,
 ) -> None:
     """Send an inbound event, exactly as POST /api/v1/events would receive it."""
-    from kith.cli import fail_kith, report
+    from kith.clikit import fail_kith, report
     from kith.events.service import InboundService, Rejected
     from kith.transfer.acting import acting_principal
     from kith.transfer.errors import UnusableInput
@@ -92,7 +92,7 @@ def tail(
     as_json: JsonFlag = False,
 ) -> None:
     """Show committed events from the outbox, in order, with their relay state."""
-    from kith.cli import report
+    from kith.clikit import report
     from kith.events.repository import EventRepository
 
     with open_container().uow() as uow:
@@ -129,7 +129,7 @@ def replay(
     as_json: JsonFlag = False,
 ) -> None:
     """Deliver past events to consumers again (their earlier effects are not undone)."""
-    from kith.cli import report
+    from kith.clikit import report
     from kith.events import service
     from kith.events.consumers import build_consumers
 
@@ -165,7 +165,7 @@ def dead_letters(
     as_json: JsonFlag = False,
 ) -> None:
     """List events consumers gave up on, with the reason and the last error."""
-    from kith.cli import report
+    from kith.clikit import report
     from kith.events import service
 
     with open_container().uow() as uow:
@@ -186,7 +186,7 @@ def retry(
     as_json: JsonFlag = False,
 ) -> None:
     """Re-queue a dead-lettered event: its consumer tries it again, with fresh attempts."""
-    from kith.cli import fail_kith, report
+    from kith.clikit import fail_kith, report
     from kith.events import service
 
     with open_container().uow() as uow:
@@ -205,7 +205,7 @@ def rejections(
 ) -> None:
     """List inbound events that were refused, with why and the body as received."""
     from kith.access.repository import AccessRepository
-    from kith.cli import report
+    from kith.clikit import report
     from kith.events.repository import EventRepository
 
     with open_container().uow() as uow:

@@ -57,13 +57,13 @@ def show(
     try:
         out = _forecast(tenant, user, by, period, horizon, limit)
     except KithError as exc:
-        from kith.cli import fail_kith
+        from kith.clikit import fail_kith
 
         fail_kith(exc)
     except (OperationalError, ProgrammingError):
         # Reading only: an uninitialised home is the user's to set up, not ours to migrate.
         _fail("no Kith database here (KITH_HOME); run `kith init` or `kith demo` first")
-    from kith.cli import report
+    from kith.clikit import report
 
     report(out, as_json, _human(out))
 

@@ -20,7 +20,7 @@ JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable output.
 
 
 def _now(value: str | None) -> datetime | None:
-    from kith.cli import fail
+    from kith.clikit import fail
 
     if value is None:
         return None
@@ -73,7 +73,7 @@ def _human(out: dict[str, Any]) -> str:
 
 def _run(email: str, tenant: str, work: Any) -> Any:
     from kith.api.app import build_container
-    from kith.cli import fail, fail_kith
+    from kith.clikit import fail, fail_kith
     from kith.core.settings import get_settings
     from kith.gateway.command import _person, _tenant_id
 
@@ -98,7 +98,7 @@ def plan_command(
     as_json: JsonFlag = False,
 ) -> None:
     """Print the plan for TEXT without executing it."""
-    from kith.cli import report
+    from kith.clikit import report
 
     when = _now(now)
     out = _run(as_user, tenant, _plan(text, lang, when))
@@ -115,7 +115,7 @@ def ask_command(
     as_json: JsonFlag = False,
 ) -> None:
     """Plan TEXT, show the preview and execute it on confirmation."""
-    from kith.cli import report
+    from kith.clikit import report
     from kith.language.service import LanguageService
 
     when = _now(now)

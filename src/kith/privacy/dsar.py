@@ -17,11 +17,8 @@ the same person can be flagged without keeping the identifiers.
 from __future__ import annotations
 
 import csv
-import hashlib
-import hmac
 import io
 import json
-import re
 import zipfile
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -43,6 +40,7 @@ from kith.crm.specs import SPECS
 from kith.db.base import Base
 from kith.db.uow import UnitOfWork
 from kith.events.types import DomainEvent
+from kith.privacy.identifiers import TOMBSTONE_CACHE, identifier_hashes
 from kith.privacy.ledger import latest_by_pair, state_of
 from kith.privacy.models import ConsentEvent, ErasureTombstone, PrivacyRequest
 
@@ -50,7 +48,6 @@ ERASED = "[已删除 erased]"
 MEMORY_TABLE = "agent_memories"
 _SKIP = frozenset({"erasure_tombstones"})
 # session.info key of the tenant's tombstone hashes (kith.privacy.reimport reads it).
-TOMBSTONE_CACHE = "kith.privacy.tombstones"
 
 
 def _json_safe(value: Any) -> Any:
@@ -280,41 +277,6 @@ def summary(package: Package) -> str:
 
 
 # --- erasure ---------------------------------------------------------------------------------
-
-
-def _identifier_key(settings: Settings) -> bytes:
-    secret = settings.secret_key or "kith-development-erasure-key"
-    return hashlib.sha256(b"erasure:" + secret.encode()).digest()
-
-
-def identifiers(values: Mapping[str, Any]) -> list[str]:
-    """Normalised identifiers of a person: email, phone digits, ID number, WeChat id."""
-    out: list[str] = []
-    email = values.get("email")
-    if email:
-        out.append(f"email:{str(email).strip().lower()}")
-    for name in ("mobile", "phone"):
-        digits = re.sub(r"\D", "", str(values.get(name) or ""))
-        if len(digits) >= 7:
-            out.append(f"phone:{digits[-11:]}")
-    if values.get("id_number"):
-        out.append(f"id:{str(values['id_number']).strip().upper()}")
-    if values.get("wechat_id"):
-        out.append(f"wechat:{values['wechat_id']}")
-    return out
-
-
-def keyed_identifiers(settings: Settings, values: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """(kind, keyed hash) of each identifier: kind is email, phone, id or wechat."""
-    key = _identifier_key(settings)
-    return [
-        (i.partition(":")[0], hmac.new(key, i.encode(), hashlib.sha256).hexdigest())
-        for i in identifiers(values)
-    ]
-
-
-def identifier_hashes(settings: Settings, values: Mapping[str, Any]) -> list[str]:
-    return sorted({digest for _, digest in keyed_identifiers(settings, values)})
 
 
 def erased_before(

@@ -25,7 +25,7 @@ from kith.access.principal import Principal
 from kith.audit.models import AuditEntry
 from kith.core.settings import Settings, get_settings
 from kith.events.types import DomainEvent
-from kith.privacy.dsar import TOMBSTONE_CACHE, keyed_identifiers
+from kith.privacy.identifiers import TOMBSTONE_CACHE, keyed_identifiers
 from kith.privacy.models import ErasureTombstone, ReimportFlag
 
 FLAG = "reimport_after_erasure"
