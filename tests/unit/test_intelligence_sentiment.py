@@ -120,3 +120,20 @@ def test_the_shipped_model_was_trained_without_the_held_out_halves() -> None:
         assert len(train) == trained_on[language]["examples"], language
         held = {" ".join(e.text.lower().split()) for e in holdout}
         assert not any(" ".join(e.text.lower().split()) in held for e in train)
+
+
+def test_machine_readings_and_title_only_records_carry_no_opinion() -> None:
+    from kith.intelligence.builtin import _read_interaction
+
+    telemetry = _read_interaction("iot", "电池遥测 Battery telemetry", None)
+    page_view = _read_interaction("web", "浏览页面：车队管理平台", "")
+    assert (telemetry.label, telemetry.score) == ("neutral", 0.0)
+    assert (page_view.label, page_view.score) == ("neutral", 0.0)
+    complaint = _read_interaction("phone", "问题反馈", "充电桩又坏了，太失望了，必须马上处理！")
+    assert complaint.label == "negative"
+
+
+def test_a_plain_question_is_a_request_not_a_complaint() -> None:
+    assert analyse("请问下周的试驾还有名额吗？").label == "neutral"
+    assert analyse("What are your opening hours on Saturday?").label == "neutral"
+    assert analyse("为什么充电桩又坏了？太失望了").label == "negative"

@@ -82,6 +82,7 @@ def interaction_sentiment(session: Session, tenant_id: str) -> pd.DataFrame:
             m.Interaction.deal_id,
             m.Interaction.occurred_at,
             m.Interaction.direction,
+            m.Interaction.channel,
             m.Interaction.text,
             m.Interaction.subject,
         ).where(m.Interaction.tenant_id == tenant_id, m.Interaction.deleted_at.is_(None)),
@@ -89,8 +90,10 @@ def interaction_sentiment(session: Session, tenant_id: str) -> pd.DataFrame:
     if frame.empty:
         return frame.assign(sentiment=[], negative=[])
     readings = [
-        sentiment.analyse(" ".join(p for p in (s, t) if isinstance(p, str)))
-        for s, t in zip(frame["subject"], frame["text"], strict=True)
+        _read_interaction(channel, subject, text)
+        for channel, subject, text in zip(
+            frame["channel"], frame["subject"], frame["text"], strict=True
+        )
     ]
     frame["sentiment"] = [r.score for r in readings]
     frame["label"] = [r.label for r in readings]
@@ -99,6 +102,18 @@ def interaction_sentiment(session: Session, tenant_id: str) -> pd.DataFrame:
     frame["negative"] = frame["label"] == "negative"
     frame["occurred_at"] = _to_naive(frame["occurred_at"])
     return frame
+
+
+# Readings by machines (telemetry, page views) and records with only a title carry no
+# one's opinion: reading "电池遥测 Battery telemetry" for sentiment would only add noise.
+MACHINE_CHANNELS = frozenset({"iot", "web"})
+NO_OPINION = sentiment.Sentiment("neutral", 0.0, False, False, ())
+
+
+def _read_interaction(channel: Any, subject: Any, text: Any) -> sentiment.Sentiment:
+    if channel in MACHINE_CHANNELS or not isinstance(text, str) or not text.strip():
+        return NO_OPINION
+    return sentiment.analyse(" ".join(p for p in (subject, text) if isinstance(p, str)))
 
 
 def deal_dataset(session: Session, tenant_id: str, interactions: pd.DataFrame) -> pd.DataFrame:

@@ -24,7 +24,7 @@ from typing import Any
 
 from kith.agents.builtin.understanding import Reading, language_of, read_text
 
-VERSION = "sentiment-ngram-lr/1"
+VERSION = "sentiment-ngram-lr/2"  # /2: questions without a mood word read as neutral
 RULES_VERSION = "sentiment-rules/1"
 ARTIFACT = "sentiment.json.gz"
 NEGATIVE_BELOW = -0.2  # the cue reader's own bands, for its override and for analyse_rules
