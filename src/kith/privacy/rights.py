@@ -8,24 +8,19 @@ the CLI's system principal); anyone who may read the person may see the restrict
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy import select
 
-from kith.access.principal import Principal
-from kith.core.clock import utcnow
 from kith.core.errors import Conflict, FieldError, ValidationFailed
-from kith.crm.service import RecordService
 from kith.crm.specs import PATCH_SCHEMAS, SPECS
-from kith.db.uow import UnitOfWork
 from kith.events.types import DomainEvent
 from kith.privacy.dsar import log_request, require_dsar_rights
 from kith.privacy.ledger import CALL_PURPOSES
 from kith.privacy.models import PrivacyRequest, ProcessingRestriction, ReimportFlag
-from kith.privacy.repository import PrivacyRepository
 from kith.privacy.restrictions import LEGAL_NOTE, forget, history, is_live
 from kith.privacy.schemas import (
     CancellationOut,
@@ -38,23 +33,14 @@ from kith.privacy.schemas import (
     RestrictionIn,
     RestrictionOut,
 )
-from kith.privacy.service import cancel_approval
+from kith.privacy.service import PersonService, cancel_approval
 
 # Patch fields that are not the person's data: who owns the record, optimistic locking.
 NOT_RECTIFIABLE = frozenset({"version", "owner_id"})
 _CHANGES: list[str | int] = ["body", "changes"]
 
 
-class RightsService:
-    def __init__(
-        self, uow: UnitOfWork, principal: Principal, clock: Callable[[], datetime] = utcnow
-    ) -> None:
-        self.uow = uow
-        self.principal = principal
-        self.clock = clock
-        self.records = RecordService(uow, principal, clock)
-        self.repo = PrivacyRepository(uow.session, principal.tenant_id)
-
+class RightsService(PersonService):
     # --- restriction of processing ---------------------------------------------------------
 
     def restriction(self, contact_id: str) -> RestrictionOut:

@@ -59,7 +59,10 @@ def event_out(event: ConsentEvent) -> ConsentEventOut:
     return ConsentEventOut.model_validate(event, from_attributes=True)
 
 
-class ConsentService:
+class PersonService:
+    """What the privacy use cases about one person share: records read through the crm
+    service (so row scoping and sensitive-read audit apply) and the privacy tables."""
+
     def __init__(
         self, uow: UnitOfWork, principal: Principal, clock: Callable[[], datetime] = utcnow
     ) -> None:
@@ -69,6 +72,8 @@ class ConsentService:
         self.records = RecordService(uow, principal, clock)
         self.repo = PrivacyRepository(uow.session, principal.tenant_id)
 
+
+class ConsentService(PersonService):
     # --- reading --------------------------------------------------------------------------
 
     def consents(self, contact_id: str) -> ConsentsOut:
