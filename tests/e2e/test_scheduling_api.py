@@ -43,6 +43,19 @@ def test_bad_schedules_get_field_paths(as_role: Any) -> None:
         ({"job": "models.retrain", "daily_at": "25:00"}, ["body", "daily_at"]),
         ({"job": "models.retrain"}, ["body", "every"]),
         ({"job": "no.such.job", "every": "1h"}, ["body", "job"]),
+        # a job's own parameters are checked when the schedule is added, not at each run
+        (
+            {"job": "models.retrain", "every": "1d", "params": {"models": ["no_such_model"]}},
+            ["body", "params", "models"],
+        ),
+        (
+            {"job": "models.retrain", "every": "1d", "params": {"margin": 2}},
+            ["body", "params", "margin"],
+        ),
+        (
+            {"job": "segments.refresh", "every": "1h", "params": {"force": "yes"}},
+            ["body", "params", "force"],
+        ),
     ]
     for body, loc in cases:
         problem = admin.post("/schedules", body, expected=422)

@@ -23,6 +23,11 @@ from kith.intelligence.service import IntelligenceService
 from kith.scheduling.registry import JobContext, job
 
 
+def _check_models(params: Mapping[str, Any]) -> None:
+    parse_kinds(params.get("models"))
+    parse_margin(params.get("margin"))
+
+
 def _service(ctx: JobContext) -> IntelligenceService:
     return IntelligenceService(ctx.uow, ctx.tenant_id, ctx.principal.actor, clock=lambda: ctx.now)
 
@@ -31,6 +36,7 @@ def _service(ctx: JobContext) -> IntelligenceService:
     "models.retrain",
     "Retrain built-in models; promote a challenger only if it beats the champion on held-out data",
     {"models": list(BUILTIN_MODELS), "margin": DEFAULT_MARGIN},
+    check_params=_check_models,
 )
 def retrain(ctx: JobContext) -> Mapping[str, Any]:
     kinds = parse_kinds(ctx.params.get("models"))
@@ -44,6 +50,7 @@ def retrain(ctx: JobContext) -> Mapping[str, Any]:
     "models.drift",
     "PSI drift of today's scoring population against each champion's training data",
     {"models": list(BUILTIN_MODELS)},
+    check_params=_check_models,
 )
 def drift(ctx: JobContext) -> Mapping[str, Any]:
     kinds = parse_kinds(ctx.params.get("models"))

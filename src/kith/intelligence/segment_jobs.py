@@ -34,10 +34,15 @@ def _param(params: Mapping[str, Any]) -> tuple[str, bool]:
     return segment.strip(), force
 
 
+def _check(params: Mapping[str, Any]) -> None:
+    _param(params)
+
+
 @job(
     "segments.refresh",
     "Recompute saved segments (one, or every one that is due) and emit membership events",
     default_params={"segment": ALL},
+    check_params=_check,
 )
 def refresh_segments(ctx: JobContext) -> Mapping[str, Any]:
     segment, force = _param(ctx.params)

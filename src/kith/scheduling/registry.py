@@ -30,6 +30,9 @@ class JobContext:
 
 
 JobFn = Callable[[JobContext], Mapping[str, Any]]
+# Checks a schedule's parameters when it is added, so a bad one is refused at once
+# (ValidationFailed with paths under ``params``) instead of failing every run.
+ParamsCheck = Callable[[Mapping[str, Any]], None]
 
 
 @dataclass(frozen=True)
@@ -38,20 +41,24 @@ class Job:
     description: str
     run: JobFn
     default_params: Mapping[str, Any] = field(default_factory=dict)
+    check_params: ParamsCheck | None = None
 
 
 _JOBS: dict[str, Job] = {}
 
 
 def job(
-    name: str, description: str, default_params: Mapping[str, Any] | None = None
+    name: str,
+    description: str,
+    default_params: Mapping[str, Any] | None = None,
+    check_params: ParamsCheck | None = None,
 ) -> Callable[[JobFn], JobFn]:
     """Register ``fn`` as the job ``name``; registering a name twice is a bug."""
 
     def register(fn: JobFn) -> JobFn:
         if name in _JOBS and _JOBS[name].run is not fn:
             raise ValueError(f"job {name!r} is already registered")
-        _JOBS[name] = Job(name, description, fn, dict(default_params or {}))
+        _JOBS[name] = Job(name, description, fn, dict(default_params or {}), check_params)
         return fn
 
     return register

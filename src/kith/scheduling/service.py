@@ -130,6 +130,7 @@ class ScheduleService:
                 [FieldError([*base, "job"], "unknown job")],
             )
         spec = cadence_of(every, daily_at, base)
+        _check_params(job, params or {}, base)
         now = self.clock()
         schedule = Schedule(
             tenant_id=self.tenant_id,
@@ -325,3 +326,15 @@ def _jsonable(value: dict[str, Any]) -> dict[str, Any]:
     """Job results go into a JSON column: datetimes and decimals become plain values."""
     plain: dict[str, Any] = json.loads(dumps(value))
     return plain
+
+
+def _check_params(job: str, params: Mapping[str, Any], base: list[str | int]) -> None:
+    """The job's own parameter check on what a run would get (defaults overlaid)."""
+    found = registry.get(job)
+    if found is None or found.check_params is None:
+        return
+    try:
+        found.check_params({**found.default_params, **params})
+    except ValidationFailed as exc:
+        errors = [FieldError([*base, *e.path], e.message) for e in exc.errors]
+        raise ValidationFailed(exc.detail, errors) from exc
