@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -39,6 +40,7 @@ def test_bad_input_exits_2_with_a_message(home: Path) -> None:
         (("add", "no.such.job", "--every", "1h"), "unknown job"),
         (("add", "models.retrain", "--every", "7x"), "--every"),
         (("add", "models.retrain", "--every", "1d", "--params", "{nope"), "--params"),
+        (("add", "models.retrain", "--every", "1d", "--params", '{"models": ["nps"]}'), "nps"),
         (("remove", "0" * 32), "no schedule"),
     ]
     for args, message in cases:
@@ -85,12 +87,12 @@ def test_add_list_run_due_runs_and_remove(home: Path) -> None:
 
 
 def test_a_failing_job_makes_run_due_exit_1(home: Path) -> None:
-    added = kith(
-        home,
-        "schedule", "add", "models.retrain", "--every", "1d", "--run-now",
-        "--params", '{"models": ["nps"]}',
-    )  # fmt: skip
+    added = kith(home, "schedule", "add", "models.retrain", "--every", "1d", "--run-now")
     assert added.returncode == 0, added.stderr
+    # A schedule stored before its job checked parameters (or edited in the database)
+    # fails at run time; the runner must say so through its exit code.
+    with sqlite3.connect(home / "kith.db") as db:
+        db.execute("UPDATE schedules SET params = ?", (json.dumps({"models": ["nps"]}),))
     ran = kith(home, "schedule", "run-due", "--json")
     assert ran.returncode == 1
     (run,) = json.loads(ran.stdout)
