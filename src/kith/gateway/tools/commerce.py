@@ -132,6 +132,35 @@ def update_deal_stage(ctx: ToolContext, args: UpdateDealStageIn) -> DealStageOut
     )
 
 
+def record_enrollment(
+    ctx: ToolContext, campaign: str, contact_id: str, note: str = "", **detail: str
+) -> CampaignEnrollment:
+    """Write one enrollment and its ``campaign.enrolled`` event (the caller has checked
+    consent through the gateway and that the contact is not enrolled yet)."""
+    row = CampaignEnrollment(
+        tenant_id=ctx.tenant_id,
+        campaign=campaign,
+        contact_id=contact_id,
+        enrolled_by_kind=ctx.principal.kind,
+        enrolled_by_id=ctx.principal.id,
+        decision_id=ctx.decision_id,
+        created_at=ctx.clock(),
+    )
+    ctx.uow.session.add(row)
+    ctx.uow.session.flush()
+    emit_about_record(
+        ctx,
+        "campaign.enrolled",
+        "contact",
+        contact_id,
+        f"enrolled in campaign {campaign}{note}",
+        campaign=campaign,
+        enrollment_id=row.id,
+        **detail,
+    )
+    return row
+
+
 @tool(
     "campaigns.enroll",
     purposes=("marketing",),
@@ -157,26 +186,7 @@ def enroll_in_campaign(ctx: ToolContext, args: EnrollIn) -> EnrollOut:
             contact_id=args.contact_id,
             newly_enrolled=False,
         )
-    row = CampaignEnrollment(
-        tenant_id=ctx.tenant_id,
-        campaign=args.campaign,
-        contact_id=args.contact_id,
-        enrolled_by_kind=ctx.principal.kind,
-        enrolled_by_id=ctx.principal.id,
-        decision_id=ctx.decision_id,
-        created_at=ctx.clock(),
-    )
-    ctx.uow.session.add(row)
-    ctx.uow.session.flush()
-    emit_about_record(
-        ctx,
-        "campaign.enrolled",
-        "contact",
-        args.contact_id,
-        f"enrolled in campaign {args.campaign}",
-        campaign=args.campaign,
-        enrollment_id=row.id,
-    )
+    row = record_enrollment(ctx, args.campaign, args.contact_id)
     return EnrollOut(
         enrollment_id=row.id,
         campaign=args.campaign,

@@ -26,7 +26,8 @@ from kith.crm.repository import IN_CHUNK, RecordRepository
 from kith.crm.specs import SPECS
 from kith.gateway.models import CampaignEnrollment
 from kith.gateway.registry import ToolContext, tool
-from kith.gateway.tools.common import emit_about_record, invalid
+from kith.gateway.tools.commerce import record_enrollment
+from kith.gateway.tools.common import invalid
 from kith.intelligence.segment_service import SegmentService, member_ids
 from kith.privacy.ledger import ConsentLedger
 
@@ -96,7 +97,9 @@ def enroll_segment(ctx: ToolContext, args: EnrollSegmentIn) -> EnrollSegmentOut:
         if reason is not None:
             skipped.append(SkippedMember(contact_id=contact_id, reason=reason))
             continue
-        _enroll(ctx, args.campaign, contact_id, segment.name)
+        record_enrollment(
+            ctx, args.campaign, contact_id, f" (segment {segment.name})", segment=segment.name
+        )
         added.append(contact_id)
     return EnrollSegmentOut(
         campaign=args.campaign,
@@ -145,27 +148,3 @@ def _consent_refusal(ctx: ToolContext, ledger: ConsentLedger, contact_id: str) -
     if decision.basis is None or not decision.basis.startswith("consent:"):
         return "no marketing consent on record"
     return None
-
-
-def _enroll(ctx: ToolContext, campaign: str, contact_id: str, segment_name: str) -> None:
-    row = CampaignEnrollment(
-        tenant_id=ctx.tenant_id,
-        campaign=campaign,
-        contact_id=contact_id,
-        enrolled_by_kind=ctx.principal.kind,
-        enrolled_by_id=ctx.principal.id,
-        decision_id=ctx.decision_id,
-        created_at=ctx.clock(),
-    )
-    ctx.uow.session.add(row)
-    ctx.uow.session.flush()
-    emit_about_record(
-        ctx,
-        "campaign.enrolled",
-        "contact",
-        contact_id,
-        f"enrolled in campaign {campaign} (segment {segment_name})",
-        campaign=campaign,
-        enrollment_id=row.id,
-        segment=segment_name,
-    )
