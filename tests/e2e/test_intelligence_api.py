@@ -38,6 +38,7 @@ class Api:
 
 @pytest.fixture
 def demo(container: Container) -> dict[str, Any]:
+    container.clock = lambda: ANCHOR  # every "now" in the requests is the demo's anchor
     load_demo(container, tenant_slug="demo", password=PASSWORD, seed=42, scale=0.1, anchor=ANCHOR)
     with container.uow() as uow:
         tenant = uow.session.scalars(select(Tenant).where(Tenant.slug == "demo")).one()

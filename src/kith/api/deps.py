@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from kith.access.principal import Principal
 from kith.access.service import authenticate
+from kith.core.clock import utcnow
 from kith.core.errors import PermissionDenied, Unauthenticated
 from kith.core.settings import Settings
 from kith.db.uow import UnitOfWork
@@ -24,14 +26,23 @@ class Container:
     settings: Settings
     engine: Engine
     session_factory: sessionmaker[Session]
+    # "Now" for request handlers: tests pin it, so no answer depends on the wall clock.
+    clock: Callable[[], datetime] = field(default=utcnow)
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.session_factory)
+
+    def now(self) -> datetime:
+        return self.clock()
 
 
 def get_container(request: Request) -> Container:
     container: Container = request.app.state.container
     return container
+
+
+def get_now(container: Annotated[Container, Depends(get_container)]) -> datetime:
+    return container.now()
 
 
 def get_uow(container: Annotated[Container, Depends(get_container)]) -> Iterator[UnitOfWork]:
@@ -68,3 +79,4 @@ def get_principal(request: Request, uow: Annotated[UnitOfWork, Depends(get_uow)]
 
 UoW = Annotated[UnitOfWork, Depends(get_uow)]
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
+Now = Annotated[datetime, Depends(get_now)]

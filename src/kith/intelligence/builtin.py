@@ -541,10 +541,11 @@ def stalled_deals(
                 "deal_id": deal.id,
                 "name": deal.name,
                 "stage": deal.stage,
-                "days_in_stage": round(seconds / 86400, 1),
-                "usual_days": round(float(limit["median"]) / 86400, 1),
-                "limit_days": round(float(limit["limit"]) / 86400, 1),
-                "days_since_activity": None if idle_days is None else round(idle_days, 1),
+                # Unrounded: rounding both sides can make a stalled deal read 18.3 > 18.3.
+                "days_in_stage": seconds / 86400,
+                "usual_days": float(limit["median"]) / 86400,
+                "limit_days": float(limit["limit"]) / 86400,
+                "days_since_activity": idle_days,
                 "likely_cause": cause,
                 "next_step": {"zh": step[0], "en": step[1]},
             }

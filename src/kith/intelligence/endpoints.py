@@ -10,9 +10,8 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 
 from kith.access import policy
-from kith.api.deps import CurrentPrincipal, UoW
+from kith.api.deps import CurrentPrincipal, Now, UoW
 from kith.api.responses import KithJSON
-from kith.core.clock import utcnow
 from kith.crm.service import RecordService
 from kith.intelligence import forecast_groups, reports
 from kith.intelligence import schemas as s
@@ -68,6 +67,7 @@ for _plural, (_object_type, _tag) in SCORED_OBJECTS.items():
 def forecast(
     uow: UoW,
     principal: CurrentPrincipal,
+    now: Now,
     period: Annotated[Literal["month", "week"], Query()] = "month",
     horizon: Annotated[int | None, Query(ge=1, le=24)] = None,
     by: Annotated[Literal["total", "team", "owner", "product", "pipeline"], Query()] = "total",
@@ -80,9 +80,9 @@ def forecast(
     seasonal-naive baseline and the pipeline-weighted estimate from open deals.
     """
     policy.require(principal, "deal", "read")
-    out = reports.revenue_forecast(uow.session, principal, period, horizon)
+    out = reports.revenue_forecast(uow.session, principal, period, horizon, now)
     groups, omitted = forecast_groups.group_forecasts(
-        uow.session, principal, period, by, horizon, utcnow(), limit
+        uow.session, principal, period, by, horizon, now, limit
     )
     return out.model_copy(update={"by": by, "groups": groups, "omitted_groups": omitted})
 
@@ -103,10 +103,10 @@ def churn_distribution(
 @router.get(
     "/intelligence/stalled-deals", tags=["Intelligence"], response_model=list[s.StalledDealOut]
 )
-def stalled(uow: UoW, principal: CurrentPrincipal) -> list[s.StalledDealOut]:
+def stalled(uow: UoW, principal: CurrentPrincipal, now: Now) -> list[s.StalledDealOut]:
     """Open deals in their stage longer than usual, with the likely cause and a next step."""
     policy.require(principal, "deal", "read")
-    return reports.stalled(uow.session, principal)
+    return reports.stalled(uow.session, principal, now)
 
 
 @router.get("/intelligence/models", tags=["Intelligence"], response_model=list[s.ModelVersionOut])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import OrderedDict
+from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -13,7 +14,6 @@ from sqlalchemy.orm import Session
 
 from kith.access import policy
 from kith.access.principal import Principal
-from kith.core.clock import utcnow
 from kith.core.errors import KithError
 from kith.crm import models as m
 from kith.intelligence import schemas as s
@@ -60,13 +60,13 @@ def _cached_forecast(series: pd.Series, freq: str, horizon: int | None, key: str
 
 
 def revenue_forecast(
-    session: Session, principal: Principal, period: str, horizon: int | None
+    session: Session, principal: Principal, period: str, horizon: int | None, now: datetime
 ) -> s.ForecastOut:
     freq = "M" if period == "month" else "W"
     series = revenue_series(session, principal, freq)
     # The current period is not over: it is forecast, not reported as a (low) actual.
-    now = pd.Timestamp(utcnow()).tz_localize(None).to_period(freq).start_time
-    series = series[series.index < now]
+    current = pd.Timestamp(now).tz_localize(None).to_period(freq).start_time
+    series = series[series.index < current]
     points = [
         s.ForecastPoint(
             period=p.strftime("%Y-%m-%d"), actual=round(float(v), 2), forecast=None,
@@ -146,9 +146,9 @@ def churn_distribution(session: Session, principal: Principal, bins: int) -> s.D
     )  # fmt: skip
 
 
-def stalled(session: Session, principal: Principal) -> list[s.StalledDealOut]:
+def stalled(session: Session, principal: Principal, now: datetime) -> list[s.StalledDealOut]:
     rows: list[dict[str, Any]] = stalled_deals(
-        session, principal.tenant_id, utcnow(), policy.row_filter(principal, m.Deal, "deal", "read")
+        session, principal.tenant_id, now, policy.row_filter(principal, m.Deal, "deal", "read")
     )
     return [s.StalledDealOut(**r) for r in rows]
 
