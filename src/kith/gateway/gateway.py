@@ -32,6 +32,7 @@ from kith.access.principal import Principal
 from kith.core.clock import utcnow
 from kith.core.errors import FieldError, KithError, NotFound, PermissionDenied, ValidationFailed
 from kith.crm.service import RecordService
+from kith.crm.specs import SPECS
 from kith.db.uow import UnitOfWork
 from kith.gateway import risk
 from kith.gateway import tools as _builtin_tools  # noqa: F401 - registers the catalog
@@ -52,7 +53,7 @@ from kith.gateway.events import approval_event
 from kith.gateway.models import ApprovalRequest, DecisionRecord, IdempotencyKey
 from kith.gateway.notify import notify_users_with_role
 from kith.gateway.registry import REGISTRY, Subject, ToolContext, ToolRegistry, ToolSpec
-from kith.privacy.ledger import ConsentLedger
+from kith.privacy.ledger import ConsentLedger, message_of
 from kith.privacy.masking import mask_value
 
 OUTPUT_LIST_SAMPLE = 20
@@ -197,6 +198,7 @@ class Gateway:
             first = self._first_use(uow, call)
             if first is not None:
                 return self._duplicate(uow, decision, call, first, args_json)
+        self._check_recipient(uow, spec, principal, args)
         self._check_consent(uow, spec, principal, call, args, subject, decision)
         if approved is None:
             assessment = self._assess(uow, spec, call, args, args_json)
@@ -215,6 +217,25 @@ class Gateway:
             raise Refusal(NotFound(f"no tool named {name!r}"))
         return spec
 
+    def _check_recipient(
+        self, uow: UnitOfWork, spec: ToolSpec, principal: Principal, args: BaseModel
+    ) -> None:
+        """A call that reaches a person names a contact that exists in the tenant and that the
+        caller may read — checked before consent and risk, so an unknown id is a 422 now
+        rather than a first-contact approval that fails when approved."""
+        contact_id = getattr(args, "contact_id", None)
+        if not spec.external_effect or not contact_id:
+            return
+        try:
+            RecordService(uow, principal, self.clock).load(SPECS["contact"], contact_id, "read")
+        except NotFound as exc:
+            message = "no contact with this id"
+            raise Refusal(
+                ValidationFailed(message, [FieldError(["args", "contact_id"], message)])
+            ) from exc
+        except PermissionDenied as exc:
+            raise Refusal(exc) from exc
+
     def _check_consent(
         self,
         uow: UnitOfWork,
@@ -231,7 +252,7 @@ class Gateway:
             spec.name,
             call.purpose,
             spec.channel_for(args),
-            _consent_subject(subject, args),
+            _consent_subject(subject, args, spec),
         )
         decision.consent_allowed = consent.allowed
         decision.consent_reason = consent.reason
@@ -514,12 +535,17 @@ def _note_approval(decision: DecisionRecord, approved: Approved) -> None:
     decision.risk_rule_id = approved.request.risk_rule_id
 
 
-def _consent_subject(subject: Subject, args: BaseModel) -> dict[str, Any]:
-    """Whom the call concerns: the record, its customer, and the address it writes to."""
+def _consent_subject(subject: Subject, args: BaseModel, spec: ToolSpec) -> dict[str, Any]:
+    """Whom the call concerns: the record, its customer, the address it writes to and,
+    for a tool that writes messages, the message (the consent hook classifies it: a
+    promotional message needs the marketing basis whatever purpose was named)."""
     fields = {k: v for k, v in vars(subject).items() if v is not None}
     recipient = getattr(args, "to", None)
     if recipient:
         fields["recipient"] = recipient
+    message = message_of(spec, args)
+    if message is not None:
+        fields["message"] = message
     return fields
 
 

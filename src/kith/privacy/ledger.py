@@ -7,10 +7,16 @@ every call, inside the caller's unit of work:
 
 - the call's purpose is mapped to a consent purpose (``sales`` → ``sales_outreach``,
   ``crm_ui``/``api`` → ``service``: a person's one-to-one correspondence);
+- the purpose a caller names is not trusted alone: a call that sends a message
+  (``subject["message"]``: its text, template category and attachment kinds) whose
+  message is promotional (``kith.privacy.promotional``) needs the marketing basis,
+  whatever purpose was named, and the decision record says it was classified
+  promotional and by which cues;
 - a call with a channel needs the person's consent for that purpose on that channel,
   unless the purpose has a legal basis of its own (service: the contract; sales
   outreach to business contacts: legitimate interest with opt-out) — then it goes
-  through and the decision record says why; an explicit revocation always refuses;
+  through and the decision record says why; an explicit revocation always refuses.
+  A private person (a contact of no account: a consumer) is never a business contact;
 - a call without a channel (enrolling in a campaign, issuing a voucher for
   marketing) is refused once the person revoked that purpose and holds no grant on
   any channel;
@@ -24,10 +30,11 @@ every call, inside the caller's unit of work:
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
+from pydantic import BaseModel
 from sqlalchemy import func, or_, select
 
 from kith.access.principal import Principal
@@ -35,7 +42,9 @@ from kith.core.clock import utcnow
 from kith.crm.models import Contact
 from kith.db.uow import UnitOfWork
 from kith.gateway.contracts import ConsentDecision
+from kith.gateway.registry import ToolSpec
 from kith.privacy.models import ConsentEvent, ProcessingRestriction
+from kith.privacy.promotional import Classification, classify, message_text
 from kith.privacy.restrictions import LEGAL_NOTE, live_in_transaction
 from kith.privacy.restrictions import describe as describe_restriction
 from kith.privacy.schemas import ALL_CHANNELS
@@ -68,6 +77,9 @@ OVERRIDE_ROLES = frozenset({"admin", "manager", "system"})
 # Call purposes that are automated decisions about a person whoever makes the call.
 AUTOMATED_PURPOSES = frozenset({"profiling", "analytics", "automated_decision"})
 REASON_LIMIT = 500  # decision_records.consent_reason
+# The legal basis a private person (a contact of no account) never has.
+BUSINESS_ONLY_BASES = frozenset({"sales_outreach"})
+MARKETING = "marketing"
 # Fields where a contact is reached, to find the person behind a bare address.
 ADDRESS_FIELDS = ("email", "mobile", "phone", "wechat_id", "app_user_id")
 
@@ -162,9 +174,21 @@ def evaluate(
         return _allow(
             f"consent given: {describe(event)}", basis_of(event), contact_id, consent_purpose
         )
-    if legal is not None:
+    private = consent_purpose in BUSINESS_ONLY_BASES and is_private_person(
+        uow, tenant_id, contact_id
+    )
+    if legal is not None and not private:
         basis, why = legal
         return _allow(why, f"legal:{basis} ({consent_purpose})", contact_id, consent_purpose)
+    if private:
+        when = "expired" if event is not None else "never asked"
+        return _refuse(
+            f"no {consent_purpose} consent on record for {channel} ({when}); the person is a "
+            "private person (a contact of no account), never a business contact, so "
+            "legitimate interest does not apply",
+            contact_id,
+            consent_purpose,
+        )
     if event is not None:  # expired
         assert event.expires_at is not None
         return _refuse(
@@ -217,6 +241,52 @@ def _refuse(
     return Verdict(ConsentDecision(False, reason, basis), contact_id, purpose, revoked)
 
 
+def is_private_person(uow: UnitOfWork, tenant_id: str, contact_id: str) -> bool:
+    """A contact of no account is a private person (a consumer), not a business contact."""
+    c = Contact
+    stmt = select(c.account_id).where(c.tenant_id == tenant_id, c.id == contact_id)
+    return uow.session.execute(stmt).scalar_one_or_none() is None
+
+
+def classify_message(message: Mapping[str, Any] | None) -> Classification | None:
+    """The classification of the message a call sends (``subject["message"]``), if any."""
+    if not message:
+        return None
+    text = message_text(message.get("subject"), message.get("body"))
+    return classify(
+        text,
+        template_category=message.get("template_category"),
+        attachments=message.get("attachments") or (),
+    )
+
+
+def message_of(spec: ToolSpec, args: BaseModel) -> dict[str, Any] | None:
+    """What a tool that writes messages would send (for ``subject["message"]``)."""
+    if not any(t == "message" for t, _ in spec.touched_objects(args)):
+        return None
+    template = getattr(args, "template", None)
+    return {
+        "subject": getattr(args, "subject", None),
+        "body": getattr(args, "body", None),
+        "template_category": getattr(template, "category", None),
+        "attachments": [a.kind for a in getattr(args, "attachments", None) or ()],
+    }
+
+
+def purpose_for(purpose: str, classification: Classification | None) -> str:
+    """The purpose the ledger checks: marketing for a promotional message, whatever was named."""
+    if classification is not None and classification.promotional:
+        return MARKETING if CALL_PURPOSES.get(purpose) != MARKETING else purpose
+    return purpose
+
+
+def promotional_note(purpose: str, classification: Classification) -> str:
+    return (
+        f"message {classification.explain()}: the marketing basis is required whatever "
+        f"purpose was named ({purpose})"
+    )
+
+
 def contacts_at(uow: UnitOfWork, tenant_id: str, address: str) -> list[str]:
     """Contacts reached at ``address`` (an email, phone, WeChat id or app user id)."""
     c = Contact
@@ -252,9 +322,15 @@ class ConsentLedger:
         restriction = self._restriction(uow, principal.tenant_id, people)
         if restriction is not None and is_automated(principal, purpose):
             return self._refuse_restricted(uow, principal, tool_name, purpose, restriction)
-        verdict = self.verdict(uow, principal.tenant_id, purpose, channel, subject, people)
+        classification = classify_message(subject.get("message"))
+        checked = purpose_for(purpose, classification)
+        verdict = self.verdict(uow, principal.tenant_id, checked, channel, subject, people)
+        if checked != purpose and classification is not None:
+            verdict = _noted(verdict, promotional_note(purpose, classification))
         if not verdict.decision.allowed:
-            self._audit_refusal(uow, principal, tool_name, purpose, channel, verdict)
+            self._audit_refusal(
+                uow, principal, tool_name, purpose, channel, verdict, classification
+            )
             return verdict.decision
         if restriction is not None:
             note = (
@@ -352,8 +428,13 @@ class ConsentLedger:
         purpose: str,
         channel: str | None,
         verdict: Verdict,
+        classification: Classification | None = None,
     ) -> None:
         attempt = bool(principal.roles & OVERRIDE_ROLES) or principal.kind == "system"
+        detail: dict[str, Any] = {}
+        if classification is not None and classification.promotional:
+            cues = [h.describe() for h in classification.cues]
+            detail = {"classified": "promotional", "cues": cues}
         uow.audit(
             principal.tenant_id,
             principal.actor,
@@ -366,6 +447,7 @@ class ConsentLedger:
             channel=channel,
             roles=sorted(principal.roles),
             reason=verdict.decision.reason,
+            **detail,
         )
 
 
@@ -376,6 +458,13 @@ def is_automated(principal: Principal, purpose: str) -> bool:
         or purpose in AUTOMATED_PURPOSES
         or CALL_PURPOSES.get(purpose) == "profiling"
     )
+
+
+def _noted(verdict: Verdict, note: str) -> Verdict:
+    """The verdict whose reason starts with ``note`` (the ledger's own reason kept whole)."""
+    decision = verdict.decision
+    reason = _fit(note, f"; {decision.reason}")
+    return replace(verdict, decision=ConsentDecision(decision.allowed, reason, decision.basis))
 
 
 def _fit(head: str, tail: str) -> str:

@@ -140,7 +140,12 @@ LEXICON: tuple[Cue, ...] = (
         negatable=False,
     ),
     Cue("new product", "zh", r"新品|上市|焕新|新款|品鉴|首批", P * 1.0),
-    Cue("loyalty", "zh", r"会员日|专享|尊享|新人|积分翻倍|双倍积分|兑换好礼|老客户|老车主", P * 1.0),
+    Cue(
+        "loyalty",
+        "zh",
+        r"会员日|专享|尊享|新人|积分翻倍|双倍积分|兑换好礼|老客户|老车主",
+        P * 1.0,
+    ),
     Cue("referral", "zh", r"推荐好友|邀请好友", P * 2.0),
     Cue(
         "sales event",
@@ -208,8 +213,8 @@ LEXICON: tuple[Cue, ...] = (
     Cue(
         "free gift",
         "en",
-        r"free gift|free shipping|complimentary|\b(?:get|receive|with) (?:a |one |\d+ months? )?free\b|"
-        r"\d+ months? free|for free\b",
+        r"free gift|free shipping|complimentary|"
+        r"\b(?:get|receive|with) (?:a |one |\d+ months? )?free\b|\d+ months? free|for free\b",
         P * 1.5,
     ),
     Cue("free", "en", r"\bfree\b", P * 0.5),
@@ -261,7 +266,12 @@ LEXICON: tuple[Cue, ...] = (
     Cue("upgrade", "en", r"upgrade (?:to|your)|treat yourself|trade in", P * 1.0),
     Cue("marketing", "en", r"\bmarketing\b|\bpromotion\b|\bcampaign\b", P * 1.0),
     # --- English: service context ---------------------------------------------------------------
-    Cue("verification code", "en", r"verification code|one-time (?:code|password)|\bpassword\b", N * 3.0),
+    Cue(
+        "verification code",
+        "en",
+        r"verification code|one-time (?:code|password)|\bpassword\b",
+        N * 3.0,
+    ),
     Cue(
         "unsubscribe confirmed",
         "en",
@@ -295,8 +305,8 @@ LEXICON: tuple[Cue, ...] = (
     Cue(
         "notice",
         "en",
-        r"scheduled maintenance|unavailable|outage|terms of service|was (?:changed|updated|blocked)|"
-        r"no action is needed|failed",
+        r"scheduled maintenance|unavailable|outage|terms of service|"
+        r"was (?:changed|updated|blocked)|no action is needed|failed",
         N * 1.5,
     ),
     Cue(
@@ -356,7 +366,8 @@ def classify_text(text: str) -> Classification:
     context = _ordered(service.values())
     score = round(sum(h.weight for h in cues) + sum(h.weight for h in context), 2)
     promotional = bool(cues) and score >= THRESHOLD
-    return Classification(promotional, score, "content" if cues or context else "none", cues, context)
+    source = "content" if cues or context else "none"
+    return Classification(promotional, score, source, cues, context)
 
 
 def _ordered(hits: Iterable[Hit]) -> tuple[Hit, ...]:

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from kith.crm.models import Activity
 from kith.gateway.models import ApprovalRequest, CampaignEnrollment, DecisionRecord, OutboundMessage
 from kith.privacy.models import ConsentCancellation, ConsentEvent
 
@@ -66,3 +67,32 @@ class PrivacyRepository:
             .order_by(e.created_at, e.id)
         )
         return self.session.scalars(stmt).all()
+
+    def open_activities_about(self, contact_id: str) -> Sequence[Activity]:
+        """Queued work about the person: open tasks, calls and meetings."""
+        a = Activity
+        stmt = (
+            select(a)
+            .where(
+                a.tenant_id == self.tenant_id,
+                a.contact_id == contact_id,
+                a.deleted_at.is_(None),
+                a.status == "open",
+                a.kind.in_(("task", "call", "meeting")),
+            )
+            .order_by(a.created_at, a.id)
+        )
+        return self.session.scalars(stmt).all()
+
+    def purposes_of_activities(self, activity_ids: Sequence[str]) -> dict[str, str]:
+        """The purpose of the gateway call that created each activity (when one did)."""
+        if not activity_ids:
+            return {}
+        d = DecisionRecord
+        stmt = select(d.subject_id, d.purpose).where(
+            d.tenant_id == self.tenant_id,
+            d.subject_type == "activity",
+            d.subject_id.in_(list(activity_ids)),
+            d.status == "executed",
+        )
+        return {str(sid): str(purpose) for sid, purpose in self.session.execute(stmt) if purpose}

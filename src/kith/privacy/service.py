@@ -12,10 +12,11 @@ from pydantic import ValidationError
 from sqlalchemy import update
 
 from kith.access.principal import Principal
+from kith.access.service import system_principal
 from kith.core.clock import utcnow
 from kith.core.errors import FieldError, ValidationFailed
 from kith.crm.service import RecordService
-from kith.crm.specs import SPECS
+from kith.crm.specs import PATCH_SCHEMAS, SPECS
 from kith.db.uow import UnitOfWork
 from kith.events.types import DomainEvent
 from kith.gateway import tools as _catalog  # noqa: F401 - registers the tools checked below
@@ -32,12 +33,17 @@ from kith.gateway.registry import REGISTRY
 from kith.privacy.ledger import (
     CALL_PURPOSES,
     LEGAL_BASES,
+    MARKETING,
+    classify_message,
     effective,
     evaluate,
     latest_by_pair,
+    message_of,
+    purpose_for,
     state_of,
 )
 from kith.privacy.models import ConsentCancellation, ConsentEvent
+from kith.privacy.promotional import classify_task
 from kith.privacy.repository import PrivacyRepository
 from kith.privacy.schemas import (
     CancellationOut,
@@ -235,15 +241,16 @@ class ConsentService(PersonService):
     # --- a revocation takes effect -----------------------------------------------------------
 
     def _enforce(self, contact_id: str, event: ConsentEvent) -> list[CancellationOut]:
-        """Cancel what waits to run for this person and purpose and would now be refused."""
+        """Cancel what waits to run for this person and purpose and would now be refused.
+        A promotional message counts as marketing whatever purpose it was queued with."""
         tenant_id, now = self.principal.tenant_id, self.clock()
         out: list[CancellationOut] = []
         for request in self.repo.pending_approvals_about(contact_id):
-            if CALL_PURPOSES.get(request.purpose) != event.purpose:
+            channel, sent = _call_of(request)
+            purpose = purpose_for(request.purpose, classify_message(sent))
+            if CALL_PURPOSES.get(purpose) != event.purpose:
                 continue
-            verdict = evaluate(
-                self.uow, tenant_id, request.purpose, _channel_of(request), contact_id, now
-            )
+            verdict = evaluate(self.uow, tenant_id, purpose, channel, contact_id, now)
             if not verdict.decision.allowed:
                 cancelled = self._cancel_approval(
                     contact_id, request, event, verdict.decision.reason, now
@@ -251,7 +258,8 @@ class ConsentService(PersonService):
                 if cancelled is not None:
                     out.append(cancelled)
         for message in self.repo.draft_messages_to(contact_id):
-            purpose = message.purpose or ""
+            content = {"subject": message.subject, "body": message.body}
+            purpose = purpose_for(message.purpose or "", classify_message(content))
             if CALL_PURPOSES.get(purpose) != event.purpose:
                 continue
             verdict = evaluate(self.uow, tenant_id, purpose, message.channel, contact_id, now)
@@ -267,10 +275,54 @@ class ConsentService(PersonService):
                         verdict.decision.reason,
                     )
                 )
-        if event.purpose == "marketing":
-            verdict = evaluate(self.uow, tenant_id, "marketing", None, contact_id, now)
+        if event.purpose == MARKETING:
+            verdict = evaluate(self.uow, tenant_id, MARKETING, None, contact_id, now)
             if not verdict.decision.allowed:
                 out.extend(self._unenroll(contact_id, event, verdict.decision.reason, now))
+                out.extend(self._cancel_activities(contact_id, event, verdict.decision.reason))
+        return out
+
+    def _cancel_activities(
+        self, contact_id: str, event: ConsentEvent, reason: str
+    ) -> list[CancellationOut]:
+        """Queued marketing work about the person (open tasks, calls, meetings created for
+        marketing or whose text is marketing) is cancelled; the reason is recorded in the
+        cancellation, on the activity and in its ``activity.updated`` event."""
+        activities = self.repo.open_activities_about(contact_id)
+        created_for = self.repo.purposes_of_activities([a.id for a in activities])
+        system = system_principal(self.principal.tenant_id, "consent ledger")
+        records = RecordService(self.uow, system, self.clock)
+        patch = PATCH_SCHEMAS["activity"]
+        out: list[CancellationOut] = []
+        for activity in activities:
+            classification = classify_task(activity.subject, activity.body)
+            by_purpose = CALL_PURPOSES.get(created_for.get(activity.id, "")) == MARKETING
+            if not (by_purpose or classification.promotional):
+                continue
+            why = (
+                f"created for marketing; {reason}"
+                if by_purpose
+                else f"marketing task ({classification.explain()}); {reason}"
+            )
+            stamp = f"[{self.clock().date().isoformat()}] 已取消 / cancelled: {why}"
+            body = f"{activity.body}\n\n{stamp}" if activity.body else stamp
+            records.update(
+                "activity",
+                activity.id,
+                patch(status="cancelled", body=body[:20_000], version=activity.version),
+            )
+            out.append(
+                self._note(
+                    contact_id,
+                    event,
+                    "activity",
+                    activity.id,
+                    None,
+                    why[:2000],
+                    activity_kind=activity.kind,
+                    subject=activity.subject,
+                )
+            )
         return out
 
     def _cancel_approval(
@@ -430,15 +482,16 @@ def cancel_approval(
     return decision.id
 
 
-def _channel_of(request: ApprovalRequest) -> str | None:
+def _call_of(request: ApprovalRequest) -> tuple[str | None, dict[str, Any] | None]:
+    """The channel a waiting call would use and the message it would send."""
     spec = REGISTRY.get(request.tool)
     if spec is None:
-        return None
+        return None, None
     try:
         args = spec.input_schema.model_validate(request.args)
     except ValidationError:
-        return None
-    return spec.channel_for(args)
+        return None, None
+    return spec.channel_for(args), message_of(spec, args)
 
 
 def _stand_ins(request: ApprovalRequest) -> tuple[Principal, Principal | None]:

@@ -6,15 +6,15 @@ and, when it goes to a known contact, an outbound interaction on their timeline.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 from pydantic.networks import validate_email
 from pydantic_core import PydanticCustomError
 
 from kith.access import policy
 from kith.crm.schemas import InteractionIn, RecordRef
-from kith.gateway.models import OutboundMessage
+from kith.gateway.models import Coupon, OutboundMessage
 from kith.gateway.notify import notify
 from kith.gateway.registry import ToolContext, tool
 from kith.gateway.tools.common import PURPOSES, invalid, require_contact, require_user
@@ -51,12 +51,52 @@ class _Addressed(BaseModel):
         return self
 
 
-class DraftEmailIn(_Addressed):
+TemplateCategory = Literal[
+    "marketing", "promotion", "newsletter", "service", "transactional", "notification",
+    "verification",
+]  # fmt: skip
+AttachmentKind = Literal["coupon", "voucher", "offer", "file", "image", "link"]
+
+
+class MessageTemplate(BaseModel):
+    """The template a message was written from. A marketing/promotion category makes the
+    message promotional; a service category does not make a promotional text a service
+    message (the consent ledger classifies the text too)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+    category: TemplateCategory
+
+
+class MessageAttachment(BaseModel):
+    """Something attached to a message; a coupon, voucher or offer makes it promotional."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: AttachmentKind
+    coupon_id: RecordRef | None = None
+    name: Annotated[str, StringConstraints(max_length=200)] | None = None
+    url: Annotated[str, StringConstraints(max_length=500)] | None = None
+
+    @model_validator(mode="after")
+    def _coupon_is_a_coupon(self) -> MessageAttachment:
+        if self.coupon_id and self.kind not in ("coupon", "voucher"):
+            raise PydanticCustomError("coupon", "coupon_id goes with kind coupon or voucher")
+        return self
+
+
+class _Content(_Addressed):
+    template: MessageTemplate | None = None
+    attachments: list[MessageAttachment] = Field(default_factory=list, max_length=20)
+
+
+class DraftEmailIn(_Content):
     subject: MessageSubject
     body: MessageBody
 
 
-class SendMessageIn(_Addressed):
+class SendMessageIn(_Content):
     channel: SendChannel
     subject: MessageSubject | None = None
     body: MessageBody
@@ -113,6 +153,35 @@ def _recipient(ctx: ToolContext, channel: str, args: _Addressed) -> str:
     raise invalid(f"the contact has no {channel} address", "contact_id")
 
 
+def _check_attachments(ctx: ToolContext, args: _Content) -> list[dict[str, Any]]:
+    """The attachments as recorded on the timeline; a coupon must be one issued to the
+    recipient in this workspace."""
+    out: list[dict[str, Any]] = []
+    for index, attachment in enumerate(args.attachments):
+        if attachment.coupon_id:
+            coupon = ctx.uow.session.get(Coupon, attachment.coupon_id)
+            if (
+                coupon is None
+                or coupon.tenant_id != ctx.tenant_id
+                or (args.contact_id and coupon.contact_id != args.contact_id)
+            ):
+                raise invalid(
+                    "no coupon with this id for this contact", "attachments", index, "coupon_id"
+                )
+        out.append(attachment.model_dump(exclude_none=True))
+    return out
+
+
+def _content_meta(ctx: ToolContext, args: _Content) -> dict[str, Any]:
+    meta: dict[str, Any] = {}
+    if args.template is not None:
+        meta["template"] = args.template.model_dump()
+    attachments = _check_attachments(ctx, args)
+    if attachments:
+        meta["attachments"] = attachments
+    return meta
+
+
 def _new_message(
     ctx: ToolContext, channel: str, to: str, subject: str | None, body: str, status: str
 ) -> OutboundMessage:
@@ -144,6 +213,7 @@ def _new_message(
 )
 def draft_email(ctx: ToolContext, args: DraftEmailIn) -> DraftOut:
     to = _recipient(ctx, "email", args)
+    _check_attachments(ctx, args)
     message = _new_message(ctx, "email", to, args.subject, args.body, "draft")
     message.contact_id = args.contact_id
     if args.contact_id:
@@ -160,6 +230,7 @@ def draft_email(ctx: ToolContext, args: DraftEmailIn) -> DraftOut:
 )
 def send_message(ctx: ToolContext, args: SendMessageIn) -> SentOut:
     to = _recipient(ctx, args.channel, args)
+    content = _content_meta(ctx, args)
     message = _new_message(ctx, args.channel, to, args.subject, args.body, "sending")
     message.contact_id = args.contact_id
     if args.contact_id:
@@ -171,7 +242,7 @@ def send_message(ctx: ToolContext, args: SendMessageIn) -> SentOut:
                 contact_id=args.contact_id,
                 subject=args.subject,
                 text=args.body,
-                meta={"message_id": message.id},
+                meta={"message_id": message.id, **content},
             ),
         )
         message.interaction_id = interaction["id"]
