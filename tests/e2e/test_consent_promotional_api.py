@@ -78,7 +78,7 @@ def test_a_message_to_an_unknown_contact_is_a_422_and_asks_nobody(
 ) -> None:
     service = sign_in(app_client, workspace.users["service"].email)
     manager = sign_in(app_client, workspace.users["manager"].email)
-    args = {"contact_id": "01nosuchcontact0000000000000000", "channel": "sms", "body": "您好"}
+    args = {"contact_id": "01a250f3969d2efe07c9d2074dff0000", "channel": "sms", "body": "您好"}
     problem = _invoke(service, args, "service", 422)
     assert [e["loc"] for e in problem["errors"]] == [["args", "contact_id"]]
     assert manager.get("/approvals")["items"] == []

@@ -294,7 +294,7 @@ def test_a_message_to_an_unknown_contact_is_refused_before_risk(
         foreign = elsewhere(uow)
         uow.commit()
 
-    for contact_id in ("01unknowncontactid00000000000000", foreign):
+    for contact_id in ("01a250f3969d2efe07c9d2074dff0000", foreign):
         result = as_user("service", _send(contact_id, "service", "您的工单已处理"))
         assert result.status == "refused"
         assert isinstance(result.error, ValidationFailed)
