@@ -303,3 +303,29 @@ def test_a_message_to_an_unknown_contact_is_refused_before_risk(
         assert decision.risk_level is None and decision.approval_id is None
     with container.uow() as uow:
         assert uow.session.scalars(select(ApprovalRequest)).all() == []
+
+
+def test_promotional_drafts_count_as_marketing_too(as_user: As, container: Container) -> None:
+    owner = _person(as_user)
+    _consent(as_user, owner, "granted")
+
+    def draft(purpose: str, body: str) -> Callable[[UnitOfWork, Principal], Any]:
+        def run(uow: UnitOfWork, p: Principal) -> Any:
+            args = {"contact_id": owner, "subject": "冬季关怀", "body": body}
+            return Gateway().execute(uow, p, "email.draft", args, purpose=purpose)
+
+        return run
+
+    offer = as_user("marketing", draft("api", OFFER))
+    notice = as_user("marketing", draft("api", "您的车辆保养已完成，报告见附件。"))
+    assert offer.status == notice.status == "executed"
+
+    out = _consent(as_user, owner, "revoked")
+
+    drafts = [c.target_id for c in out.cancelled if c.kind == "draft_message"]
+    assert drafts == [offer.output["message_id"]]
+    again = as_user("marketing", draft("crm_ui", OFFER))
+    assert again.status == "refused" and "classified promotional" in (again.reason or "")
+    with container.uow() as uow:
+        kept = uow.session.get(OutboundMessage, notice.output["message_id"])
+        assert kept is not None and kept.status == "draft"
