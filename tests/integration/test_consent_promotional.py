@@ -11,9 +11,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from kith.access.models import User
 from kith.access.principal import Principal
-from kith.access.service import principal_for_user, system_principal
+from kith.access.service import system_principal
 from kith.api.deps import Container
 from kith.audit.models import AuditEntry
 from kith.core.errors import ValidationFailed
@@ -23,28 +22,16 @@ from kith.crm.service import RecordService
 from kith.db.uow import UnitOfWork
 from kith.events.models import OutboxEvent
 from kith.gateway.gateway import Gateway
-from kith.gateway.models import ApprovalRequest, DecisionRecord, OutboundMessage
+from kith.gateway.models import ApprovalRequest, OutboundMessage
 from kith.privacy.models import ConsentCancellation
 from kith.privacy.schemas import ConsentIn
 from kith.privacy.service import ConsentService
 from tests.conftest import Workspace
+from tests.integration.test_privacy_consent import As, _decision
+from tests.integration.test_privacy_consent import as_user as as_user  # the fixture
 
-As = Callable[[str, Callable[[UnitOfWork, Principal], Any]], Any]
 OFFER = "冬季保养套餐 8 折 限时优惠"
 NAMED_PURPOSES = ("api", "crm_ui", "service", "sales_outreach")
-
-
-@pytest.fixture
-def as_user(container: Container, workspace: Workspace) -> As:
-    def _as(role: str, fn: Callable[[UnitOfWork, Principal], Any]) -> Any:
-        with container.uow() as uow:
-            user = uow.session.get(User, workspace.users[role].id)
-            assert user is not None
-            out = fn(uow, principal_for_user(uow.session, user))
-            uow.commit()
-            return out
-
-    return _as
 
 
 def _person(as_user: As, *, talked: bool = True, account: bool = False) -> str:
@@ -87,14 +74,6 @@ def _send(
         return Gateway().execute(uow, p, "messages.send", args, purpose=purpose)
 
     return run
-
-
-def _decision(container: Container, decision_id: str) -> DecisionRecord:
-    with container.uow() as uow:
-        row = uow.session.get(DecisionRecord, decision_id)
-        assert row is not None
-        uow.session.expunge(row)
-        return row
 
 
 def _sent(container: Container) -> list[OutboundMessage]:
