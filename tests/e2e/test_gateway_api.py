@@ -217,7 +217,7 @@ def test_gateway_routes_do_not_reach_another_workspace(
         "sales",
     )["output"]
     invoke(
-        admin, "messages.send", {"channel": "email", "contact_id": contact, "body": "hi"}, "sales"
+        admin, "messages.send", {"channel": "email", "contact_id": contact, "body": "hi"}, "service"
     )
     approval, decision = waiting["approval_id"], waiting["decision_id"]
 
