@@ -192,7 +192,7 @@ class Gateway:
         subject = with_customer(uow, tenant_id, subject_from_args(args_json))
         set_subject(decision, subject)
         principal = effective_principal(call.principal, call.on_behalf_of)
-        authorise_call(spec, principal, call.purpose, args)
+        authorise_call(spec, principal, call.purpose, args, call.on_behalf_of)
         if approved is None and call.idempotency_key:
             first = self._first_use(uow, call)
             if first is not None:
