@@ -258,6 +258,7 @@ class Gateway:
             "channel": channel,
             "new_recipient": spec.external_effect
             and risk.is_new_recipient(uow.session, tenant_id, channel, args_json),
+            "amount": risk.amount_facts(uow.session, tenant_id, spec.name, args, self.clock()),
         }
         return risk.assess(uow.session, tenant_id, spec.name, spec.risk, facts)
 
@@ -369,7 +370,8 @@ class Gateway:
                 expires_at=request.expires_at.isoformat(),
             )
         )
-        reason = f"waiting for approval by a {assessment.approver_role} (rule {rule})"
+        seen = f": {assessment.detail}" if assessment.detail else ""
+        reason = f"waiting for approval by a {assessment.approver_role} (rule {rule}{seen})"
         return self._finish(
             uow, decision, "pending_approval", reason=reason, approval_id=request.id
         )
