@@ -7,11 +7,12 @@ coupons and those still waiting for approval) counts towards the 500 CNY limit.
 
 from __future__ import annotations
 
+import importlib
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from kith.access.models import User
 from kith.access.service import principal_for_user
@@ -19,6 +20,7 @@ from kith.api.deps import Container
 from kith.gateway.approvals import ApprovalService
 from kith.gateway.gateway import Gateway, GatewayResult
 from kith.gateway.models import ApprovalRequest, Coupon, DecisionRecord, RiskRule
+from kith.gateway.risk import rules_of
 from tests.conftest import Workspace
 from tests.integration.test_agents_support import add_owner
 
@@ -185,3 +187,30 @@ def test_the_limit_is_data_an_administrator_can_change(
     with container.uow() as uow:
         pending = uow.session.scalars(select(ApprovalRequest)).all()
         assert [p.args["value"] for p in pending] == ["200"]
+
+
+def test_the_migration_moves_existing_workspaces_to_the_new_limits(
+    container: Container, workspace: Workspace, desk: Desk, owner: str
+) -> None:
+    migration = importlib.import_module("kith.db.migrations.versions.0015_governance_limits")
+    tenant = workspace.tenant_id
+    edited = {">": [{"var": "args.value"}, 100]}
+    with container.uow() as uow:  # a workspace from before: the old rules, one edited
+        rules = {r.name: r for r in rules_of(uow.session, tenant)}
+        rules["coupon_over_limit"].condition = migration.OLD_OVER_500_CNY
+        rules["free_gift_over_limit"].condition = edited
+        uow.session.execute(delete(RiskRule).where(RiskRule.name == "amount_in_unknown_currency"))
+        uow.commit()
+    assert desk.issue(owner, "99999", "EUR").status == "executed"  # the old, one-currency rule
+
+    with container.engine.begin() as conn:
+        changed = migration.update_existing_rules(conn)
+    with container.engine.begin() as conn:
+        again = migration.update_existing_rules(conn)
+    assert (changed, again) == (2, 0)
+    with container.uow() as uow:
+        rules = {r.name: r for r in rules_of(uow.session, tenant)}
+        assert rules["free_gift_over_limit"].condition == edited  # the administrator's edit
+        assert rules["amount_in_unknown_currency"].builtin
+    assert desk.issue(owner, "600", "USD").status == "pending_approval"
+    assert desk.issue(owner, "1", "XAU").status == "pending_approval"
