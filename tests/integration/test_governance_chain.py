@@ -38,7 +38,9 @@ from kith.agents.sdk import (
 )
 from kith.agents.wiring import GatewayDecisionLog
 from kith.api.deps import Container
+from kith.core.errors import PermissionDenied
 from kith.crm.models import Ticket
+from kith.gateway.approvals import ApprovalService
 from kith.gateway.gateway import Gateway
 from kith.gateway.models import DecisionRecord, OutboundMessage
 from tests.conftest import Workspace
@@ -179,3 +181,56 @@ def test_without_a_requester_the_same_chain_runs_on_the_agents_own_rights(
         ).all()
         assert send.on_behalf_of_id is None
         assert send.reason is None or "bounded" not in send.reason
+
+
+def test_an_approved_bounded_action_runs_with_the_requesters_rights_of_the_moment(
+    container: Container, workspace: Workspace, runtime: AgentRuntime
+) -> None:
+    """A first message to a new customer waits for approval; approving re-resolves the
+    requester (here an API key) and runs the call with the agent's ∩ the key's rights.
+    The key's owner may not approve what their own key set off."""
+    customer = add_owner(container, workspace.tenant_id).contact_id
+    scopes = ["contacts:read", "tickets:write", "messages:write", "interactions:write"]
+    with container.uow() as uow:
+        manager = uow.session.merge(workspace.users["manager"])
+        row, _ = create_api_key(uow.session, manager, "ticketing", scopes)
+        key = principal_for_user(
+            uow.session,
+            manager,
+            kind="api_key",
+            principal_id=row.id,
+            name="API key ticketing",
+            api_scopes=frozenset(scopes),
+        )
+        uow.commit()
+    _ask_and_settle(container, runtime, key, customer)
+    with container.uow() as uow:
+        (send,) = uow.session.scalars(
+            select(DecisionRecord).where(DecisionRecord.tool == "messages.send")
+        ).all()
+        assert (send.status, send.on_behalf_of_id) == ("pending_approval", key.id)
+        approval_id = send.approval_id
+    assert approval_id is not None
+
+    def decide_as(role: str) -> str:
+        with container.uow() as uow:
+            user = uow.session.merge(workspace.users[role])
+            service = ApprovalService(Gateway(), uow, principal_for_user(uow.session, user))
+            try:
+                result = service.approve(approval_id)
+            except PermissionDenied as exc:
+                return f"denied: {exc}"
+            uow.commit()
+            return result.status
+
+    assert decide_as("manager").startswith("denied: a request cannot be approved by the person")
+    assert decide_as("admin") == "executed"
+    with container.uow() as uow:
+        (message,) = uow.session.scalars(select(OutboundMessage)).all()
+        assert message.contact_id == customer and message.status == "sent"
+        executed = uow.session.scalars(
+            select(DecisionRecord).where(
+                DecisionRecord.tool == "messages.send", DecisionRecord.status == "executed"
+            )
+        ).one()
+        assert executed.on_behalf_of_id == key.id
