@@ -61,6 +61,7 @@ from kith.db.uow import UnitOfWork
 from kith.events.envelope import Envelope
 from kith.gateway.authz import effective_principal
 from kith.gateway.contracts import ExecutionResult, GatewayPort, Rationale
+from kith.gateway.decisions import subject_from_args
 from kith.gateway.principals import resolve_principal
 from kith.privacy.restrictions import live_in_transaction
 
@@ -448,10 +449,16 @@ def _idempotency_key(ctx: StepContext, action: ProposedAction, number: int) -> s
 
 
 def _target(action: ProposedAction) -> str:
+    """Whom or what the action is about: the customer, the record it changes, the record
+    its arguments name; only an action about nothing in particular is told by its
+    arguments (a re-worded message to the same customer is the same action)."""
     if action.contact_id or action.account_id:
         return f"contact:{action.contact_id}|account:{action.account_id}"
     if action.changes is not None:
         return f"{action.changes.object_type}:{action.changes.record_id}"
+    about = subject_from_args(action.args)
+    if about.subject_id or about.contact_id or about.account_id:
+        return f"{about.subject_type}:{about.subject_id}|{about.contact_id}|{about.account_id}"
     return json.dumps(dict(action.args), sort_keys=True, ensure_ascii=False, default=str)
 
 
