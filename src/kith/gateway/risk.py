@@ -274,6 +274,7 @@ def _pending_coupons(
         select(a).where(
             a.tenant_id == tenant_id,
             a.status == "pending",
+            a.tool.startswith(COUPON_TOOLS.removesuffix("*")),
             a.expires_at > now,
             a.created_at > since,
         )
