@@ -7,6 +7,11 @@ read-only unit of work and waits up to the request's timeout; the request,
 its answer (or why there is none) and the time it took are written to
 ``agent_requests`` in the asker's unit of work, and an answered request is
 published as ``agent.analysis_completed`` so other agents can act on it.
+
+A request with a person behind it (a user, an API key, or an agent working for
+one) is bounded by that person's rights: the answer is computed with the answering
+agent's scope ∩ theirs, and the published event names them (``requested_by``) so
+whatever other agents do about it is bounded the same way (``kith.agents.origin``).
 """
 
 from __future__ import annotations
@@ -25,10 +30,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from kith.access.principal import Principal
 from kith.agents.memory import MemoryStore, Retriever
 from kith.agents.models import AgentRequest
+from kith.agents.origin import REQUESTED_BY, Origin, origin_of_request
 from kith.agents.roster import Member, Roster
+from kith.core.errors import PermissionDenied
 from kith.crm.service import RecordService
 from kith.db.uow import UnitOfWork
 from kith.events.types import DomainEvent
+from kith.gateway.authz import bounded_by, effective_principal
 
 ANALYSIS_COMPLETED = "agent.analysis_completed"
 
@@ -86,14 +94,23 @@ class CollaborationHub:
         self.clock = clock
 
     def ask(
-        self, uow: UnitOfWork, requester: Principal, request: AnalysisRequest
+        self,
+        uow: UnitOfWork,
+        requester: Principal,
+        request: AnalysisRequest,
+        on_behalf_of: Principal | None = None,
     ) -> AnalysisResult:
+        """``on_behalf_of``: the person an asking agent works for (its call's own)."""
         started = time.monotonic()
         member = self.roster.members(uow.session, requester.tenant_id).get(request.agent)
         problem = _why_unable(member, request)
         answer: AnalysisAnswer | None = None
+        person = on_behalf_of if on_behalf_of is not None else requester
+        origin = origin_of_request(requester, on_behalf_of, _asked(request))
         if problem is None and member is not None:
-            answer, problem = self._wait_for(self._start_answer(member, request), request)
+            answering = _answering_principal(member, person if origin else None)
+            future = self._start_answer(member, answering, request)
+            answer, problem = self._wait_for(future, request, person if origin else None)
         elapsed_ms = int((time.monotonic() - started) * 1000)
         status: Literal["answered", "timed_out", "failed"] = (
             "answered"
@@ -104,22 +121,25 @@ class CollaborationHub:
         )
         row = self._record(uow, requester, member, request, status, answer, problem, elapsed_ms)
         if answer is not None and member is not None:
-            uow.emit(_completed_event(row, requester, request, answer))
+            uow.emit(_completed_event(row, requester, request, answer, origin))
         return AnalysisResult(
             request_id=row.id, status=status, answer=answer, reason=problem, elapsed_ms=elapsed_ms
         )
 
-    def _start_answer(self, member: Member, request: AnalysisRequest) -> Future[AnalysisAnswer]:
+    def _start_answer(
+        self, member: Member, principal: Principal, request: AnalysisRequest
+    ) -> Future[AnalysisAnswer]:
         """A thread per request: requests are rare, and nothing idles between them. A
         thread whose answer comes too late finishes on its own; its answer is dropped."""
         executor = ThreadPoolExecutor(1, thread_name_prefix="kith-agent-answer")
         try:
-            return executor.submit(self._answer, member, request)
+            return executor.submit(self._answer, member, principal, request)
         finally:
             executor.shutdown(wait=False)
 
-    def _answer(self, member: Member, request: AnalysisRequest) -> AnalysisAnswer:
-        principal = member.principal
+    def _answer(
+        self, member: Member, principal: Principal, request: AnalysisRequest
+    ) -> AnalysisAnswer:
         now = self.clock()
         with UnitOfWork(self.session_factory) as uow:  # never committed: answers only read
             memory = MemoryStore(
@@ -135,13 +155,15 @@ class CollaborationHub:
 
     @staticmethod
     def _wait_for(
-        future: Future[AnalysisAnswer], request: AnalysisRequest
+        future: Future[AnalysisAnswer], request: AnalysisRequest, person: Principal | None
     ) -> tuple[AnalysisAnswer | None, str | None]:
         try:
             return future.result(timeout=request.timeout_ms / 1000), None
         except FutureTimeout:
             future.cancel()
             return None, "timed out"
+        except PermissionDenied as exc:  # say whose rights it lacked
+            return None, f"PermissionDenied: {exc}{bounded_by(person)}"[:500]
         except Exception as exc:  # the answering agent failed; the asker carries on without
             return None, f"{type(exc).__name__}: {exc}"[:500]
 
@@ -188,9 +210,24 @@ def _why_unable(member: Member | None, request: AnalysisRequest) -> str | None:
     return None
 
 
+def _asked(request: AnalysisRequest) -> dict[str, Any]:
+    """What makes two requests the same question (how long to wait and the trace do not)."""
+    return request.model_dump(mode="json", exclude={"timeout_ms", "trace_id"})
+
+
+def _answering_principal(member: Member, person: Principal | None) -> Principal:
+    """The answering agent's own rights, narrowed to the person's behind the request."""
+    return member.principal if person is None else effective_principal(member.principal, person)
+
+
 def _completed_event(
-    row: AgentRequest, requester: Principal, request: AnalysisRequest, answer: AnalysisAnswer
+    row: AgentRequest,
+    requester: Principal,
+    request: AnalysisRequest,
+    answer: AnalysisAnswer,
+    origin: Origin | None,
 ) -> DomainEvent:
+    carried = {REQUESTED_BY: origin.as_payload()} if origin else {}
     return DomainEvent(
         type=ANALYSIS_COMPLETED,
         tenant_id=row.tenant_id,
@@ -206,6 +243,7 @@ def _completed_event(
             "account_id": request.account_id,
             "ticket_id": request.ticket_id,
             "trace_id": request.trace_id,
+            **carried,
         },
         account_id=request.account_id,
         contact_id=request.contact_id,

@@ -10,6 +10,12 @@ budgets and the contact caps.
 
 An error in the agent's own code is recorded and skips that agent only; a
 database error propagates, so the consumer framework retries the event.
+
+An event that answers a person's request (``kith.agents.origin``) is worked on
+with the agent's rights narrowed to that requester's, as they are now: reads,
+and every gateway call, which goes ``on_behalf_of`` the requester, names them in
+its rationale and takes an idempotency key of the chain, so a repeated request
+gets the first outcome instead of a second action.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ from __future__ import annotations
 import json
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, Protocol, TypeVar
@@ -31,6 +37,7 @@ from kith.agents.collaboration import CollaborationHub, install, uninstall
 from kith.agents.coordinator import Coordinator
 from kith.agents.memory import BM25Retriever, MemoryStore, Retriever
 from kith.agents.models import AgentAction
+from kith.agents.origin import REQUESTED_BY, Origin, origin_of_event
 from kith.agents.reasoning import (
     ReasoningEngine,
     RulesEngine,
@@ -52,7 +59,10 @@ from kith.core.clock import as_utc, utcnow
 from kith.crm.service import RecordService
 from kith.db.uow import UnitOfWork
 from kith.events.envelope import Envelope
+from kith.gateway.authz import effective_principal
 from kith.gateway.contracts import ExecutionResult, GatewayPort, Rationale
+from kith.gateway.decisions import subject_from_args
+from kith.gateway.principals import resolve_principal
 from kith.privacy.restrictions import live_in_transaction
 
 T = TypeVar("T")
@@ -76,6 +86,7 @@ class DecisionLog(Protocol):
         reason: str,
         rationale: Rationale | None,
         trigger_event_id: str | None,
+        on_behalf_of: Principal | None = None,
     ) -> str | None: ...
 
 
@@ -136,16 +147,27 @@ class AgentRuntime:
             return
         members = self.roster.members(uow.session, envelope.tenant_id)
         trace_id = trace_of(uow.session, envelope)
+        origin = origin_of_event(uow.session, envelope)
+        requester = _requester_now(uow, envelope.tenant_id, origin)
         for agent in agents:
             member = members.get(agent.spec.name)
             if member is None or not member.active or _own_doing(envelope, member):
                 continue
-            self._step(uow, member, envelope, trace_id)
+            ctx = self._context(uow, member, envelope, trace_id, origin, requester)
+            self._step(ctx, member)
 
     # --- one step ---------------------------------------------------------------------
 
-    def _step(self, uow: UnitOfWork, member: Member, envelope: Envelope, trace_id: str) -> None:
-        ctx = self._context(uow, member, envelope, trace_id)
+    def _step(self, ctx: StepContext, member: Member) -> None:
+        if ctx.origin is not None and ctx.requester is None:
+            origin = ctx.origin
+            log_note(
+                ctx,
+                "skipped",
+                f"skipped: {origin.name} ({origin.kind} {origin.id}), whose request this "
+                "answers, may no longer act",
+            )
+            return
         agent = member.agent
         thought = _guarded(ctx, lambda: _think(agent, ctx))
         if thought is None:
@@ -156,10 +178,18 @@ class AgentRuntime:
         _guarded(ctx, lambda: agent.evaluate(assessment, ctx))
 
     def _context(
-        self, uow: UnitOfWork, member: Member, envelope: Envelope, trace_id: str
+        self,
+        uow: UnitOfWork,
+        member: Member,
+        envelope: Envelope,
+        trace_id: str,
+        origin: Origin | None = None,
+        requester: Principal | None = None,
     ) -> StepContext:
         now = self.clock()
         principal = member.principal
+        if requester is not None:
+            principal = effective_principal(principal, requester)
         spec = member.agent.spec
         return StepContext(
             uow=uow,
@@ -174,6 +204,8 @@ class AgentRuntime:
             ),
             records=RecordService(uow, principal, self.clock),
             clock=self.clock,
+            origin=origin,
+            requester=requester,
         )
 
     def _act(self, ctx: StepContext, member: Member, plan: Sequence[ProposedAction]) -> None:
@@ -195,6 +227,7 @@ class AgentRuntime:
         self, ctx: StepContext, action: ProposedAction, budget_left: int, number: int
     ) -> ActionOutcome:
         refusal = self._refusal(ctx, action, budget_left)
+        rationale = _with_origin(action.rationale, ctx.origin)
         if refusal is not None:
             decision_id = self.decisions.record(
                 ctx.uow,
@@ -204,8 +237,9 @@ class AgentRuntime:
                 purpose=action.purpose,
                 status="no_action",
                 reason=refusal.reason,
-                rationale=action.rationale,
+                rationale=rationale,
                 trigger_event_id=ctx.envelope.event_id,
+                on_behalf_of=ctx.requester,
             )
             log_action(ctx, action, refusal.status, refusal.reason, decision_id, None)
             return ActionOutcome(action, refusal.status, None, refusal.reason)
@@ -215,9 +249,10 @@ class AgentRuntime:
             action.tool,
             action.args,
             purpose=action.purpose,
-            idempotency_key=f"agent:{ctx.agent_id}:{ctx.envelope.event_id}:{number}",
+            on_behalf_of=ctx.requester,
+            idempotency_key=_idempotency_key(ctx, action, number),
             trigger_event_id=ctx.envelope.event_id,
-            rationale=action.rationale,
+            rationale=rationale,
         )
         log_action(ctx, action, result.status, result.reason, result.decision_id, result)
         return ActionOutcome(action, result.status, result, result.reason)
@@ -313,8 +348,9 @@ class AgentRuntime:
             purpose=member.agent.spec.purpose,
             status="rejected",
             reason=reason[:2000],
-            rationale=ctx.rationale(reason[:500]),
+            rationale=_with_origin(ctx.rationale(reason[:500]), ctx.origin),
             trigger_event_id=ctx.envelope.event_id,
+            on_behalf_of=ctx.requester,
         )
         log_note(ctx, "engine_rejected", reason, decision_id)
 
@@ -387,6 +423,43 @@ def _guarded(ctx: StepContext, work: Callable[[], T]) -> T | None:
     except Exception as exc:
         log_note(ctx, "error", f"{type(exc).__name__}: {exc}")
         return None
+
+
+def _requester_now(uow: UnitOfWork, tenant_id: str, origin: Origin | None) -> Principal | None:
+    """The requester with the rights they hold now (a revoked key, a disabled user: None)."""
+    if origin is None:
+        return None
+    return resolve_principal(uow.session, tenant_id, origin.kind, origin.id)
+
+
+def _with_origin(rationale: Rationale, origin: Origin | None) -> Rationale:
+    """The rationale naming whose request the action answers (the decision keeps it, and
+    events the action causes inherit the origin from it)."""
+    if origin is None:
+        return rationale
+    return replace(rationale, inputs={**rationale.inputs, REQUESTED_BY: origin.as_payload()})
+
+
+def _idempotency_key(ctx: StepContext, action: ProposedAction, number: int) -> str:
+    """Per event and proposal; in a requester's chain per requester, question, agent,
+    tool and target, so asking again cannot make the agent act twice."""
+    if ctx.origin is None:
+        return f"agent:{ctx.agent_id}:{ctx.envelope.event_id}:{number}"
+    return ctx.origin.action_key(ctx.agent_id, action.tool, _target(action))
+
+
+def _target(action: ProposedAction) -> str:
+    """Whom or what the action is about: the customer, the record it changes, the record
+    its arguments name; only an action about nothing in particular is told by its
+    arguments (a re-worded message to the same customer is the same action)."""
+    if action.contact_id or action.account_id:
+        return f"contact:{action.contact_id}|account:{action.account_id}"
+    if action.changes is not None:
+        return f"{action.changes.object_type}:{action.changes.record_id}"
+    about = subject_from_args(action.args)
+    if about.subject_id or about.contact_id or about.account_id:
+        return f"{about.subject_type}:{about.subject_id}|{about.contact_id}|{about.account_id}"
+    return json.dumps(dict(action.args), sort_keys=True, ensure_ascii=False, default=str)
 
 
 def _own_doing(envelope: Envelope, member: Member) -> bool:

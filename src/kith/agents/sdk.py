@@ -39,6 +39,7 @@ from kith.gateway.contracts import ExecutionResult, Factor, Rationale
 if TYPE_CHECKING:
     from kith.agents.collaboration import AnalysisAnswer, AnalysisRequest, AnswerContext
     from kith.agents.memory import MemoryStore
+    from kith.agents.origin import Origin
     from kith.crm.service import RecordService
     from kith.db.uow import UnitOfWork
 
@@ -171,7 +172,9 @@ class ActionOutcome:
 
 @dataclass
 class StepContext:
-    """Everything one step may use. ``records`` reads with the agent's own principal."""
+    """Everything one step may use. ``records`` reads with ``principal``: the agent's
+    own rights, or — when the event answers a person's request (``origin``) — the
+    agent's rights narrowed to that requester's (``requester``, as they are now)."""
 
     uow: UnitOfWork
     principal: Principal
@@ -184,6 +187,8 @@ class StepContext:
     records: RecordService
     clock: Callable[[], datetime]
     outcomes: list[ActionOutcome] = field(default_factory=list)
+    origin: Origin | None = None
+    requester: Principal | None = None
 
     @property
     def agent_id(self) -> str:

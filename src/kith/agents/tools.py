@@ -19,4 +19,4 @@ def request_analysis(ctx: ToolContext, args: AnalysisRequest) -> AnalysisResult:
     hub = active_hub()
     if hub is None:
         raise RuntimeError("no agent runtime is running in this process")
-    return hub.ask(ctx.uow, ctx.principal, args)
+    return hub.ask(ctx.uow, ctx.principal, args, ctx.on_behalf_of)

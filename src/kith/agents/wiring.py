@@ -76,10 +76,12 @@ class GatewayDecisionLog:
         reason: str,
         rationale: Rationale | None,
         trigger_event_id: str | None,
+        on_behalf_of: Principal | None = None,
     ) -> str | None:
         decision = new_decision(
             principal,
             at=self.clock(),
+            on_behalf_of=on_behalf_of,
             tool=tool,
             purpose=purpose,
             args=args,  # masked by new_decision

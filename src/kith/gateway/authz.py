@@ -23,6 +23,9 @@ from kith.core.errors import FieldError, KithError, PermissionDenied
 from kith.gateway.registry import ToolSpec
 
 GATEWAY_OBJECTS = ("message", "notification", "coupon", "refund", "campaign")
+# Who an agent may act for: a person, or a person's API key (their rights, narrowed
+# further by the key's scopes). Agents and the system never bound anyone.
+DELEGATING_KINDS = ("user", "api_key")
 WRITE_ACTIONS = ("create", "update", "delete")
 
 _Grants = dict[tuple[str, str], Scope]
@@ -82,8 +85,8 @@ def effective_principal(actor: Principal, on_behalf_of: Principal | None) -> Pri
     actor = with_gateway_grants(actor)
     if on_behalf_of is None:
         return actor
-    if on_behalf_of.kind != "user":
-        raise refuse("on_behalf_of must be a person (a user principal)")
+    if on_behalf_of.kind not in DELEGATING_KINDS:
+        raise refuse("on_behalf_of must be a person (a user or their API key)")
     if on_behalf_of.tenant_id != actor.tenant_id:
         raise refuse("on_behalf_of belongs to another workspace")
     return intersect(actor, with_gateway_grants(on_behalf_of))
@@ -126,28 +129,53 @@ def _narrower_api_scopes(
     return a & b
 
 
-def authorise(spec: ToolSpec, principal: Principal, purpose: str, args: BaseModel) -> None:
+def authorise(
+    spec: ToolSpec,
+    principal: Principal,
+    purpose: str,
+    args: BaseModel,
+    on_behalf_of: Principal | None = None,
+) -> None:
     """Tool-level checks: the purpose is one the tool serves, and the principal has the
-    grants the tool needs on every object (and field) it touches."""
+    grants the tool needs on every object (and field) it touches. ``on_behalf_of`` only
+    names, in a refusal, whose rights bounded the principal."""
     if purpose not in spec.purposes:
         raise refuse(
             f"{spec.name} serves {', '.join(spec.purposes)}; not purpose {purpose!r}",
             [FieldError(["purpose"], "purpose not served by this tool", "purpose")],
         )
     for object_type, field_name in spec.touched_objects(args):
-        _require_touch(spec, principal, object_type, field_name)
+        _require_touch(spec, principal, object_type, field_name, on_behalf_of)
 
 
 def _require_touch(
-    spec: ToolSpec, principal: Principal, object_type: str, field_name: str | None
+    spec: ToolSpec,
+    principal: Principal,
+    object_type: str,
+    field_name: str | None,
+    on_behalf_of: Principal | None,
 ) -> None:
     actions = ("read",) if spec.read_only else WRITE_ACTIONS
     if not any(policy.scope_for(principal, object_type, a) for a in actions):  # type: ignore[arg-type]
         verb = "read" if spec.read_only else "change"
-        raise refuse(f"{principal.kind} {principal.name} may not {verb} {object_type} records")
+        raise refuse(
+            f"{principal.kind} {principal.name} may not {verb} {object_type} records"
+            + bounded_by(on_behalf_of)
+        )
     if field_name and not spec.read_only:
         access = policy.field_access(principal, object_type).get(field_name)
         if access is not None:
             raise refuse(
                 f"{object_type}.{field_name} is {access.replace('_', '-')} for {principal.name}"
+                + bounded_by(on_behalf_of)
             )
+
+
+def bounded_by(person: Principal | None) -> str:
+    """The clause a refusal adds when the rights were narrowed to a requester's."""
+    if person is None:
+        return ""
+    return (
+        f" (bounded by the rights of {person.name}, {person.kind} {person.id}, "
+        "whose request caused this call)"
+    )

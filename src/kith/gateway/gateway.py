@@ -193,7 +193,7 @@ class Gateway:
         subject = with_customer(uow, tenant_id, subject_from_args(args_json))
         set_subject(decision, subject)
         principal = effective_principal(call.principal, call.on_behalf_of)
-        authorise_call(spec, principal, call.purpose, args)
+        authorise_call(spec, principal, call.purpose, args, call.on_behalf_of)
         if approved is None and call.idempotency_key:
             first = self._first_use(uow, call)
             if first is not None:
@@ -279,6 +279,7 @@ class Gateway:
             "channel": channel,
             "new_recipient": spec.external_effect
             and risk.is_new_recipient(uow.session, tenant_id, channel, args_json),
+            "amount": risk.amount_facts(uow.session, tenant_id, spec.name, args, self.clock()),
         }
         return risk.assess(uow.session, tenant_id, spec.name, spec.risk, facts)
 
@@ -390,7 +391,8 @@ class Gateway:
                 expires_at=request.expires_at.isoformat(),
             )
         )
-        reason = f"waiting for approval by a {assessment.approver_role} (rule {rule})"
+        seen = f": {assessment.detail}" if assessment.detail else ""
+        reason = f"waiting for approval by a {assessment.approver_role} (rule {rule}{seen})"
         return self._finish(
             uow, decision, "pending_approval", reason=reason, approval_id=request.id
         )

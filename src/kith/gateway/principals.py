@@ -22,7 +22,11 @@ PrincipalResolver = Callable[[Session, str, str], Principal | None]
 
 def _user(session: Session, tenant_id: str, user_id: str) -> Principal | None:
     user = session.get(User, user_id)
-    if user is None or user.tenant_id != tenant_id or not user.is_active:
+    if user is None:
+        # An agent may act for a person's API key (``on_behalf_of``, stored as a person):
+        # ids are unique across tables, so the key is found here, with its scopes.
+        return _api_key(session, tenant_id, user_id)
+    if user.tenant_id != tenant_id or not user.is_active:
         return None
     return principal_for_user(session, user)
 

@@ -200,7 +200,11 @@ def enroll_in_campaign(ctx: ToolContext, args: EnrollIn) -> EnrollOut:
     purposes=("marketing", "service", "sales"),
     touches=("coupon",),
     risk="medium",
-    description="Issue a coupon, voucher or free gift to a contact (over 500 CNY needs approval)",
+    description=(
+        "Issue a coupon, voucher or free gift to a contact (approval needed when the contact's "
+        "coupons of the last 30 days add up to more than 500 CNY, converted, or the currency "
+        "has no exchange rate)"
+    ),
 )
 def issue_coupon(ctx: ToolContext, args: IssueCouponIn) -> CouponOut:
     policy.require(ctx.principal, "coupon", "create")
