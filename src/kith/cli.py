@@ -60,10 +60,19 @@ def init(
     tenant_name: Annotated[str, typer.Option(help="Workspace name.")] = "Kith",
     as_json: JsonFlag = False,
 ) -> None:
-    """Create the database, run migrations and create the first admin."""
+    """Create the database, run migrations and create the first admin.
+
+    Without KITH_SECRET_KEY it also writes a random per-install secret to
+    $KITH_HOME/secret.key (mode 0600), which demo mode signs preference links with.
+    """
     from kith.bootstrap import init_workspace, migrate
+    from kith.core.settings import ensure_install_secret
 
     settings = get_settings()
+    secret_file = None
+    if not settings.secret_key:
+        ensure_install_secret(settings.home)
+        secret_file = str(settings.install_secret_path)
     container = _container()
     migrate(container)
     with container.uow() as uow:
@@ -84,6 +93,7 @@ def init(
         "tenant": result.tenant.slug,
         "admin": result.admin.email if result.admin else None,
         "admin_created": result.admin_created,
+        "secret_key_file": secret_file,
     }
     report(
         data,
