@@ -32,6 +32,8 @@ def problem(
     if errors:
         body["errors"] = errors
     headers = dict(headers or {})
+    if "Retry-After" in headers:
+        body["retry_after"] = int(headers["Retry-After"])
     if status == 401:
         headers["WWW-Authenticate"] = "Bearer"
     return ProblemJSON(body, status_code=status, headers=headers or None)
