@@ -219,10 +219,11 @@ class LoginResult:
     expires_at: datetime
 
 
-def open_session(session: Session, user: User, now: datetime, ttl_hours: int) -> LoginResult:
-    """A new bearer session for a fully signed-in user (``kith.access.signin`` decides when)."""
+def open_session(session: Session, user: User, ttl_hours: int) -> LoginResult:
+    """A new bearer session for a fully signed-in user (``kith.access.signin`` decides when).
+    Its expiry is wall-clock time, like the check in ``authenticate``."""
     token = SESSION_PREFIX + secrets.token_urlsafe(32)
-    expires = now + timedelta(hours=ttl_hours)
+    expires = utcnow() + timedelta(hours=ttl_hours)
     session.add(
         AuthSession(
             tenant_id=user.tenant_id, token_hash=sha256(token), user_id=user.id, expires_at=expires

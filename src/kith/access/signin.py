@@ -181,7 +181,7 @@ def sign_in(
     if requires_2fa(session, user):
         return _pending(session, user, "enrol", ctx)
     throttle.succeeded()
-    return open_session(session, user, ctx.now, ctx.session_ttl_hours)
+    return open_session(session, user, ctx.session_ttl_hours)
 
 
 def _pending(session: Session, user: User, step: Step, ctx: SignInContext) -> PendingSignIn:
@@ -279,7 +279,7 @@ def second_factor(
         raise _failed(session, throttle, [user], ctx, "recovery_code" if recovery_code else "totp")
     challenge.used_at = ctx.now
     throttle.succeeded()
-    return open_session(session, user, ctx.now, ctx.session_ttl_hours)
+    return open_session(session, user, ctx.session_ttl_hours)
 
 
 # --- enrolment ------------------------------------------------------------------------------
@@ -343,7 +343,7 @@ def confirm_enrolment_at_sign_in(
         raise
     challenge.used_at = ctx.now
     Throttle(session, ctx.policy, ctx.now, user.email, ctx.address).succeeded()
-    return open_session(session, user, ctx.now, ctx.session_ttl_hours), codes
+    return open_session(session, user, ctx.session_ttl_hours), codes
 
 
 # --- managing it once signed in --------------------------------------------------------------
@@ -374,9 +374,9 @@ def disable(
     actor: Actor,
 ) -> None:
     """Turn two-factor sign-in off, proven with a current code (or a recovery code)."""
-    _require_code(session, user, code, recovery_code, ctx, actor)
     if requires_2fa(session, user):
         raise Conflict("Your role requires two-factor sign-in; it cannot be turned off")
+    _require_code(session, user, code, recovery_code, ctx, actor)
     _clear(session, user)
     _audit(session, user, "2fa.disabled", actor)
 
