@@ -4,6 +4,7 @@ chain, and TOTP two-factor sign-in with one-time recovery codes. Time is handed 
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
@@ -280,3 +281,30 @@ def test_a_role_that_requires_2fa_makes_its_members_enrol_at_sign_in(
     after = attempt(container, user.email, PASSWORD, T0 + timedelta(minutes=1))
     assert isinstance(after, signin.PendingSignIn) and after.step == "enrol"
     assert "2fa.reset" in audit_actions(container, workspace.tenant_id)
+
+
+def test_concurrent_guesses_from_several_workers_cannot_exceed_the_limit(
+    container: Container, workspace: Workspace
+) -> None:
+    """The account's lock row serialises attempts: of ten simultaneous wrong guesses
+    four get 401, the fifth locks, and the rest are refused without a password check."""
+    if container.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has one writer at a time anyway")
+    email = workspace.users["sales"].email
+    statuses: list[int] = []
+    start = threading.Barrier(10)
+
+    def guess(i: int) -> None:
+        start.wait()
+        try:
+            attempt(container, email, f"guess-{i}", T0 + timedelta(seconds=1), f"10.0.0.{i}")
+        except KithError as exc:
+            statuses.append(exc.status)
+
+    threads = [threading.Thread(target=guess, args=(i,)) for i in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(statuses) == [401] * 4 + [429] * 6
+    assert audit_actions(container, workspace.tenant_id).count("login.failed") == 5
