@@ -308,3 +308,24 @@ def test_concurrent_guesses_from_several_workers_cannot_exceed_the_limit(
         thread.join(timeout=60)
     assert sorted(statuses) == [401] * 4 + [429] * 6
     assert audit_actions(container, workspace.tenant_id).count("login.failed") == 5
+
+
+def test_an_email_in_two_workspaces_is_only_asked_for_one_after_the_right_password(
+    container: Container, workspace: Workspace, other_workspace: Workspace
+) -> None:
+    from kith.access.service import create_user
+
+    email = workspace.users["sales"].email
+    with container.uow() as uow:
+        create_user(
+            uow.session, other_workspace.tenant_id, email=email, name="twin",
+            password=PASSWORD, roles=["viewer"],
+        )  # fmt: skip
+        uow.commit()
+    with pytest.raises(Unauthenticated):  # a wrong password reveals nothing
+        attempt(container, email, "wrong-guess", T0)
+    with pytest.raises(KithError) as ask:
+        attempt(container, email, PASSWORD, T0)
+    assert ask.value.status == 422 and ask.value.errors[0].path == ["body", "tenant"]
+    chosen = run(container, lambda s: signin.sign_in(s, email, PASSWORD, "globex", ctx(T0)))
+    assert isinstance(chosen, LoginResult) and chosen.user.tenant_id == other_workspace.tenant_id
