@@ -60,10 +60,19 @@ def init(
     tenant_name: Annotated[str, typer.Option(help="Workspace name.")] = "Kith",
     as_json: JsonFlag = False,
 ) -> None:
-    """Create the database, run migrations and create the first admin."""
+    """Create the database, run migrations and create the first admin.
+
+    Without KITH_SECRET_KEY it also writes a random per-install secret to
+    $KITH_HOME/secret.key (mode 0600), which demo mode signs preference links with.
+    """
     from kith.bootstrap import init_workspace, migrate
+    from kith.core.settings import ensure_install_secret
 
     settings = get_settings()
+    secret_file = None
+    if not settings.secret_key:
+        ensure_install_secret(settings.home)
+        secret_file = str(settings.install_secret_path)
     container = _container()
     migrate(container)
     with container.uow() as uow:
@@ -84,6 +93,7 @@ def init(
         "tenant": result.tenant.slug,
         "admin": result.admin.email if result.admin else None,
         "admin_created": result.admin_created,
+        "secret_key_file": secret_file,
     }
     report(
         data,
@@ -163,6 +173,56 @@ def user_add(
         {"id": user.id, "email": user.email, "roles": role},
         as_json,
         f"added {user.email} ({', '.join(role)})",
+    )
+
+
+@user_app.command("reset-2fa")
+def user_reset_2fa(
+    email: Annotated[str, typer.Argument(help="Email address of the user.")],
+    tenant: Annotated[str, typer.Option(help="Workspace slug.")] = "default",
+    as_json: JsonFlag = False,
+) -> None:
+    """Turn a user's two-factor sign-in off (lost device); audited. The user enrols
+    again, at their next sign-in if a role of theirs requires it."""
+    from kith.access import signin
+    from kith.access.repository import AccessRepository
+    from kith.events.types import Actor
+
+    container = _container()
+    with container.uow() as uow:
+        repo = AccessRepository(uow.session)
+        workspace = repo.tenant_by_slug(tenant)
+        if workspace is None:
+            fail(f"no workspace {tenant!r}")
+        user = repo.user_in_tenant(workspace.id, email.strip())
+        if user is None:
+            fail(f"no user {email} in workspace {tenant!r}")
+        was_enabled = signin.reset(uow.session, user, Actor("system", None, "kith user reset-2fa"))
+        uow.commit()
+    report(
+        {"email": user.email, "two_factor_was_enabled": was_enabled},
+        as_json,
+        f"two-factor sign-in of {user.email} reset"
+        + ("" if was_enabled else " (it was not enabled)"),
+    )
+
+
+@user_app.command("unlock")
+def user_unlock(
+    email: Annotated[str, typer.Argument(help="Email address (as typed at sign-in).")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Lift the sign-in lockout of an email and forget its failed attempts."""
+    from kith.access import throttle
+
+    container = _container()
+    with container.uow() as uow:
+        was_locked = throttle.unlock(uow.session, email)
+        uow.commit()
+    report(
+        {"email": email.strip().lower(), "had_lock": was_locked},
+        as_json,
+        f"{email.strip().lower()} unlocked",
     )
 
 

@@ -56,6 +56,7 @@ def role_out(repo: AccessRepository, role: Role) -> s.RoleOut:
         name=role.name,
         description=role.description,
         builtin=role.builtin,
+        requires_2fa=role.requires_2fa,
         permissions=[
             s.PermissionIn(
                 object_type=p.object_type,
@@ -94,7 +95,12 @@ def create_role(session: Session, tenant_id: str, body: s.RoleIn) -> Role:
     if repo.role_by_name(tenant_id, body.name) is not None:
         raise Conflict("role exists", [FieldError(["body", "name"], "already exists")])
     _check_objects(body)
-    role = Role(tenant_id=tenant_id, name=body.name, description=body.description)
+    role = Role(
+        tenant_id=tenant_id,
+        name=body.name,
+        description=body.description,
+        requires_2fa=bool(body.requires_2fa),
+    )
     session.add(role)
     session.flush()
     apply_permissions(session, role, body.permissions, body.field_rules)

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request, Response
 
-from kith.access import admin, policy
+from kith.access import admin, policy, signin
 from kith.access import schemas as s
 from kith.access import service as access
+from kith.access.models import User
+from kith.access.principal import Principal
 from kith.access.repository import AccessRepository
 from kith.api.deps import (
     SESSION_COOKIE,
@@ -20,24 +24,23 @@ from kith.api.deps import (
 )
 from kith.api.responses import KithJSON
 from kith.core.clock import utcnow
-from kith.core.errors import NotFound, PermissionDenied
+from kith.core.errors import KithError, NotFound, PermissionDenied
 from kith.events.types import Actor
 
 router = APIRouter(prefix="/api/v1", default_response_class=KithJSON)
 Id = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
+ContainerDep = Annotated[Container, Depends(get_container)]
 
 
-@router.post("/auth/login", tags=["Auth"], response_model=s.LoginOut)
-def login(
-    body: s.LoginIn,
-    response: Response,
-    uow: UoW,
-    container: Annotated[Container, Depends(get_container)],
+def _context(request: Request, container: Container) -> signin.SignInContext:
+    address = request.client.host if request.client else "unknown"
+    return signin.SignInContext.of(container.settings, container.now(), address)
+
+
+def _signed_in(
+    response: Response, uow: UoW, container: Container, result: access.LoginResult
 ) -> s.LoginOut:
-    """Exchange email + password for a bearer token (also set as an HttpOnly cookie)."""
-    result = access.login(
-        uow.session, body.email, body.password, body.tenant, container.settings.session_ttl_hours
-    )
+    """Audit the sign-in, commit, and hand out the session (bearer token and cookie)."""
     uow.audit(result.user.tenant_id, Actor("user", result.user.id, result.user.name), "login")
     uow.commit()
     response.set_cookie(
@@ -49,6 +52,188 @@ def login(
         max_age=container.settings.session_ttl_hours * 3600,
     )
     return s.LoginOut(token=result.token, expires_at=result.expires_at, user_id=result.user.id)
+
+
+@contextlib.contextmanager
+def _committing_refusals(uow: UoW) -> Iterator[None]:
+    """A refused attempt still keeps what it recorded (the failure, its audit entries)."""
+    try:
+        yield
+    except KithError:
+        uow.commit()
+        raise
+
+
+@router.post("/auth/login", tags=["Auth"], response_model=s.LoginOut | s.SecondStepOut)
+def login(
+    body: s.LoginIn,
+    request: Request,
+    response: Response,
+    uow: UoW,
+    container: ContainerDep,
+) -> s.LoginOut | s.SecondStepOut:
+    """Exchange email + password for a bearer token (also set as an HttpOnly cookie).
+
+    With two-factor sign-in (or a role that requires it) the answer is a pending token
+    for the second step instead. Repeated failures are throttled: 429 with Retry-After.
+    """
+    with _committing_refusals(uow):
+        result = signin.sign_in(
+            uow.session, body.email, body.password, body.tenant, _context(request, container)
+        )
+    if isinstance(result, signin.PendingSignIn):
+        uow.commit()
+        status = "second_factor_required" if result.step == "totp" else "enrolment_required"
+        return s.SecondStepOut(
+            status=status, pending_token=result.token, expires_at=result.expires_at
+        )
+    return _signed_in(response, uow, container, result)
+
+
+@router.post("/auth/login/2fa", tags=["Auth"], response_model=s.LoginOut)
+def login_second_factor(
+    body: s.SecondFactorIn,
+    request: Request,
+    response: Response,
+    uow: UoW,
+    container: ContainerDep,
+) -> s.LoginOut:
+    """The second step: the pending token and a current code (or one recovery code)."""
+    with _committing_refusals(uow):
+        result = signin.second_factor(
+            uow.session,
+            body.pending_token,
+            body.code,
+            body.recovery_code,
+            _context(request, container),
+        )
+    return _signed_in(response, uow, container, result)
+
+
+@router.post("/auth/login/enrol", tags=["Auth"], response_model=s.EnrolmentOut)
+def login_enrol(
+    body: s.PendingTokenIn, request: Request, uow: UoW, container: ContainerDep
+) -> s.EnrolmentOut:
+    """Enrolment required by a role, during sign-in: a new secret and its otpauth:// URI."""
+    enrolment = signin.start_enrolment_at_sign_in(
+        uow.session, body.pending_token, _context(request, container)
+    )
+    uow.commit()
+    return s.EnrolmentOut(secret=enrolment.secret, otpauth_uri=enrolment.otpauth_uri)
+
+
+@router.post("/auth/login/enrol/confirm", tags=["Auth"], response_model=s.EnrolledSignInOut)
+def login_enrol_confirm(
+    body: s.EnrolConfirmIn,
+    request: Request,
+    response: Response,
+    uow: UoW,
+    container: ContainerDep,
+) -> s.EnrolledSignInOut:
+    """Confirm the new secret with a first code: signed in, with ten recovery codes."""
+    with _committing_refusals(uow):
+        result, codes = signin.confirm_enrolment_at_sign_in(
+            uow.session, body.pending_token, body.code, _context(request, container)
+        )
+    out = _signed_in(response, uow, container, result)
+    return s.EnrolledSignInOut(**out.model_dump(), recovery_codes=codes)
+
+
+# --- two-factor sign-in of the signed-in user ------------------------------------------------
+
+
+def _own_user(uow: UoW, principal: Principal) -> User:
+    if principal.kind != "user":
+        raise PermissionDenied("only a signed-in user manages their two-factor sign-in")
+    user = AccessRepository(uow.session).user(principal.tenant_id, principal.user_id or "")
+    if user is None:
+        raise NotFound("no user behind this principal")
+    return user
+
+
+def _two_factor_out(uow: UoW, user: User) -> s.TwoFactorOut:
+    st = signin.state(uow.session, user)
+    return s.TwoFactorOut(
+        enabled=st.enabled,
+        required=st.required,
+        pending_enrolment=st.pending_enrolment,
+        recovery_codes_left=st.recovery_codes_left,
+    )
+
+
+@router.get("/auth/2fa", tags=["Auth"], response_model=s.TwoFactorOut)
+def two_factor_state(uow: UoW, principal: CurrentPrincipal) -> s.TwoFactorOut:
+    return _two_factor_out(uow, _own_user(uow, principal))
+
+
+@router.post("/auth/2fa/enrol", tags=["Auth"], response_model=s.EnrolmentOut)
+def two_factor_enrol(
+    uow: UoW, principal: CurrentPrincipal, container: ContainerDep
+) -> s.EnrolmentOut:
+    """Start enrolment: a new secret (shown once) and its otpauth:// URI."""
+    user = _own_user(uow, principal)
+    enrolment = signin.start_enrolment(uow.session, user, container.settings.totp_issuer)
+    uow.commit()
+    return s.EnrolmentOut(secret=enrolment.secret, otpauth_uri=enrolment.otpauth_uri)
+
+
+@router.post("/auth/2fa/confirm", tags=["Auth"], response_model=s.RecoveryCodesOut)
+def two_factor_confirm(
+    body: s.CodeIn,
+    request: Request,
+    uow: UoW,
+    principal: CurrentPrincipal,
+    container: ContainerDep,
+) -> s.RecoveryCodesOut:
+    """Turn two-factor sign-in on with a first code; returns ten recovery codes."""
+    user = _own_user(uow, principal)
+    with _committing_refusals(uow):
+        codes = signin.confirm_enrolment(
+            uow.session, user, body.code, _context(request, container), principal.actor
+        )
+    uow.commit()
+    return s.RecoveryCodesOut(recovery_codes=codes)
+
+
+@router.post("/auth/2fa/disable", tags=["Auth"], status_code=204)
+def two_factor_disable(
+    body: s.CodeOrRecoveryIn,
+    request: Request,
+    uow: UoW,
+    principal: CurrentPrincipal,
+    container: ContainerDep,
+) -> Response:
+    """Turn two-factor sign-in off with a current code or a recovery code."""
+    user = _own_user(uow, principal)
+    with _committing_refusals(uow):
+        signin.disable(
+            uow.session,
+            user,
+            body.code,
+            body.recovery_code,
+            _context(request, container),
+            principal.actor,
+        )
+    uow.commit()
+    return Response(status_code=204)
+
+
+@router.post("/auth/2fa/recovery-codes", tags=["Auth"], response_model=s.RecoveryCodesOut)
+def two_factor_recovery_codes(
+    body: s.CodeIn,
+    request: Request,
+    uow: UoW,
+    principal: CurrentPrincipal,
+    container: ContainerDep,
+) -> s.RecoveryCodesOut:
+    """Replace the recovery codes (the old ones stop working); needs a current code."""
+    user = _own_user(uow, principal)
+    with _committing_refusals(uow):
+        codes = signin.regenerate_recovery_codes(
+            uow.session, user, body.code, _context(request, container), principal.actor
+        )
+    uow.commit()
+    return s.RecoveryCodesOut(recovery_codes=codes)
 
 
 @router.post("/auth/logout", tags=["Auth"], status_code=204)
@@ -185,6 +370,8 @@ def update_role(role_id: Id, body: s.RoleIn, uow: UoW, principal: CurrentPrincip
         raise NotFound("no such role")
     admin._check_objects(body)
     admin.apply_permissions(uow.session, role, body.permissions, body.field_rules)
+    if body.requires_2fa is not None:
+        role.requires_2fa = body.requires_2fa
     uow.audit(
         principal.tenant_id,
         principal.actor,
@@ -193,6 +380,7 @@ def update_role(role_id: Id, body: s.RoleIn, uow: UoW, principal: CurrentPrincip
         role.id,
         permissions=[p.model_dump() for p in body.permissions],
         field_rules=[r.model_dump() for r in body.field_rules],
+        requires_2fa=body.requires_2fa,
     )
     out = admin.role_out(repo, role)
     uow.commit()

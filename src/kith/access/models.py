@@ -5,10 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from kith.core.clock import utcnow
 from kith.db.base import Base, IdMixin, TenantMixin, TimestampMixin
+from kith.privacy.crypto import EncryptedString
+
+# Room for the encrypted stored form (prefix, key id, base64 of nonce, text and tag).
+ENCRYPTED_WIDTH = 255
 
 
 class Tenant(IdMixin, TimestampMixin, Base):
@@ -30,6 +35,14 @@ class User(IdMixin, TenantMixin, TimestampMixin, Base):
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     locale: Mapped[str] = mapped_column(String(10), default="zh-CN")
     timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
+    # Two-factor sign-in (TOTP): the secret is encrypted at rest; it exists from the
+    # start of enrolment and counts once ``totp_enabled_at`` is set (first code confirmed).
+    totp_secret: Mapped[str | None] = mapped_column(
+        EncryptedString(ENCRYPTED_WIDTH, "user.totp_secret"), default=None
+    )
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(default=None)
+    # The last time step a code was accepted for: a code is never accepted twice.
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger, default=None)
 
 
 class Team(IdMixin, TenantMixin, TimestampMixin, Base):
@@ -54,6 +67,8 @@ class Role(IdMixin, TenantMixin, TimestampMixin, Base):
     name: Mapped[str] = mapped_column(String(64))
     description: Mapped[str | None] = mapped_column(String(500))
     builtin: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Members must sign in with a second factor; unenrolled members are made to enrol.
+    requires_2fa: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class UserRole(TenantMixin, Base):
@@ -113,3 +128,64 @@ class AuthSession(IdMixin, TenantMixin, TimestampMixin, Base):
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
     expires_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class RecoveryCode(IdMixin, TenantMixin, Base):
+    """A one-time two-factor recovery code; only its SHA-256 is stored (80 random bits)."""
+
+    __tablename__ = "user_recovery_codes"
+
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    used_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class SignInChallenge(IdMixin, TenantMixin, Base):
+    """The short-lived pending token between a correct password and the second factor.
+
+    ``purpose`` is ``totp`` (enter a code) or ``enrol`` (the role requires 2FA and the
+    user has none yet). Only the SHA-256 of the token is stored; it is used once.
+    """
+
+    __tablename__ = "auth_challenges"
+
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    purpose: Mapped[str] = mapped_column(String(16))
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None] = mapped_column(default=None)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SignInFailure(IdMixin, Base):
+    """One failed sign-in (password or code), for the sliding-window throttle.
+
+    Keys are SHA-256 of the normalised e-mail and of the client address, so the table
+    holds no address book of typed e-mails; rows older than the window are pruned.
+    Not tenant-scoped: an attempt happens before any tenant is known.
+    """
+
+    __tablename__ = "auth_failures"
+    __table_args__ = (
+        Index("ix_auth_failures_account_at", "account_key", "at"),
+        Index("ix_auth_failures_ip_at", "ip_key", "at"),
+        Index("ix_auth_failures_at", "at"),
+    )
+
+    account_key: Mapped[str] = mapped_column(String(64))
+    ip_key: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime]
+
+
+class AccountLock(Base):
+    """Per-account lockout state: until when, and how many lockouts in a row (``level``;
+    each doubles the next). Its row is locked for the length of every sign-in attempt on
+    that account, so concurrent workers count failures one at a time."""
+
+    __tablename__ = "auth_account_locks"
+
+    account_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    locked_until: Mapped[datetime | None] = mapped_column(default=None)
+    level: Mapped[int] = mapped_column(Integer, default=0)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, model_validator
 
 RoleName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{1,63}$")]
 
@@ -19,10 +19,88 @@ class LoginIn(BaseModel):
 
 
 class LoginOut(BaseModel):
+    status: Literal["signed_in"] = "signed_in"
     token: str
     token_type: Literal["bearer"] = "bearer"  # noqa: S105 - the scheme name
     expires_at: datetime
     user_id: str
+
+
+class SecondStepOut(BaseModel):
+    """The password was right; a second step follows with ``pending_token``.
+
+    ``second_factor_required``: send a code to ``POST /auth/login/2fa``.
+    ``enrolment_required``: the user's role requires two-factor sign-in and they have
+    none yet: ``POST /auth/login/enrol`` then ``POST /auth/login/enrol/confirm``.
+    """
+
+    status: Literal["second_factor_required", "enrolment_required"]
+    pending_token: str
+    expires_at: datetime
+
+
+PendingToken = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=8, max_length=200)
+]
+TotpCode = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\d{6}$")]
+RecoveryCodeText = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=8, max_length=40)
+]
+
+
+class CodeOrRecoveryIn(BaseModel):
+    """Exactly one of a current authenticator ``code`` or an unused ``recovery_code``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    code: TotpCode | None = None
+    recovery_code: RecoveryCodeText | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> CodeOrRecoveryIn:
+        if (self.code is None) == (self.recovery_code is None):
+            raise ValueError("give either code or recovery_code")
+        return self
+
+
+class SecondFactorIn(CodeOrRecoveryIn):
+    pending_token: PendingToken
+
+
+class PendingTokenIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    pending_token: PendingToken
+
+
+class CodeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    code: TotpCode
+
+
+class EnrolConfirmIn(CodeIn):
+    pending_token: PendingToken
+
+
+class EnrolmentOut(BaseModel):
+    secret: str = Field(description="Base32 TOTP secret, for typing into an authenticator.")
+    otpauth_uri: str = Field(description="otpauth://totp/… URI (QR code or link).")
+
+
+class RecoveryCodesOut(BaseModel):
+    recovery_codes: list[str] = Field(description="Ten one-time codes; shown once.")
+
+
+class EnrolledSignInOut(LoginOut):
+    recovery_codes: list[str] = Field(description="Ten one-time codes; shown once.")
+
+
+class TwoFactorOut(BaseModel):
+    enabled: bool
+    required: bool = Field(description="A role of this user requires two-factor sign-in.")
+    pending_enrolment: bool
+    recovery_codes_left: int
 
 
 class UserOut(BaseModel):
@@ -103,6 +181,9 @@ class RoleIn(BaseModel):
     description: Annotated[str, StringConstraints(max_length=500)] | None = None
     permissions: list[PermissionIn] = Field(default_factory=list)
     field_rules: list[FieldRuleIn] = Field(default_factory=list)
+    requires_2fa: bool | None = Field(
+        default=None, description="Members must use two-factor sign-in; None leaves it as is."
+    )
 
 
 class RoleOut(BaseModel):
@@ -110,6 +191,7 @@ class RoleOut(BaseModel):
     name: str
     description: str | None
     builtin: bool
+    requires_2fa: bool = False
     permissions: list[PermissionIn]
     field_rules: list[FieldRuleIn]
 

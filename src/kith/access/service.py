@@ -219,23 +219,9 @@ class LoginResult:
     expires_at: datetime
 
 
-def login(
-    session: Session, email: str, password: str, tenant_slug: str | None, ttl_hours: int
-) -> LoginResult:
-    repo = AccessRepository(session)
-    candidates = list(repo.users_by_email(email.strip()))
-    if tenant_slug:
-        tenant = repo.tenant_by_slug(tenant_slug)
-        candidates = [u for u in candidates if tenant and u.tenant_id == tenant.id]
-    if len(candidates) > 1:
-        raise ValidationFailed(
-            "This email exists in several workspaces; name one",
-            [FieldError(["body", "tenant"], "required for this email")],
-        )
-    user = candidates[0] if candidates else None
-    ok = verify_password(user.password_hash if user else None, password)
-    if user is None or not ok or not user.is_active:
-        raise Unauthenticated("Wrong email or password")
+def open_session(session: Session, user: User, ttl_hours: int) -> LoginResult:
+    """A new bearer session for a fully signed-in user (``kith.access.signin`` decides when).
+    Its expiry is wall-clock time, like the check in ``authenticate``."""
     token = SESSION_PREFIX + secrets.token_urlsafe(32)
     expires = utcnow() + timedelta(hours=ttl_hours)
     session.add(

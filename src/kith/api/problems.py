@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kith.api.responses import ProblemJSON
-from kith.core.errors import KithError
+from kith.core.errors import KithError, TooManyRequests
 
 
 def problem(
@@ -19,6 +19,7 @@ def problem(
     detail: str,
     errors: list[dict[str, Any]] | None = None,
     instance: str | None = None,
+    headers: dict[str, str] | None = None,
 ) -> ProblemJSON:
     body: dict[str, Any] = {
         "type": f"https://kith.dev/problems/{title.lower().replace(' ', '-')}",
@@ -30,8 +31,19 @@ def problem(
         body["instance"] = instance
     if errors:
         body["errors"] = errors
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return ProblemJSON(body, status_code=status, headers=headers)
+    headers = dict(headers or {})
+    if "Retry-After" in headers:
+        body["retry_after"] = int(headers["Retry-After"])
+    if status == 401:
+        headers["WWW-Authenticate"] = "Bearer"
+    return ProblemJSON(body, status_code=status, headers=headers or None)
+
+
+def problem_headers(exc: KithError) -> dict[str, str] | None:
+    """Headers an error carries besides its body: ``Retry-After`` when throttled."""
+    if isinstance(exc, TooManyRequests):
+        return {"Retry-After": str(exc.retry_after)}
+    return None
 
 
 def _clean_validation_error(error: Any) -> dict[str, Any]:
@@ -46,7 +58,12 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(KithError)
     async def kith_error(request: Request, exc: KithError) -> ProblemJSON:
         return problem(
-            exc.status, exc.title, exc.detail, [e.as_dict() for e in exc.errors], request.url.path
+            exc.status,
+            exc.title,
+            exc.detail,
+            [e.as_dict() for e in exc.errors],
+            request.url.path,
+            problem_headers(exc),
         )
 
     @app.exception_handler(RequestValidationError)

@@ -50,3 +50,16 @@ class PermissionDenied(KithError):
 class Unauthenticated(KithError):
     def __init__(self, detail: str = "Authentication required") -> None:
         super().__init__(detail, 401, "Unauthorized")
+
+
+class BadRequest(KithError):
+    def __init__(self, detail: str, errors: list[FieldError] | None = None) -> None:
+        super().__init__(detail, 400, "Bad request", errors or [])
+
+
+class TooManyRequests(KithError):
+    """Throttled: ``retry_after`` seconds until the next attempt may succeed (``Retry-After``)."""
+
+    def __init__(self, detail: str, retry_after: int) -> None:
+        super().__init__(detail, 429, "Too many requests")
+        self.retry_after = max(1, retry_after)

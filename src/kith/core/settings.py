@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import secrets
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -39,6 +42,32 @@ class Settings(BaseSettings):
         "default five years.",
     )
 
+    # --- sign-in throttling (kith.access.throttle) --------------------------------------
+    auth_window_seconds: int = Field(
+        default=900, ge=1, description="Sliding window over which failed sign-ins are counted."
+    )
+    auth_max_failures_per_account: int = Field(
+        default=5, ge=1, description="Failures of one e-mail in the window that lock it."
+    )
+    auth_max_failures_per_ip: int = Field(
+        default=20, ge=1, description="Failures from one address in the window before 429."
+    )
+    auth_lockout_seconds: int = Field(
+        default=300, ge=1, description="First lockout; each further one doubles it."
+    )
+    auth_lockout_max_seconds: int = Field(
+        default=86400, ge=1, description="Longest lockout (and the quiet time that resets it)."
+    )
+    # --- two-factor sign-in ---------------------------------------------------------------
+    auth_pending_ttl_seconds: int = Field(
+        default=300, ge=30, description="Life of the pending token between password and code."
+    )
+    totp_issuer: str = Field(default="Kith", description="Issuer shown in authenticator apps.")
+
+    @property
+    def install_secret_path(self) -> Path:
+        return self.home / INSTALL_SECRET_FILE
+
     @property
     def effective_database_url(self) -> str:
         if self.database_url:
@@ -48,6 +77,44 @@ class Settings(BaseSettings):
     @property
     def is_demo(self) -> bool:
         return self.mode in ("demo", "test")
+
+
+INSTALL_SECRET_FILE = "secret.key"  # noqa: S105 - a file name
+
+
+def read_install_secret(home: Path) -> str | None:
+    """The per-install secret ``kith init`` wrote under ``KITH_HOME``, if any."""
+    try:
+        text = (home / INSTALL_SECRET_FILE).read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None
+    return text or None
+
+
+def ensure_install_secret(home: Path) -> str:
+    """Read the per-install secret, creating it (random, mode 0600) if missing.
+
+    Written to a private temporary file and hard-linked into place, so concurrent
+    workers never read a half-written file and the first writer wins.
+    """
+    existing = read_install_secret(home)
+    if existing:
+        return existing
+    home.mkdir(parents=True, exist_ok=True)
+    target = home / INSTALL_SECRET_FILE
+    temporary = home / f".{INSTALL_SECRET_FILE}.{os.getpid()}.{secrets.token_hex(4)}"
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(secrets.token_urlsafe(48) + "\n")
+        with contextlib.suppress(FileExistsError):
+            os.link(temporary, target)
+    finally:
+        temporary.unlink(missing_ok=True)
+    secret = read_install_secret(home)
+    if secret is None:  # pragma: no cover - someone emptied it between the two calls
+        raise RuntimeError(f"{target} is empty; delete it and run 'kith init'")
+    return secret
 
 
 @lru_cache(maxsize=1)

@@ -23,6 +23,7 @@ from fastapi.responses import HTMLResponse, Response
 from kith.access import policy
 from kith.access.service import system_principal
 from kith.api.deps import Container, CurrentPrincipal, UoW, get_container
+from kith.api.problems import problem
 from kith.api.responses import KithJSON
 from kith.core.clock import utcnow
 from kith.core.errors import KithError, NotFound
@@ -257,7 +258,10 @@ def classification(principal: CurrentPrincipal) -> ClassificationOut:
 # --- the preference page (no login) -------------------------------------------------------
 
 
-def _page_error(error: KithError, lang: str) -> HTMLResponse:
+def _page_error(request: Request, error: KithError, lang: str) -> Response:
+    """A browser gets a short page; any other client the usual problem+json."""
+    if "text/html" not in request.headers.get("accept", ""):
+        return problem(error.status, error.title, error.detail, None, request.url.path)
     title = "链接无效" if lang == "zh" else "This link cannot be used"
     return HTMLResponse(
         f"<!doctype html><meta charset='utf-8'><title>{title}</title><h1>{title}</h1>"
@@ -267,24 +271,30 @@ def _page_error(error: KithError, lang: str) -> HTMLResponse:
 
 
 def _person(uow: UoW, container: Container, token: str) -> tuple[links.LinkClaims, Contact]:
-    claims = links.verify(container.settings, token, utcnow())
+    claims = links.verify(container.settings, token, container.now())
     contact = uow.session.get(Contact, claims.contact_id)
     if contact is None or contact.tenant_id != claims.tenant_id or contact.deleted_at is not None:
         raise NotFound("this person is no longer on record")
     return claims, contact
 
 
-@router.get("/privacy/preferences", include_in_schema=False, response_class=HTMLResponse)
+@router.get(
+    "/privacy/preferences",
+    include_in_schema=False,
+    response_class=HTMLResponse,
+    response_model=None,
+)
 def preference_page(
+    request: Request,
     token: Annotated[str, Query(max_length=1000)],
     uow: UoW,
     container: ContainerDep,
     lang: Lang = "zh",
-) -> HTMLResponse:
+) -> Response:
     try:
         claims, contact = _person(uow, container, token)
     except KithError as exc:
-        return _page_error(exc, lang)
+        return _page_error(request, exc, lang)
     service = ConsentService(uow, system_principal(claims.tenant_id, "preference page"))
     grid = service.granted_grid(contact.id, page.PAGE_PURPOSES, page.PAGE_CHANNELS)
     html = page.render(
@@ -295,18 +305,24 @@ def preference_page(
     )
 
 
-@router.post("/privacy/preferences", include_in_schema=False, response_class=HTMLResponse)
+@router.post(
+    "/privacy/preferences",
+    include_in_schema=False,
+    response_class=HTMLResponse,
+    response_model=None,
+)
 def save_preferences(
+    request: Request,
     token: Annotated[str, Form(max_length=1000)],
     uow: UoW,
     container: ContainerDep,
     lang: Annotated[str, Form(pattern="^(zh|en)$")] = "zh",
     c: Annotated[list[str] | None, Form()] = None,
-) -> HTMLResponse:
+) -> Response:
     try:
         claims, contact = _person(uow, container, token)
     except KithError as exc:
-        return _page_error(exc, lang)
+        return _page_error(request, exc, lang)
     wanted = set()
     for cell in c or []:
         purpose, _, channel = cell.partition(":")

@@ -1,9 +1,11 @@
 """Signed, expiring links to a person's preference page (no login).
 
 A token is ``base64url(payload) "." base64url(HMAC-SHA256(key, payload))`` with
-the tenant, the contact and the expiry in the payload. The key is
-``KITH_SECRET_KEY`` (the settings' secret); demo and test mode fall back to a
-fixed development key so links work out of the box, production refuses to sign.
+the tenant, the contact and the expiry in the payload. The key is derived from
+``KITH_SECRET_KEY`` (the settings' secret); demo and test mode without it use the
+per-install random secret ``kith init`` writes to ``$KITH_HOME/secret.key`` (created
+on first use if missing), production refuses to sign. A token whose signature is
+valid but whose payload is not one we write is a bad request (400), not a crash.
 """
 
 from __future__ import annotations
@@ -15,11 +17,10 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from kith.core.errors import PermissionDenied
-from kith.core.settings import Settings
+from kith.core.errors import BadRequest, PermissionDenied
+from kith.core.settings import Settings, ensure_install_secret
 
 DEFAULT_TTL = timedelta(days=30)
-_DEV_KEY = b"kith-development-preference-links"  # never used in production mode
 
 
 class LinkKeyMissing(RuntimeError):
@@ -35,10 +36,12 @@ class LinkClaims:
 
 def _key(settings: Settings) -> bytes:
     if settings.secret_key:
-        return hashlib.sha256(b"preference-link:" + settings.secret_key.encode()).digest()
-    if settings.is_demo:
-        return _DEV_KEY
-    raise LinkKeyMissing("KITH_SECRET_KEY is required to sign preference links")
+        secret = settings.secret_key
+    elif settings.is_demo:
+        secret = ensure_install_secret(settings.home)
+    else:
+        raise LinkKeyMissing("KITH_SECRET_KEY is required to sign preference links")
+    return hashlib.sha256(b"preference-link:" + secret.encode()).digest()
 
 
 def _b64(data: bytes) -> str:
@@ -69,8 +72,25 @@ def verify(settings: Settings, token: str, now: datetime) -> LinkClaims:
     expected = hmac.new(_key(settings), payload, hashlib.sha256).digest()
     if not hmac.compare_digest(mac, expected):
         raise PermissionDenied("this link is not valid")
-    data = json.loads(payload)
-    expires_at = datetime.fromtimestamp(int(data["e"]), UTC)
-    if expires_at <= now:
+    claims = _claims(payload)
+    if claims.expires_at <= now:
         raise PermissionDenied("this link has expired; ask for a new one")
-    return LinkClaims(str(data["t"]), str(data["c"]), expires_at)
+    return claims
+
+
+def _claims(payload: bytes) -> LinkClaims:
+    """The payload of a correctly signed token; ``BadRequest`` if it is not one we write."""
+    try:
+        data = json.loads(payload)
+        tenant_id, contact_id, expiry = data["t"], data["c"], data["e"]
+        if not (
+            isinstance(tenant_id, str)
+            and isinstance(contact_id, str)
+            and isinstance(expiry, int)
+            and not isinstance(expiry, bool)
+        ):
+            raise TypeError("unexpected claim types")
+        expires_at = datetime.fromtimestamp(expiry, UTC)
+    except (ValueError, KeyError, TypeError, OverflowError, OSError) as exc:
+        raise BadRequest("this link is malformed") from exc
+    return LinkClaims(tenant_id, contact_id, expires_at)
