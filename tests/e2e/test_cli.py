@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import subprocess
@@ -97,3 +98,49 @@ def test_serve_refuses_production_without_secret(tmp_path: Path) -> None:
     result = kith(tmp_path, "serve", "--port", "0")
     assert result.returncode == 2
     assert "KITH_SECRET_KEY" in result.stderr
+
+
+def test_export_guards_formulas_and_import_updates_only_given_fields(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    init = kith(home, "init", "--admin-email", "root@corp.cn", KITH_ADMIN_PASSWORD="s3cure-pw-ok")
+    assert init.returncode == 0, init.stderr
+    source = tmp_path / "contacts.csv"
+    source.write_text(
+        "external_id,name,title,city\n"
+        'C-1,"=HYPERLINK(""http://evil.example"",""点我"")",=cmd|\' /C calc\'!A0,上海\n'
+        "C-2,王芳,-12.5,北京\n",
+        encoding="utf-8",
+    )
+    imported = kith(home, "import", "contacts", str(source), "--json")
+    assert imported.returncode == 0, imported.stderr
+    assert json.loads(imported.stdout)["created"] == 2
+
+    exported = tmp_path / "export.csv"
+    done = kith(home, "export", "contacts", str(exported), "--json")
+    assert done.returncode == 0, done.stderr
+    with exported.open(encoding="utf-8-sig", newline="") as stream:
+        rows = {row["external_id"]: row for row in csv.DictReader(stream)}
+    assert rows["C-1"]["name"] == '\'=HYPERLINK("http://evil.example","点我")'
+    assert rows["C-1"]["title"] == "'=cmd|' /C calc'!A0"
+    assert rows["C-2"]["title"] == "'-12.5"
+    again = kith(home, "import", "contacts", str(exported), "--json")
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout)["unchanged"] == 2  # the guard is undone on import
+
+    # `kith import --help`: empty cells leave fields unchanged; a row needs only its key.
+    partial = tmp_path / "partial.csv"
+    partial.write_text(
+        f"id,name,city\n{rows['C-1']['id']},,杭州\n",
+        encoding="utf-8",
+    )
+    by_key = tmp_path / "by_key.csv"
+    by_key.write_text("external_id,city\nC-2,天津\n", encoding="utf-8")
+    for path in (partial, by_key):
+        update = kith(home, "import", "contacts", str(path), "--json")
+        assert update.returncode == 0, update.stderr
+        assert json.loads(update.stdout)["updated"] == 1
+    done = kith(home, "export", "contacts", str(exported))
+    with exported.open(encoding="utf-8-sig", newline="") as stream:
+        after = {row["external_id"]: row for row in csv.DictReader(stream)}
+    assert after["C-1"]["city"] == "杭州" and after["C-1"]["name"] == rows["C-1"]["name"]
+    assert after["C-2"]["city"] == "天津" and after["C-2"]["name"] == "王芳"

@@ -18,6 +18,7 @@ from kith.api.app import build_container
 from kith.core.settings import Settings
 from kith.crm import schemas as s
 from kith.crm.service import RecordService
+from kith.db.errors import CONFLICT_DETAIL
 from kith.gateway.gateway import Gateway
 from tests.conftest import PASSWORD, Api, Workspace, sign_in
 
@@ -318,3 +319,22 @@ def test_cli_lists_approves_and_rejects_and_shows_decisions(tmp_path: Path) -> N
     human = _kith(tmp_path, "decisions", "show", result["decision_id"])
     assert "refunds.request" in human.stdout and "executed" in human.stdout
     assert _kith(tmp_path, "decisions", "show", "0" * 32).returncode == 2
+
+
+def test_a_duplicate_through_a_tool_is_the_same_clean_409_as_through_the_route(
+    as_role: Any,
+) -> None:
+    admin = as_role("admin")
+    values = {"name": "张伟", "external_id": "CRM-7", "id_number": "310115199003071239"}
+    args = {"object_type": "contact", "values": values}
+    invoke(admin, "records.create", args, "api")
+    tool = invoke(admin, "records.create", args, "api", expected=409)
+    route = admin.post("/contacts", values, expected=409)
+    assert tool["detail"] == route["detail"] == CONFLICT_DETAIL
+    assert (tool["title"], tool["outcome"]) == ("Conflict", "failed")
+    decision = admin.get(f"/decisions/{tool['decision_id']}")
+    assert (decision["status"], decision["reason"]) == ("failed", CONFLICT_DETAIL)
+    # Neither the answer nor the decision repeats the statement or its bound values.
+    for leaked in (json.dumps(tool), json.dumps(decision)):
+        for text in ("INSERT", "SQL", "Integrity", "tenant_id", "310115199003071239"):
+            assert text not in leaked, text

@@ -8,6 +8,7 @@ row, watching the progress bar and the rejected-rows report. Screenshots go to t
 
 from __future__ import annotations
 
+import csv
 import time
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 import tests.e2e.test_web_work as work
+from kith.transfer.formats import spreadsheet_safe
 from tests.conftest import PASSWORD, Workspace
 
 OUTPUT = work.OUTPUT
@@ -267,4 +269,67 @@ def test_browser_imports_a_csv_with_progress_and_rejected_rows(
     page.get_by_role("button", name="关闭").click()
     remote = Remote(live_server, workspace.users["sales"].email)
     assert len(remote("GET", "/contacts", params={"limit": 200})["items"]) == 200
+    assert not errors, errors
+
+
+FORMULA_VECTORS = [
+    '=HYPERLINK("http://evil.example","点我")',
+    "=cmd|' /C calc'!A0",
+    "+86 138 0000 2222",
+    "-12.5",
+    "@SUM(A1)",
+    "\t=1+1",
+    "\r=1+1",
+    "'=1+1",
+    "张伟",
+    "a=b",
+    "'quoted'",
+]
+
+
+def test_browser_export_selected_guards_formulas_like_every_kith_csv(
+    live_server: str, workspace: Workspace, browser: Any, tmp_path: Path
+) -> None:
+    admin = Remote(live_server, workspace.users["admin"].email)
+    name = '=HYPERLINK("http://evil.example","点我")'
+    made = admin(
+        "POST",
+        "/accounts",
+        201,
+        json={"name": name, "city": "-12.5", "annual_revenue": "1200.50"},
+    )
+    errors: list[str] = []
+    page = work._page(browser, live_server, workspace.users["admin"].email, errors)
+    page.goto(f"{live_server}/o/accounts")
+    work._loaded(page)
+    page.locator(f'tr[data-id="{made["id"]}"] input.row-select').check()
+    with page.expect_download() as info:
+        page.get_by_role("button", name="导出所选").click()
+    downloaded = Path(info.value.path())
+    with downloaded.open(encoding="utf-8-sig", newline="") as stream:
+        (row,) = list(csv.DictReader(stream))
+    assert row["name"] == "'" + name and row["city"] == "'-12.5"
+
+    # The browser applies the very rule of kith.transfer.formats.
+    tools = "await import('/static/list-tools.js')"
+    written = page.evaluate(
+        f"async (texts) => {{ const m = {tools}; return texts.map(m.spreadsheetSafe); }}",
+        FORMULA_VECTORS,
+    )
+    assert written == [spreadsheet_safe(text) for text in FORMULA_VECTORS]
+    numbers = page.evaluate(
+        f"async () => {{ const m = {tools}; "
+        "return [m.csvCell('-12.5', true), m.csvCell(-3), m.csvCell('-12.5')]; }"
+    )
+    assert numbers == ["-12.5", "-3", "'-12.5"]
+
+    # Imported back through the web import, the record is matched and left as it was.
+    source = tmp_path / "accounts.csv"
+    source.write_bytes(downloaded.read_bytes())
+    page.get_by_role("button", name="导入…").click()
+    page.get_by_label("文件").set_input_files(str(source))
+    page.get_by_role("button", name="开始导入").click()
+    page.wait_for_selector(".import-summary dd[data-key=unchanged]")
+    assert page.locator(".import-summary dd[data-key=unchanged]").inner_text() == "1"
+    assert admin("GET", f"/accounts/{made['id']}")["name"] == name
     assert not errors, errors

@@ -236,3 +236,33 @@ def test_a_churn_risk_brings_a_consent_checked_thank_you_offer(
     assert decision.rationale["factors"] == [
         {"name": "churn_score", "value": 0.82, "contribution": 1.0, "description": None}
     ]
+
+
+def test_a_ticket_from_a_message_has_a_short_subject_and_the_text_once(
+    agents: Agents, container: Container, workspace: Workspace
+) -> None:
+    owner = add_owner(container, workspace.tenant_id).contact_id
+    text = (
+        "App 一直闪退，登录之后马上退出。重装了两次还是一样，"
+        "手机是华为 Mate 60，系统已经升级到最新版本，麻烦尽快帮忙看一下！"
+    )
+    record_interaction(container, workspace.tenant_id, channel="app", contact_id=owner, text=text)
+    agents.settle()
+    (ticket,) = agents.rows(select(Ticket).where(Ticket.contact_id == owner))
+    assert ticket.subject == "App 一直闪退，登录之后马上退出"
+    assert ticket.description is not None and ticket.description.count(text) == 1
+    assert text not in ticket.subject
+
+    # A message with its own subject keeps it as the ticket's subject.
+    other = add_owner(container, workspace.tenant_id, "王芳", mobile="13900001111").contact_id
+    record_interaction(
+        container,
+        workspace.tenant_id,
+        channel="email",
+        contact_id=other,
+        subject="发票抬头开错了",
+        text="上个月的保养发票抬头写成了个人，应该是公司名称，请重新开具。",
+    )
+    agents.settle()
+    (titled,) = agents.rows(select(Ticket).where(Ticket.contact_id == other))
+    assert titled.subject == "发票抬头开错了"

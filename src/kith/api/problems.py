@@ -11,6 +11,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kith.api.responses import ProblemJSON
 from kith.core.errors import KithError, TooManyRequests
+from kith.db.errors import CONFLICT_DETAIL
 
 
 def problem(
@@ -79,14 +80,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(IntegrityError)
     async def integrity_error(request: Request, exc: IntegrityError) -> ProblemJSON:
-        return problem(
-            409,
-            "Conflict",
-            "The change conflicts with an existing record "
-            "(a unique value such as external_id, number or sku is taken).",
-            None,
-            request.url.path,
-        )
+        return problem(409, "Conflict", CONFLICT_DETAIL, None, request.url.path)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> ProblemJSON:

@@ -14,6 +14,9 @@ an existing record (by id, ``external_id``, then the natural key: email for
 contacts and leads, sku for products, number for orders) are rare in practice
 and go through ``RecordService.update`` so every update rule applies.
 
+A row that matches an existing record is an update: it is validated as a
+patch, so ``id,city`` or a row without the required ``name`` changes just the
+fields it gives; a row that matches nothing must be a whole valid record.
 A row's validation error rejects only that row. Database errors propagate: the
 caller rolls the batch back and retries it row by row to isolate the bad row.
 Like every service, this never commits.
@@ -26,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from sqlalchemy import JSON
 
 from kith.access import policy
@@ -89,7 +92,12 @@ class RowResult:
 
 @dataclass
 class _Prepared:
-    """A row that passed its input schema."""
+    """A row that passed its input schema, or the patch schema when it can only update.
+
+    A row that is not a whole new record (``id,city``; a file without the
+    required ``name``) may still change the record it matches: it is validated
+    as a patch and, when it matches nothing, rejected with its create errors.
+    """
 
     position: int
     row: RowIn
@@ -97,6 +105,9 @@ class _Prepared:
     defaults: dict[str, Any]  # every input field, schema defaults included
     custom: dict[str, Any]
     keys: tuple[MatchKey, ...]
+    # Why the row cannot create a record (None: it can); ``update_errors``: nor update one.
+    create_errors: list[FieldError] | None = None
+    update_errors: list[FieldError] | None = None
 
 
 class BulkWriter:
@@ -149,16 +160,49 @@ class BulkWriter:
         try:
             payload = self.spec.input_schema.model_validate(raw)
         except ValidationError as exc:
-            return _rejected(row, _schema_errors(exc))
-        defaults = payload.model_dump()
-        if self._json_fields:
-            defaults.update(payload.model_dump(mode="json", include=self._json_fields))
-        for name in self._datetime_fields:
-            defaults[name] = _utc(defaults.get(name))
+            return self._prepare_patch(position, row, raw, record_id, _schema_errors(exc))
+        defaults = self._stored(payload)
         custom = defaults.pop("custom")
         values = {k: defaults[k] for k in payload.model_fields_set if k != "custom"}
         keys = _match_keys(self.spec, record_id, values)
         return _Prepared(position, row, values, defaults, custom, keys)
+
+    def _prepare_patch(
+        self,
+        position: int,
+        row: RowIn,
+        raw: dict[str, Any],
+        record_id: str | None,
+        create_errors: list[FieldError],
+    ) -> _Prepared | RowResult:
+        """A row that cannot create a record, kept in case it matches one it may update."""
+        try:
+            patch = PATCH_SCHEMAS[self.spec.name].model_validate({**raw, "version": 0})
+        except ValidationError as exc:
+            update_errors = [e for e in _schema_errors(exc) if e.path != ["version"]]
+            # Key fields that are valid still find the record the errors are about.
+            bad = {str(e.path[0]) for e in update_errors if e.path}
+            keys = _match_keys(self.spec, record_id, {k: v for k, v in raw.items() if k not in bad})
+            if not keys:
+                return _rejected(row, create_errors)
+            return _Prepared(position, row, {}, {}, {}, keys, create_errors, update_errors)
+        stored = self._stored(patch)
+        values = {k: stored[k] for k in patch.model_fields_set if k not in ("custom", "version")}
+        keys = _match_keys(self.spec, record_id, values)
+        if not keys:
+            return _rejected(row, create_errors)
+        custom = stored.get("custom") or {}
+        return _Prepared(position, row, values, {}, custom, keys, create_errors)
+
+    def _stored(self, model: BaseModel) -> dict[str, Any]:
+        """A validated row's fields as they are stored (JSON fields in JSON form, UTC times)."""
+        values = model.model_dump()
+        if self._json_fields:
+            values.update(model.model_dump(mode="json", include=self._json_fields))
+        for name in self._datetime_fields:
+            if name in values:
+                values[name] = _utc(values[name])
+        return values
 
     # --- per segment: match, then update or create ------------------------------
 
@@ -168,8 +212,12 @@ class BulkWriter:
         new: list[_Prepared] = []
         for item in segment:
             record = self._match(item, matches)
-            if record is None:
+            if record is None and item.create_errors is not None:
+                results[item.position] = _rejected(item.row, item.create_errors)
+            elif record is None:
                 new.append(item)
+            elif item.update_errors is not None:
+                results[item.position] = _rejected(item.row, item.update_errors)
             else:
                 results[item.position] = self._update(item, record)
         for item, result in zip(new, self._create(new), strict=True):

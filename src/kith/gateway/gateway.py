@@ -33,6 +33,7 @@ from kith.core.clock import utcnow
 from kith.core.errors import FieldError, KithError, NotFound, PermissionDenied, ValidationFailed
 from kith.crm.service import RecordService
 from kith.crm.specs import SPECS
+from kith.db.errors import domain_error
 from kith.db.uow import UnitOfWork
 from kith.gateway import risk
 from kith.gateway import tools as _builtin_tools  # noqa: F401 - registers the catalog
@@ -325,8 +326,9 @@ class Gateway:
             return self._duplicate_of_concurrent(uow, decision, call, args_json)
         except Exception as exc:  # any tool error is a recorded failure, not a crash
             del uow._pending[emitted_before:]
-            status = "refused" if isinstance(exc, PermissionDenied) else "failed"
-            return self._finish(uow, decision, status, error=exc)
+            error = domain_error(exc)  # no SQL or bound values in the reason or the response
+            status = "refused" if isinstance(error, PermissionDenied) else "failed"
+            return self._finish(uow, decision, status, error=error)
         if ctx.subject is not None:
             set_subject(decision, with_customer(uow, principal.tenant_id, ctx.subject))
         decision.output = summarise_output(output)

@@ -43,6 +43,7 @@ from kith.events.types import DomainEvent
 from kith.privacy.identifiers import TOMBSTONE_CACHE, identifier_hashes
 from kith.privacy.ledger import latest_by_pair, state_of
 from kith.privacy.models import ConsentEvent, ErasureTombstone, PrivacyRequest
+from kith.transfer.formats import spreadsheet_safe
 
 ERASED = "[已删除 erased]"
 MEMORY_TABLE = "agent_memories"
@@ -190,18 +191,22 @@ def log_request(
 
 
 def _csv(rows: list[dict[str, Any]]) -> str:
+    """One table as CSV; text cells a spreadsheet would run as formulas are guarded."""
     columns = sorted({k for row in rows for k in row})
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=columns)
     writer.writeheader()
     for row in rows:
-        writer.writerow(
-            {
-                k: json.dumps(v, ensure_ascii=False) if isinstance(v, dict | list) else v
-                for k, v in row.items()
-            }
-        )
+        writer.writerow({k: _csv_cell(v) for k, v in row.items()})
     return out.getvalue()
+
+
+def _csv_cell(value: Any) -> Any:
+    if isinstance(value, dict | list):
+        return spreadsheet_safe(json.dumps(value, ensure_ascii=False))
+    if isinstance(value, str):
+        return spreadsheet_safe(value)
+    return value  # numbers, booleans and None as they are
 
 
 SECTIONS: dict[str, tuple[str, str]] = {

@@ -5,7 +5,8 @@ scope, the hidden fields and the audit of sensitive reads are the API's. Pages
 are ordered by id and each starts after the previous page's last id (keyset),
 so memory stays flat on a million rows and every page is one indexed query.
 The file is written under a temporary name and renamed once complete, so a
-failed export never leaves a truncated file behind.
+failed export never leaves a truncated file behind. CSV text cells that a
+spreadsheet would run as formulas are guarded (``formats.spreadsheet_safe``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import os
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -30,7 +32,7 @@ from kith.crm.service import RecordService, jsonable
 from kith.crm.specs import ObjectSpec
 from kith.db.uow import UnitOfWork
 from kith.transfer.errors import UnusableInput
-from kith.transfer.formats import Format
+from kith.transfer.formats import Format, spreadsheet_safe
 from kith.transfer.mapping import CUSTOM_PREFIX
 from kith.transfer.progress import NoProgress, Progress
 
@@ -166,11 +168,17 @@ def _jsonl_writer(stream: TextIO) -> RecordWriter:
 
 
 def _cell(value: Any) -> str:
-    """CSV text that the importer reads back to the same value."""
+    """CSV text that the importer reads back to the same value.
+
+    Text is formula-safe (``spreadsheet_safe``); typed numbers stay numbers, so a
+    negative amount is written ``-12.5`` for spreadsheets to sum, not as text.
+    """
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, int | float | Decimal):
+        return str(value)
     if isinstance(value, list | dict):
-        return json.dumps(value, ensure_ascii=False)
-    return str(jsonable(value))
+        return spreadsheet_safe(json.dumps(value, ensure_ascii=False))
+    return spreadsheet_safe(str(jsonable(value)))

@@ -2,6 +2,19 @@
 
 Line numbers are the file's physical lines (the CSV header is line 1), so a
 rejected row can be found in the original file with any editor.
+
+Every CSV Kith writes (``kith export``, the rejected-rows files, the DSAR
+tables, and the web list's "Export selected", whose JavaScript applies the same
+rule) passes its text cells through ``spreadsheet_safe``: a spreadsheet would
+run a cell starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return
+as a formula (``=HYPERLINK(…)``, ``=cmd|' /C calc'!A0``), so such a cell gets a
+leading apostrophe (OWASP's advice), which spreadsheets show as text and do not
+display. The importer undoes it (``spreadsheet_value``), so export then import
+gives back exactly the stored text. Numbers written from typed numeric values
+(a deal's amount, a custom number field) are left as numbers: ``-12.5`` there
+is data, not a formula, and stays summable. A text value that merely looks
+like a number (``-12.5`` typed into a text field) is prefixed like any text.
+JSON Lines files are not spreadsheets and are written as they are.
 """
 
 from __future__ import annotations
@@ -26,6 +39,28 @@ DEFAULT_ENCODING = "utf-8-sig"
 CSV_FIELD_LIMIT = 16 * 1024 * 1024
 # Written into rejected-row files; ignored on import so a fixed file can be re-imported.
 REJECT_COLUMNS = ("_line", "_errors")
+# What a spreadsheet reads as the start of a formula (OWASP, "CSV Injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_GUARD = "'"
+
+
+def spreadsheet_safe(text: str) -> str:
+    """``text`` as a CSV cell no spreadsheet runs as a formula; ``spreadsheet_value`` undoes it.
+
+    A text that starts with a formula character, after any apostrophes, gets one
+    more apostrophe in front (``=1+1`` -> ``'=1+1``, ``'=1+1`` -> ``''=1+1``), so
+    the mapping is exactly reversible; any other text is left alone.
+    """
+    return FORMULA_GUARD + text if _formula_like(text) else text
+
+
+def spreadsheet_value(cell: str) -> str:
+    """The text ``spreadsheet_safe`` was given for ``cell`` (CSV import)."""
+    return cell[1:] if cell.startswith(FORMULA_GUARD) and _formula_like(cell) else cell
+
+
+def _formula_like(text: str) -> bool:
+    return text.lstrip(FORMULA_GUARD).startswith(FORMULA_STARTS)
 
 
 def detect_format(path: Path, explicit: str | None) -> Format:
@@ -181,7 +216,8 @@ class RejectWriter:
     """Rejected rows, written next to the input in its format on the first reject.
 
     CSV: ``_line`` and ``_errors`` first (so they stay aligned even when a row
-    has the wrong number of cells), then the original cells. JSON Lines: the
+    has the wrong number of cells), then the original cells (formula-safe, see
+    ``spreadsheet_safe``). JSON Lines: the
     original object plus ``_line`` and ``_errors`` (a list of ``loc``/``msg``).
     """
 
@@ -200,7 +236,10 @@ class RejectWriter:
         self.count += 1
         if self.fmt == "csv":
             text = "; ".join(error.text() for error in errors)
-            self._csv.writerow([row.line, text, *self._original_cells(row)])
+            # The cells as the importer read them, guarded again: re-importing the
+            # fixed file reads the same values, and no cell runs as a formula.
+            cells = [spreadsheet_safe(spreadsheet_value(c)) for c in self._original_cells(row)]
+            self._csv.writerow([row.line, spreadsheet_safe(text), *cells])
             return
         original = row.original
         record: dict[str, Any] = (

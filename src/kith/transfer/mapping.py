@@ -7,10 +7,12 @@ client cannot set (``version``, ``created_at``, derived fields such as a deal's
 ``status``) are skipped, and ``id`` is used only to match an existing record,
 so an exported file imports as it is.
 
-CSV cells are text: empty cells are "not given" (an import never clears a
-field), JSON-valued fields (``channels``, ``lines`` …) hold JSON text and custom
-numbers and booleans are parsed by the field's type. JSON Lines values are
-used as they are, ``null`` again meaning "not given".
+CSV cells are text: the apostrophe an export puts before a formula-like cell
+is removed (``formats.spreadsheet_value``), empty cells are "not given" (an
+import never clears a field, and a row of an existing record need not repeat
+its required fields), JSON-valued fields (``channels``, ``lines`` …) hold JSON
+text and custom numbers and booleans are parsed by the field's type. JSON Lines
+values are used as they are, ``null`` again meaning "not given".
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from sqlalchemy import JSON
 from kith.crm.models import FieldDefinition
 from kith.crm.specs import ObjectSpec
 from kith.transfer.errors import UnusableInput
-from kith.transfer.formats import REJECT_COLUMNS, RowError
+from kith.transfer.formats import REJECT_COLUMNS, RowError, spreadsheet_value
 
 ColumnMapping = dict[str, str | None]
 TargetKind = Literal["field", "custom", "key", "skip", "unknown"]
@@ -125,6 +127,8 @@ class ColumnPlan:
         custom: dict[str, Any] = {}
         errors: list[RowError] = []
         for column, cell in cells.items():
+            if text and isinstance(cell, str):
+                cell = spreadsheet_value(cell)  # undo the export's formula guard
             target = self.targets.get(column) or Target("unknown", column)
             if target.kind == "skip" or _blank(cell):
                 continue

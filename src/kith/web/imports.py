@@ -42,7 +42,7 @@ from kith.crm.repository import RecordRepository
 from kith.crm.specs import SPECS_BY_PLURAL, ObjectSpec
 from kith.db.uow import UnitOfWork
 from kith.transfer.errors import UnusableInput
-from kith.transfer.formats import DEFAULT_ENCODING, EXTENSIONS, open_source
+from kith.transfer.formats import DEFAULT_ENCODING, EXTENSIONS, open_source, spreadsheet_value
 from kith.transfer.importer import ImportOptions, import_file
 from kith.transfer.mapping import FieldTargets, build_plan
 
@@ -282,8 +282,9 @@ def _read_rejects(path: Path | None) -> tuple[list[str], list[dict[str, Any]], b
         if len(rows) >= REPORT_ROWS:
             break
         line_no = int(cells[0]) if cells and cells[0].isdigit() else None
-        errors = cells[1] if len(cells) > 1 else ""
-        rows.append({"line": line_no, "errors": errors, "cells": cells[2:]})
+        errors = spreadsheet_value(cells[1]) if len(cells) > 1 else ""
+        shown = [spreadsheet_value(cell) for cell in cells[2:]]  # shown without the formula guard
+        rows.append({"line": line_no, "errors": errors, "cells": shown})
     return header[2:], rows, raw
 
 

@@ -9,6 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 from kith.agents.builtin import common
+from kith.agents.builtin.headline import headline
 from kith.agents.builtin.insight import ask_about_cohort, is_cell_batch_flag
 from kith.agents.builtin.understanding import Reading, read_text, shorten
 from kith.agents.collaboration import AnalysisRequest
@@ -185,12 +186,15 @@ class ServiceAgent(Agent):
         facts = assessment.perception.facts
         reading: Reading = assessment.labels["reading"]
         diagnosis = reading.topic.name == "battery_range" and bool(facts.get("model"))
+        # The message's own subject, else its first sentence: the full text goes
+        # into the description only.
+        short = headline(ctx.record.get("subject") or facts["text"])
         subject, description = common.draft(
             ctx,
             "diagnosis_ticket" if diagnosis else "support_ticket",
             reading.language,
             {
-                "short": shorten(facts["text"], 80),
+                "short": short,
                 "text": facts["text"],
                 "channel": facts["channel"],
                 "model": facts.get("model") or "-",

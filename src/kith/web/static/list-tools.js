@@ -226,17 +226,37 @@ export function failureReport(objectName, plural, failures, summaryText) {
 
 // --- export -----------------------------------------------------------------------------
 
-function csvCell(value) {
+// kith.transfer.formats.spreadsheet_safe, the rule of every CSV Kith writes: a text a
+// spreadsheet would run as a formula (after any apostrophes, it starts with = + - @ tab
+// or CR) gets one more apostrophe in front; the importer removes it again. Numbers stay
+// numbers (a negative amount is data, not a formula).
+export function spreadsheetSafe(text) {
+  return /^'*[=+\-@\t\r]/.test(text) ? `'${text}` : text;
+}
+
+// Field kinds whose values are numbers (the API sends decimals as strings).
+const NUMERIC_KINDS = new Set(["int", "decimal", "money", "percent"]);
+
+/** One CSV cell; `numeric` marks a number column, whose numbers are written as numbers. */
+export function csvCell(value, numeric = false) {
   if (value === null || value === undefined) return "";
-  const text = typeof value === "object" ? JSON.stringify(value) : String(value);
+  const isNumber = typeof value === "number"
+    || (numeric && typeof value === "string" && value.trim() !== "" && Number.isFinite(Number(value)));
+  let text;
+  if (isNumber || typeof value === "boolean") text = String(value);
+  else text = spreadsheetSafe(typeof value === "object" ? JSON.stringify(value) : String(value));
   return /[",\r\n]/.test(text) || /^\s|\s$/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
-/** CSV text of `records`: id, then `columns` (raw values, as the API returns them). */
-export function recordsCsv(records, columns) {
-  const fields = ["id", ...columns.filter((c) => c !== "id")];
-  const lines = [fields.join(",")];
-  for (const record of records) lines.push(fields.map((f) => csvCell(record[f])).join(","));
+/**
+ * CSV text of `records`: id, then `columns` (raw values, as the API returns them).
+ * `fields` (the object's field descriptors) tells which columns hold numbers.
+ */
+export function recordsCsv(records, columns, fields = {}) {
+  const names = ["id", ...columns.filter((c) => c !== "id")];
+  const numeric = names.map((name) => NUMERIC_KINDS.has((fields[name] || {}).kind));
+  const lines = [names.join(",")];
+  for (const record of records) lines.push(names.map((f, i) => csvCell(record[f], numeric[i])).join(","));
   return `\uFEFF${lines.join("\r\n")}\r\n`;
 }
 

@@ -194,7 +194,7 @@ export async function render(root, page) {
   });
   exportButton.addEventListener("click", () => {
     const records = selectedRecords();
-    download(`${spec.plural}-selected.csv`, recordsCsv(records, shownColumns()));
+    download(`${spec.plural}-selected.csv`, recordsCsv(records, shownColumns(), spec.fields));
     replace(bulkReport, h("p", { class: "notice notice-ok", role: "status" }, t("lists.exported", { n: records.length })));
   });
 

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0016_auth_security"
-down_revision = "0014_segments"
+down_revision = "0015_governance_limits"
 branch_labels = None
 depends_on = None
 
