@@ -13,7 +13,7 @@ import re
 from collections import defaultdict
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import select
 
@@ -23,9 +23,9 @@ from kith.core.errors import KithError
 from kith.crm.query import build_list_query
 from kith.crm.service import RecordService
 from kith.crm.specs import SPECS
-
-if TYPE_CHECKING:
-    from kith.language.planner import Plan, Planner
+from kith.language.lexicon import STAGE_ALIASES_EN, STAGE_ALIASES_ZH
+from kith.language.lookups import Lookups
+from kith.language.plan import Plan
 
 MAX_ROWS = 2000
 REGIONS_ZH = {
@@ -47,7 +47,7 @@ def _iso(dt: datetime) -> str:
     return as_utc(dt).isoformat().replace("+00:00", "Z")
 
 
-def build_query(planner: Planner, plan: Plan) -> dict[str, Any]:
+def build_query(planner: Lookups, plan: Plan) -> dict[str, Any]:
     text, lang = plan.text, plan.lang
     low = text.lower()
     me = planner.principal.user_id or ""
@@ -277,7 +277,7 @@ def _region(text: str) -> str | None:
     return None
 
 
-def _region_owners(planner: Planner, text: str) -> list[str] | None:
+def _region_owners(planner: Lookups, text: str) -> list[str] | None:
     """华东区 → the members and manager of the team whose name starts with 华东."""
     region = _region(text)
     if region is None:
@@ -295,9 +295,8 @@ def _region_owners(planner: Planner, text: str) -> list[str] | None:
     return sorted(owners)
 
 
-def _stage_ids(planner: Planner, text: str, lang: str) -> list[str]:
+def _stage_ids(planner: Lookups, text: str, lang: str) -> list[str]:
     from kith.crm import models as crm
-    from kith.language.planner import STAGE_ALIASES_EN, STAGE_ALIASES_ZH
 
     wanted: set[str] = set()
     for alias, names in {**STAGE_ALIASES_EN, **STAGE_ALIASES_ZH}.items():
@@ -339,7 +338,7 @@ def _rows(records: RecordService, query: dict[str, Any]) -> list[dict[str, Any]]
     return out
 
 
-def answer(records: RecordService, planner: Planner, plan: Plan) -> dict[str, Any]:
+def answer(records: RecordService, planner: Lookups, plan: Plan) -> dict[str, Any]:
     query = plan.query or {}
     zh = plan.lang == "zh"
     kind = query.get("kind")
@@ -457,7 +456,7 @@ def _cell(value: Any, names: dict[str, str]) -> Any:
     return value
 
 
-def _names(planner: Planner) -> dict[str, str]:
+def _names(planner: Lookups) -> dict[str, str]:
     from kith.crm import models as crm
 
     out = {e.record_id: e.display for e in planner.gaz.entries}
@@ -486,7 +485,7 @@ _NEGATIVE = (
 
 
 def _churn(
-    records: RecordService, planner: Planner, query: dict[str, Any], zh: bool
+    records: RecordService, planner: Lookups, query: dict[str, Any], zh: bool
 ) -> dict[str, Any]:
     """A transparent risk score per account (the factors are the columns), until the
     intelligence context's churn model is available."""
