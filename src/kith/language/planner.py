@@ -4,7 +4,7 @@ Offline and deterministic for a given ``now``: clauses and intents from patterns
 (``intents.py``), entities from the CRM's own data as the gazetteer (``resolve.py``),
 times from ``timeparse.py``; each intent's steps come from its builder
 (``builders/``, one module per intent, listed in ``builders/table.py``) and questions
-from ``questions.py``. Every step's arguments are validated against the tool's
+from ``questions/``. Every step's arguments are validated against the tool's
 own input schema and authorised for the asking user (``gateway.authz``) before the plan
 is shown, so a plan never offers what the user could not do; destructive steps and
 high-risk tools are always marked as needing approval.
@@ -38,7 +38,7 @@ from kith.language.intents import (
 )
 from kith.language.lookups import Lookups
 from kith.language.plan import PURPOSE, Plan, Step
-from kith.language.questions import build_query
+from kith.language.questions.parse import build_query
 from kith.language.resolve import Entity
 from kith.language.timeparse import TimeMention
 
