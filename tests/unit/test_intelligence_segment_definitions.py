@@ -10,7 +10,8 @@ import pytest
 from pydantic import ValidationError
 
 from kith.core.errors import ValidationFailed
-from kith.intelligence.segment_service import (
+from kith.intelligence.segments.behaviour import SEGMENTS
+from kith.intelligence.segments.service import (
     RFM_LABELS,
     Compiled,
     Definition,
@@ -19,7 +20,6 @@ from kith.intelligence.segment_service import (
     compile_definition,
     diff,
 )
-from kith.intelligence.segments import SEGMENTS
 
 MODELS = {"churn"}
 

@@ -15,7 +15,7 @@ from pydantic import BaseModel
 
 from kith.api.deps import CurrentPrincipal, UoW
 from kith.api.responses import KithJSON
-from kith.intelligence.segment_service import (
+from kith.intelligence.segments.service import (
     PreviewIn,
     SegmentIn,
     SegmentPatch,

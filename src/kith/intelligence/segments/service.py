@@ -8,7 +8,7 @@ A segment's definition combines, all of which must hold:
 - ``scores``: conditions on the latest stored score of a model
   (``{"model": "churn", "op": "gte", "value": 0.6}``);
 - ``rfm`` / ``clusters``: labels of the RFM segmentation or k-means cluster ids
-  of the behavioural segmentation (``kith.intelligence.segments``), computed over
+  of the behavioural segmentation (``kith.intelligence.segments.behaviour``), computed over
   the whole workspace's orders at evaluation time.
 
 Stored membership is tenant-wide (evaluated as the system); a preview is
@@ -49,9 +49,10 @@ OBJECT_TYPES = ("contact", "account")
 # Seconds between scheduled refreshes; "manual" segments refresh only when asked.
 REFRESH_INTERVALS: dict[str, int | None] = {"manual": None, "hourly": 3600, "daily": 86400}
 SCORE_OPS = ("gt", "gte", "lt", "lte")
-# Kinds the built-in models write (kith.intelligence.builtin), valid before the first scoring.
+# Kinds the built-in models write (kith.intelligence.scoring.builtin), valid before the
+# first scoring.
 BUILTIN_SCORE_KINDS = frozenset({"churn", "deal_win", "lead_conversion", "sentiment"})
-# The names of kith.intelligence.segments.SEGMENTS, spelt out so that importing this
+# The names of kith.intelligence.segments.behaviour.SEGMENTS, spelt out so that importing this
 # module (the gateway does, for its tools) does not load pandas and scikit-learn.
 RFM_LABELS = ("champions", "loyal", "new", "at_risk", "hibernating", "potential")
 MAX_CLUSTER = 5  # clusters() picks k in 2..6
@@ -326,7 +327,7 @@ def _behaviour_table(
     """RFM (and cluster) per customer over every order of the workspace."""
     import pandas as pd
 
-    from kith.intelligence import segments as behaviour
+    from kith.intelligence.segments import behaviour
 
     key = crm.Order.contact_id if object_type == "contact" else crm.Order.account_id
     rows = session.execute(
