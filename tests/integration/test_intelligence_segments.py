@@ -39,13 +39,9 @@ from kith.gateway.models import CampaignEnrollment, RiskRule
 from kith.gateway.risk import rules_of
 from kith.intelligence.models import Score, SegmentMember, SegmentRefresh
 from kith.intelligence.segments import service as segment_service
-from kith.intelligence.segments.service import (
-    Definition,
-    PreviewIn,
-    SegmentIn,
-    SegmentService,
-    in_segment,
-)
+from kith.intelligence.segments.repository import in_segment
+from kith.intelligence.segments.schemas import Definition, PreviewIn, SegmentIn
+from kith.intelligence.segments.service import SegmentService
 from kith.privacy.schemas import ConsentIn
 from kith.privacy.service import ConsentService
 from kith.scheduling import registry
