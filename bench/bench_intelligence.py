@@ -246,7 +246,8 @@ def bench_sentiment(corpus_size: int) -> dict[str, Any]:
         analyse(text)
     seconds = time.perf_counter() - started
     return {
-        "dataset": f"kith.intelligence.evaluation.LABELLED ({len(LABELLED)} zh/en messages)",
+        "dataset": "kith.intelligence.scoring.evaluation.LABELLED"
+        f" ({len(LABELLED)} zh/en messages)",
         "caveat": "written by the author of the cue lists: optimistic",
         "accuracy": round(correct / len(truth), 4),
         "baseline_majority_accuracy": round(majority, 4),
