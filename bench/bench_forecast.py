@@ -40,7 +40,7 @@ def demo_container(db: Path | None, scale: float, workdir: Path) -> tuple[Any, s
     from kith.db.engine import make_engine, make_session_factory
     from kith.demo.loader import load_demo
     from kith.events.types import Actor
-    from kith.intelligence.builtin import BuiltinModels
+    from kith.intelligence.scoring.builtin import BuiltinModels
     from kith.intelligence.service import IntelligenceService
 
     if db is not None:
@@ -70,7 +70,7 @@ def demo_container(db: Path | None, scale: float, workdir: Path) -> tuple[Any, s
 
 def bench_demo(container: Any, tenant_id: str) -> list[dict[str, Any]]:
     from kith.access.service import system_principal
-    from kith.intelligence.forecast_groups import DIMENSIONS, PIPELINE, group_forecasts
+    from kith.intelligence.forecast.groups import DIMENSIONS, PIPELINE, group_forecasts
 
     principal = system_principal(tenant_id)
     out = []
@@ -122,7 +122,7 @@ def bench_demo(container: Any, tenant_id: str) -> list[dict[str, Any]]:
 def bench_public() -> list[dict[str, Any]]:
     from bench_intelligence import forecast_series
 
-    from kith.intelligence.forecast_groups import choose_by_backtest
+    from kith.intelligence.forecast.groups import choose_by_backtest
 
     out = []
     for name, (series, freq) in forecast_series().items():

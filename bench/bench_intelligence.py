@@ -53,8 +53,8 @@ def generated(rows: int, seed: int = 0) -> pd.DataFrame:
 
 
 def bench_classifier(train_rows: int, score_rows: int) -> dict[str, Any]:
-    from kith.intelligence.classifier import train_classifier
-    from kith.intelligence.features import infer_columns
+    from kith.intelligence.training.classifier import train_classifier
+    from kith.intelligence.training.features import infer_columns
 
     data = generated(train_rows)
     trained = train_classifier(data, "outcome")
@@ -106,8 +106,8 @@ def bench_classifier(train_rows: int, score_rows: int) -> dict[str, Any]:
 
 
 def treeshap_compare(model: Any, big: pd.DataFrame) -> dict[str, Any]:
-    from kith.intelligence.features import prepare
-    from kith.intelligence.treeshap import PathTreeShap
+    from kith.intelligence.training.features import prepare
+    from kith.intelligence.training.treeshap import PathTreeShap
 
     z = np.asarray(model.pipeline[0].transform(prepare(big, model.plan)), dtype=np.float64)
     booster = model.pipeline[-1].booster_
@@ -139,8 +139,8 @@ def shallow_alternative(data: pd.DataFrame, plan: Any) -> dict[str, Any]:
     import lightgbm as lgb
     from sklearn.metrics import roc_auc_score
 
-    from kith.intelligence.classifier import _candidates
-    from kith.intelligence.features import prepare
+    from kith.intelligence.training.classifier import _candidates
+    from kith.intelligence.training.features import prepare
 
     cut = int(len(data) * 0.8)
     train, test = data.iloc[:cut], data.iloc[cut:]
@@ -166,7 +166,7 @@ def shallow_alternative(data: pd.DataFrame, plan: Any) -> dict[str, Any]:
 def bench_public_classifier() -> dict[str, Any]:
     from sklearn.datasets import load_breast_cancer
 
-    from kith.intelligence.classifier import train_classifier
+    from kith.intelligence.training.classifier import train_classifier
 
     bunch = load_breast_cancer(as_frame=True)
     frame = bunch.frame.rename(columns={"target": "benign"})
@@ -211,7 +211,7 @@ def forecast_series() -> dict[str, tuple[pd.Series, str]]:
 
 
 def bench_forecast() -> list[dict[str, Any]]:
-    from kith.intelligence.forecast import train_forecast
+    from kith.intelligence.forecast.series import train_forecast
 
     out = []
     for name, (series, freq) in forecast_series().items():
@@ -233,8 +233,8 @@ def bench_forecast() -> list[dict[str, Any]]:
 
 
 def bench_sentiment(corpus_size: int) -> dict[str, Any]:
-    from kith.intelligence.evaluation import LABELLED
-    from kith.intelligence.sentiment import analyse
+    from kith.intelligence.scoring.evaluation import LABELLED
+    from kith.intelligence.scoring.sentiment import analyse
 
     predicted = [analyse(text).label for text, _ in LABELLED]
     truth = [label for _, label in LABELLED]
@@ -246,7 +246,8 @@ def bench_sentiment(corpus_size: int) -> dict[str, Any]:
         analyse(text)
     seconds = time.perf_counter() - started
     return {
-        "dataset": f"kith.intelligence.evaluation.LABELLED ({len(LABELLED)} zh/en messages)",
+        "dataset": "kith.intelligence.scoring.evaluation.LABELLED"
+        f" ({len(LABELLED)} zh/en messages)",
         "caveat": "written by the author of the cue lists: optimistic",
         "accuracy": round(correct / len(truth), 4),
         "baseline_majority_accuracy": round(majority, 4),
@@ -259,7 +260,7 @@ def bench_sentiment(corpus_size: int) -> dict[str, Any]:
 def independent_sentiment(size: int) -> dict[str, Any]:
     """Public labelled sets from PyPI packages (see kith.bench.sentiment_corpora)."""
     from kith.bench.sentiment_corpora import corpora, evaluate
-    from kith.intelligence.sentiment import VERSION, analyse, analyse_rules
+    from kith.intelligence.scoring.sentiment import VERSION, analyse, analyse_rules
 
     try:
         sets = corpora(size)

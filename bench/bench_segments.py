@@ -35,7 +35,8 @@ from kith.api.deps import Container
 from kith.core.ids import new_id
 from kith.crm import models as m
 from kith.intelligence.models import Score
-from kith.intelligence.segment_service import Definition, SegmentIn, SegmentService
+from kith.intelligence.segments.schemas import Definition, SegmentIn
+from kith.intelligence.segments.service import SegmentService
 
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
 CITIES = ("上海", "北京", "深圳")

@@ -41,8 +41,8 @@ from kith.bench.sentiment_corpora import (
     sample,
     training_examples,
 )
-from kith.intelligence.evaluation import LABELLED
-from kith.intelligence.sentiment import VERSION, Analyser, analyse_rules, features
+from kith.intelligence.scoring.evaluation import LABELLED
+from kith.intelligence.scoring.sentiment import VERSION, Analyser, analyse_rules, features
 
 OUT = Path(__file__).resolve().parents[1] / "src/kith/intelligence/data/sentiment.json.gz"
 C_GRID = (4.0, 16.0, 64.0)

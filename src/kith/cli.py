@@ -235,8 +235,8 @@ def _register_context_commands() -> None:
     from kith.events.command import events_app, worker
     from kith.gateway.command import approvals_app, decisions_app
     from kith.intelligence.command import model_app
-    from kith.intelligence.forecast_command import forecast_app
-    from kith.intelligence.segment_command import segments_app
+    from kith.intelligence.forecast.command import forecast_app
+    from kith.intelligence.segments.command import segments_app
     from kith.language.command import ask_command, bench_language, plan_command
     from kith.privacy.command import consent_app, dsar_app, privacy_app
     from kith.scheduling.command import schedule_app

@@ -15,8 +15,8 @@ from kith.api.deps import Container
 from kith.demo.loader import load_demo
 from kith.events.models import OutboxEvent
 from kith.events.types import Actor
-from kith.intelligence.builtin import BuiltinModels
 from kith.intelligence.models import Score
+from kith.intelligence.scoring.builtin import BuiltinModels
 from kith.intelligence.service import IntelligenceService
 
 ANCHOR = datetime(2026, 11, 20, 1, 0, tzinfo=UTC)

@@ -13,7 +13,7 @@ from kith.crm import schemas as cs
 from kith.crm.service import RecordService
 from kith.crm.specs import PATCH_SCHEMAS
 from kith.demo.loader import SettableClock
-from kith.intelligence.forecast_groups import INSUFFICIENT, PIPELINE, group_forecasts
+from kith.intelligence.forecast.groups import INSUFFICIENT, PIPELINE, group_forecasts
 from tests.conftest import Workspace
 
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)

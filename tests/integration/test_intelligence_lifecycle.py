@@ -25,9 +25,9 @@ from kith.events.delivery import ConsumerRunner
 from kith.events.envelope import Envelope
 from kith.events.models import OutboxEvent
 from kith.events.types import Actor
-from kith.intelligence import performance as perf
-from kith.intelligence.lifecycle import ModelData, Retrainer
 from kith.intelligence.models import ModelOutcome, ModelVersion
+from kith.intelligence.monitoring import performance as perf
+from kith.intelligence.monitoring.lifecycle import ModelData, Retrainer
 from kith.intelligence.service import IntelligenceService, ScoreRow
 from kith.scheduling.service import ScheduleService, run_due
 from tests.conftest import Workspace

@@ -37,15 +37,11 @@ from kith.events.models import OutboxEvent
 from kith.gateway.gateway import Gateway
 from kith.gateway.models import CampaignEnrollment, RiskRule
 from kith.gateway.risk import rules_of
-from kith.intelligence import segment_service
 from kith.intelligence.models import Score, SegmentMember, SegmentRefresh
-from kith.intelligence.segment_service import (
-    Definition,
-    PreviewIn,
-    SegmentIn,
-    SegmentService,
-    in_segment,
-)
+from kith.intelligence.segments import service as segment_service
+from kith.intelligence.segments.repository import in_segment
+from kith.intelligence.segments.schemas import Definition, PreviewIn, SegmentIn
+from kith.intelligence.segments.service import SegmentService
 from kith.privacy.schemas import ConsentIn
 from kith.privacy.service import ConsentService
 from kith.scheduling import registry
@@ -280,7 +276,7 @@ def test_a_large_segment_waits_for_approval_and_a_wrong_size_is_refused(
 def test_the_scheduled_job_refreshes_segments_that_are_due(
     container: Container, workspace: Workspace
 ) -> None:
-    import kith.intelligence.segment_jobs  # noqa: F401 - registers the job
+    import kith.intelligence.segments.jobs  # noqa: F401 - registers the job
 
     _contacts(container, workspace.tenant_id, ["上海", "上海"])
     _create(container, workspace, "sh_manual", {"filters": ["city:eq:上海"]})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from kith.intelligence.forecast_groups import (
+from kith.intelligence.forecast.groups import (
     BASELINE,
     INSUFFICIENT,
     PIPELINE,

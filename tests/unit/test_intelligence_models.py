@@ -7,13 +7,13 @@ import pandas as pd
 import pytest
 
 from kith.core.errors import ValidationFailed
-from kith.intelligence import drift
-from kith.intelligence.classifier import ClassifierModel, _candidates, train_classifier
-from kith.intelligence.evaluation import LABELLED
-from kith.intelligence.features import infer_columns, prepare
-from kith.intelligence.forecast import make_series, train_forecast
-from kith.intelligence.sentiment import analyse
+from kith.intelligence.forecast.series import make_series, train_forecast
+from kith.intelligence.monitoring import drift
+from kith.intelligence.scoring.evaluation import LABELLED
+from kith.intelligence.scoring.sentiment import analyse
 from kith.intelligence.service import band_of
+from kith.intelligence.training.classifier import ClassifierModel, _candidates, train_classifier
+from kith.intelligence.training.features import infer_columns, prepare
 
 
 def frame(rows: int = 600, seed: int = 0) -> pd.DataFrame:
@@ -171,7 +171,7 @@ def test_anger_and_urgency_flags() -> None:
 def test_rfm_names_recent_frequent_big_spenders_champions_and_lapsed_ones_hibernating() -> None:
     from datetime import UTC, datetime
 
-    from kith.intelligence.segments import clusters, rfm
+    from kith.intelligence.segments.behaviour import clusters, rfm
 
     now = datetime(2026, 1, 1, tzinfo=UTC)
     rows = []

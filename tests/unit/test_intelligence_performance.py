@@ -9,8 +9,13 @@ import pytest
 
 from kith.core.errors import ValidationFailed
 from kith.events.envelope import Envelope
-from kith.intelligence import performance as perf
-from kith.intelligence.lifecycle import BUILTIN_MODELS, holdout_mask, parse_kinds, parse_margin
+from kith.intelligence.monitoring import performance as perf
+from kith.intelligence.monitoring.lifecycle import (
+    BUILTIN_MODELS,
+    holdout_mask,
+    parse_kinds,
+    parse_margin,
+)
 
 
 def envelope(type_: str, subject_type: str, payload: dict[str, object] | None = None) -> Envelope:

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kith.intelligence.pipeline_forecast import (
+from kith.intelligence.forecast.pipeline import (
     DealFacts,
     StageFacts,
     backtest_estimate,

@@ -10,16 +10,10 @@ import pytest
 from pydantic import ValidationError
 
 from kith.core.errors import ValidationFailed
-from kith.intelligence.segment_service import (
-    RFM_LABELS,
-    Compiled,
-    Definition,
-    SegmentIn,
-    _keep_behaviour,
-    compile_definition,
-    diff,
-)
-from kith.intelligence.segments import SEGMENTS
+from kith.intelligence.segments.behaviour import SEGMENTS
+from kith.intelligence.segments.compiler import compile_definition, diff
+from kith.intelligence.segments.compiler import keep_behaviour as _keep_behaviour
+from kith.intelligence.segments.schemas import RFM_LABELS, Compiled, Definition, SegmentIn
 
 MODELS = {"churn"}
 

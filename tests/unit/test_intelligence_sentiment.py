@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from kith.intelligence.sentiment import (
+from kith.intelligence.scoring.sentiment import (
     ARTIFACT,
     VERSION,
     Analyser,
@@ -123,7 +123,7 @@ def test_the_shipped_model_was_trained_without_the_held_out_halves() -> None:
 
 
 def test_machine_readings_and_title_only_records_carry_no_opinion() -> None:
-    from kith.intelligence.builtin import _read_interaction
+    from kith.intelligence.scoring.builtin import _read_interaction
 
     telemetry = _read_interaction("iot", "电池遥测 Battery telemetry", None)
     page_view = _read_interaction("web", "浏览页面：车队管理平台", "")

@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kith.intelligence.classifier import ClassifierModel, _candidates
-from kith.intelligence.features import infer_columns, prepare
-from kith.intelligence.treeshap import PathTreeShap
+from kith.intelligence.training.classifier import ClassifierModel, _candidates
+from kith.intelligence.training.features import infer_columns, prepare
+from kith.intelligence.training.treeshap import PathTreeShap
 
 
 def table(rows: int, seed: int) -> np.ndarray:

@@ -85,7 +85,7 @@ class RecordRepository:
         """One page and the sort value + id of its last row when more rows follow."""
         model = spec.model
         stmt = self.scoped(spec, "read")
-        stmt = stmt.where(*(self._condition(spec, f) for f in query.filters))
+        stmt = stmt.where(*(self.filter_condition(spec, f) for f in query.filters))
         if query.q:
             stmt = stmt.where(
                 model.id.in_(
@@ -108,10 +108,17 @@ class RecordRepository:
         return rows[: query.limit], ("more" if more else None)
 
     def count(self, spec: ObjectSpec, query: ListQuery) -> int:
-        stmt = self.scoped(spec, "read").where(*(self._condition(spec, f) for f in query.filters))
+        stmt = self.scoped(spec, "read").where(
+            *(self.filter_condition(spec, f) for f in query.filters)
+        )
         return int(self.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0)
 
-    def _condition(self, spec: ObjectSpec, flt: Filter) -> ColumnElement[bool]:
+    def filter_condition(self, spec: ObjectSpec, flt: Filter) -> ColumnElement[bool]:
+        """The SQL condition of one parsed list filter (``kith.crm.query.Filter``).
+
+        Public for other contexts that select records by the list filter language (saved
+        segments); use it under ``scoped()`` so the row scoping still applies.
+        """
         model = spec.model
         if flt.custom_type is not None:
             raw = model.custom[flt.field.removeprefix("custom.")]

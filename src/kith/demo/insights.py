@@ -41,7 +41,7 @@ def prepare_insights(container: Container, tenant_slug: str) -> dict[str, Any]:
 
 
 def _train(container: Container, tenant_id: str) -> list[dict[str, Any]]:
-    from kith.intelligence.builtin import BuiltinModels
+    from kith.intelligence.scoring.builtin import BuiltinModels
     from kith.intelligence.service import IntelligenceService
 
     with container.uow() as uow:

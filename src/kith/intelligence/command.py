@@ -20,7 +20,7 @@ from kith.clikit import fail as _fail
 from kith.clikit import fail_kith as _fail_kith
 from kith.clikit import report as _report
 from kith.core.errors import KithError
-from kith.intelligence import performance as _performance  # noqa: F401 - registers the model_performance consumer
+from kith.intelligence.monitoring import performance as _performance  # noqa: F401 - registers the model_performance consumer
 
 model_app = typer.Typer(
     help="Train, evaluate, version and use predictive models.", no_args_is_help=True
@@ -302,7 +302,7 @@ def train_builtin(
     as_json: JsonFlag = False,
 ) -> None:
     """Train deal win, lead conversion and churn on the workspace's records; score them."""
-    from kith.intelligence.builtin import BuiltinModels
+    from kith.intelligence.scoring.builtin import BuiltinModels
 
     with open_container(migrated=True).uow() as uow:
         try:
@@ -332,7 +332,7 @@ def segments(
 
     from kith.core.clock import utcnow
     from kith.crm import models as m
-    from kith.intelligence.segments import clusters, rfm, summary
+    from kith.intelligence.segments.behaviour import clusters, rfm, summary
 
     with open_container(migrated=True).uow() as uow:
         service = _service(uow, tenant)
@@ -372,7 +372,7 @@ def performance(
     as_json: JsonFlag = False,
 ) -> None:
     """Live AUC / accuracy / Brier / calibration from outcomes, next to the offline figures."""
-    from kith.intelligence.performance import performance as live_performance
+    from kith.intelligence.monitoring.performance import performance as live_performance
 
     with open_container(migrated=True).uow() as uow:
         try:

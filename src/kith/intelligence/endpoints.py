@@ -13,8 +13,9 @@ from kith.access import policy
 from kith.api.deps import CurrentPrincipal, Now, UoW
 from kith.api.responses import KithJSON
 from kith.crm.service import RecordService
-from kith.intelligence import forecast_groups, reports
+from kith.intelligence import reports
 from kith.intelligence import schemas as s
+from kith.intelligence.forecast import groups as forecast_groups
 from kith.intelligence.repository import IntelligenceRepository
 from kith.intelligence.service import version_out
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from kith.intelligence.lifecycle import (
+from kith.intelligence.monitoring.lifecycle import (
     BUILTIN_MODELS,
     DEFAULT_MARGIN,
     Retrainer,

@@ -8,7 +8,7 @@ name not listed (a column of a user's own table) is shown made readable
 from __future__ import annotations
 
 FACTOR_LABELS: dict[str, tuple[str, str]] = {
-    # built-in models (kith.intelligence.builtin)
+    # built-in models (kith.intelligence.scoring.builtin)
     "amount": ("金额", "Amount"),
     "source": ("来源", "Source"),
     "pipeline": ("销售管道", "Pipeline"),

@@ -89,7 +89,7 @@ class Segment(IdMixin, TenantMixin, Base):
 
     ``name`` is the stable key agents and tools use (``in_segment(..., "at_risk_vip")``);
     the labels are what people read. ``definition`` is the validated JSON of
-    ``segment_service.Definition``.
+    ``segments.schemas.Definition``.
     """
 
     __tablename__ = "segments"

@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from kith.access import policy
 from kith.api.deps import CurrentPrincipal, UoW
 from kith.api.responses import KithJSON
-from kith.intelligence import performance as perf
+from kith.intelligence.monitoring import performance as perf
 from kith.intelligence.service import IntelligenceService
 
 router = APIRouter(prefix="/api/v1", default_response_class=KithJSON, tags=["Intelligence"])

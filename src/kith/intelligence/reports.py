@@ -17,9 +17,14 @@ from kith.access.principal import Principal
 from kith.core.errors import KithError
 from kith.crm import models as m
 from kith.intelligence import schemas as s
-from kith.intelligence.builtin import stalled_deals
-from kith.intelligence.forecast import MIN_PERIODS, PANDAS_FREQ, ForecastResult, train_forecast
+from kith.intelligence.forecast.series import (
+    MIN_PERIODS,
+    PANDAS_FREQ,
+    ForecastResult,
+    train_forecast,
+)
 from kith.intelligence.models import Score
+from kith.intelligence.scoring.builtin import stalled_deals
 
 _CACHE: OrderedDict[str, ForecastResult] = OrderedDict()
 _CACHE_SIZE = 64

@@ -15,13 +15,8 @@ from pydantic import BaseModel
 
 from kith.api.deps import CurrentPrincipal, UoW
 from kith.api.responses import KithJSON
-from kith.intelligence.segment_service import (
-    PreviewIn,
-    SegmentIn,
-    SegmentPatch,
-    SegmentService,
-    segment_out,
-)
+from kith.intelligence.segments.schemas import PreviewIn, SegmentIn, SegmentPatch, segment_out
+from kith.intelligence.segments.service import SegmentService
 
 router = APIRouter(prefix="/api/v1/segments", tags=["Segments"], default_response_class=KithJSON)
 

@@ -19,12 +19,17 @@ from kith.core.clock import utcnow
 from kith.core.errors import Conflict, FieldError, NotFound, ValidationFailed
 from kith.db.uow import UnitOfWork
 from kith.events.types import Actor, DomainEvent
-from kith.intelligence import drift, registry
-from kith.intelligence.classifier import ClassifierModel, TrainedClassifier, train_classifier
-from kith.intelligence.features import ColumnPlan, frame_hash, prepare
-from kith.intelligence.forecast import ForecastResult, make_series, train_forecast
+from kith.intelligence.forecast.series import ForecastResult, make_series, train_forecast
 from kith.intelligence.models import DriftCheck, ModelVersion, Score
+from kith.intelligence.monitoring import drift
 from kith.intelligence.repository import IntelligenceRepository
+from kith.intelligence.training import registry
+from kith.intelligence.training.classifier import (
+    ClassifierModel,
+    TrainedClassifier,
+    train_classifier,
+)
+from kith.intelligence.training.features import ColumnPlan, frame_hash, prepare
 from kith.privacy.restrictions import live_in_transaction
 
 # Score bands: an event is emitted only when a record moves from one to another.

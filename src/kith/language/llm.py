@@ -15,7 +15,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any, Protocol
 
-from kith.language.planner import Plan, Planner, Step
+from kith.language.plan import Plan, Step
+from kith.language.planner import Planner
 
 PROMPT_SITUATION = (
     "A CRM user typed a command (private values are placeholders such as <PERSON0_1>; "

@@ -29,8 +29,9 @@ from kith.gateway.gateway import Call, Gateway, GatewayResult
 from kith.gateway.registry import ToolSpec
 from kith.language.llm import ToolChooser, propose
 from kith.language.models import LanguageCommand
-from kith.language.planner import ENGINE, MAX_CHARS, Plan, Planner, detect_lang
-from kith.language.questions import answer as answer_question
+from kith.language.plan import ENGINE, MAX_CHARS, Plan
+from kith.language.planner import Planner, detect_lang
+from kith.language.questions.answer import answer as answer_question
 
 # How an executed step is undone: (tool to call, how to build its args from the output
 # and what was read before the step ran).

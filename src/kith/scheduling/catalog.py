@@ -13,7 +13,7 @@ import importlib
 
 JOB_MODULES = (
     "kith.intelligence.jobs",
-    "kith.intelligence.segment_jobs",
+    "kith.intelligence.segments.jobs",
     "kith.audit.jobs",
 )
 

@@ -28,7 +28,8 @@ from kith.gateway.models import CampaignEnrollment
 from kith.gateway.registry import ToolContext, tool
 from kith.gateway.tools.commerce import record_enrollment
 from kith.gateway.tools.common import invalid
-from kith.intelligence.segment_service import SegmentService, member_ids
+from kith.intelligence.segments.repository import member_ids
+from kith.intelligence.segments.service import SegmentService
 from kith.privacy.ledger import ConsentLedger
 
 ENROLL_TOOL = "campaigns.enroll"

@@ -27,11 +27,15 @@ from sklearn.base import clone
 from sklearn.metrics import brier_score_loss, roc_auc_score
 
 from kith.core.errors import FieldError, KithError, ValidationFailed
-from kith.intelligence import builtin as b
-from kith.intelligence.classifier import ClassifierModel, TrainedClassifier, train_classifier
-from kith.intelligence.features import prepare
 from kith.intelligence.models import ModelVersion
+from kith.intelligence.scoring import builtin as b
 from kith.intelligence.service import IntelligenceService, ScoreRow, version_ref
+from kith.intelligence.training.classifier import (
+    ClassifierModel,
+    TrainedClassifier,
+    train_classifier,
+)
+from kith.intelligence.training.features import prepare
 
 BUILTIN_MODELS = ("deal_win", "lead_conversion", "churn")
 DEFAULT_MARGIN = 0.01

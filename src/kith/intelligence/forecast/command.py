@@ -42,7 +42,7 @@ def show(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """Forecast won-deal revenue per group, each series with the method its backtest chose."""
-    from kith.intelligence.forecast_groups import DIMENSIONS
+    from kith.intelligence.forecast.groups import DIMENSIONS
 
     if by not in DIMENSIONS:
         _fail(f"--by must be one of {', '.join(DIMENSIONS)}, not {by!r}")
@@ -75,7 +75,7 @@ def _forecast(
     from kith.access.service import principal_for_user, system_principal
     from kith.api.app import build_container
     from kith.core.clock import utcnow
-    from kith.intelligence.forecast_groups import MEASURE, group_forecasts
+    from kith.intelligence.forecast.groups import MEASURE, group_forecasts
 
     settings = get_settings()
     url = settings.effective_database_url

@@ -28,7 +28,7 @@ segments_app = typer.Typer(
 def _service(uow: Any, tenant: str) -> Any:
     from kith.access.repository import AccessRepository
     from kith.access.service import system_principal
-    from kith.intelligence.segment_service import SegmentService
+    from kith.intelligence.segments.service import SegmentService
 
     workspace = AccessRepository(uow.session).tenant_by_slug(tenant)
     if workspace is None:
@@ -37,7 +37,7 @@ def _service(uow: Any, tenant: str) -> Any:
 
 
 def _read_definition(path: Path) -> Any:
-    from kith.intelligence.segment_service import SegmentIn
+    from kith.intelligence.segments.schemas import SegmentIn
 
     if not path.is_file():
         _fail(f"--file: no such file: {path}")
@@ -55,7 +55,7 @@ def _read_definition(path: Path) -> Any:
 
 def _summary(segment: Any) -> dict[str, Any]:
     from kith.api.responses import dumps
-    from kith.intelligence.segment_service import segment_out
+    from kith.intelligence.segments.schemas import segment_out
 
     out: dict[str, Any] = json.loads(dumps(segment_out(segment)))
     return out

@@ -22,9 +22,9 @@ from sqlalchemy.orm import Session
 
 from kith.core.errors import KithError
 from kith.crm import models as m
-from kith.intelligence import sentiment
-from kith.intelligence.classifier import ClassifierModel
+from kith.intelligence.scoring import sentiment
 from kith.intelligence.service import IntelligenceService, ScoreRow, version_ref
+from kith.intelligence.training.classifier import ClassifierModel
 
 CHURN_WINDOW = timedelta(days=90)
 STALL_QUANTILE = 0.8  # stalled: longer in the stage than 80 % of the deals that left it

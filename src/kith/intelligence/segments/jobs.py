@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from kith.core.errors import FieldError, ValidationFailed
-from kith.intelligence.segment_service import SegmentService
+from kith.intelligence.segments.service import SegmentService
 from kith.scheduling.registry import JobContext, job
 
 ALL = "all"

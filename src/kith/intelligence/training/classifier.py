@@ -38,14 +38,14 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import Pipeline
 
 from kith.core.errors import FieldError, ValidationFailed
-from kith.intelligence.features import (
+from kith.intelligence.training.features import (
     ColumnPlan,
     infer_columns,
     prepare,
     preprocessor,
     source_columns,
 )
-from kith.intelligence.treeshap import PathTreeShap
+from kith.intelligence.training.treeshap import PathTreeShap
 
 MIN_ROWS = 20
 MIN_PER_CLASS = 5

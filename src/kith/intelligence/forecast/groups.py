@@ -5,7 +5,7 @@ group's first win to the last complete period; the current period is being
 forecast, not reported as a (low) actual. Candidates, all scored on the same
 time-ordered holdout (the last ``max(2, min(season, n // 4))`` periods):
 seasonal-naive, ETS, ARIMA (see ``forecast.py``) and the pipeline-weighted
-estimate (``pipeline_forecast.py``), backtested on the open pipeline rebuilt
+estimate (``forecast/pipeline.py``), backtested on the open pipeline rebuilt
 as of the holdout's cut-off. The lowest MAE wins; a pipeline estimate that
 could not be backtested is reported but never chosen. Fewer than
 ``MIN_PERIODS`` periods: method ``insufficient_history`` with the reason, and
@@ -39,21 +39,21 @@ from kith.access.principal import Principal
 from kith.core.clock import as_utc
 from kith.crm import models as m
 from kith.intelligence import schemas as s
-from kith.intelligence.forecast import (
-    ARIMA_ORDERS,
-    MIN_PERIODS,
-    SEASON,
-    _errors,
-    _fit_predict,
-    _scale,
-)
-from kith.intelligence.pipeline_forecast import (
+from kith.intelligence.forecast.pipeline import (
     DealFacts,
     PipelineEstimate,
     StageFacts,
     backtest_estimate,
     history_gap,
     live_estimate,
+)
+from kith.intelligence.forecast.series import (
+    ARIMA_ORDERS,
+    MIN_PERIODS,
+    SEASON,
+    _errors,
+    _fit_predict,
+    _scale,
 )
 from kith.intelligence.repository import IntelligenceRepository
 

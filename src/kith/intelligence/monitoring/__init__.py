@@ -1,0 +1,1 @@
+"""Watching models after training: drift, live performance, retraining and promotion."""

@@ -1,0 +1,1 @@
+"""Saved segments: schemas, the definition compiler, queries, the service, CLI and job."""

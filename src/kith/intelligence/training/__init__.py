@@ -1,0 +1,1 @@
+"""Training models: feature preparation, the classifier, TreeSHAP attribution, version naming."""

@@ -1,0 +1,42 @@
+"""Create a to-do with a due time, assignee and the records it is about."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from typing import Any
+
+from kith.language.builders.context import BuildContext
+from kith.language.intents import IntentHit
+from kith.language.lexicon import (
+    task_subject,
+)
+from kith.language.timeparse import DEFAULT_DUE_TIME
+
+
+def build_task(ctx: BuildContext, hit: IntentHit) -> None:
+    contact = ctx.contact(hit)
+    mention = ctx.time_in(hit)
+    due: datetime | None = None
+    if mention is not None:
+        if mention.has_clock:
+            due = mention.start
+        elif mention.kind == "deadline":
+            due = mention.end - timedelta(days=1)
+            due = due.replace(hour=DEFAULT_DUE_TIME.hour, minute=0)
+        else:
+            due = mention.start.replace(hour=DEFAULT_DUE_TIME.hour, minute=0)
+    assignees = [u for u in ctx.users(hit, whole=False) if u.record_id != ctx.me]
+    clause = hit.clause.text.strip()
+    subject = ctx.subject_of(hit, task_subject(clause, ctx.plan.times, ctx.lang))
+    deal = ctx.deal(hit) if re.search(r"商机|单子|deal|opportunity", clause, re.I) else None
+    args: dict[str, Any] = {
+        "subject": subject,
+        "due_at": due.isoformat() if due else None,
+        "assignee_id": assignees[0].record_id if assignees else ctx.me,
+        "contact_id": contact.record_id if contact else None,
+        "account_id": ctx.account_id(hit) if contact or ctx.entities(hit, "account") else None,
+        "deal_id": deal.record_id if deal else None,
+        "body": ctx.context_text() or None,
+    }
+    ctx.new_step("tasks.create", args, ctx.deps(), "task")

@@ -1,0 +1,1 @@
+"""Questions → structured queries (``parse.py``) → answers (``answer.py``)."""

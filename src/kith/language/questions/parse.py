@@ -1,0 +1,380 @@
+"""Question → structured query, one parser per question type.
+
+A question becomes a ``StructuredQuery``: one object type, ``field:op:value`` filters
+(the same syntax as ``GET /api/v1/<objects>?filter=``), an optional aggregate and
+grouping. It never becomes SQL text. ``PARSERS`` lists the parsers in the order they
+are tried; the first that recognises the question gives the query, and the last
+(a search) recognises every question.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from kith.access.models import Team, TeamMember
+from kith.core.clock import as_utc
+from kith.language.lexicon import STAGE_ALIASES_EN, STAGE_ALIASES_ZH
+from kith.language.lookups import Lookups
+from kith.language.plan import Plan
+from kith.language.resolve import Entity
+from kith.language.timeparse import TimeMention
+
+MAX_ROWS = 2000
+REGIONS_ZH = {
+    "华东": "华东",
+    "华南": "华南",
+    "华北": "华北",
+    "医疗": "医疗",
+    "east china": "华东",
+    "medical": "医疗",
+}
+OPEN_TICKET = "new,open,pending"
+
+
+def iso(dt: datetime) -> str:
+    return as_utc(dt).isoformat().replace("+00:00", "Z")
+
+
+@dataclass(frozen=True)
+class Asked:
+    """A question and what every parser looks at first."""
+
+    planner: Lookups
+    text: str
+    lang: str
+    low: str
+    me: str
+    mine: bool
+    period: TimeMention | None
+    entity: Entity | None
+
+
+Query = dict[str, Any]
+Parser = Callable[[Asked], Query | None]
+"""The structured query of a question of its type, or None when it is not one."""
+
+
+def build_query(planner: Lookups, plan: Plan) -> Query:
+    text, lang = plan.text, plan.lang
+    asked = Asked(
+        planner=planner,
+        text=text,
+        lang=lang,
+        low=text.lower(),
+        me=planner.principal.user_id or "",
+        mine=bool(re.search(r"我的|我负责|\bmy\b|\bmine\b", text, re.I)),
+        period=next(
+            (
+                t
+                for t in plan.times
+                if t.kind in ("month", "quarter", "year", "week", "range", "day")
+            ),
+            None,
+        ),
+        entity=next((e for e in plan.entities if e.record_id), None),
+    )
+    for parser in PARSERS:
+        query = parser(asked)
+        if query is not None:
+            return query
+    raise AssertionError("the search parser answers every question")  # pragma: no cover
+
+
+def _churn_risk(a: Asked) -> Query | None:
+    if not re.search(r"流失|churn|at risk|最可能走|不续约", a.text, re.I):
+        return None
+    filters = [f"owner_id:eq:{a.me}"] if a.mine else []
+    return {
+        "kind": "churn_risk",
+        "object_type": "account",
+        "filters": filters,
+        "aggregate": None,
+        "group_by": None,
+        "sort": None,
+        "limit": 10,
+        "factors": [
+            "days_since_last_inbound",
+            "open_tickets",
+            "escalated_tickets",
+            "lost_deals_180d",
+            "negative_words_90d",
+        ],
+    }
+
+
+def _stuck_deals(a: Asked) -> Query | None:
+    if not re.search(r"卡在|停留|stuck|stalled|停滞|沉睡", a.text, re.I):
+        return None
+    from kith.language.timeparse import cn_number
+
+    m = re.search(
+        r"(?:超过|多于|大于|more than|over|longer than)\s*"
+        r"(\d+|[一二三四五六七八九十]+)\s*(?:天|days?)",
+        a.text,
+        re.I,
+    )
+    days = (cn_number(m.group(1)) if m else None) or 14
+    stage_ids = _stage_ids(a.planner, a.text, a.lang)
+    filters = [
+        "status:eq:open",
+        f"stage_entered_at:lt:{iso(a.planner.now - timedelta(days=days))}",
+    ]
+    if stage_ids:
+        filters.append(f"stage_id:in:{','.join(stage_ids)}")
+    if a.mine:
+        filters.append(f"owner_id:eq:{a.me}")
+    return {
+        "kind": "stuck_deals",
+        "object_type": "deal",
+        "filters": filters,
+        "aggregate": None,
+        "group_by": None,
+        "sort": "stage_entered_at",
+        "limit": 50,
+        "min_days": days,
+    }
+
+
+def _tickets(a: Asked) -> Query | None:
+    if not re.search(r"工单|ticket", a.low):
+        return None
+    text, entity, period = a.text, a.entity, a.period
+    filters: list[str] = []
+    if re.search(r"未解决|没解决|打开|处理中|open|unresolved|pending", text, re.I):
+        filters.append(f"status:in:{OPEN_TICKET}")
+    if re.search(r"升级|escalated", text, re.I):
+        filters.append("escalated:eq:true")
+    if re.search(r"紧急|urgent", text, re.I):
+        filters.append("priority:eq:urgent")
+    if a.mine:
+        filters.append(f"assignee_id:eq:{a.me}")
+    if entity is not None and entity.object_type in ("account", "contact"):
+        filters.append(f"{entity.object_type}_id:eq:{entity.record_id}")
+    if period is not None:
+        filters += [f"created_at:gte:{iso(period.start)}", f"created_at:lt:{iso(period.end)}"]
+    count = bool(re.search(r"多少|几个|how many|count|number of", text, re.I))
+    return {
+        "kind": "tickets",
+        "object_type": "ticket",
+        "filters": filters,
+        "aggregate": {"op": "count", "field": "id"} if count else None,
+        "group_by": "priority" if count else None,
+        "sort": "-created_at",
+        "limit": 50,
+    }
+
+
+def _tasks(a: Asked) -> Query | None:
+    if not re.search(r"待办|任务|tasks?\b|to-?dos?", a.text, re.I):
+        return None
+    filters = ["kind:eq:task", "status:eq:open"]
+    filters.append(f"assignee_id:eq:{a.me}")  # tasks asked about are the asker's
+    if re.search(r"逾期|过期|超期|overdue|late", a.text, re.I):
+        filters.append(f"due_at:lt:{iso(a.planner.now)}")
+    return {
+        "kind": "tasks",
+        "object_type": "activity",
+        "filters": filters,
+        "aggregate": None,
+        "group_by": None,
+        "sort": "due_at",
+        "limit": 50,
+    }
+
+
+def _contacts(a: Asked) -> Query | None:
+    entity = a.entity
+    if not (
+        entity is not None
+        and entity.object_type == "account"
+        and re.search(r"联系人|\bcontacts?\b|\bpeople\b|\bwho works\b", a.text, re.I)
+    ):
+        return None
+    return {
+        "kind": "contacts",
+        "object_type": "contact",
+        "filters": [f"account_id:eq:{entity.record_id}"],
+        "aggregate": None,
+        "group_by": None,
+        "sort": "name",
+        "limit": 100,
+    }
+
+
+def _interactions(a: Asked) -> Query | None:
+    entity = a.entity
+    if not (
+        entity is not None
+        and entity.object_type == "contact"
+        and re.search(
+            r"说了什么|聊了什么|最近.*(?:互动|沟通|消息)|said|talk|interactions?|messages?"
+            r"|last contact",
+            a.text,
+            re.I,
+        )
+    ):
+        return None
+    return {
+        "kind": "interactions",
+        "object_type": "interaction",
+        "filters": [f"contact_id:eq:{entity.record_id}"],
+        "aggregate": None,
+        "group_by": None,
+        "sort": "-occurred_at",
+        "limit": 10,
+    }
+
+
+def _deals(a: Asked) -> Query | None:
+    text, entity, period, planner = a.text, a.entity, a.period, a.planner
+    if not re.search(
+        r"商机|赢单|赢了|输单|输了|丢了|丢单|成交|销售额|业绩|金额|管道|漏斗|deals?|\bwon\b|\bwin\b|\blost\b|\blose\b"
+        r"|revenue|pipeline|sales|opportunit",
+        text,
+        re.I,
+    ):
+        return None
+    filters: list[str] = []
+    won = re.search(r"赢单|赢了|成交|销售额|业绩|中标|\bwon\b|\bwin|revenue|closed", text, re.I)
+    lost = re.search(r"输单|输了|丢单|丢了|未中标|\blost\b|\blose\b", text, re.I)
+    time_field = "created_at"
+    if won and not lost:
+        filters.append("status:eq:won")
+        time_field = "closed_at"
+    elif lost:
+        filters.append("status:eq:lost")
+        time_field = "closed_at"
+    elif re.search(r"进行中|在跟|open|pipeline|管道|漏斗|active", text, re.I):
+        filters.append("status:eq:open")
+    if period is not None:
+        filters += [
+            f"{time_field}:gte:{iso(period.start)}",
+            f"{time_field}:lt:{iso(min(period.end, planner.now + timedelta(days=3650)))}",
+        ]
+    owners = _region_owners(planner, text)
+    if owners is not None:
+        filters.append(f"owner_id:in:{','.join(owners) or 'none'}")
+    if a.mine:
+        filters.append(f"owner_id:eq:{a.me}")
+    if entity is not None and entity.object_type == "account":
+        filters.append(f"account_id:eq:{entity.record_id}")
+    top = re.search(r"(?:前|top\s*)(\d+)", text, re.I)
+    if top or re.search(r"最大|biggest|largest", text, re.I):
+        return {
+            "kind": "deals",
+            "object_type": "deal",
+            "filters": filters,
+            "aggregate": None,
+            "group_by": None,
+            "sort": "-amount",
+            "limit": int(top.group(1)) if top else 5,
+        }
+    by_stage = re.search(
+        r"各阶段|每个阶段|按阶段|by stage|per stage|管道|漏斗|pipeline", text, re.I
+    )
+    counting = re.search(r"多少(?:个|笔|单)|几(?:个|笔|单)|how many|number of|count", text, re.I)
+    agg = {"op": "count", "field": "id"} if counting else {"op": "sum", "field": "amount"}
+    return {
+        "kind": "deals",
+        "object_type": "deal",
+        "filters": filters,
+        "aggregate": agg,
+        "group_by": "stage_id" if by_stage else "owner_id",
+        "sort": None,
+        "limit": MAX_ROWS,
+        "region": _region(text),
+    }
+
+
+def _record(a: Asked) -> Query | None:
+    entity = a.entity
+    if entity is None:
+        return None
+    return {
+        "kind": "record",
+        "object_type": entity.object_type,
+        "filters": [f"id:eq:{entity.record_id}"],
+        "aggregate": None,
+        "group_by": None,
+        "sort": None,
+        "limit": 1,
+    }
+
+
+def _search(a: Asked) -> Query | None:
+    words = re.sub(
+        r"[?？。,，]|哪些|哪个|什么|是谁|谁|查一下|查询|列出|显示|看看|which|what|who|show|list|find|me|the|are|is",
+        " ",
+        a.text,
+        flags=re.I,
+    )
+    return {
+        "kind": "search",
+        "object_type": "contact",
+        "filters": [],
+        "aggregate": None,
+        "group_by": None,
+        "sort": None,
+        "limit": 20,
+        "q": " ".join(words.split())[:100] or None,
+    }
+
+
+PARSERS: tuple[Parser, ...] = (
+    _churn_risk,
+    _stuck_deals,
+    _tickets,
+    _tasks,
+    _contacts,
+    _interactions,
+    _deals,
+    _record,
+    _search,
+)
+
+
+def _region(text: str) -> str | None:
+    for word, region in REGIONS_ZH.items():
+        if word in text.lower():
+            return region
+    return None
+
+
+def _region_owners(planner: Lookups, text: str) -> list[str] | None:
+    """华东区 → the members and manager of the team whose name starts with 华东."""
+    region = _region(text)
+    if region is None:
+        return None
+    teams = planner.session.scalars(
+        select(Team).where(
+            Team.tenant_id == planner.principal.tenant_id, Team.name.startswith(region)
+        )
+    ).all()
+    owners: set[str] = set()
+    for team in teams:
+        owners.update(
+            planner.session.scalars(select(TeamMember.user_id).where(TeamMember.team_id == team.id))
+        )
+    return sorted(owners)
+
+
+def _stage_ids(planner: Lookups, text: str, lang: str) -> list[str]:
+    from kith.crm import models as crm
+
+    wanted: set[str] = set()
+    for alias, names in {**STAGE_ALIASES_EN, **STAGE_ALIASES_ZH}.items():
+        if re.search(rf"(?<![A-Za-z]){re.escape(alias)}(?![A-Za-z])", text, re.I):
+            wanted.update(names)
+    stages = planner.session.scalars(
+        select(crm.PipelineStage).where(crm.PipelineStage.tenant_id == planner.principal.tenant_id)
+    ).all()
+    for s in stages:
+        if s.name in text:
+            wanted.add(s.name)
+    return sorted(s.id for s in stages if s.name in wanted)
