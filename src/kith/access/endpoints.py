@@ -15,8 +15,11 @@ from kith.api.deps import (
     Container,
     CurrentPrincipal,
     UoW,
+    any_principal,
     credential_from,
     get_container,
+    public_route,
+    requires_scope,
 )
 from kith.api.responses import KithJSON
 from kith.core.clock import utcnow
@@ -27,7 +30,7 @@ router = APIRouter(prefix="/api/v1", default_response_class=KithJSON)
 Id = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
 
 
-@router.post("/auth/login", tags=["Auth"], response_model=s.LoginOut)
+@router.post("/auth/login", tags=["Auth"], response_model=s.LoginOut, dependencies=[public_route()])
 def login(
     body: s.LoginIn,
     response: Response,
@@ -51,7 +54,7 @@ def login(
     return s.LoginOut(token=result.token, expires_at=result.expires_at, user_id=result.user.id)
 
 
-@router.post("/auth/logout", tags=["Auth"], status_code=204)
+@router.post("/auth/logout", tags=["Auth"], status_code=204, dependencies=[any_principal()])
 def logout(request: Request, uow: UoW, principal: CurrentPrincipal) -> Response:
     credential = credential_from(request)
     if credential:
@@ -62,7 +65,7 @@ def logout(request: Request, uow: UoW, principal: CurrentPrincipal) -> Response:
     return response
 
 
-@router.get("/me", tags=["Auth"], response_model=s.MeOut)
+@router.get("/me", tags=["Auth"], response_model=s.MeOut, dependencies=[any_principal()])
 def me(uow: UoW, principal: CurrentPrincipal) -> s.MeOut:
     repo = AccessRepository(uow.session)
     user = repo.user(principal.tenant_id, principal.user_id or "")
@@ -74,14 +77,25 @@ def me(uow: UoW, principal: CurrentPrincipal) -> s.MeOut:
 # --- users ---------------------------------------------------------------------------
 
 
-@router.get("/users", tags=["Users"], response_model=list[s.UserOut])
+@router.get(
+    "/users",
+    tags=["Users"],
+    response_model=list[s.UserOut],
+    dependencies=[requires_scope("users:read")],
+)
 def list_users(uow: UoW, principal: CurrentPrincipal) -> list[s.UserOut]:
     policy.require(principal, "user", "read")
     repo = AccessRepository(uow.session)
     return [admin.user_out(repo, u) for u in repo.users(principal.tenant_id)]
 
 
-@router.post("/users", tags=["Users"], status_code=201, response_model=s.UserOut)
+@router.post(
+    "/users",
+    tags=["Users"],
+    status_code=201,
+    response_model=s.UserOut,
+    dependencies=[requires_scope("users:write")],
+)
 def create_user(body: s.UserIn, uow: UoW, principal: CurrentPrincipal) -> s.UserOut:
     policy.require(principal, "user", "create")
     user = access.create_user(
@@ -108,7 +122,12 @@ def create_user(body: s.UserIn, uow: UoW, principal: CurrentPrincipal) -> s.User
     return out
 
 
-@router.patch("/users/{user_id}", tags=["Users"], response_model=s.UserOut)
+@router.patch(
+    "/users/{user_id}",
+    tags=["Users"],
+    response_model=s.UserOut,
+    dependencies=[requires_scope("users:write")],
+)
 def update_user(user_id: Id, body: s.UserPatch, uow: UoW, principal: CurrentPrincipal) -> s.UserOut:
     """Rename, retitle, (de)activate or change the roles of a user."""
     policy.require(principal, "user", "update")
@@ -133,7 +152,12 @@ def update_user(user_id: Id, body: s.UserPatch, uow: UoW, principal: CurrentPrin
 # --- teams ---------------------------------------------------------------------------
 
 
-@router.get("/teams", tags=["Teams"], response_model=list[s.TeamOut])
+@router.get(
+    "/teams",
+    tags=["Teams"],
+    response_model=list[s.TeamOut],
+    dependencies=[requires_scope("teams:read")],
+)
 def list_teams(uow: UoW, principal: CurrentPrincipal) -> list[s.TeamOut]:
     policy.require(principal, "team", "read")
     repo = AccessRepository(uow.session)
@@ -143,7 +167,13 @@ def list_teams(uow: UoW, principal: CurrentPrincipal) -> list[s.TeamOut]:
     ]
 
 
-@router.post("/teams", tags=["Teams"], status_code=201, response_model=s.TeamOut)
+@router.post(
+    "/teams",
+    tags=["Teams"],
+    status_code=201,
+    response_model=s.TeamOut,
+    dependencies=[requires_scope("teams:write")],
+)
 def create_team(body: s.TeamIn, uow: UoW, principal: CurrentPrincipal) -> s.TeamOut:
     policy.require(principal, "team", "create")
     team = admin.create_team(uow.session, principal.tenant_id, body)
@@ -158,14 +188,25 @@ def create_team(body: s.TeamIn, uow: UoW, principal: CurrentPrincipal) -> s.Team
 # --- roles ---------------------------------------------------------------------------
 
 
-@router.get("/roles", tags=["Roles"], response_model=list[s.RoleOut])
+@router.get(
+    "/roles",
+    tags=["Roles"],
+    response_model=list[s.RoleOut],
+    dependencies=[requires_scope("roles:read")],
+)
 def list_roles(uow: UoW, principal: CurrentPrincipal) -> list[s.RoleOut]:
     policy.require(principal, "role", "read")
     repo = AccessRepository(uow.session)
     return [admin.role_out(repo, r) for r in repo.roles(principal.tenant_id)]
 
 
-@router.post("/roles", tags=["Roles"], status_code=201, response_model=s.RoleOut)
+@router.post(
+    "/roles",
+    tags=["Roles"],
+    status_code=201,
+    response_model=s.RoleOut,
+    dependencies=[requires_scope("roles:write")],
+)
 def create_role(body: s.RoleIn, uow: UoW, principal: CurrentPrincipal) -> s.RoleOut:
     policy.require(principal, "role", "create")
     role = admin.create_role(uow.session, principal.tenant_id, body)
@@ -175,7 +216,12 @@ def create_role(body: s.RoleIn, uow: UoW, principal: CurrentPrincipal) -> s.Role
     return out
 
 
-@router.patch("/roles/{role_id}", tags=["Roles"], response_model=s.RoleOut)
+@router.patch(
+    "/roles/{role_id}",
+    tags=["Roles"],
+    response_model=s.RoleOut,
+    dependencies=[requires_scope("roles:write")],
+)
 def update_role(role_id: Id, body: s.RoleIn, uow: UoW, principal: CurrentPrincipal) -> s.RoleOut:
     """Set or remove (scope/access null) the listed permissions and field rules."""
     policy.require(principal, "role", "update")
@@ -202,7 +248,12 @@ def update_role(role_id: Id, body: s.RoleIn, uow: UoW, principal: CurrentPrincip
 # --- API keys --------------------------------------------------------------------------
 
 
-@router.get("/api-keys", tags=["API keys"], response_model=list[s.ApiKeyOut])
+@router.get(
+    "/api-keys",
+    tags=["API keys"],
+    response_model=list[s.ApiKeyOut],
+    dependencies=[requires_scope("api_keys:read")],
+)
 def list_api_keys(uow: UoW, principal: CurrentPrincipal) -> list[s.ApiKeyOut]:
     repo = AccessRepository(uow.session)
     return [
@@ -211,7 +262,13 @@ def list_api_keys(uow: UoW, principal: CurrentPrincipal) -> list[s.ApiKeyOut]:
     ]
 
 
-@router.post("/api-keys", tags=["API keys"], status_code=201, response_model=s.ApiKeyCreated)
+@router.post(
+    "/api-keys",
+    tags=["API keys"],
+    status_code=201,
+    response_model=s.ApiKeyCreated,
+    dependencies=[requires_scope("api_keys:write")],
+)
 def create_api_key(body: s.ApiKeyIn, uow: UoW, principal: CurrentPrincipal) -> s.ApiKeyCreated:
     """A key acts as you, narrowed to its scopes. The secret is shown once."""
     if principal.kind != "user":
@@ -236,7 +293,12 @@ def create_api_key(body: s.ApiKeyIn, uow: UoW, principal: CurrentPrincipal) -> s
     return out
 
 
-@router.delete("/api-keys/{key_id}", tags=["API keys"], status_code=204)
+@router.delete(
+    "/api-keys/{key_id}",
+    tags=["API keys"],
+    status_code=204,
+    dependencies=[requires_scope("api_keys:write")],
+)
 def revoke_api_key(key_id: Id, uow: UoW, principal: CurrentPrincipal) -> Response:
     repo = AccessRepository(uow.session)
     key = next((k for k in repo.api_keys_of(principal.user_id or "") if k.id == key_id), None)

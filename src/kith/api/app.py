@@ -17,7 +17,7 @@ from kith import __version__
 from kith.access.endpoints import router as access_router
 from kith.agents.endpoints import router as agents_router
 from kith.api import problems
-from kith.api.deps import Container
+from kith.api.deps import Container, public_route
 from kith.api.responses import KithJSON
 from kith.core.settings import Settings, get_settings
 from kith.crm.endpoints import router as crm_router
@@ -91,7 +91,7 @@ def create_app(container: Container | None = None) -> FastAPI:
 
     _install_offline_docs(app)
 
-    @app.get("/healthz", tags=["Health"], include_in_schema=False)
+    @app.get("/healthz", tags=["Health"], include_in_schema=False, dependencies=[public_route()])
     def healthz() -> dict[str, Any]:
         return {"status": "ok", "version": __version__}
 
@@ -105,7 +105,7 @@ def _install_offline_docs(app: FastAPI) -> None:
     """Swagger UI from the swagger-ui-bundle package: the docs work without a CDN."""
     app.mount("/api/docs-assets", StaticFiles(directory=swagger_ui_path), name="docs-assets")
 
-    @app.get("/api/docs", include_in_schema=False)
+    @app.get("/api/docs", include_in_schema=False, dependencies=[public_route()])
     def docs() -> HTMLResponse:
         return get_swagger_ui_html(
             openapi_url="/api/openapi.json",

@@ -19,7 +19,7 @@ from pydantic import BaseModel
 from sqlalchemy import select
 
 from kith.access import policy
-from kith.api.deps import CurrentPrincipal, UoW
+from kith.api.deps import CurrentPrincipal, UoW, requires_scope
 from kith.api.responses import KithJSON
 from kith.core.errors import FieldError, NotFound, ValidationFailed
 from kith.crm import models as m
@@ -155,6 +155,7 @@ def _register(spec: ObjectSpec) -> None:
     router.add_api_route(
         f"/{plural}",
         list_records,
+        dependencies=[requires_scope(f"{plural}:read")],
         methods=["GET"],
         tags=[tag],
         name=f"list_{plural}",
@@ -164,6 +165,7 @@ def _register(spec: ObjectSpec) -> None:
     router.add_api_route(
         f"/{plural}",
         create_record,
+        dependencies=[requires_scope(f"{plural}:write")],
         methods=["POST"],
         tags=[tag],
         name=f"create_{name}",
@@ -174,6 +176,7 @@ def _register(spec: ObjectSpec) -> None:
     router.add_api_route(
         f"/{plural}/{{record_id}}",
         get_record,
+        dependencies=[requires_scope(f"{plural}:read")],
         methods=["GET"],
         tags=[tag],
         name=f"get_{name}",
@@ -183,6 +186,7 @@ def _register(spec: ObjectSpec) -> None:
     router.add_api_route(
         f"/{plural}/{{record_id}}",
         update_record,
+        dependencies=[requires_scope(f"{plural}:write")],
         methods=["PATCH"],
         tags=[tag],
         name=f"update_{name}",
@@ -192,6 +196,7 @@ def _register(spec: ObjectSpec) -> None:
     router.add_api_route(
         f"/{plural}/{{record_id}}",
         delete_record,
+        dependencies=[requires_scope(f"{plural}:write")],
         methods=["DELETE"],
         tags=[tag],
         name=f"delete_{name}",
@@ -201,6 +206,7 @@ def _register(spec: ObjectSpec) -> None:
     router.add_api_route(
         f"/{plural}/{{record_id}}/timeline",
         record_timeline,
+        dependencies=[requires_scope(f"{plural}:read")],
         methods=["GET"],
         tags=[tag],
         name=f"{name}_timeline",
@@ -223,7 +229,12 @@ for _spec in SPECS.values():
 # --- lead conversion -------------------------------------------------------------
 
 
-@router.post("/leads/{record_id}/convert", tags=["Leads"], response_model=s.LeadConversionOut)
+@router.post(
+    "/leads/{record_id}/convert",
+    tags=["Leads"],
+    response_model=s.LeadConversionOut,
+    dependencies=[requires_scope("leads:write")],
+)
 def convert_lead(
     record_id: RecordId, body: s.LeadConversionIn, uow: UoW, principal: CurrentPrincipal
 ) -> s.LeadConversionOut:
@@ -236,7 +247,12 @@ def convert_lead(
 # --- pipelines and history ---------------------------------------------------------
 
 
-@router.get("/pipelines/{record_id}/stages", tags=["Pipelines"], response_model=list[s.StageOut])
+@router.get(
+    "/pipelines/{record_id}/stages",
+    tags=["Pipelines"],
+    response_model=list[s.StageOut],
+    dependencies=[requires_scope("pipelines:read")],
+)
 def list_stages(record_id: RecordId, uow: UoW, principal: CurrentPrincipal) -> list[s.StageOut]:
     service = RecordService(uow, principal)
     service.get("pipeline", record_id)
@@ -246,7 +262,11 @@ def list_stages(record_id: RecordId, uow: UoW, principal: CurrentPrincipal) -> l
 
 
 @router.post(
-    "/pipelines/{record_id}/stages", tags=["Pipelines"], status_code=201, response_model=s.StageOut
+    "/pipelines/{record_id}/stages",
+    tags=["Pipelines"],
+    status_code=201,
+    response_model=s.StageOut,
+    dependencies=[requires_scope("pipelines:write")],
 )
 def add_stage(
     record_id: RecordId, body: s.StageIn, uow: UoW, principal: CurrentPrincipal
@@ -280,7 +300,12 @@ class StageChangeOut(BaseModel):
     actor_id: str | None
 
 
-@router.get("/deals/{record_id}/stage-history", tags=["Deals"], response_model=list[StageChangeOut])
+@router.get(
+    "/deals/{record_id}/stage-history",
+    tags=["Deals"],
+    response_model=list[StageChangeOut],
+    dependencies=[requires_scope("deals:read")],
+)
 def deal_stage_history(
     record_id: RecordId, uow: UoW, principal: CurrentPrincipal
 ) -> list[StageChangeOut]:
@@ -302,7 +327,10 @@ class StatusChangeOut(BaseModel):
 
 
 @router.get(
-    "/tickets/{record_id}/status-history", tags=["Tickets"], response_model=list[StatusChangeOut]
+    "/tickets/{record_id}/status-history",
+    tags=["Tickets"],
+    response_model=list[StatusChangeOut],
+    dependencies=[requires_scope("tickets:read")],
 )
 def ticket_status_history(
     record_id: RecordId, uow: UoW, principal: CurrentPrincipal
@@ -319,6 +347,8 @@ def ticket_status_history(
 # --- search across objects ------------------------------------------------------------
 
 SEARCHABLE = tuple(name for name, spec in SPECS.items() if spec.search_fields)
+# an API key may search when it may read any searchable object (results are per object)
+SEARCH_SCOPES = tuple(f"{SPECS[name].plural}:read" for name in SEARCHABLE)
 
 
 class SearchHit(BaseModel):
@@ -332,7 +362,12 @@ class SearchResult(BaseModel):
     items: list[SearchHit]
 
 
-@router.get("/search", tags=["Search"], response_model=SearchResult)
+@router.get(
+    "/search",
+    tags=["Search"],
+    response_model=SearchResult,
+    dependencies=[requires_scope(*SEARCH_SCOPES)],
+)
 def search(
     uow: UoW,
     principal: CurrentPrincipal,
@@ -382,7 +417,12 @@ def _subtitle(record: Any) -> str | None:
 # --- custom field registry ---------------------------------------------------------------
 
 
-@router.get("/fields", tags=["Custom fields"], response_model=list[s.FieldDefinitionOut])
+@router.get(
+    "/fields",
+    tags=["Custom fields"],
+    response_model=list[s.FieldDefinitionOut],
+    dependencies=[requires_scope("fields:read")],
+)
 def list_fields(
     uow: UoW, principal: CurrentPrincipal, object_type: str | None = None
 ) -> list[s.FieldDefinitionOut]:
@@ -395,7 +435,11 @@ def list_fields(
 
 
 @router.post(
-    "/fields", tags=["Custom fields"], status_code=201, response_model=s.FieldDefinitionOut
+    "/fields",
+    tags=["Custom fields"],
+    status_code=201,
+    response_model=s.FieldDefinitionOut,
+    dependencies=[requires_scope("fields:write")],
 )
 def create_field(
     body: s.FieldDefinitionIn, uow: UoW, principal: CurrentPrincipal
@@ -429,7 +473,12 @@ def create_field(
     return out
 
 
-@router.delete("/fields/{field_id}", tags=["Custom fields"], status_code=204)
+@router.delete(
+    "/fields/{field_id}",
+    tags=["Custom fields"],
+    status_code=204,
+    dependencies=[requires_scope("fields:write")],
+)
 def delete_field(field_id: RecordId, uow: UoW, principal: CurrentPrincipal) -> Response:
     policy.require(principal, "field", "delete")
     row = uow.session.get(m.FieldDefinition, field_id)
