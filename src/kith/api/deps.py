@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import Depends, Request, params
+from fastapi import Depends, Request
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -126,7 +126,7 @@ def _check_api_key_scope(request: Request, principal: Principal) -> None:
         raise PermissionDenied(f"this API key lacks the scope {' or '.join(access.scopes)}")
 
 
-def requires_scope(*scopes: str) -> params.Depends:
+def requires_scope(*scopes: str) -> Any:
     """Declare the API-key scope a route needs (``<resource>:read|write``; any one of
     several). Users signed in with a session are not narrowed by it."""
     if not scopes or not all(s.count(":") == 1 for s in scopes):
@@ -139,7 +139,7 @@ def requires_scope(*scopes: str) -> params.Depends:
     return Depends(scope_declared)
 
 
-def any_principal() -> params.Depends:
+def any_principal() -> Any:
     """Any signed-in user or API key, whatever its scopes (``/me``, sign-out)."""
 
     def any_declared(principal: Annotated[Principal, Depends(get_principal)]) -> None:
@@ -149,7 +149,7 @@ def any_principal() -> params.Depends:
     return Depends(any_declared)
 
 
-def public_route() -> params.Depends:
+def public_route() -> Any:
     """No credential needed (sign-in, health, docs, signed preference links)."""
 
     def public_declared() -> None:
@@ -159,7 +159,7 @@ def public_route() -> params.Depends:
     return Depends(public_declared)
 
 
-def session_only() -> params.Depends:
+def session_only() -> Any:
     """Pages of the web UI, for people signed in with a session; API keys get 403."""
 
     def session_declared(request: Request) -> None:

@@ -15,17 +15,18 @@ schema class in the signature to validate bodies and document them.
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, StringConstraints
 from sqlalchemy import select
 
 from kith.access import policy
 from kith.api.deps import CurrentPrincipal, UoW, requires_scope
+from kith.api.edge import INT64_MAX
 from kith.api.responses import KithJSON
 from kith.core.errors import FieldError, NotFound, ValidationFailed
 from kith.crm import models as m
 from kith.crm import schemas as s
 from kith.crm.conversion import LeadConverter
-from kith.crm.query import build_list_query
+from kith.crm.query import MAX_LIMIT, build_list_query
 from kith.crm.repository import RecordRepository
 from kith.crm.service import RecordService
 from kith.crm.specs import PATCH_SCHEMAS, READ_SCHEMAS, SPECS, ObjectSpec
@@ -63,6 +64,11 @@ def _written(uow: Any, result: GatewayResult) -> dict[str, Any]:
     return record
 
 
+# field:op:value; only isnull may leave out the value (field:isnull means true)
+FilterText = Annotated[str, StringConstraints(pattern=r"^[^:]+:(isnull(:.*)?|[^:]+:.+)$")]
+FILTER_HELP = "field:op:value, repeatable (field:isnull needs no value)"
+
+
 def _register(spec: ObjectSpec) -> None:
     name, plural = spec.name, spec.plural
     input_schema = spec.input_schema
@@ -73,10 +79,10 @@ def _register(spec: ObjectSpec) -> None:
     def list_records(
         uow: UoW,
         principal: CurrentPrincipal,
-        filter: Annotated[list[str], Query(description="field:op:value, repeatable")] = [],  # noqa: B006
+        filter: Annotated[list[FilterText], Query(description=FILTER_HELP)] = [],  # noqa: B006
         sort: Annotated[str | None, Query(description="field or -field")] = None,
         cursor: Annotated[str | None, Query()] = None,
-        limit: Annotated[int, Query()] = 50,
+        limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
         q: Annotated[str | None, Query(max_length=200, description="full-text search")] = None,
     ) -> Any:
         query = build_list_query(
@@ -130,7 +136,7 @@ def _register(spec: ObjectSpec) -> None:
 
     def delete_record(
         record_id: RecordId,
-        version: Annotated[int, Query(description="version you last saw")],
+        version: Annotated[int, Query(ge=1, le=INT64_MAX, description="version you last saw")],
         uow: UoW,
         principal: CurrentPrincipal,
         gateway: GatewayDep,

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from kith.api.deps import CurrentPrincipal, UoW, requires_scope
+from kith.api.edge import INT64_MAX
 from kith.api.responses import KithJSON
 from kith.events import service
 from kith.events.inbound import describe_inbound_types
@@ -75,7 +76,7 @@ def list_event_schemas(principal: CurrentPrincipal) -> list[EventSchemaOut]:
 def read_outbox(
     uow: UoW,
     principal: CurrentPrincipal,
-    after_seq: Annotated[int, Query(ge=0, description="Events after this seq")] = 0,
+    after_seq: Annotated[int, Query(ge=0, le=INT64_MAX, description="Events after this seq")] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     event_type: Annotated[
         str | None, Query(alias="type", max_length=64, description="Only this type")
