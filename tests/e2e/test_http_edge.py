@@ -219,3 +219,9 @@ def test_swagger_ui_page_may_load_its_local_bundle_and_boot_script(
         digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
         assert f"'sha256-{digest}'" in csp["script-src"]
     assert "'self'" in csp["connect-src"]  # fetches /api/openapi.json
+
+
+def test_forecast_of_a_workspace_without_won_deals_is_not_a_server_error(admin: Api) -> None:
+    """Found by the schemathesis lane: an empty revenue series had no date index (500)."""
+    forecast = admin.get("/intelligence/forecast")
+    assert forecast["series"] == []
