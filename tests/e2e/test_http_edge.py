@@ -187,12 +187,14 @@ def _csp(response: Any) -> dict[str, str]:
 
 
 def test_security_headers_on_every_kind_of_response(app_client: TestClient, admin: Api) -> None:
+    admin.post("/accounts", {"name": "顺达"})  # through the gateway: leaves a decision
+    decision = admin.get("/decisions")["items"][0]["id"]
     responses = {
         "json": app_client.get("/api/v1/me", headers=admin.headers),
         "problem": app_client.get("/api/v1/me"),
         "docs": app_client.get("/api/docs"),
         "preferences": app_client.get("/privacy/preferences", params={"token": "bad"}),
-        "decision": app_client.get(f"/decisions/{'0' * 32}", headers=admin.headers),
+        "decision": app_client.get(f"/decisions/{decision}", headers=admin.headers),
         "static": app_client.get("/api/docs-assets/swagger-ui-bundle.js"),
         "openapi": app_client.get("/api/openapi.json"),
     }
@@ -201,6 +203,8 @@ def test_security_headers_on_every_kind_of_response(app_client: TestClient, admi
         assert response.headers["x-frame-options"] == "DENY", name
         assert _csp(response)["frame-ancestors"] == "'none'", name
     assert _csp(responses["json"])["default-src"] == "'none'"
+    assert responses["decision"].headers["content-type"].startswith("text/html")
+    assert "style-src" in _csp(responses["decision"])  # the page's own policy, kept
     assert "script-src" not in _csp(responses["preferences"])
 
 
@@ -225,3 +229,19 @@ def test_forecast_of_a_workspace_without_won_deals_is_not_a_server_error(admin: 
     """Found by the schemathesis lane: an empty revenue series had no date index (500)."""
     forecast = admin.get("/intelligence/forecast")
     assert forecast["series"] == []
+
+
+def test_swagger_ui_renders_in_a_browser_under_its_csp(live_server: str, browser: Any) -> None:
+    page = browser.new_page()
+    violations: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            violations.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    page.goto(f"{live_server}/api/docs")
+    page.wait_for_selector(".opblock", timeout=30_000)  # operations rendered from the spec
+    assert page.locator(".opblock").count() > 100
+    assert not violations, violations
+    page.close()

@@ -42,7 +42,7 @@ DEFAULT_BODY_LIMIT = 1 * MB
 # (method, path prefix, limit): the first match wins; uploads are multipart, so the
 # file size limit of the import (20 MB) plus room for the form framing.
 BODY_LIMITS: tuple[tuple[str, str, int], ...] = (("POST", "/api/v1/web/import/", 21 * MB),)
-CHECKED_MEDIA = ("application/json", "application/x-www-form-urlencoded")
+FORM = "application/x-www-form-urlencoded"
 
 API_CSP = "default-src 'none'; frame-ancestors 'none'"
 HTML_CSP = "; ".join(
@@ -55,6 +55,17 @@ HTML_CSP = "; ".join(
         "frame-ancestors 'none'",
     )
 )
+
+
+def checked_media(content_type: bytes) -> str | None:
+    """Which checks a body gets: ``json`` (FastAPI reads a body without a content type
+    as JSON too) or the form type; None for bodies that are only counted (uploads)."""
+    media = content_type.decode("latin-1").split(";")[0].strip().lower()
+    if media == FORM:
+        return FORM
+    if media in ("", "application/json") or media.endswith(("/json", "+json")):
+        return "json"
+    return None
 
 
 def body_limit(method: str, path: str) -> int:
@@ -151,7 +162,7 @@ def url_problems(scope: Scope) -> list[Invalid]:
 
 
 def body_problems(media: str, body: bytes) -> list[Invalid]:
-    if media == "application/json":
+    if media == "json":
         if b"\\u0000" not in body and not _may_hold_big_int(body):
             return []
         try:
@@ -190,11 +201,11 @@ class RequestGuard:
         limit = body_limit(scope["method"], path)
         headers = dict(scope.get("headers") or [])
         declared = headers.get(b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > limit):
+        if declared is not None and declared.isdigit() and int(declared) > limit:
             await _send_problem(send, 413, "Content too large", _detail_413(limit), path)
             return
-        media = headers.get(b"content-type", b"").decode("latin-1").split(";")[0].strip().lower()
-        if media in CHECKED_MEDIA:
+        media = checked_media(headers.get(b"content-type", b""))
+        if media is not None:
             await self._buffered(scope, receive, send, limit, media)
         else:
             await self._streamed(scope, receive, send, limit)
