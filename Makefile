@@ -11,7 +11,7 @@ DEMO_HOME ?= .kith
 DEMO_PASSWORD ?= kith-demo-2026
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: demo test lint format install unit integration e2e services postgres redis browser openapi bench clean
+.PHONY: demo test lint format install unit integration e2e fuzz services postgres redis browser openapi bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -49,6 +49,10 @@ integration: $(STAMP) services
 
 e2e: $(STAMP) services
 	$(TEST_ENV) $(BIN)/python -m pytest -q tests/e2e
+
+## fuzz: the schemathesis lane alone (also part of e2e), with its request counts
+fuzz: $(STAMP) services
+	$(TEST_ENV) $(BIN)/python -m pytest -q -s -m fuzz tests/e2e/test_api_fuzz.py
 
 services: postgres redis browser
 

@@ -19,8 +19,11 @@ from kith.api.deps import (
     Container,
     CurrentPrincipal,
     UoW,
+    any_principal,
     credential_from,
     get_container,
+    public_route,
+    requires_scope,
 )
 from kith.api.responses import KithJSON
 from kith.core.clock import utcnow
@@ -64,7 +67,12 @@ def _committing_refusals(uow: UoW) -> Iterator[None]:
         raise
 
 
-@router.post("/auth/login", tags=["Auth"], response_model=s.LoginOut | s.SecondStepOut)
+@router.post(
+    "/auth/login",
+    tags=["Auth"],
+    response_model=s.LoginOut | s.SecondStepOut,
+    dependencies=[public_route()],
+)
 def login(
     body: s.LoginIn,
     request: Request,
@@ -90,7 +98,9 @@ def login(
     return _signed_in(response, uow, container, result)
 
 
-@router.post("/auth/login/2fa", tags=["Auth"], response_model=s.LoginOut)
+@router.post(
+    "/auth/login/2fa", tags=["Auth"], response_model=s.LoginOut, dependencies=[public_route()]
+)
 def login_second_factor(
     body: s.SecondFactorIn,
     request: Request,
@@ -110,7 +120,9 @@ def login_second_factor(
     return _signed_in(response, uow, container, result)
 
 
-@router.post("/auth/login/enrol", tags=["Auth"], response_model=s.EnrolmentOut)
+@router.post(
+    "/auth/login/enrol", tags=["Auth"], response_model=s.EnrolmentOut, dependencies=[public_route()]
+)
 def login_enrol(
     body: s.PendingTokenIn, request: Request, uow: UoW, container: ContainerDep
 ) -> s.EnrolmentOut:
@@ -122,7 +134,12 @@ def login_enrol(
     return s.EnrolmentOut(secret=enrolment.secret, otpauth_uri=enrolment.otpauth_uri)
 
 
-@router.post("/auth/login/enrol/confirm", tags=["Auth"], response_model=s.EnrolledSignInOut)
+@router.post(
+    "/auth/login/enrol/confirm",
+    tags=["Auth"],
+    response_model=s.EnrolledSignInOut,
+    dependencies=[public_route()],
+)
 def login_enrol_confirm(
     body: s.EnrolConfirmIn,
     request: Request,
@@ -161,12 +178,16 @@ def _two_factor_out(uow: UoW, user: User) -> s.TwoFactorOut:
     )
 
 
-@router.get("/auth/2fa", tags=["Auth"], response_model=s.TwoFactorOut)
+@router.get(
+    "/auth/2fa", tags=["Auth"], response_model=s.TwoFactorOut, dependencies=[any_principal()]
+)
 def two_factor_state(uow: UoW, principal: CurrentPrincipal) -> s.TwoFactorOut:
     return _two_factor_out(uow, _own_user(uow, principal))
 
 
-@router.post("/auth/2fa/enrol", tags=["Auth"], response_model=s.EnrolmentOut)
+@router.post(
+    "/auth/2fa/enrol", tags=["Auth"], response_model=s.EnrolmentOut, dependencies=[any_principal()]
+)
 def two_factor_enrol(
     uow: UoW, principal: CurrentPrincipal, container: ContainerDep
 ) -> s.EnrolmentOut:
@@ -177,7 +198,12 @@ def two_factor_enrol(
     return s.EnrolmentOut(secret=enrolment.secret, otpauth_uri=enrolment.otpauth_uri)
 
 
-@router.post("/auth/2fa/confirm", tags=["Auth"], response_model=s.RecoveryCodesOut)
+@router.post(
+    "/auth/2fa/confirm",
+    tags=["Auth"],
+    response_model=s.RecoveryCodesOut,
+    dependencies=[any_principal()],
+)
 def two_factor_confirm(
     body: s.CodeIn,
     request: Request,
@@ -195,7 +221,7 @@ def two_factor_confirm(
     return s.RecoveryCodesOut(recovery_codes=codes)
 
 
-@router.post("/auth/2fa/disable", tags=["Auth"], status_code=204)
+@router.post("/auth/2fa/disable", tags=["Auth"], status_code=204, dependencies=[any_principal()])
 def two_factor_disable(
     body: s.CodeOrRecoveryIn,
     request: Request,
@@ -218,7 +244,12 @@ def two_factor_disable(
     return Response(status_code=204)
 
 
-@router.post("/auth/2fa/recovery-codes", tags=["Auth"], response_model=s.RecoveryCodesOut)
+@router.post(
+    "/auth/2fa/recovery-codes",
+    tags=["Auth"],
+    response_model=s.RecoveryCodesOut,
+    dependencies=[any_principal()],
+)
 def two_factor_recovery_codes(
     body: s.CodeIn,
     request: Request,
@@ -236,7 +267,7 @@ def two_factor_recovery_codes(
     return s.RecoveryCodesOut(recovery_codes=codes)
 
 
-@router.post("/auth/logout", tags=["Auth"], status_code=204)
+@router.post("/auth/logout", tags=["Auth"], status_code=204, dependencies=[any_principal()])
 def logout(request: Request, uow: UoW, principal: CurrentPrincipal) -> Response:
     credential = credential_from(request)
     if credential:
@@ -247,7 +278,7 @@ def logout(request: Request, uow: UoW, principal: CurrentPrincipal) -> Response:
     return response
 
 
-@router.get("/me", tags=["Auth"], response_model=s.MeOut)
+@router.get("/me", tags=["Auth"], response_model=s.MeOut, dependencies=[any_principal()])
 def me(uow: UoW, principal: CurrentPrincipal) -> s.MeOut:
     repo = AccessRepository(uow.session)
     user = repo.user(principal.tenant_id, principal.user_id or "")
@@ -259,14 +290,25 @@ def me(uow: UoW, principal: CurrentPrincipal) -> s.MeOut:
 # --- users ---------------------------------------------------------------------------
 
 
-@router.get("/users", tags=["Users"], response_model=list[s.UserOut])
+@router.get(
+    "/users",
+    tags=["Users"],
+    response_model=list[s.UserOut],
+    dependencies=[requires_scope("users:read")],
+)
 def list_users(uow: UoW, principal: CurrentPrincipal) -> list[s.UserOut]:
     policy.require(principal, "user", "read")
     repo = AccessRepository(uow.session)
     return [admin.user_out(repo, u) for u in repo.users(principal.tenant_id)]
 
 
-@router.post("/users", tags=["Users"], status_code=201, response_model=s.UserOut)
+@router.post(
+    "/users",
+    tags=["Users"],
+    status_code=201,
+    response_model=s.UserOut,
+    dependencies=[requires_scope("users:write")],
+)
 def create_user(body: s.UserIn, uow: UoW, principal: CurrentPrincipal) -> s.UserOut:
     policy.require(principal, "user", "create")
     user = access.create_user(
@@ -293,7 +335,12 @@ def create_user(body: s.UserIn, uow: UoW, principal: CurrentPrincipal) -> s.User
     return out
 
 
-@router.patch("/users/{user_id}", tags=["Users"], response_model=s.UserOut)
+@router.patch(
+    "/users/{user_id}",
+    tags=["Users"],
+    response_model=s.UserOut,
+    dependencies=[requires_scope("users:write")],
+)
 def update_user(user_id: Id, body: s.UserPatch, uow: UoW, principal: CurrentPrincipal) -> s.UserOut:
     """Rename, retitle, (de)activate or change the roles of a user."""
     policy.require(principal, "user", "update")
@@ -318,7 +365,12 @@ def update_user(user_id: Id, body: s.UserPatch, uow: UoW, principal: CurrentPrin
 # --- teams ---------------------------------------------------------------------------
 
 
-@router.get("/teams", tags=["Teams"], response_model=list[s.TeamOut])
+@router.get(
+    "/teams",
+    tags=["Teams"],
+    response_model=list[s.TeamOut],
+    dependencies=[requires_scope("teams:read")],
+)
 def list_teams(uow: UoW, principal: CurrentPrincipal) -> list[s.TeamOut]:
     policy.require(principal, "team", "read")
     repo = AccessRepository(uow.session)
@@ -328,7 +380,13 @@ def list_teams(uow: UoW, principal: CurrentPrincipal) -> list[s.TeamOut]:
     ]
 
 
-@router.post("/teams", tags=["Teams"], status_code=201, response_model=s.TeamOut)
+@router.post(
+    "/teams",
+    tags=["Teams"],
+    status_code=201,
+    response_model=s.TeamOut,
+    dependencies=[requires_scope("teams:write")],
+)
 def create_team(body: s.TeamIn, uow: UoW, principal: CurrentPrincipal) -> s.TeamOut:
     policy.require(principal, "team", "create")
     team = admin.create_team(uow.session, principal.tenant_id, body)
@@ -343,14 +401,25 @@ def create_team(body: s.TeamIn, uow: UoW, principal: CurrentPrincipal) -> s.Team
 # --- roles ---------------------------------------------------------------------------
 
 
-@router.get("/roles", tags=["Roles"], response_model=list[s.RoleOut])
+@router.get(
+    "/roles",
+    tags=["Roles"],
+    response_model=list[s.RoleOut],
+    dependencies=[requires_scope("roles:read")],
+)
 def list_roles(uow: UoW, principal: CurrentPrincipal) -> list[s.RoleOut]:
     policy.require(principal, "role", "read")
     repo = AccessRepository(uow.session)
     return [admin.role_out(repo, r) for r in repo.roles(principal.tenant_id)]
 
 
-@router.post("/roles", tags=["Roles"], status_code=201, response_model=s.RoleOut)
+@router.post(
+    "/roles",
+    tags=["Roles"],
+    status_code=201,
+    response_model=s.RoleOut,
+    dependencies=[requires_scope("roles:write")],
+)
 def create_role(body: s.RoleIn, uow: UoW, principal: CurrentPrincipal) -> s.RoleOut:
     policy.require(principal, "role", "create")
     role = admin.create_role(uow.session, principal.tenant_id, body)
@@ -360,7 +429,12 @@ def create_role(body: s.RoleIn, uow: UoW, principal: CurrentPrincipal) -> s.Role
     return out
 
 
-@router.patch("/roles/{role_id}", tags=["Roles"], response_model=s.RoleOut)
+@router.patch(
+    "/roles/{role_id}",
+    tags=["Roles"],
+    response_model=s.RoleOut,
+    dependencies=[requires_scope("roles:write")],
+)
 def update_role(role_id: Id, body: s.RoleIn, uow: UoW, principal: CurrentPrincipal) -> s.RoleOut:
     """Set or remove (scope/access null) the listed permissions and field rules."""
     policy.require(principal, "role", "update")
@@ -390,7 +464,12 @@ def update_role(role_id: Id, body: s.RoleIn, uow: UoW, principal: CurrentPrincip
 # --- API keys --------------------------------------------------------------------------
 
 
-@router.get("/api-keys", tags=["API keys"], response_model=list[s.ApiKeyOut])
+@router.get(
+    "/api-keys",
+    tags=["API keys"],
+    response_model=list[s.ApiKeyOut],
+    dependencies=[requires_scope("api_keys:read")],
+)
 def list_api_keys(uow: UoW, principal: CurrentPrincipal) -> list[s.ApiKeyOut]:
     repo = AccessRepository(uow.session)
     return [
@@ -399,7 +478,13 @@ def list_api_keys(uow: UoW, principal: CurrentPrincipal) -> list[s.ApiKeyOut]:
     ]
 
 
-@router.post("/api-keys", tags=["API keys"], status_code=201, response_model=s.ApiKeyCreated)
+@router.post(
+    "/api-keys",
+    tags=["API keys"],
+    status_code=201,
+    response_model=s.ApiKeyCreated,
+    dependencies=[requires_scope("api_keys:write")],
+)
 def create_api_key(body: s.ApiKeyIn, uow: UoW, principal: CurrentPrincipal) -> s.ApiKeyCreated:
     """A key acts as you, narrowed to its scopes. The secret is shown once."""
     if principal.kind != "user":
@@ -424,7 +509,12 @@ def create_api_key(body: s.ApiKeyIn, uow: UoW, principal: CurrentPrincipal) -> s
     return out
 
 
-@router.delete("/api-keys/{key_id}", tags=["API keys"], status_code=204)
+@router.delete(
+    "/api-keys/{key_id}",
+    tags=["API keys"],
+    status_code=204,
+    dependencies=[requires_scope("api_keys:write")],
+)
 def revoke_api_key(key_id: Id, uow: UoW, principal: CurrentPrincipal) -> Response:
     repo = AccessRepository(uow.session)
     key = next((k for k in repo.api_keys_of(principal.user_id or "") if k.id == key_id), None)

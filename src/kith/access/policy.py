@@ -20,15 +20,17 @@ WRITE_ACTIONS = frozenset({"create", "update", "delete"})
 
 
 def _api_scope_allows(principal: Principal, object_type: str, action: str) -> bool:
-    scopes = principal.api_scopes
-    if scopes is None or "*" in scopes:
-        return True
     needed = "read" if action == "read" else "write"
-    plural = object_type if object_type.endswith("s") else f"{object_type}s"
-    wanted = {f"{plural}:{needed}", f"{plural}:*"}
-    if needed == "read":
-        wanted.add(f"{plural}:write")
-    return bool(wanted & scopes)
+    return principal.has_api_scope(f"{plural_of(object_type)}:{needed}")
+
+
+def plural_of(object_type: str) -> str:
+    """The resource name API-key scopes use: ``contact`` -> ``contacts``."""
+    if object_type.endswith("s"):
+        return object_type
+    if object_type.endswith("y"):
+        return f"{object_type[:-1]}ies"
+    return f"{object_type}s"
 
 
 def scope_for(principal: Principal, object_type: str, action: Action) -> Scope | None:

@@ -15,6 +15,18 @@ FieldAccess = Literal["hidden", "read_only"]
 SCOPE_RANK: dict[str, int] = {"own": 1, "team": 2, "all": 3}
 
 
+def api_scope_grants(held: frozenset[str], needed: str) -> bool:
+    """Whether an API key holding ``held`` has ``needed`` (``<resource>:read|write``).
+
+    ``*`` holds everything, ``<resource>:*`` both actions, and write implies read.
+    """
+    resource, _, action = needed.partition(":")
+    wanted = {"*", needed, f"{resource}:*"}
+    if action == "read":
+        wanted.add(f"{resource}:write")
+    return bool(wanted & held)
+
+
 @dataclass(frozen=True)
 class Principal:
     """The resolved rights of whoever is acting, computed once per request.
@@ -39,6 +51,11 @@ class Principal:
     @property
     def actor(self) -> Actor:
         return Actor(self.kind, self.id, self.name)
+
+    def has_api_scope(self, *needed: str) -> bool:
+        """True when not narrowed by an API key, or the key holds one of ``needed``."""
+        scopes = self.api_scopes
+        return scopes is None or any(api_scope_grants(scopes, n) for n in needed)
 
     @property
     def is_admin(self) -> bool:

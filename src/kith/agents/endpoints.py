@@ -16,7 +16,7 @@ from kith.agents.builtin import builtin_registry
 from kith.agents.schemas import AgentOut, FeedItem
 from kith.agents.service import AgentAdmin
 from kith.agents.wiring import agents_consumer  # noqa: F401 - registers the agents consumer
-from kith.api.deps import Container, CurrentPrincipal, UoW, get_container
+from kith.api.deps import Container, CurrentPrincipal, UoW, get_container, requires_scope
 from kith.api.responses import KithJSON, dumps
 
 router = APIRouter(prefix="/api/v1", default_response_class=KithJSON, tags=["Agents"])
@@ -25,7 +25,7 @@ FEED_POLL_SECONDS = 0.5
 AgentKey = Annotated[str, Path(description="The agent's name (e.g. service) or id", max_length=64)]
 
 
-@router.get("/agents", response_model=list[AgentOut])
+@router.get("/agents", response_model=list[AgentOut], dependencies=[requires_scope("agents:read")])
 def list_agents(uow: UoW, principal: CurrentPrincipal) -> list[AgentOut]:
     """The workspace's agents, their status, budget and recent activity."""
     agents = AgentAdmin(uow, principal, _registry).agents()
@@ -33,7 +33,9 @@ def list_agents(uow: UoW, principal: CurrentPrincipal) -> list[AgentOut]:
     return agents
 
 
-@router.post("/agents/{agent}/pause", response_model=AgentOut)
+@router.post(
+    "/agents/{agent}/pause", response_model=AgentOut, dependencies=[requires_scope("agents:write")]
+)
 def pause_agent(agent: AgentKey, uow: UoW, principal: CurrentPrincipal) -> AgentOut:
     """Stop the agent: it perceives and does nothing until resumed."""
     out = AgentAdmin(uow, principal, _registry).set_status(agent, "paused")
@@ -41,7 +43,9 @@ def pause_agent(agent: AgentKey, uow: UoW, principal: CurrentPrincipal) -> Agent
     return out
 
 
-@router.post("/agents/{agent}/resume", response_model=AgentOut)
+@router.post(
+    "/agents/{agent}/resume", response_model=AgentOut, dependencies=[requires_scope("agents:write")]
+)
 def resume_agent(agent: AgentKey, uow: UoW, principal: CurrentPrincipal) -> AgentOut:
     out = AgentAdmin(uow, principal, _registry).set_status(agent, "active")
     uow.commit()
@@ -52,6 +56,7 @@ def resume_agent(agent: AgentKey, uow: UoW, principal: CurrentPrincipal) -> Agen
     "/agents/feed",
     response_class=StreamingResponse,
     responses={200: {"content": {"text/event-stream": {}}, "description": "Server-sent events"}},
+    dependencies=[requires_scope("agents:read")],
 )
 def agent_feed(
     request: Request,

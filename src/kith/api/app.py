@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -17,7 +20,8 @@ from kith import __version__
 from kith.access.endpoints import router as access_router
 from kith.agents.endpoints import router as agents_router
 from kith.api import problems
-from kith.api.deps import Container
+from kith.api.deps import Container, public_route
+from kith.api.edge import RequestGuard, SecurityHeaders
 from kith.api.responses import KithJSON
 from kith.core.settings import Settings, get_settings
 from kith.crm.endpoints import router as crm_router
@@ -77,6 +81,8 @@ def create_app(container: Container | None = None) -> FastAPI:
     )
     app.state.container = container
     problems.install(app)
+    app.add_middleware(RequestGuard)
+    app.add_middleware(SecurityHeaders)  # outermost: the guard's answers get headers too
     app.include_router(access_router)
     app.include_router(crm_router)
     app.include_router(events_router)
@@ -90,8 +96,9 @@ def create_app(container: Container | None = None) -> FastAPI:
     app.include_router(scheduling_router)
 
     _install_offline_docs(app)
+    app.openapi = lambda: openapi_document(app)  # type: ignore[method-assign]
 
-    @app.get("/healthz", tags=["Health"], include_in_schema=False)
+    @app.get("/healthz", tags=["Health"], include_in_schema=False, dependencies=[public_route()])
     def healthz() -> dict[str, Any]:
         return {"status": "ok", "version": __version__}
 
@@ -105,18 +112,51 @@ def _install_offline_docs(app: FastAPI) -> None:
     """Swagger UI from the swagger-ui-bundle package: the docs work without a CDN."""
     app.mount("/api/docs-assets", StaticFiles(directory=swagger_ui_path), name="docs-assets")
 
-    @app.get("/api/docs", include_in_schema=False)
+    @app.get("/api/docs", include_in_schema=False, dependencies=[public_route()])
     def docs() -> HTMLResponse:
-        return get_swagger_ui_html(
+        page = get_swagger_ui_html(
             openapi_url="/api/openapi.json",
             title="Kith API",
             swagger_js_url="/api/docs-assets/swagger-ui-bundle.js",
             swagger_css_url="/api/docs-assets/swagger-ui.css",
             swagger_favicon_url="/api/docs-assets/favicon-32x32.png",
         )
+        page.headers["Content-Security-Policy"] = docs_csp(bytes(page.body).decode())
+        return page
+
+
+def docs_csp(html: str) -> str:
+    """Scripts and styles from this origin only, plus the page's own inline boot script
+    (allowed by its hash, so nothing injected could run)."""
+    hashes = " ".join(
+        "'sha256-" + base64.b64encode(hashlib.sha256(script.encode()).digest()).decode() + "'"
+        for script in re.findall(r"<script>(.*?)</script>", html, flags=re.S)
+    )
+    return "; ".join(
+        (
+            "default-src 'none'",
+            f"script-src 'self' {hashes}".strip(),
+            # Swagger UI sets element styles from JavaScript
+            "style-src 'self' 'unsafe-inline'",
+            "img-src 'self' data:",
+            "connect-src 'self'",
+            "font-src 'self'",
+            "base-uri 'none'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        )
+    )
 
 
 def openapi_document(app: FastAPI) -> dict[str, Any]:
-    return get_openapi(
-        title=app.title, version=app.version, description=app.description, routes=app.routes
-    )
+    """The OpenAPI document, with the problem+json error answers of every operation."""
+    if app.openapi_schema is None:
+        app.openapi_schema = problems.document(
+            get_openapi(
+                title=app.title,
+                version=app.version,
+                description=app.description,
+                routes=app.routes,
+            )
+        )
+    return app.openapi_schema

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -88,3 +89,62 @@ def install(app: FastAPI) -> None:
             exc.status_code, "Error"
         )
         return problem(exc.status_code, title, str(exc.detail), None, request.url.path)
+
+
+# --- the problem responses every operation documents ------------------------------------
+
+PROBLEM_SCHEMA_REF = "#/components/schemas/Problem"
+PROBLEM_RESPONSES: dict[str, str] = {
+    "401": "Not signed in, or the credential is unknown, expired or revoked",
+    "403": "Signed in, but the role, the record scope or the API key's scopes do not allow it",
+    "404": "No such record in your workspace (or outside your record scope)",
+    "409": "Conflict: a stale version, or a unique value already taken",
+    "413": "The request body is larger than this endpoint accepts",
+    "422": "The request is not valid; errors[].loc names each field",
+}
+PROBLEM_SCHEMAS: dict[str, Any] = {
+    "Problem": {
+        "title": "Problem",
+        "description": "RFC 9457 problem details (application/problem+json).",
+        "type": "object",
+        "required": ["type", "title", "status", "detail"],
+        "properties": {
+            "type": {"type": "string"},
+            "title": {"type": "string"},
+            "status": {"type": "integer"},
+            "detail": {"type": "string"},
+            "instance": {"type": "string"},
+            "errors": {"type": "array", "items": {"$ref": "#/components/schemas/ProblemError"}},
+        },
+    },
+    "ProblemError": {
+        "title": "ProblemError",
+        "type": "object",
+        "required": ["loc", "msg", "type"],
+        "properties": {
+            "loc": {"type": "array", "items": {"anyOf": [{"type": "string"}, {"type": "integer"}]}},
+            "msg": {"type": "string"},
+            "type": {"type": "string"},
+        },
+    },
+}
+
+
+def document(openapi: dict[str, Any]) -> dict[str, Any]:
+    """Every operation documents its error answers as application/problem+json (the
+    validation errors FastAPI documents as application/json are replaced)."""
+    content = {"application/problem+json": {"schema": {"$ref": PROBLEM_SCHEMA_REF}}}
+    for operations in openapi.get("paths", {}).values():
+        for operation in operations.values():
+            responses = operation.setdefault("responses", {})
+            for code, description in PROBLEM_RESPONSES.items():
+                own = responses.get(code, {}).get("description")
+                keep = own and own not in ("Validation Error", "Successful Response")
+                responses[code] = {"description": own if keep else description, "content": content}
+    schemas = openapi.setdefault("components", {}).setdefault("schemas", {})
+    schemas.update(PROBLEM_SCHEMAS)
+    text = json.dumps(openapi["paths"])
+    for unused in ("HTTPValidationError", "ValidationError"):
+        if f"#/components/schemas/{unused}" not in text:
+            schemas.pop(unused, None)
+    return openapi

@@ -15,17 +15,18 @@ schema class in the signature to validate bodies and document them.
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, StringConstraints
 from sqlalchemy import select
 
 from kith.access import policy
-from kith.api.deps import CurrentPrincipal, UoW
+from kith.api.deps import CurrentPrincipal, UoW, requires_scope
+from kith.api.edge import INT64_MAX
 from kith.api.responses import KithJSON
 from kith.core.errors import FieldError, NotFound, ValidationFailed
 from kith.crm import models as m
 from kith.crm import schemas as s
 from kith.crm.conversion import LeadConverter
-from kith.crm.query import build_list_query
+from kith.crm.query import MAX_LIMIT, build_list_query
 from kith.crm.repository import RecordRepository
 from kith.crm.service import RecordService
 from kith.crm.specs import PATCH_SCHEMAS, READ_SCHEMAS, SPECS, ObjectSpec
@@ -63,6 +64,11 @@ def _written(uow: Any, result: GatewayResult) -> dict[str, Any]:
     return record
 
 
+# field:op:value; only isnull may leave out the value (field:isnull means true)
+FilterText = Annotated[str, StringConstraints(pattern=r"^[^:]+:(isnull(:.*)?|[^:]+:.+)$")]
+FILTER_HELP = "field:op:value, repeatable (field:isnull needs no value)"
+
+
 def _register(spec: ObjectSpec) -> None:
     name, plural = spec.name, spec.plural
     input_schema = spec.input_schema
@@ -73,10 +79,10 @@ def _register(spec: ObjectSpec) -> None:
     def list_records(
         uow: UoW,
         principal: CurrentPrincipal,
-        filter: Annotated[list[str], Query(description="field:op:value, repeatable")] = [],  # noqa: B006
+        filter: Annotated[list[FilterText], Query(description=FILTER_HELP)] = [],  # noqa: B006
         sort: Annotated[str | None, Query(description="field or -field")] = None,
         cursor: Annotated[str | None, Query()] = None,
-        limit: Annotated[int, Query()] = 50,
+        limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
         q: Annotated[str | None, Query(max_length=200, description="full-text search")] = None,
     ) -> Any:
         query = build_list_query(
@@ -130,7 +136,7 @@ def _register(spec: ObjectSpec) -> None:
 
     def delete_record(
         record_id: RecordId,
-        version: Annotated[int, Query(description="version you last saw")],
+        version: Annotated[int, Query(ge=1, le=INT64_MAX, description="version you last saw")],
         uow: UoW,
         principal: CurrentPrincipal,
         gateway: GatewayDep,
@@ -155,6 +161,7 @@ def _register(spec: ObjectSpec) -> None:
     router.add_api_route(
         f"/{plural}",
         list_records,
+        dependencies=[requires_scope(f"{plural}:read")],
         methods=["GET"],
         tags=[tag],
         name=f"list_{plural}",
@@ -164,6 +171,7 @@ def _register(spec: ObjectSpec) -> None:
     router.add_api_route(
         f"/{plural}",
         create_record,
+        dependencies=[requires_scope(f"{plural}:write")],
         methods=["POST"],
         tags=[tag],
         name=f"create_{name}",
@@ -174,6 +182,7 @@ def _register(spec: ObjectSpec) -> None:
     router.add_api_route(
         f"/{plural}/{{record_id}}",
         get_record,
+        dependencies=[requires_scope(f"{plural}:read")],
         methods=["GET"],
         tags=[tag],
         name=f"get_{name}",
@@ -183,6 +192,7 @@ def _register(spec: ObjectSpec) -> None:
     router.add_api_route(
         f"/{plural}/{{record_id}}",
         update_record,
+        dependencies=[requires_scope(f"{plural}:write")],
         methods=["PATCH"],
         tags=[tag],
         name=f"update_{name}",
@@ -192,6 +202,7 @@ def _register(spec: ObjectSpec) -> None:
     router.add_api_route(
         f"/{plural}/{{record_id}}",
         delete_record,
+        dependencies=[requires_scope(f"{plural}:write")],
         methods=["DELETE"],
         tags=[tag],
         name=f"delete_{name}",
@@ -201,6 +212,7 @@ def _register(spec: ObjectSpec) -> None:
     router.add_api_route(
         f"/{plural}/{{record_id}}/timeline",
         record_timeline,
+        dependencies=[requires_scope(f"{plural}:read")],
         methods=["GET"],
         tags=[tag],
         name=f"{name}_timeline",
@@ -223,7 +235,12 @@ for _spec in SPECS.values():
 # --- lead conversion -------------------------------------------------------------
 
 
-@router.post("/leads/{record_id}/convert", tags=["Leads"], response_model=s.LeadConversionOut)
+@router.post(
+    "/leads/{record_id}/convert",
+    tags=["Leads"],
+    response_model=s.LeadConversionOut,
+    dependencies=[requires_scope("leads:write")],
+)
 def convert_lead(
     record_id: RecordId, body: s.LeadConversionIn, uow: UoW, principal: CurrentPrincipal
 ) -> s.LeadConversionOut:
@@ -236,7 +253,12 @@ def convert_lead(
 # --- pipelines and history ---------------------------------------------------------
 
 
-@router.get("/pipelines/{record_id}/stages", tags=["Pipelines"], response_model=list[s.StageOut])
+@router.get(
+    "/pipelines/{record_id}/stages",
+    tags=["Pipelines"],
+    response_model=list[s.StageOut],
+    dependencies=[requires_scope("pipelines:read")],
+)
 def list_stages(record_id: RecordId, uow: UoW, principal: CurrentPrincipal) -> list[s.StageOut]:
     service = RecordService(uow, principal)
     service.get("pipeline", record_id)
@@ -246,7 +268,11 @@ def list_stages(record_id: RecordId, uow: UoW, principal: CurrentPrincipal) -> l
 
 
 @router.post(
-    "/pipelines/{record_id}/stages", tags=["Pipelines"], status_code=201, response_model=s.StageOut
+    "/pipelines/{record_id}/stages",
+    tags=["Pipelines"],
+    status_code=201,
+    response_model=s.StageOut,
+    dependencies=[requires_scope("pipelines:write")],
 )
 def add_stage(
     record_id: RecordId, body: s.StageIn, uow: UoW, principal: CurrentPrincipal
@@ -280,7 +306,12 @@ class StageChangeOut(BaseModel):
     actor_id: str | None
 
 
-@router.get("/deals/{record_id}/stage-history", tags=["Deals"], response_model=list[StageChangeOut])
+@router.get(
+    "/deals/{record_id}/stage-history",
+    tags=["Deals"],
+    response_model=list[StageChangeOut],
+    dependencies=[requires_scope("deals:read")],
+)
 def deal_stage_history(
     record_id: RecordId, uow: UoW, principal: CurrentPrincipal
 ) -> list[StageChangeOut]:
@@ -302,7 +333,10 @@ class StatusChangeOut(BaseModel):
 
 
 @router.get(
-    "/tickets/{record_id}/status-history", tags=["Tickets"], response_model=list[StatusChangeOut]
+    "/tickets/{record_id}/status-history",
+    tags=["Tickets"],
+    response_model=list[StatusChangeOut],
+    dependencies=[requires_scope("tickets:read")],
 )
 def ticket_status_history(
     record_id: RecordId, uow: UoW, principal: CurrentPrincipal
@@ -319,6 +353,8 @@ def ticket_status_history(
 # --- search across objects ------------------------------------------------------------
 
 SEARCHABLE = tuple(name for name, spec in SPECS.items() if spec.search_fields)
+# an API key may search when it may read any searchable object (results are per object)
+SEARCH_SCOPES = tuple(f"{SPECS[name].plural}:read" for name in SEARCHABLE)
 
 
 class SearchHit(BaseModel):
@@ -332,7 +368,12 @@ class SearchResult(BaseModel):
     items: list[SearchHit]
 
 
-@router.get("/search", tags=["Search"], response_model=SearchResult)
+@router.get(
+    "/search",
+    tags=["Search"],
+    response_model=SearchResult,
+    dependencies=[requires_scope(*SEARCH_SCOPES)],
+)
 def search(
     uow: UoW,
     principal: CurrentPrincipal,
@@ -382,7 +423,12 @@ def _subtitle(record: Any) -> str | None:
 # --- custom field registry ---------------------------------------------------------------
 
 
-@router.get("/fields", tags=["Custom fields"], response_model=list[s.FieldDefinitionOut])
+@router.get(
+    "/fields",
+    tags=["Custom fields"],
+    response_model=list[s.FieldDefinitionOut],
+    dependencies=[requires_scope("fields:read")],
+)
 def list_fields(
     uow: UoW, principal: CurrentPrincipal, object_type: str | None = None
 ) -> list[s.FieldDefinitionOut]:
@@ -395,7 +441,11 @@ def list_fields(
 
 
 @router.post(
-    "/fields", tags=["Custom fields"], status_code=201, response_model=s.FieldDefinitionOut
+    "/fields",
+    tags=["Custom fields"],
+    status_code=201,
+    response_model=s.FieldDefinitionOut,
+    dependencies=[requires_scope("fields:write")],
 )
 def create_field(
     body: s.FieldDefinitionIn, uow: UoW, principal: CurrentPrincipal
@@ -429,7 +479,12 @@ def create_field(
     return out
 
 
-@router.delete("/fields/{field_id}", tags=["Custom fields"], status_code=204)
+@router.delete(
+    "/fields/{field_id}",
+    tags=["Custom fields"],
+    status_code=204,
+    dependencies=[requires_scope("fields:write")],
+)
 def delete_field(field_id: RecordId, uow: UoW, principal: CurrentPrincipal) -> Response:
     policy.require(principal, "field", "delete")
     row = uow.session.get(m.FieldDefinition, field_id)

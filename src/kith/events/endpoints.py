@@ -6,7 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from kith.api.deps import CurrentPrincipal, UoW
+from kith.api.deps import CurrentPrincipal, UoW, requires_scope
+from kith.api.edge import INT64_MAX
 from kith.api.responses import KithJSON
 from kith.events import service
 from kith.events.inbound import describe_inbound_types
@@ -40,6 +41,7 @@ async def _raw_body(request: Request) -> bytes:
         200: {"model": InboundAccepted, "description": "Already accepted (same idempotency key)"},
         422: {"description": "Refused; the refusal is kept in inbound_rejections"},
     },
+    dependencies=[requires_scope("events:write")],
 )
 def receive_event(
     raw: Annotated[bytes, Depends(_raw_body)],
@@ -60,17 +62,21 @@ def receive_event(
     return outcome
 
 
-@router.get("/event-schemas", response_model=list[EventSchemaOut])
+@router.get(
+    "/event-schemas",
+    response_model=list[EventSchemaOut],
+    dependencies=[requires_scope("events:read")],
+)
 def list_event_schemas(principal: CurrentPrincipal) -> list[EventSchemaOut]:
     """The inbound event types ``POST /api/v1/events`` accepts, with the JSON Schema of ``data``."""
     return [EventSchemaOut.model_validate(d) for d in describe_inbound_types()]
 
 
-@router.get("/events", response_model=OutboxPage)
+@router.get("/events", response_model=OutboxPage, dependencies=[requires_scope("events:read")])
 def read_outbox(
     uow: UoW,
     principal: CurrentPrincipal,
-    after_seq: Annotated[int, Query(ge=0, description="Events after this seq")] = 0,
+    after_seq: Annotated[int, Query(ge=0, le=INT64_MAX, description="Events after this seq")] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     event_type: Annotated[
         str | None, Query(alias="type", max_length=64, description="Only this type")

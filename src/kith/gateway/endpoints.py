@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from kith.access import policy
 from kith.access.models import User
-from kith.api.deps import CurrentPrincipal, UoW
+from kith.api.deps import CurrentPrincipal, UoW, requires_scope
 from kith.api.responses import KithJSON, ProblemJSON
 from kith.core.errors import KithError, NotFound, PermissionDenied
 from kith.crm.service import RecordService
@@ -85,7 +85,12 @@ def _outcome_problem(request: Request, result: GatewayResult) -> ProblemJSON:
 # --- tools ---------------------------------------------------------------------------------
 
 
-@router.get(f"{API}/tools", tags=["Tools"], response_model=Items[ToolOut])
+@router.get(
+    f"{API}/tools",
+    tags=["Tools"],
+    response_model=Items[ToolOut],
+    dependencies=[requires_scope("tools:read")],
+)
 def list_tools(principal: CurrentPrincipal, gateway: GatewayDep) -> Items[ToolOut]:
     """Every tool: annotations, purposes, touched objects and JSON schemas."""
     return Items[ToolOut](items=[ToolOut(**spec.describe()) for spec in gateway.registry])
@@ -96,6 +101,7 @@ def list_tools(principal: CurrentPrincipal, gateway: GatewayDep) -> Items[ToolOu
     tags=["Tools"],
     response_model=ExecutionOut,
     responses={202: {"model": ExecutionOut, "description": "Waiting for approval"}},
+    dependencies=[requires_scope("tools:write")],
 )
 def invoke_tool(
     name: ToolName,
@@ -125,7 +131,12 @@ def invoke_tool(
 # --- approvals -----------------------------------------------------------------------------
 
 
-@router.get(f"{API}/approvals", tags=["Approvals"], response_model=Items[ApprovalOut])
+@router.get(
+    f"{API}/approvals",
+    tags=["Approvals"],
+    response_model=Items[ApprovalOut],
+    dependencies=[requires_scope("approvals:read")],
+)
 def list_approvals(
     uow: UoW,
     principal: CurrentPrincipal,
@@ -140,7 +151,12 @@ def list_approvals(
     return out
 
 
-@router.get(f"{API}/approvals/{{approval_id}}", tags=["Approvals"], response_model=ApprovalOut)
+@router.get(
+    f"{API}/approvals/{{approval_id}}",
+    tags=["Approvals"],
+    response_model=ApprovalOut,
+    dependencies=[requires_scope("approvals:read")],
+)
 def get_approval(
     approval_id: Id, uow: UoW, principal: CurrentPrincipal, gateway: GatewayDep
 ) -> ApprovalOut:
@@ -151,6 +167,7 @@ def get_approval(
     f"{API}/approvals/{{approval_id}}/approve",
     tags=["Approvals"],
     response_model=ApprovalDecisionOut,
+    dependencies=[requires_scope("approvals:write")],
 )
 def approve(
     approval_id: Id,
@@ -173,6 +190,7 @@ def approve(
     f"{API}/approvals/{{approval_id}}/reject",
     tags=["Approvals"],
     response_model=ApprovalOut,
+    dependencies=[requires_scope("approvals:write")],
 )
 def reject(
     approval_id: Id, body: RejectIn, uow: UoW, principal: CurrentPrincipal, gateway: GatewayDep
@@ -187,7 +205,12 @@ def reject(
 # --- decisions -----------------------------------------------------------------------------
 
 
-@router.get(f"{API}/decisions", tags=["Decisions"], response_model=None)
+@router.get(
+    f"{API}/decisions",
+    tags=["Decisions"],
+    response_model=None,
+    dependencies=[requires_scope("decisions:read")],
+)
 def list_decisions(
     uow: UoW,
     principal: CurrentPrincipal,
@@ -215,7 +238,12 @@ def list_decisions(
     return {"items": items}
 
 
-@router.get(f"{API}/decisions/{{decision_id}}", tags=["Decisions"], response_model=None)
+@router.get(
+    f"{API}/decisions/{{decision_id}}",
+    tags=["Decisions"],
+    response_model=None,
+    dependencies=[requires_scope("decisions:read")],
+)
 def get_decision(decision_id: Id, uow: UoW, principal: CurrentPrincipal) -> dict[str, Any]:
     reader = DecisionReader(uow, principal)
     data = reader.view(reader.get(decision_id))
@@ -228,6 +256,7 @@ def get_decision(decision_id: Id, uow: UoW, principal: CurrentPrincipal) -> dict
     tags=["Decisions"],
     status_code=201,
     response_model=None,
+    dependencies=[requires_scope("decisions:write")],
 )
 def override(
     decision_id: Id, body: OverrideIn, uow: UoW, principal: CurrentPrincipal, gateway: GatewayDep
@@ -240,7 +269,12 @@ def override(
     return {"id": row.id, "decision_id": decision_id, "reason": row.reason, "outcome": row.outcome}
 
 
-@router.get("/decisions/{decision_id}", include_in_schema=False, response_class=HTMLResponse)
+@router.get(
+    "/decisions/{decision_id}",
+    include_in_schema=False,
+    response_class=HTMLResponse,
+    dependencies=[requires_scope("decisions:read")],
+)
 def decision_page(
     decision_id: Id,
     request: Request,
@@ -270,7 +304,12 @@ def _page_language(request: Request) -> str:
 # --- messages, notifications, calendar -----------------------------------------------------
 
 
-@router.get(f"{API}/messages", tags=["Messages"], response_model=Items[MessageOut])
+@router.get(
+    f"{API}/messages",
+    tags=["Messages"],
+    response_model=Items[MessageOut],
+    dependencies=[requires_scope("messages:read")],
+)
 def list_messages(
     uow: UoW,
     principal: CurrentPrincipal,
@@ -294,7 +333,12 @@ def list_messages(
     return Items[MessageOut](items=[MessageOut.of(r) for r in rows])
 
 
-@router.get(f"{API}/notifications", tags=["Notifications"], response_model=Items[NotificationOut])
+@router.get(
+    f"{API}/notifications",
+    tags=["Notifications"],
+    response_model=Items[NotificationOut],
+    dependencies=[requires_scope("notifications:read")],
+)
 def list_notifications(
     uow: UoW,
     principal: CurrentPrincipal,
@@ -317,6 +361,7 @@ def list_notifications(
     tags=["Activities"],
     response_class=Response,
     responses={200: {"content": {"text/calendar": {}}}},
+    dependencies=[requires_scope("activities:read")],
 )
 def meeting_calendar_file(
     record_id: Id, uow: UoW, principal: CurrentPrincipal, gateway: GatewayDep

@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 
 from kith.access import policy
-from kith.api.deps import CurrentPrincipal, Now, UoW
+from kith.api.deps import CurrentPrincipal, Now, UoW, requires_scope
 from kith.api.responses import KithJSON
 from kith.crm.service import RecordService
 from kith.intelligence import reports
@@ -56,6 +56,7 @@ for _plural, (_object_type, _tag) in SCORED_OBJECTS.items():
     router.add_api_route(
         f"/{_plural}/{{record_id}}/scores",
         _scores_route(_object_type),
+        dependencies=[requires_scope(f"{_plural}:read")],
         methods=["GET"],
         tags=[_tag],
         response_model=list[s.ScoreOut],
@@ -64,7 +65,12 @@ for _plural, (_object_type, _tag) in SCORED_OBJECTS.items():
     )
 
 
-@router.get("/intelligence/forecast", tags=["Intelligence"], response_model=s.ForecastOut)
+@router.get(
+    "/intelligence/forecast",
+    tags=["Intelligence"],
+    response_model=s.ForecastOut,
+    dependencies=[requires_scope("intelligence:read")],
+)
 def forecast(
     uow: UoW,
     principal: CurrentPrincipal,
@@ -89,7 +95,10 @@ def forecast(
 
 
 @router.get(
-    "/intelligence/churn/distribution", tags=["Intelligence"], response_model=s.DistributionOut
+    "/intelligence/churn/distribution",
+    tags=["Intelligence"],
+    response_model=s.DistributionOut,
+    dependencies=[requires_scope("intelligence:read")],
 )
 def churn_distribution(
     uow: UoW,
@@ -102,7 +111,10 @@ def churn_distribution(
 
 
 @router.get(
-    "/intelligence/stalled-deals", tags=["Intelligence"], response_model=list[s.StalledDealOut]
+    "/intelligence/stalled-deals",
+    tags=["Intelligence"],
+    response_model=list[s.StalledDealOut],
+    dependencies=[requires_scope("intelligence:read")],
 )
 def stalled(uow: UoW, principal: CurrentPrincipal, now: Now) -> list[s.StalledDealOut]:
     """Open deals in their stage longer than usual, with the likely cause and a next step."""
@@ -110,7 +122,12 @@ def stalled(uow: UoW, principal: CurrentPrincipal, now: Now) -> list[s.StalledDe
     return reports.stalled(uow.session, principal, now)
 
 
-@router.get("/intelligence/models", tags=["Intelligence"], response_model=list[s.ModelVersionOut])
+@router.get(
+    "/intelligence/models",
+    tags=["Intelligence"],
+    response_model=list[s.ModelVersionOut],
+    dependencies=[requires_scope("intelligence:read")],
+)
 def models(
     uow: UoW,
     principal: CurrentPrincipal,

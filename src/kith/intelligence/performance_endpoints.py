@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path
 from pydantic import BaseModel
 
 from kith.access import policy
-from kith.api.deps import CurrentPrincipal, UoW
+from kith.api.deps import CurrentPrincipal, UoW, requires_scope
 from kith.api.responses import KithJSON
 from kith.intelligence.monitoring import performance as perf
 from kith.intelligence.service import IntelligenceService
@@ -48,7 +48,11 @@ class PerformanceOut(BaseModel):
     last_outcome_at: datetime | None
 
 
-@router.get("/intelligence/models/{ref}/performance", response_model=PerformanceOut)
+@router.get(
+    "/intelligence/models/{ref}/performance",
+    response_model=PerformanceOut,
+    dependencies=[requires_scope("intelligence:read")],
+)
 def model_performance(
     ref: Annotated[str, Path(min_length=1, max_length=130)],
     uow: UoW,

@@ -40,7 +40,8 @@ def revenue_series(session: Session, principal: Principal, freq: str) -> pd.Seri
         )
     ).all()
     if not rows:
-        return pd.Series(dtype=float)
+        # a DatetimeIndex even when empty: callers compare the index with timestamps
+        return pd.Series(dtype=float, index=pd.DatetimeIndex([]))
     dates = pd.to_datetime([r[0] for r in rows], utc=True).tz_localize(None)
     amounts = [float(r[1] or 0) for r in rows]
     series = pd.Series(amounts, index=dates).resample(PANDAS_FREQ[freq]).sum().astype(float)

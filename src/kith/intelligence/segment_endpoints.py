@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel
 
-from kith.api.deps import CurrentPrincipal, UoW
+from kith.api.deps import CurrentPrincipal, UoW, requires_scope
 from kith.api.responses import KithJSON
 from kith.intelligence.segments.schemas import PreviewIn, SegmentIn, SegmentPatch, segment_out
 from kith.intelligence.segments.service import SegmentService
@@ -81,13 +81,24 @@ class RefreshLogOut(BaseModel):
     trigger: str
 
 
-@router.get("", response_model=list[SegmentOut], summary="Saved segments")
+@router.get(
+    "",
+    response_model=list[SegmentOut],
+    summary="Saved segments",
+    dependencies=[requires_scope("segments:read")],
+)
 def list_segments(uow: UoW, principal: CurrentPrincipal) -> list[SegmentOut]:
     rows = SegmentService(uow, principal).all()
     return [SegmentOut(**segment_out(s)) for s in rows]
 
 
-@router.post("", response_model=SegmentOut, status_code=201, summary="Save a segment")
+@router.post(
+    "",
+    response_model=SegmentOut,
+    status_code=201,
+    summary="Save a segment",
+    dependencies=[requires_scope("segments:write")],
+)
 def create_segment(body: SegmentIn, uow: UoW, principal: CurrentPrincipal) -> Any:
     segment = SegmentService(uow, principal).create(body, BODY)
     out = SegmentOut(**segment_out(segment))
@@ -95,18 +106,33 @@ def create_segment(body: SegmentIn, uow: UoW, principal: CurrentPrincipal) -> An
     return KithJSON(out.model_dump(mode="json"), status_code=201)
 
 
-@router.post("/preview", response_model=PreviewOut, summary="Who a definition selects (unsaved)")
+@router.post(
+    "/preview",
+    response_model=PreviewOut,
+    summary="Who a definition selects (unsaved)",
+    dependencies=[requires_scope("segments:read")],
+)
 def preview_segment(body: PreviewIn, uow: UoW, principal: CurrentPrincipal) -> PreviewOut:
     """Evaluated as you: only the records you may read are counted and shown."""
     return PreviewOut(**SegmentService(uow, principal).preview(body, BODY))
 
 
-@router.get("/{ref}", response_model=SegmentOut, summary="A segment")
+@router.get(
+    "/{ref}",
+    response_model=SegmentOut,
+    summary="A segment",
+    dependencies=[requires_scope("segments:read")],
+)
 def get_segment(ref: SegmentRef, uow: UoW, principal: CurrentPrincipal) -> SegmentOut:
     return SegmentOut(**segment_out(SegmentService(uow, principal).get(ref)))
 
 
-@router.patch("/{ref}", response_model=SegmentOut, summary="Change a segment")
+@router.patch(
+    "/{ref}",
+    response_model=SegmentOut,
+    summary="Change a segment",
+    dependencies=[requires_scope("segments:write")],
+)
 def update_segment(
     ref: SegmentRef, body: SegmentPatch, uow: UoW, principal: CurrentPrincipal
 ) -> SegmentOut:
@@ -116,14 +142,24 @@ def update_segment(
     return out
 
 
-@router.delete("/{ref}", status_code=204, summary="Delete a segment and its membership")
+@router.delete(
+    "/{ref}",
+    status_code=204,
+    summary="Delete a segment and its membership",
+    dependencies=[requires_scope("segments:write")],
+)
 def delete_segment(ref: SegmentRef, uow: UoW, principal: CurrentPrincipal) -> Response:
     SegmentService(uow, principal).delete(ref)
     uow.commit()
     return Response(status_code=204)
 
 
-@router.post("/{ref}/refresh", response_model=RefreshOut, summary="Recompute the membership")
+@router.post(
+    "/{ref}/refresh",
+    response_model=RefreshOut,
+    summary="Recompute the membership",
+    dependencies=[requires_scope("segments:write")],
+)
 def refresh_segment(ref: SegmentRef, uow: UoW, principal: CurrentPrincipal) -> RefreshOut:
     """Adds and removes members, emits ``segment.member_added``/``member_removed`` (up to
     200 each) and ``segment.refreshed`` with the counts."""
@@ -132,7 +168,12 @@ def refresh_segment(ref: SegmentRef, uow: UoW, principal: CurrentPrincipal) -> R
     return RefreshOut(**vars(result))
 
 
-@router.get("/{ref}/members", response_model=MembersPage, summary="Members, paged")
+@router.get(
+    "/{ref}/members",
+    response_model=MembersPage,
+    summary="Members, paged",
+    dependencies=[requires_scope("segments:read")],
+)
 def segment_members(
     ref: SegmentRef,
     uow: UoW,
@@ -150,7 +191,12 @@ def segment_members(
     )
 
 
-@router.get("/{ref}/refreshes", response_model=list[RefreshLogOut], summary="Refresh history")
+@router.get(
+    "/{ref}/refreshes",
+    response_model=list[RefreshLogOut],
+    summary="Refresh history",
+    dependencies=[requires_scope("segments:read")],
+)
 def segment_refreshes(
     ref: SegmentRef,
     uow: UoW,

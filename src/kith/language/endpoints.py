@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
 
-from kith.api.deps import CurrentPrincipal, UoW
+from kith.api.deps import CurrentPrincipal, UoW, requires_scope
 from kith.api.responses import KithJSON
 from kith.gateway.deps import GatewayDep
 from kith.language.llm import configured_engine
@@ -17,7 +17,12 @@ router = APIRouter(default_response_class=KithJSON, tags=["Commands"])
 CommandId = Annotated[str, Path(max_length=32)]
 
 
-@router.post("/api/v1/commands", status_code=201, response_model=CommandOut)
+@router.post(
+    "/api/v1/commands",
+    status_code=201,
+    response_model=CommandOut,
+    dependencies=[requires_scope("commands:write")],
+)
 def plan_command(
     body: CommandIn, uow: UoW, principal: CurrentPrincipal, gateway: GatewayDep
 ) -> Any:
@@ -35,13 +40,21 @@ def plan_command(
     return out
 
 
-@router.get("/api/v1/commands/{command_id}", response_model=CommandOut)
+@router.get(
+    "/api/v1/commands/{command_id}",
+    response_model=CommandOut,
+    dependencies=[requires_scope("commands:read")],
+)
 def get_command(command_id: CommandId, uow: UoW, principal: CurrentPrincipal) -> Any:
     """A command the caller typed earlier, with its plan and status."""
     return present(LanguageService(uow, principal).get(command_id))
 
 
-@router.post("/api/v1/commands/{command_id}/execute", response_model=ExecuteOut)
+@router.post(
+    "/api/v1/commands/{command_id}/execute",
+    response_model=ExecuteOut,
+    dependencies=[requires_scope("commands:write")],
+)
 def execute_command(
     command_id: CommandId,
     uow: UoW,
@@ -57,7 +70,11 @@ def execute_command(
     return out
 
 
-@router.post("/api/v1/commands/{command_id}/undo", response_model=ExecuteOut)
+@router.post(
+    "/api/v1/commands/{command_id}/undo",
+    response_model=ExecuteOut,
+    dependencies=[requires_scope("commands:write")],
+)
 def undo_command(
     command_id: CommandId, uow: UoW, principal: CurrentPrincipal, gateway: GatewayDep
 ) -> Any:

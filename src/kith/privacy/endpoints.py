@@ -22,7 +22,14 @@ from fastapi.responses import HTMLResponse, Response
 
 from kith.access import policy
 from kith.access.service import system_principal
-from kith.api.deps import Container, CurrentPrincipal, UoW, get_container
+from kith.api.deps import (
+    Container,
+    CurrentPrincipal,
+    UoW,
+    get_container,
+    public_route,
+    requires_scope,
+)
 from kith.api.problems import problem
 from kith.api.responses import KithJSON
 from kith.core.clock import utcnow
@@ -58,7 +65,12 @@ ContainerDep = Annotated[Container, Depends(get_container)]
 Lang = Annotated[str, Query(pattern="^(zh|en)$")]
 
 
-@router.get(f"{API}/contacts/{{contact_id}}/consents", tags=["Privacy"], response_model=ConsentsOut)
+@router.get(
+    f"{API}/contacts/{{contact_id}}/consents",
+    tags=["Privacy"],
+    response_model=ConsentsOut,
+    dependencies=[requires_scope("privacy:read")],
+)
 def get_consents(contact_id: ContactId, uow: UoW, principal: CurrentPrincipal) -> ConsentsOut:
     """The person's current consent per purpose and channel ("*" = every channel), and
     the full append-only history, newest first. Pairs never asked are absent."""
@@ -70,6 +82,7 @@ def get_consents(contact_id: ContactId, uow: UoW, principal: CurrentPrincipal) -
     tags=["Privacy"],
     status_code=201,
     response_model=ConsentChangeOut,
+    dependencies=[requires_scope("privacy:write")],
 )
 def record_consent(
     contact_id: ContactId, body: ConsentIn, uow: UoW, principal: CurrentPrincipal
@@ -87,6 +100,7 @@ def record_consent(
     tags=["Privacy"],
     status_code=201,
     response_model=PreferenceLinkOut,
+    dependencies=[requires_scope("privacy:write")],
 )
 def preference_link(
     contact_id: ContactId,
@@ -121,6 +135,7 @@ def preference_link(
     tags=["Privacy"],
     response_class=Response,
     responses={200: {"content": {"application/zip": {}}, "description": "The DSAR package"}},
+    dependencies=[requires_scope("dsar:read")],
 )
 def dsar_export(contact_id: ContactId, uow: UoW, principal: CurrentPrincipal) -> Response:
     """Everything Kith holds about the person: a zip of ``data.json``, one CSV per table
@@ -139,6 +154,7 @@ def dsar_export(contact_id: ContactId, uow: UoW, principal: CurrentPrincipal) ->
     tags=["Privacy"],
     status_code=201,
     response_model=ErasureOut,
+    dependencies=[requires_scope("privacy:write")],
 )
 def erase_person(
     contact_id: ContactId,
@@ -165,6 +181,7 @@ def erase_person(
     f"{API}/contacts/{{contact_id}}/restriction",
     tags=["Privacy"],
     response_model=RestrictionOut,
+    dependencies=[requires_scope("privacy:read")],
 )
 def get_restriction(contact_id: ContactId, uow: UoW, principal: CurrentPrincipal) -> RestrictionOut:
     """Whether the person's processing is restricted now, and the full history (who,
@@ -177,6 +194,7 @@ def get_restriction(contact_id: ContactId, uow: UoW, principal: CurrentPrincipal
     tags=["Privacy"],
     status_code=201,
     response_model=RestrictionOut,
+    dependencies=[requires_scope("privacy:write")],
 )
 def restrict_processing(
     contact_id: ContactId, body: RestrictionIn, uow: UoW, principal: CurrentPrincipal
@@ -193,6 +211,7 @@ def restrict_processing(
     f"{API}/contacts/{{contact_id}}/restriction",
     tags=["Privacy"],
     response_model=RestrictionOut,
+    dependencies=[requires_scope("privacy:write")],
 )
 def lift_restriction(
     contact_id: ContactId, body: LiftIn, uow: UoW, principal: CurrentPrincipal
@@ -207,6 +226,7 @@ def lift_restriction(
     f"{API}/contacts/{{contact_id}}/rectification",
     tags=["Privacy"],
     response_model=RectificationOut,
+    dependencies=[requires_scope("privacy:write")],
 )
 def rectify_person(
     contact_id: ContactId, body: RectificationIn, uow: UoW, principal: CurrentPrincipal
@@ -222,6 +242,7 @@ def rectify_person(
     f"{API}/contacts/{{contact_id}}/privacy-requests",
     tags=["Privacy"],
     response_model=list[PrivacyRequestOut],
+    dependencies=[requires_scope("privacy:read")],
 )
 def privacy_requests(
     contact_id: ContactId, uow: UoW, principal: CurrentPrincipal
@@ -231,7 +252,12 @@ def privacy_requests(
     return RightsService(uow, principal).requests(contact_id)
 
 
-@router.get(f"{API}/privacy/flags", tags=["Privacy"], response_model=ReimportFlagsOut)
+@router.get(
+    f"{API}/privacy/flags",
+    tags=["Privacy"],
+    response_model=ReimportFlagsOut,
+    dependencies=[requires_scope("privacy:read")],
+)
 def reimport_flags(
     uow: UoW,
     principal: CurrentPrincipal,
@@ -242,7 +268,12 @@ def reimport_flags(
     return ReimportFlagsOut(items=RightsService(uow, principal).flags(limit))
 
 
-@router.get(f"{API}/privacy/classification", tags=["Privacy"], response_model=ClassificationOut)
+@router.get(
+    f"{API}/privacy/classification",
+    tags=["Privacy"],
+    response_model=ClassificationOut,
+    dependencies=[requires_scope("privacy:read")],
+)
 def classification(principal: CurrentPrincipal) -> ClassificationOut:
     """The class of every standard field (public, internal, confidential, sensitive) of the
     object types you may read. Sensitive fields are encrypted at rest, masked for roles
@@ -283,6 +314,7 @@ def _person(uow: UoW, container: Container, token: str) -> tuple[links.LinkClaim
     include_in_schema=False,
     response_class=HTMLResponse,
     response_model=None,
+    dependencies=[public_route()],
 )
 def preference_page(
     request: Request,
@@ -310,6 +342,7 @@ def preference_page(
     include_in_schema=False,
     response_class=HTMLResponse,
     response_model=None,
+    dependencies=[public_route()],
 )
 def save_preferences(
     request: Request,

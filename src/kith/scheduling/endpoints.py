@@ -10,7 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response
 
 from kith.access import policy
-from kith.api.deps import CurrentPrincipal, UoW
+from kith.api.deps import CurrentPrincipal, UoW, requires_scope
 from kith.api.responses import KithJSON
 from kith.scheduling import schemas as s
 from kith.scheduling.service import ScheduleService, jobs_out, run_out, schedule_out
@@ -23,21 +23,34 @@ def _service(uow: UoW, principal: CurrentPrincipal) -> ScheduleService:
     return ScheduleService(uow, principal.tenant_id, principal.actor)
 
 
-@router.get("/schedules", response_model=list[s.ScheduleOut])
+@router.get(
+    "/schedules",
+    response_model=list[s.ScheduleOut],
+    dependencies=[requires_scope("schedules:read")],
+)
 def list_schedules(uow: UoW, principal: CurrentPrincipal) -> list[s.ScheduleOut]:
     """Every schedule of the workspace with its next run and last outcome."""
     policy.require(principal, "schedule", "read")
     return [s.ScheduleOut(**schedule_out(x)) for x in _service(uow, principal).repo.schedules()]
 
 
-@router.get("/schedules/jobs", response_model=list[s.JobOut])
+@router.get(
+    "/schedules/jobs",
+    response_model=list[s.JobOut],
+    dependencies=[requires_scope("schedules:read")],
+)
 def list_jobs(principal: CurrentPrincipal) -> list[s.JobOut]:
     """The jobs a schedule can run, with their default parameters."""
     policy.require(principal, "schedule", "read")
     return [s.JobOut(**j) for j in jobs_out()]
 
 
-@router.post("/schedules", status_code=201, response_model=s.ScheduleOut)
+@router.post(
+    "/schedules",
+    status_code=201,
+    response_model=s.ScheduleOut,
+    dependencies=[requires_scope("schedules:write")],
+)
 def add_schedule(body: s.ScheduleIn, uow: UoW, principal: CurrentPrincipal) -> s.ScheduleOut:
     """Run a job every period (``every``: 15m, 6h, 1d) or daily at a UTC time (``daily_at``)."""
     policy.require(principal, "schedule", "create")
@@ -55,13 +68,21 @@ def add_schedule(body: s.ScheduleIn, uow: UoW, principal: CurrentPrincipal) -> s
     return out
 
 
-@router.get("/schedules/{schedule_id}", response_model=s.ScheduleOut)
+@router.get(
+    "/schedules/{schedule_id}",
+    response_model=s.ScheduleOut,
+    dependencies=[requires_scope("schedules:read")],
+)
 def get_schedule(schedule_id: Id, uow: UoW, principal: CurrentPrincipal) -> s.ScheduleOut:
     policy.require(principal, "schedule", "read")
     return s.ScheduleOut(**schedule_out(_service(uow, principal).get(schedule_id)))
 
 
-@router.patch("/schedules/{schedule_id}", response_model=s.ScheduleOut)
+@router.patch(
+    "/schedules/{schedule_id}",
+    response_model=s.ScheduleOut,
+    dependencies=[requires_scope("schedules:write")],
+)
 def patch_schedule(
     schedule_id: Id, body: s.SchedulePatch, uow: UoW, principal: CurrentPrincipal
 ) -> s.ScheduleOut:
@@ -73,7 +94,9 @@ def patch_schedule(
     return out
 
 
-@router.delete("/schedules/{schedule_id}", status_code=204)
+@router.delete(
+    "/schedules/{schedule_id}", status_code=204, dependencies=[requires_scope("schedules:write")]
+)
 def remove_schedule(schedule_id: Id, uow: UoW, principal: CurrentPrincipal) -> Response:
     policy.require(principal, "schedule", "delete")
     _service(uow, principal).remove(schedule_id)
@@ -81,7 +104,11 @@ def remove_schedule(schedule_id: Id, uow: UoW, principal: CurrentPrincipal) -> R
     return Response(status_code=204)
 
 
-@router.get("/schedules/{schedule_id}/runs", response_model=list[s.ScheduleRunOut])
+@router.get(
+    "/schedules/{schedule_id}/runs",
+    response_model=list[s.ScheduleRunOut],
+    dependencies=[requires_scope("schedules:read")],
+)
 def schedule_runs(
     schedule_id: Id,
     uow: UoW,

@@ -18,7 +18,7 @@ from fastapi import APIRouter, Query
 from sqlalchemy import func, select
 
 from kith.access import policy
-from kith.api.deps import CurrentPrincipal, UoW
+from kith.api.deps import CurrentPrincipal, UoW, requires_scope
 from kith.api.responses import KithJSON
 from kith.core.clock import utcnow
 from kith.core.errors import NotFound
@@ -37,7 +37,7 @@ TODAY_LIMIT = 50
 SCAN_LIMIT = 2_000
 
 
-@router.get("/stats/pipeline", response_model=None)
+@router.get("/stats/pipeline", response_model=None, dependencies=[requires_scope("deals:read")])
 def pipeline_funnel(
     uow: UoW,
     principal: CurrentPrincipal,
@@ -95,7 +95,7 @@ def sla_state(ticket: Ticket, now: datetime) -> str | None:
     return "at_risk" if due - now <= window else "on_track"
 
 
-@router.get("/stats/tickets", response_model=None)
+@router.get("/stats/tickets", response_model=None, dependencies=[requires_scope("tickets:read")])
 def ticket_sla(
     uow: UoW,
     principal: CurrentPrincipal,
@@ -175,7 +175,7 @@ def _concerns(uow: Any, principal: Any, row: DecisionRecord) -> bool:
     return False
 
 
-@router.get("/stats/agents", response_model=None)
+@router.get("/stats/agents", response_model=None, dependencies=[requires_scope("agents:read")])
 def agent_activity(
     uow: UoW,
     principal: CurrentPrincipal,
@@ -209,7 +209,7 @@ def agent_activity(
 _OUTCOMES = ("executed", "pending_approval", "refused", "failed", "no_action")
 
 
-@router.get("/agents/today", response_model=None)
+@router.get("/agents/today", response_model=None, dependencies=[requires_scope("agents:read")])
 def agents_today(
     uow: UoW,
     principal: CurrentPrincipal,
@@ -243,7 +243,7 @@ def agents_today(
     return {"items": items}
 
 
-@router.get("/risk-rules", response_model=None)
+@router.get("/risk-rules", response_model=None, dependencies=[requires_scope("approvals:read")])
 def risk_rules(uow: UoW, principal: CurrentPrincipal) -> dict[str, Any]:
     """The tenant's risk policy (read-only: the gateway has no API to edit it yet).
     Shown to roles that may read roles, as both describe who may do what."""

@@ -34,7 +34,7 @@ from fastapi.responses import Response
 
 from kith.access import policy
 from kith.access.principal import Principal
-from kith.api.deps import CurrentPrincipal, UoW
+from kith.api.deps import CurrentPrincipal, UoW, requires_scope
 from kith.api.responses import KithJSON
 from kith.core.clock import utcnow
 from kith.core.errors import FieldError, NotFound, PermissionDenied, ValidationFailed
@@ -170,7 +170,12 @@ def _check_header(uow: Any, principal: Principal, spec: ObjectSpec, path: Path, 
             build_plan(source.header, {}, targets, strict=True)
 
 
-@router.post("/{plural}", status_code=202, response_model=None)
+@router.post(
+    "/{plural}",
+    status_code=202,
+    response_model=None,
+    dependencies=[requires_scope("imports:write")],
+)
 async def start_import(
     request: Request,
     principal: CurrentPrincipal,
@@ -288,7 +293,7 @@ def _read_rejects(path: Path | None) -> tuple[list[str], list[dict[str, Any]], b
     return header[2:], rows, raw
 
 
-@router.get("/jobs/{job_id}", response_model=None)
+@router.get("/jobs/{job_id}", response_model=None, dependencies=[requires_scope("imports:read")])
 def import_status(
     principal: CurrentPrincipal,
     job_id: Annotated[str, PathParam(pattern=r"^[0-9a-f]{32}$")],
@@ -297,7 +302,9 @@ def import_status(
     return _job_for(principal, job_id).as_dict()
 
 
-@router.get("/jobs/{job_id}/rejects.csv", response_model=None)
+@router.get(
+    "/jobs/{job_id}/rejects.csv", response_model=None, dependencies=[requires_scope("imports:read")]
+)
 def import_rejects(
     principal: CurrentPrincipal,
     job_id: Annotated[str, PathParam(pattern=r"^[0-9a-f]{32}$")],

@@ -26,7 +26,7 @@ from kith import __version__
 from kith.access import service as access
 from kith.access.admin import KNOWN_OBJECTS
 from kith.access.principal import Principal
-from kith.api.deps import SESSION_COOKIE, Container
+from kith.api.deps import SESSION_COOKIE, Container, public_route, session_only
 from kith.core.errors import Unauthenticated
 from kith.crm.specs import SPECS_BY_PLURAL
 from kith.web.api import router as web_api_router
@@ -203,11 +203,11 @@ def install(app: FastAPI) -> None:
     app.include_router(web_api_router)
     app.include_router(web_import_router)
 
-    @app.get("/favicon.ico", include_in_schema=False)
+    @app.get("/favicon.ico", include_in_schema=False, dependencies=[public_route()])
     def favicon() -> RedirectResponse:
         return RedirectResponse("/static/favicon.svg", status_code=308)
 
-    @app.get("/login", include_in_schema=False, response_model=None)
+    @app.get("/login", include_in_schema=False, response_model=None, dependencies=[public_route()])
     def login_page(request: Request, next: str | None = None) -> Response:
         target = safe_next(next)
         if signed_in(request) is not None:
@@ -222,14 +222,16 @@ def install(app: FastAPI) -> None:
             page_data={"next": target},
         )
 
-    @app.get("/logout", include_in_schema=False, response_model=None)
+    @app.get("/logout", include_in_schema=False, response_model=None, dependencies=[public_route()])
     def logout_page(request: Request) -> Response:
         if signed_in(request) is None:
             return RedirectResponse("/login", status_code=303)
         t = Translator(locale_of(request))
         return render(request, "logout.html", page="logout", title=t("logout.title"), entry="")
 
-    @app.post("/logout", include_in_schema=False, response_model=None)
+    @app.post(
+        "/logout", include_in_schema=False, response_model=None, dependencies=[public_route()]
+    )
     def logout_submit(request: Request) -> Response:
         if not _same_origin(request):
             return Response("cross-site sign-out refused", status_code=403)
@@ -242,7 +244,9 @@ def install(app: FastAPI) -> None:
         response.delete_cookie(SESSION_COOKIE)
         return response
 
-    @app.get("/lang/{code}", include_in_schema=False, response_model=None)
+    @app.get(
+        "/lang/{code}", include_in_schema=False, response_model=None, dependencies=[public_route()]
+    )
     def switch_language(code: str, next: str | None = None) -> Response:
         if code not in LOCALES:
             return Response("unknown language", status_code=404)
@@ -252,7 +256,7 @@ def install(app: FastAPI) -> None:
         )
         return response
 
-    @app.get("/", include_in_schema=False, response_model=None)
+    @app.get("/", include_in_schema=False, response_model=None, dependencies=[session_only()])
     def home(request: Request) -> Response:
         if signed_in(request) is None:
             return _to_login(request)
@@ -272,32 +276,41 @@ def install(app: FastAPI) -> None:
             active=page,
         )
 
-    @app.get("/board", include_in_schema=False, response_model=None)
+    @app.get("/board", include_in_schema=False, response_model=None, dependencies=[session_only()])
     def board_page(request: Request, pipeline: str | None = None) -> Response:
         chosen = pipeline if pipeline and RECORD_ID.match(pipeline) else None
         return _work_page(request, "board", {"pipeline": chosen})
 
-    @app.get("/queue", include_in_schema=False, response_model=None)
+    @app.get("/queue", include_in_schema=False, response_model=None, dependencies=[session_only()])
     def queue_page(request: Request) -> Response:
         return _work_page(request, "queue")
 
-    @app.get("/approvals", include_in_schema=False, response_model=None)
+    @app.get(
+        "/approvals", include_in_schema=False, response_model=None, dependencies=[session_only()]
+    )
     def approvals_page(request: Request) -> Response:
         return _work_page(request, "approvals")
 
-    @app.get("/agents", include_in_schema=False, response_model=None)
+    @app.get("/agents", include_in_schema=False, response_model=None, dependencies=[session_only()])
     def agents_page(request: Request) -> Response:
         return _work_page(request, "agents")
 
-    @app.get("/admin", include_in_schema=False, response_model=None)
+    @app.get("/admin", include_in_schema=False, response_model=None, dependencies=[session_only()])
     def admin_page(request: Request) -> Response:
         return _work_page(request, "admin", {"object_types": sorted(KNOWN_OBJECTS)})
 
-    @app.get("/dashboards", include_in_schema=False, response_model=None)
+    @app.get(
+        "/dashboards", include_in_schema=False, response_model=None, dependencies=[session_only()]
+    )
     def dashboards_page(request: Request) -> Response:
         return _work_page(request, "dashboards")
 
-    @app.get("/passport/{decision_id}", include_in_schema=False, response_model=None)
+    @app.get(
+        "/passport/{decision_id}",
+        include_in_schema=False,
+        response_model=None,
+        dependencies=[session_only()],
+    )
     def passport_page(request: Request, decision_id: str) -> Response:
         if not RECORD_ID.match(decision_id):
             if signed_in(request) is None:
@@ -308,7 +321,7 @@ def install(app: FastAPI) -> None:
             )
         return _work_page(request, "passport", {"id": decision_id})
 
-    @app.get("/search", include_in_schema=False, response_model=None)
+    @app.get("/search", include_in_schema=False, response_model=None, dependencies=[session_only()])
     def search_page(request: Request, q: str = "") -> Response:
         if signed_in(request) is None:
             return _to_login(request)
@@ -340,14 +353,26 @@ def install(app: FastAPI) -> None:
             data["id"] = record_id
         return render(request, "app.html", page=page, title=title, page_data=data, active=spec.name)
 
-    @app.get("/o/{plural}", include_in_schema=False, response_model=None)
+    @app.get(
+        "/o/{plural}", include_in_schema=False, response_model=None, dependencies=[session_only()]
+    )
     def list_page(request: Request, plural: str) -> Response:
         return _object_page(request, plural, "list")
 
-    @app.get("/o/{plural}/new", include_in_schema=False, response_model=None)
+    @app.get(
+        "/o/{plural}/new",
+        include_in_schema=False,
+        response_model=None,
+        dependencies=[session_only()],
+    )
     def new_page(request: Request, plural: str) -> Response:
         return _object_page(request, plural, "new")
 
-    @app.get("/o/{plural}/{record_id}", include_in_schema=False, response_model=None)
+    @app.get(
+        "/o/{plural}/{record_id}",
+        include_in_schema=False,
+        response_model=None,
+        dependencies=[session_only()],
+    )
     def record_page(request: Request, plural: str, record_id: str) -> Response:
         return _object_page(request, plural, "record", record_id)
