@@ -94,7 +94,14 @@ def test_an_api_key_scoped_to_reading_contacts_sets_off_nothing(
     client: TestClient, container: Container, workspace: Workspace, owner: str
 ) -> None:
     admin = sign_in(client, workspace.users["admin"].email)
-    created = admin.post("/api-keys", {"name": "crm-sync", "scopes": ["contacts:read"]})
+    narrow = admin.post("/api-keys", {"name": "ro", "scopes": ["contacts:read"]})
+    body = {"args": {**FLEET_QUESTION, "contact_id": owner}, "purpose": "analytics"}
+    # Without tools:write the door is shut before any agent hears of it.
+    Api(client, narrow["secret"]).post("/tools/agents.request_analysis/invoke", body, 403)
+    # May call tools, but may only read contacts: what the request sets off stays within that.
+    created = admin.post(
+        "/api-keys", {"name": "crm-sync", "scopes": ["contacts:read", "tools:write"]}
+    )
     key = Api(client, created["secret"])
     key.post(
         "/tools/messages.send/invoke",
