@@ -68,7 +68,7 @@ redis:
 
 ## openapi: regenerate the committed OpenAPI document
 openapi: $(STAMP)
-	$(BIN)/python -m kith.api.export_openapi docs/openapi.json
+	$(BIN)/python -m kith.openapi docs/openapi.json
 
 bench: $(STAMP) postgres
 	$(BIN)/python bench/run_all.py

@@ -1,19 +1,45 @@
-"""Start-up wiring shared by the CLI, the server and the tests."""
+"""The composition root: the one place that builds the container and wires Kith.
+
+``build_container`` is what the server (``kith.app``), the CLI (``kith.cli``), the
+benchmarks and the tests call. Nothing else constructs a ``Container``; lower layers
+receive it. Also here: start-up helpers (migrations, the first workspace).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from kith.access import service as access
 from kith.access.models import Tenant, User
 from kith.access.repository import AccessRepository
-from kith.api.deps import Container
+from kith.container import Container
+from kith.core.clock import utcnow
 from kith.core.errors import ValidationFailed
+from kith.core.settings import Settings, get_settings
+from kith.db.engine import engine_from_settings, make_session_factory
 from kith.db.migrate import upgrade
 
 DEFAULT_TENANT = "default"
+
+
+def build_container(
+    settings: Settings | None = None,
+    *,
+    engine: Engine | None = None,
+    clock: Callable[[], datetime] = utcnow,
+) -> Container:
+    """The container for ``settings`` (default: the environment's).
+
+    The seams for tests: pass an ``engine`` (e.g. one already migrated) and a
+    ``clock`` (a pinned "now")."""
+    settings = settings or get_settings()
+    engine = engine if engine is not None else engine_from_settings(settings)
+    return Container(settings, engine, make_session_factory(engine), clock=clock)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 import typer
 
 from kith import __version__
-from kith.clikit import JsonFlag, fail, fail_kith, report
+from kith.clikit import JsonFlag, fail, fail_kith, report, use_container_factory
 from kith.core.errors import KithError
 from kith.core.settings import get_settings
 
@@ -45,9 +45,12 @@ def main_callback(
 
 
 def _container() -> Any:
-    from kith.api.app import build_container
+    from kith.bootstrap import build_container
 
     return build_container(get_settings())
+
+
+use_container_factory(_container)
 
 
 @app.command()
@@ -104,7 +107,7 @@ def serve(
     """Serve the API and the web UI."""
     import uvicorn
 
-    from kith.api.app import create_app
+    from kith.app import create_app
     from kith.bootstrap import migrate, refresh_planner_statistics
 
     settings = get_settings()
@@ -172,13 +175,14 @@ def _register_context_commands() -> None:
     from kith.audit.command import audit_app
     from kith.bench.command import bench_app
     from kith.demo.command import demo
-    from kith.events.command import events_app, worker
+    from kith.events.command import events_app
     from kith.gateway.command import approvals_app, decisions_app
     from kith.intelligence.command import model_app
     from kith.intelligence.forecast_command import forecast_app
     from kith.intelligence.segment_command import segments_app
     from kith.language.command import ask_command, bench_language, plan_command
     from kith.privacy.command import consent_app, dsar_app, privacy_app
+    from kith.runtime import worker
     from kith.scheduling.command import schedule_app
     from kith.transfer.command import export_command, import_command
 

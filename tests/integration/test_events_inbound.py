@@ -9,7 +9,7 @@ import threading
 from sqlalchemy import func, select
 
 from kith.access.service import principal_for_user
-from kith.api.deps import Container
+from kith.container import Container
 from kith.crm.models import Interaction
 from kith.events.schemas import InboundAccepted
 from kith.events.service import InboundService, Rejected

@@ -18,7 +18,7 @@ from kith.access.principal import Principal
 from kith.access.repository import AccessRepository
 from kith.access.service import principal_for_user
 from kith.agents.models import AgentMemory, AgentRow
-from kith.api.deps import Container
+from kith.container import Container
 from kith.core.errors import NotFound, PermissionDenied
 from kith.crm import schemas as s
 from kith.crm.models import Interaction, SearchDocument

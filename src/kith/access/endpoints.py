@@ -12,13 +12,13 @@ from kith.access import service as access
 from kith.access.repository import AccessRepository
 from kith.api.deps import (
     SESSION_COOKIE,
-    Container,
     CurrentPrincipal,
     UoW,
     credential_from,
     get_container,
 )
 from kith.api.responses import KithJSON
+from kith.container import Container
 from kith.core.clock import utcnow
 from kith.core.errors import NotFound, PermissionDenied
 from kith.events.types import Actor

@@ -27,7 +27,7 @@ AgentName = Annotated[str, typer.Argument(help="Agent name, e.g. service.")]
 
 
 def _admin_run(tenant: str, work: Any) -> Any:
-    from kith.api.app import build_container
+    from kith.bootstrap import build_container
     from kith.clikit import fail, fail_kith
 
     container = build_container(get_settings())

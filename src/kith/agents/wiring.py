@@ -28,7 +28,7 @@ from kith.agents.roster import principal_for_agent
 from kith.agents.router import AgentRouter
 from kith.agents.runtime import AgentRuntime
 from kith.agents.sdk import AgentRegistry
-from kith.api.deps import Container
+from kith.container import Container
 from kith.core.clock import utcnow
 from kith.db.uow import UnitOfWork
 from kith.events.consumers import register_consumer_factory

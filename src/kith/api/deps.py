@@ -1,39 +1,21 @@
-"""Dependencies: the container, a unit of work per request, the acting principal."""
+"""FastAPI dependencies: the container (built by ``kith.bootstrap``), a unit of work
+per request, the acting principal, "now"."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session, sessionmaker
 
 from kith.access.principal import Principal
 from kith.access.service import authenticate
-from kith.core.clock import utcnow
+from kith.container import Container
 from kith.core.errors import PermissionDenied, Unauthenticated
-from kith.core.settings import Settings
 from kith.db.uow import UnitOfWork
 
 SESSION_COOKIE = "kith_session"
-
-
-@dataclass
-class Container:
-    settings: Settings
-    engine: Engine
-    session_factory: sessionmaker[Session]
-    # "Now" for request handlers: tests pin it, so no answer depends on the wall clock.
-    clock: Callable[[], datetime] = field(default=utcnow)
-
-    def uow(self) -> UnitOfWork:
-        return UnitOfWork(self.session_factory)
-
-    def now(self) -> datetime:
-        return self.clock()
 
 
 def get_container(request: Request) -> Container:

@@ -18,7 +18,7 @@ from kith.core.errors import KithError
 from kith.core.settings import Settings, get_settings
 
 if TYPE_CHECKING:
-    from kith.api.deps import Container
+    from kith.container import Container
     from kith.demo.loader import DemoResult, Progress
 
 DEMO_PASSWORD = "kith-demo-2026"  # noqa: S105 - documented default, demo and test mode only
@@ -135,8 +135,7 @@ def _anchor(as_of: str | None) -> datetime:
 
 def _ready_container(settings: Settings) -> Container:
     """The database, migrated, so ``kith demo`` also works without ``kith init`` first."""
-    from kith.api.app import build_container
-    from kith.bootstrap import migrate
+    from kith.bootstrap import build_container, migrate
 
     container = build_container(settings)
     migrate(container)
@@ -196,7 +195,7 @@ def progress_bar() -> Iterator[Progress | None]:
 
 
 def _report(result: DemoResult, as_json: bool, insights: dict[str, Any] | None = None) -> None:
-    from kith.api.responses import dumps
+    from kith.core.serialize import dumps
 
     data: dict[str, Any] = {
         "status": result.status,

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from kith.access import service as access
 from kith.access.models import ApiKey, Team, User
 from kith.access.principal import Principal
-from kith.api.deps import Container
+from kith.container import Container
 from kith.core.clock import utcnow
 from kith.core.errors import KithError
 from kith.core.ids import new_id

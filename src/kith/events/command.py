@@ -1,4 +1,4 @@
-"""``kith events ...`` and ``kith worker``.
+"""``kith events ...`` (``kith worker`` is in ``kith.runtime``).
 
 ``kith.cli`` imports this module while it is being imported itself, so its
 output helpers are imported inside the commands.
@@ -7,20 +7,15 @@ output helpers are imported inside the commands.
 from __future__ import annotations
 
 import json
-import logging
-import signal
-import threading
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import urlsplit
 
 import typer
 
 from kith.clikit import JsonFlag, TenantOpt, open_container
 from kith.clikit import fail as _fail
 from kith.core.errors import KithError
-from kith.core.settings import get_settings
 
 events_app = typer.Typer(help="Inspect, send and replay events.", no_args_is_help=True)
 
@@ -228,70 +223,3 @@ def rejections(
         f"{i['received_at']:%Y-%m-%d %H:%M:%S}  {i['event_type']}  {i['reason']}" for i in items
     ]
     report(items, as_json, "\n".join(lines) or "no rejected events")
-
-
-def worker(
-    consumer: ConsumerOpt = None,
-    reclaim_after: Annotated[
-        float,
-        typer.Option(
-            min=1.0, help="Seconds before a silent worker's unacknowledged events are taken over."
-        ),
-    ] = 30.0,
-    poll_interval: Annotated[
-        float,
-        typer.Option(
-            min=0.01,
-            help="Seconds between looks at the outbox (commits of other processes "
-            "cannot wake this relay).",
-        ),
-    ] = 0.1,
-) -> None:
-    """Run the relay and the consumers against the configured bus (scale-out mode).
-
-    Start as many as you like: one of them relays at a time (the others stand
-    by), and each consumer's events are spread over all of them (KITH_BUS_URL).
-    Stops cleanly on SIGTERM or Ctrl-C.
-    """
-    from kith.events.bus import bus_from_settings
-    from kith.events.consumers import build_consumers
-    from kith.events.runtime import EventRuntime, RuntimeOptions
-    from kith.scheduling import ticker as scheduler
-
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    settings = get_settings()
-    container = open_container()
-    try:
-        consumers = build_consumers(container, consumer or ())
-    except ValueError as exc:
-        _fail(str(exc))
-    runtime = EventRuntime(
-        container,
-        bus_from_settings(settings, reclaim_after=reclaim_after),
-        consumers,
-        RuntimeOptions(poll_interval=poll_interval),
-    )
-    stopping = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stopping.set())
-    runtime.start()
-    stop_scheduler = scheduler.start(container)  # KITH_SCHEDULER_TICK_SECONDS=0: off
-    logging.getLogger("kith.events").info(
-        "worker %s: bus %s, consumers %s",
-        runtime.options.worker,
-        _redacted(settings.bus_url),
-        ", ".join(c.name for c in consumers) or "none",
-    )
-    while not stopping.wait(1.0):
-        pass
-    stop_scheduler()
-    runtime.stop()
-
-
-def _redacted(url: str | None) -> str:
-    """Scheme, host and path of the bus URL: never its password."""
-    if not url:
-        return "in-process"
-    parts = urlsplit(url)
-    port = f":{parts.port}" if parts.port else ""
-    return f"{parts.scheme}://{parts.hostname or ''}{port}{parts.path}"

@@ -17,9 +17,9 @@ from kith.access.models import User
 from kith.access.principal import Principal
 from kith.access.repository import AccessRepository
 from kith.access.service import principal_for_user, system_principal
-from kith.api.deps import Container
-from kith.api.responses import dumps
+from kith.container import Container
 from kith.core.errors import KithError
+from kith.core.serialize import dumps
 from kith.core.settings import get_settings
 from kith.db.uow import UnitOfWork
 from kith.gateway.approvals import ApprovalService
@@ -36,7 +36,7 @@ JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable output.
 
 
 def _container() -> Container:
-    from kith.api.app import build_container
+    from kith.bootstrap import build_container
 
     return build_container(get_settings())
 

@@ -18,10 +18,10 @@ from typing import Any
 from sqlalchemy import select
 
 from kith.access.principal import Principal
-from kith.api.responses import dumps
 from kith.core.clock import utcnow
 from kith.core.errors import NotFound, PermissionDenied
 from kith.core.ids import new_id
+from kith.core.serialize import dumps
 from kith.crm.service import RecordService, customer_refs
 from kith.crm.specs import SPECS
 from kith.db.uow import UnitOfWork

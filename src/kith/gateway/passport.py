@@ -14,7 +14,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from kith.api.responses import dumps
+from kith.core.serialize import dumps
 from kith.intelligence.labels import factor_label
 
 _templates = Environment(

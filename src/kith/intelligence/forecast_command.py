@@ -73,7 +73,7 @@ def _forecast(
 ) -> dict[str, Any]:
     from kith.access.repository import AccessRepository
     from kith.access.service import principal_for_user, system_principal
-    from kith.api.app import build_container
+    from kith.bootstrap import build_container
     from kith.core.clock import utcnow
     from kith.intelligence.forecast_groups import MEASURE, group_forecasts
 

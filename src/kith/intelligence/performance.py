@@ -26,7 +26,7 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kith.api.deps import Container
+from kith.container import Container
 from kith.core.clock import as_utc
 from kith.db.uow import UnitOfWork
 from kith.events.consumers import register_consumer_factory

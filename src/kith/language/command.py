@@ -72,7 +72,7 @@ def _human(out: dict[str, Any]) -> str:
 
 
 def _run(email: str, tenant: str, work: Any) -> Any:
-    from kith.api.app import build_container
+    from kith.bootstrap import build_container
     from kith.clikit import fail, fail_kith
     from kith.core.settings import get_settings
     from kith.gateway.command import _person, _tenant_id

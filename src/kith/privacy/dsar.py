@@ -29,10 +29,10 @@ from sqlalchemy import Table, delete, select, update
 from sqlalchemy.orm import Session
 
 from kith.access.principal import Principal
-from kith.api.responses import dumps
 from kith.audit.models import AuditEntry
 from kith.core.clock import utcnow
 from kith.core.errors import PermissionDenied
+from kith.core.serialize import dumps
 from kith.core.settings import Settings
 from kith.crm.models import Contact, SearchDocument
 from kith.crm.service import RecordService

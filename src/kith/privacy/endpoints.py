@@ -22,8 +22,9 @@ from fastapi.responses import HTMLResponse, Response
 
 from kith.access import policy
 from kith.access.service import system_principal
-from kith.api.deps import Container, CurrentPrincipal, UoW, get_container
+from kith.api.deps import CurrentPrincipal, UoW, get_container
 from kith.api.responses import KithJSON
+from kith.container import Container
 from kith.core.clock import utcnow
 from kith.core.errors import KithError, NotFound
 from kith.crm.models import Contact

@@ -21,10 +21,10 @@ from typing import Any
 from sqlalchemy.exc import OperationalError
 
 from kith.access.service import system_principal
-from kith.api.deps import Container
-from kith.api.responses import dumps
+from kith.container import Container
 from kith.core.clock import utcnow
 from kith.core.errors import FieldError, KithError, NotFound, ValidationFailed
+from kith.core.serialize import dumps
 from kith.db.uow import UnitOfWork
 from kith.events.types import Actor
 from kith.scheduling import catalog, registry

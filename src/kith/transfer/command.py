@@ -18,7 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from kith.access.principal import Principal
-from kith.api.app import build_container
+from kith.bootstrap import build_container
 from kith.clikit import TenantOpt
 from kith.clikit import fail as _fail
 from kith.clikit import report as _report

@@ -1,4 +1,7 @@
-"""The FastAPI application: API routers, problem+json errors and the web UI."""
+"""The FastAPI application: every context's router, problem+json errors and the web UI.
+
+It sits at the top with the CLI: it assembles the contexts' endpoints; the HTTP
+kit they use (dependencies, responses, problems) is ``kith.api``."""
 
 from __future__ import annotations
 
@@ -17,11 +20,10 @@ from kith import __version__
 from kith.access.endpoints import router as access_router
 from kith.agents.endpoints import router as agents_router
 from kith.api import problems
-from kith.api.deps import Container
 from kith.api.responses import KithJSON
-from kith.core.settings import Settings, get_settings
+from kith.bootstrap import build_container
+from kith.container import Container
 from kith.crm.endpoints import router as crm_router
-from kith.db.engine import engine_from_settings, make_session_factory
 from kith.events.endpoints import router as events_router
 from kith.gateway.endpoints import router as gateway_router
 from kith.intelligence.endpoints import router as intelligence_router
@@ -43,19 +45,13 @@ or an API key.
 """
 
 
-def build_container(settings: Settings | None = None) -> Container:
-    settings = settings or get_settings()
-    engine = engine_from_settings(settings)
-    return Container(settings, engine, make_session_factory(engine))
-
-
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Embedded mode: the relay and consumers run inside the server process."""
-    from kith.events import embedded
+    from kith import runtime
 
     container: Container = app.state.container
-    stop = embedded.start(container) if container.settings.embedded_runtime else None
+    stop = runtime.start_embedded(container) if container.settings.embedded_runtime else None
     try:
         yield
     finally:
