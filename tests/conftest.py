@@ -23,7 +23,7 @@ from sqlalchemy.engine import make_url
 from kith.access import service as access
 from kith.access.models import User
 from kith.app import create_app
-from kith.bootstrap import build_container
+from kith.bootstrap import build_container, wire
 from kith.container import Container
 from kith.core.settings import Settings
 from kith.db.engine import make_engine
@@ -34,6 +34,12 @@ from kith.db.migrate import upgrade
 os.environ.setdefault("KITH_FIELD_KEYS", "test:" + "dGVzdC1maWVsZC1rZXktMzItYnl0ZXMtbG9uZy4uLi4=")
 
 PG_URL = os.environ.get("KITH_TEST_PG_URL")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _wired() -> None:
+    """The registrations every Kith process makes at start-up (kith.bootstrap.wire)."""
+    wire()
 
 
 @pytest.fixture(autouse=True, scope="session")

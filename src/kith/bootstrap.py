@@ -1,8 +1,10 @@
 """The composition root: the one place that builds the container and wires Kith.
 
 ``build_container`` is what the server (``kith.app``), the CLI (``kith.cli``), the
-benchmarks and the tests call. Nothing else constructs a ``Container``; lower layers
-receive it. Also here: start-up helpers (migrations, the first workspace).
+workers (``kith.runtime``), the benchmarks and the tests call; lower layers receive the
+container. It first calls ``wire``, which lists everything Kith registers at start-up —
+nothing registers itself by being imported (cosmicpython's ``bootstrap.py`` is the
+model). Also here: start-up helpers (migrations, the first workspace).
 """
 
 from __future__ import annotations
@@ -17,14 +19,61 @@ from sqlalchemy.orm import Session
 from kith.access import service as access
 from kith.access.models import Tenant, User
 from kith.access.repository import AccessRepository
+from kith.agents.wiring import agents_consumer, resolve_agent
+from kith.audit import chain as audit_chain
+from kith.audit.log import write_entry
 from kith.container import Container
 from kith.core.clock import utcnow
 from kith.core.errors import ValidationFailed
 from kith.core.settings import Settings, get_settings
 from kith.db.engine import engine_from_settings, make_session_factory
 from kith.db.migrate import upgrade
+from kith.db.uow import UowHooks, install_hooks
+from kith.events.consumers import ConsumerFactory, register_consumer_factory
+from kith.events.outbox import write_outbox
+from kith.gateway.consent import use_default_consent
+from kith.gateway.principals import register_principal_resolver
+from kith.intelligence.performance import performance_consumer
+from kith.privacy.ledger import ConsentLedger
+from kith.timeline.projection import project
 
 DEFAULT_TENANT = "default"
+
+_wired: list[bool] = []
+
+
+def wire() -> None:
+    """Install every registration of the process, once (calling it again does nothing)."""
+    if _wired:
+        return
+    # Every context's tables on Base.metadata (DSAR's person tables, key rotation).
+    import kith.metadata
+
+    # The unit of work writes the outbox and the timeline, and adds audit entries,
+    # through these; the audit chain links entries at flush.
+    install_hooks(UowHooks(event_writers=(write_outbox, project), audit_writer=write_entry))
+    audit_chain.install()
+    # The gateway's tool catalogue (each module registers its tools with @tool) and
+    # its default consent hook, the consent ledger.
+    import kith.agents.tools
+    import kith.gateway.tools
+
+    use_default_consent(ConsentLedger)
+    # Who acts on approved calls: agents' principals (users, API keys, system: built in).
+    register_principal_resolver("agent", resolve_agent)
+    # The consumers `kith serve` and `kith worker` run (plus the kith.consumers
+    # entry points of installed packages).
+    for factory in CONSUMER_FACTORIES:
+        register_consumer_factory(factory)
+    # Scheduled jobs (each module registers its jobs with @job).
+    import kith.audit.jobs
+    import kith.intelligence.jobs
+    import kith.intelligence.segment_jobs  # noqa: F401
+
+    _wired.append(True)
+
+
+CONSUMER_FACTORIES: tuple[ConsumerFactory, ...] = (agents_consumer, performance_consumer)
 
 
 def build_container(
@@ -37,6 +86,7 @@ def build_container(
 
     The seams for tests: pass an ``engine`` (e.g. one already migrated) and a
     ``clock`` (a pinned "now")."""
+    wire()
     settings = settings or get_settings()
     engine = engine if engine is not None else engine_from_settings(settings)
     return Container(settings, engine, make_session_factory(engine), clock=clock)

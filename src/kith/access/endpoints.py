@@ -20,8 +20,8 @@ from kith.api.deps import (
 from kith.api.responses import KithJSON
 from kith.container import Container
 from kith.core.clock import utcnow
+from kith.core.domain import Actor
 from kith.core.errors import NotFound, PermissionDenied
-from kith.events.types import Actor
 
 router = APIRouter(prefix="/api/v1", default_response_class=KithJSON)
 Id = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]

@@ -34,10 +34,10 @@ from kith.core.errors import FieldError, KithError, NotFound, PermissionDenied, 
 from kith.crm.service import RecordService
 from kith.db.uow import UnitOfWork
 from kith.gateway import risk
-from kith.gateway import tools as _builtin_tools  # noqa: F401 - registers the catalog
 from kith.gateway.authz import Refusal, effective_principal, refuse
 from kith.gateway.authz import authorise as authorise_call
 from kith.gateway.channels import ChannelRegistry
+from kith.gateway.consent import default_consent
 from kith.gateway.contracts import ConsentHook, ExecutionResult, Rationale
 from kith.gateway.decisions import (
     new_decision,
@@ -52,7 +52,6 @@ from kith.gateway.events import approval_event
 from kith.gateway.models import ApprovalRequest, DecisionRecord, IdempotencyKey
 from kith.gateway.notify import notify_users_with_role
 from kith.gateway.registry import REGISTRY, Subject, ToolContext, ToolRegistry, ToolSpec
-from kith.privacy.ledger import ConsentLedger
 from kith.privacy.masking import mask_value
 
 OUTPUT_LIST_SAMPLE = 20
@@ -109,7 +108,7 @@ class Gateway:
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.registry = registry
-        self.consent: ConsentHook = consent or ConsentLedger(clock)
+        self.consent: ConsentHook = consent or default_consent(clock)
         self.channels = channels or ChannelRegistry.from_environment()
         self.clock = clock
 

@@ -253,7 +253,6 @@ def rotate_keys_command(as_json: JsonFlag = False) -> None:
     """Re-encrypt every encrypted field with the primary key (and encrypt leftover
     plaintext); run after putting a new key first in KITH_FIELD_KEYS."""
     from kith.db.base import Base
-    from kith.db.metadata import metadata  # noqa: F401 - every table
     from kith.privacy.crypto import KeyMissing, current_keyring, encrypted_columns, rotate
 
     try:

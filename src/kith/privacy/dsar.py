@@ -55,9 +55,8 @@ def _json_safe(value: Any) -> Any:
 
 
 def person_tables() -> list[Table]:
-    """Every table that ties rows to a contact within a tenant."""
-    import kith.db.metadata  # noqa: F401 - every context's tables
-
+    """Every table that ties rows to a contact within a tenant (every context's
+    tables are registered: ``kith.bootstrap.wire`` imports ``kith.metadata``)."""
     return [
         t
         for t in Base.metadata.sorted_tables

@@ -18,7 +18,6 @@ from kith.crm.service import RecordService
 from kith.crm.specs import SPECS
 from kith.db.uow import UnitOfWork
 from kith.events.types import DomainEvent
-from kith.gateway import tools as _catalog  # noqa: F401 - registers the tools checked below
 from kith.gateway.decisions import (
     new_decision,
     save_decision,
