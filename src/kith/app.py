@@ -17,9 +17,9 @@ from fastapi.staticfiles import StaticFiles
 from swagger_ui_bundle import swagger_ui_path  # type: ignore[import-untyped]
 
 from kith import __version__
-from kith.access.endpoints import router as access_router
 from kith.agents.endpoints import router as agents_router
 from kith.api import problems
+from kith.api.access_endpoints import router as access_router
 from kith.api.responses import KithJSON
 from kith.bootstrap import build_container
 from kith.container import Container

@@ -64,7 +64,8 @@ def init(
     as_json: JsonFlag = False,
 ) -> None:
     """Create the database, run migrations and create the first admin."""
-    from kith.bootstrap import init_workspace, migrate
+    from kith.access.workspace import init_workspace
+    from kith.bootstrap import migrate
 
     settings = get_settings()
     container = _container()

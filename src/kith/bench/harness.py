@@ -15,7 +15,8 @@ from typing import Any
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from kith.bootstrap import build_container, init_workspace
+from kith.access.workspace import init_workspace
+from kith.bootstrap import build_container
 from kith.container import Container
 from kith.core.settings import Settings
 from kith.db.engine import make_engine

@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from kith.access.principal import Principal
 from kith.core.clock import as_utc
@@ -234,24 +235,47 @@ def lead_rule(ctx: RuleContext, lead: m.Lead, changed: set[str]) -> list[DomainE
     return []
 
 
+@dataclass(frozen=True)
+class ErasureCheck:
+    """How the contact rule recognises a person coming back after erasure. The privacy
+    context provides it (``kith.privacy.reimport``), the composition root installs it:
+    privacy builds on crm, so crm does not import it."""
+
+    flag: str
+    flag_if_erased: Callable[[Session, Principal, Any, datetime], DomainEvent | None]
+    may_be_erased: Callable[[Session, str, Mapping[str, Any]], bool]
+
+
+_erasure_check: list[ErasureCheck] = []
+
+
+def use_erasure_check(check: ErasureCheck) -> None:
+    _erasure_check[:] = [check]
+
+
+def _erasure() -> ErasureCheck:
+    if not _erasure_check:
+        raise RuntimeError("no erasure check installed (kith.bootstrap.wire)")
+    return _erasure_check[0]
+
+
 def contact_rule(ctx: RuleContext, contact: m.Contact, changed: set[str]) -> list[DomainEvent]:
     """Every new contact — API, imports, lead conversion — is checked against erasure
     tombstones: the same person coming back after erasure is flagged for an admin."""
     if not ctx.is_new:
         return []
-    from kith.privacy.reimport import FLAG, flag_if_erased  # privacy builds on crm
-
-    event = flag_if_erased(ctx.repo.session, ctx.principal, contact, ctx.now)
+    check = _erasure()
+    event = check.flag_if_erased(ctx.repo.session, ctx.principal, contact, ctx.now)
     if event is None:
         return []
-    ctx.flags.append(FLAG)
+    ctx.flags.append(check.flag)
     return [event]
 
 
 def contact_may_flag(ctx: RuleContext, values: Mapping[str, Any]) -> bool:
-    from kith.privacy.reimport import may_be_erased
-
-    return ctx.is_new and may_be_erased(ctx.repo.session, ctx.principal.tenant_id, values)
+    return ctx.is_new and _erasure().may_be_erased(
+        ctx.repo.session, ctx.principal.tenant_id, values
+    )
 
 
 # Cheap checks on a row's values: the bulk writer builds a record to run the type's

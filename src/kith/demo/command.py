@@ -135,11 +135,9 @@ def _anchor(as_of: str | None) -> datetime:
 
 def _ready_container(settings: Settings) -> Container:
     """The database, migrated, so ``kith demo`` also works without ``kith init`` first."""
-    from kith.bootstrap import build_container, migrate
+    from kith.clikit import open_container
 
-    container = build_container(settings)
-    migrate(container)
-    return container
+    return open_container(migrated=True)
 
 
 def _load(
@@ -152,7 +150,7 @@ def _load(
     settings: Settings,
     on_progress: Progress | None,
 ) -> DemoResult:
-    from kith.bootstrap import init_workspace
+    from kith.access.workspace import init_workspace
     from kith.demo.loader import TENANT_NAME, load_demo
 
     with container.uow() as uow:

@@ -20,7 +20,6 @@ from kith.access.service import principal_for_user, system_principal
 from kith.container import Container
 from kith.core.errors import KithError
 from kith.core.serialize import dumps
-from kith.core.settings import get_settings
 from kith.db.uow import UnitOfWork
 from kith.gateway.approvals import ApprovalService
 from kith.gateway.decisions import DecisionReader
@@ -36,9 +35,9 @@ JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable output.
 
 
 def _container() -> Container:
-    from kith.bootstrap import build_container
+    from kith.clikit import open_container
 
-    return build_container(get_settings())
+    return open_container()
 
 
 def fail(message: str) -> NoReturn:

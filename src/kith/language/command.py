@@ -72,12 +72,10 @@ def _human(out: dict[str, Any]) -> str:
 
 
 def _run(email: str, tenant: str, work: Any) -> Any:
-    from kith.bootstrap import build_container
-    from kith.clikit import fail, fail_kith
-    from kith.core.settings import get_settings
+    from kith.clikit import fail, fail_kith, open_container
     from kith.gateway.command import _person, _tenant_id
 
-    with build_container(get_settings()).uow() as uow:
+    with open_container().uow() as uow:
         principal = _person(uow, _tenant_id(uow, tenant), email)
         try:
             result = work(uow, principal)

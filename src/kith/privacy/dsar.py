@@ -34,7 +34,7 @@ from kith.core.clock import utcnow
 from kith.core.errors import PermissionDenied
 from kith.core.serialize import dumps
 from kith.core.settings import Settings
-from kith.crm.models import Contact, SearchDocument
+from kith.crm.models import Contact
 from kith.crm.service import RecordService
 from kith.crm.specs import SPECS
 from kith.db.base import Base
@@ -43,6 +43,7 @@ from kith.events.types import DomainEvent
 from kith.privacy.identifiers import TOMBSTONE_CACHE, identifier_hashes
 from kith.privacy.ledger import latest_by_pair, state_of
 from kith.privacy.models import ConsentEvent, ErasureTombstone, PrivacyRequest
+from kith.search.models import SearchDocument
 
 ERASED = "[已删除 erased]"
 MEMORY_TABLE = "agent_memories"
