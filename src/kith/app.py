@@ -23,9 +23,9 @@ from kith.api.access_endpoints import router as access_router
 from kith.api.responses import KithJSON
 from kith.bootstrap import build_container
 from kith.container import Container
-from kith.crm.endpoints import router as crm_router
 from kith.events.endpoints import router as events_router
 from kith.gateway.endpoints import router as gateway_router
+from kith.gateway.record_endpoints import router as crm_router
 from kith.intelligence.endpoints import router as intelligence_router
 from kith.intelligence.performance_endpoints import router as performance_router
 from kith.intelligence.segment_endpoints import router as segments_router

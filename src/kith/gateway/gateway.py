@@ -31,6 +31,7 @@ from sqlalchemy.exc import IntegrityError
 from kith.access.principal import Principal
 from kith.core.clock import utcnow
 from kith.core.errors import FieldError, KithError, NotFound, PermissionDenied, ValidationFailed
+from kith.crm.masking import mask_value
 from kith.crm.service import RecordService
 from kith.db.uow import UnitOfWork
 from kith.gateway import risk
@@ -52,7 +53,6 @@ from kith.gateway.events import approval_event
 from kith.gateway.models import ApprovalRequest, DecisionRecord, IdempotencyKey
 from kith.gateway.notify import notify_users_with_role
 from kith.gateway.registry import REGISTRY, Subject, ToolContext, ToolRegistry, ToolSpec
-from kith.privacy.masking import mask_value
 
 OUTPUT_LIST_SAMPLE = 20
 
