@@ -23,6 +23,7 @@ from kith.api.access_endpoints import router as access_router
 from kith.api.responses import KithJSON
 from kith.bootstrap import build_container
 from kith.container import Container
+from kith.crm.inbound_endpoints import router as inbound_router
 from kith.events.endpoints import router as events_router
 from kith.gateway.endpoints import router as gateway_router
 from kith.gateway.record_endpoints import router as crm_router
@@ -75,6 +76,7 @@ def create_app(container: Container | None = None) -> FastAPI:
     problems.install(app)
     app.include_router(access_router)
     app.include_router(crm_router)
+    app.include_router(inbound_router)
     app.include_router(events_router)
     app.include_router(gateway_router)
     app.include_router(agents_router)

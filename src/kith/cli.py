@@ -186,11 +186,13 @@ def _register_context_commands() -> None:
     from kith.runtime import worker
     from kith.scheduling.command import schedule_app
     from kith.transfer.command import export_command, import_command
+    from kith.transfer.event_command import send as send_event
 
     app.command("demo")(demo)
     app.command("import")(import_command)
     app.command("export")(export_command)
     app.command("worker")(worker)
+    events_app.command("send")(send_event)
     app.add_typer(events_app, name="events")
     app.add_typer(approvals_app, name="approvals")
     app.add_typer(decisions_app, name="decisions")
