@@ -51,6 +51,7 @@ def wire() -> None:
     # its default consent hook, the consent ledger.
     import kith.agents.tools
     import kith.gateway.tools
+    import kith.intelligence.segment_enrollment
 
     use_default_consent(ConsentLedger)
     # The contact rule flags people coming back after erasure (privacy's tombstones).
