@@ -19,7 +19,9 @@ import typer
 from kith.core.errors import KithError
 
 if TYPE_CHECKING:
+    from kith.access.principal import Principal
     from kith.container import Container
+    from kith.db.uow import UnitOfWork
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
 TenantOpt = Annotated[str, typer.Option("--tenant", help="Workspace slug.")]
@@ -62,3 +64,24 @@ def open_container(migrated: bool = False) -> Container:
 
         upgrade(built.engine)
     return built
+
+
+def workspace_id(uow: UnitOfWork, slug: str) -> str:
+    """The id of the workspace ``slug``, or exit 2 with a message."""
+    from kith.access.repository import AccessRepository
+
+    tenant = AccessRepository(uow.session).tenant_by_slug(slug)
+    if tenant is None:
+        fail(f"no workspace {slug!r}; run 'kith init' first")
+    return tenant.id
+
+
+def acting_person(uow: UnitOfWork, tenant_id: str, email: str) -> Principal:
+    """The principal of the active user ``email`` in the workspace, or exit 2."""
+    from kith.access.repository import AccessRepository
+    from kith.access.service import principal_for_user
+
+    user = AccessRepository(uow.session).user_in_tenant(tenant_id, email.lower())
+    if user is None or not user.is_active:
+        fail(f"no active user {email!r} in this workspace")
+    return principal_for_user(uow.session, user)

@@ -23,7 +23,7 @@ from kith.bootstrap import build_container
 from kith.clikit import fail
 from kith.container import Container
 from kith.core.settings import get_settings
-from kith.events.bus import bus_from_settings
+from kith.events.bus_factory import bus_from_settings
 from kith.events.command import ConsumerOpt
 from kith.events.consumers import build_consumers
 from kith.events.runtime import EventRuntime, RuntimeOptions

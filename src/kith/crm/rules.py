@@ -20,6 +20,7 @@ from kith.access.principal import Principal
 from kith.core.clock import as_utc
 from kith.core.errors import FieldError, ValidationFailed
 from kith.crm import models as m
+from kith.crm.refs import customer_refs
 from kith.crm.repository import RecordRepository
 from kith.db.base import RecordMixin
 from kith.events.types import DomainEvent
@@ -36,8 +37,6 @@ class RuleContext:
     flags: list[str] = field(default_factory=list)
 
     def event(self, type_: str, record: RecordMixin, summary: str, **payload: Any) -> DomainEvent:
-        from kith.crm.service import customer_refs
-
         account_id, contact_id = customer_refs(record)
         return DomainEvent(
             type=type_,

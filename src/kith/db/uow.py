@@ -93,6 +93,14 @@ class UnitOfWork:
     def emit(self, event: DomainEvent) -> None:
         self._pending.append(event)
 
+    def event_mark(self) -> int:
+        """A mark to pass to ``discard_events_since`` (before a savepoint)."""
+        return len(self._pending)
+
+    def discard_events_since(self, mark: int) -> None:
+        """Forget the events emitted since ``mark``: their savepoint rolled back."""
+        del self._pending[mark:]
+
     def audit(
         self,
         tenant_id: str,

@@ -23,7 +23,8 @@ from kith.core.errors import NotFound, PermissionDenied
 from kith.core.ids import new_id
 from kith.core.serialize import dumps
 from kith.crm.masking import mask_value
-from kith.crm.service import RecordService, customer_refs
+from kith.crm.refs import customer_refs
+from kith.crm.service import RecordService
 from kith.crm.specs import SPECS
 from kith.db.uow import UnitOfWork
 from kith.events.types import Actor, DomainEvent

@@ -285,7 +285,7 @@ class Gateway:
             on_behalf_of=call.on_behalf_of,
         )
         # Events the tool emits must vanish with its rolled-back changes.
-        emitted_before = len(uow._pending)
+        emitted_before = uow.event_mark()
         try:
             with uow.session.begin_nested():
                 key = (
@@ -298,10 +298,10 @@ class Gateway:
                 if key is not None:
                     key.status, key.output = "executed", output
         except _DuplicateKey:
-            del uow._pending[emitted_before:]
+            uow.discard_events_since(emitted_before)
             return self._duplicate_of_concurrent(uow, decision, call, args_json)
         except Exception as exc:  # any tool error is a recorded failure, not a crash
-            del uow._pending[emitted_before:]
+            uow.discard_events_since(emitted_before)
             status = "refused" if isinstance(exc, PermissionDenied) else "failed"
             return self._finish(uow, decision, status, error=exc)
         if ctx.subject is not None:

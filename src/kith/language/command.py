@@ -72,8 +72,9 @@ def _human(out: dict[str, Any]) -> str:
 
 
 def _run(email: str, tenant: str, work: Any) -> Any:
+    from kith.clikit import acting_person as _person
     from kith.clikit import fail, fail_kith, open_container
-    from kith.gateway.command import _person, _tenant_id
+    from kith.clikit import workspace_id as _tenant_id
 
     with open_container().uow() as uow:
         principal = _person(uow, _tenant_id(uow, tenant), email)
