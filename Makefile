@@ -36,6 +36,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-logo
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix src tests bench
@@ -72,7 +73,7 @@ redis:
 
 ## openapi: regenerate the committed OpenAPI document
 openapi: $(STAMP)
-	$(BIN)/python -m kith.api.export_openapi docs/openapi.json
+	$(BIN)/python -m kith.openapi docs/openapi.json
 
 bench: $(STAMP) postgres
 	$(BIN)/python bench/run_all.py

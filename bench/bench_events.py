@@ -40,7 +40,7 @@ from sqlalchemy.orm import Session
 
 from kith.access.models import Tenant
 from kith.access.service import system_principal
-from kith.api.deps import Container
+from kith.container import Container
 from kith.crm.schemas import InteractionIn
 from kith.crm.service import RecordService
 from kith.db.uow import UnitOfWork

@@ -35,9 +35,9 @@ def demo_container(db: Path | None, scale: float, workdir: Path) -> tuple[Any, s
     from sqlalchemy import select
 
     from kith.access.models import Tenant
-    from kith.api.deps import Container
+    from kith.bootstrap import build_container
     from kith.core.settings import Settings
-    from kith.db.engine import make_engine, make_session_factory
+    from kith.db.engine import make_engine
     from kith.demo.loader import load_demo
     from kith.events.types import Actor
     from kith.intelligence.scoring.builtin import BuiltinModels
@@ -46,10 +46,8 @@ def demo_container(db: Path | None, scale: float, workdir: Path) -> tuple[Any, s
     if db is not None:
         url = f"sqlite:///{db}"
         engine = make_engine(url)
-        container = Container(
-            Settings(home=db.parent, database_url=url, mode="test"),
-            engine,
-            make_session_factory(engine),
+        container = build_container(
+            Settings(home=db.parent, database_url=url, mode="test"), engine=engine
         )
     else:
         container = workspace(f"sqlite:///{workdir / 'kith.db'}", workdir)

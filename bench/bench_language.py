@@ -25,9 +25,9 @@ HOLDOUT = DEFAULT_DEVSET.with_name("language_holdout.jsonl")
 def full_scale_latency() -> dict[str, Any]:
     from kith.access.repository import AccessRepository
     from kith.access.service import principal_for_user
-    from kith.api.deps import Container
+    from kith.bootstrap import build_container
     from kith.core.settings import Settings
-    from kith.db.engine import make_engine, make_session_factory
+    from kith.db.engine import make_engine
     from kith.db.migrate import upgrade
     from kith.demo.loader import load_demo
     from kith.language.resolve import clear_cache
@@ -37,10 +37,8 @@ def full_scale_latency() -> dict[str, Any]:
         url = f"sqlite:///{Path(tmp) / 'kith.db'}"
         engine = make_engine(url)
         upgrade(engine)
-        container = Container(
-            Settings(home=Path(tmp), database_url=url, mode="test"),
-            engine,
-            make_session_factory(engine),
+        container = build_container(
+            Settings(home=Path(tmp), database_url=url, mode="test"), engine=engine
         )
         load_demo(
             container,

@@ -31,8 +31,8 @@ from sqlalchemy import func, select
 
 from kith.access.models import User
 from kith.access.service import principal_for_user
-from kith.api.app import create_app
-from kith.api.deps import Container
+from kith.app import create_app
+from kith.container import Container
 from kith.crm.bulk import BulkWriter, RowIn
 from kith.crm.models import Contact
 from kith.crm.repository import RecordRepository

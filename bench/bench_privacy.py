@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tests.unit.test_privacy_masking import CASES
 
 from kith.bench.privacy import dsar_export, masking
-from kith.privacy.masking import detect
+from kith.crm.masking import detect
 
 
 def _score(strict: bool) -> dict[str, Any]:

@@ -25,9 +25,9 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
 
 from kith.access import service as access
-from kith.api.deps import Container
+from kith.bootstrap import build_container
 from kith.core.settings import Settings
-from kith.db.engine import make_engine, make_session_factory
+from kith.db.engine import make_engine
 from kith.db.migrate import upgrade
 from kith.events.types import Actor
 from kith.scheduling import registry
@@ -46,9 +46,7 @@ def _noop(_ctx: registry.JobContext) -> Mapping[str, Any]:
 def measure(url: str, schedules: int) -> dict[str, Any]:
     engine = make_engine(url)
     upgrade(engine)
-    container = Container(
-        Settings(database_url=url, mode="test"), engine, make_session_factory(engine)
-    )
+    container = build_container(Settings(database_url=url, mode="test"), engine=engine)
     now = datetime.now(UTC)
     with container.uow() as uow:
         tenant = access.ensure_tenant(uow.session, "bench", "Bench")

@@ -31,7 +31,7 @@ from sqlalchemy import insert, select, update
 
 from kith.access.models import Tenant
 from kith.access.service import system_principal
-from kith.api.deps import Container
+from kith.container import Container
 from kith.core.ids import new_id
 from kith.crm import models as m
 from kith.intelligence.models import Score

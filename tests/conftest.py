@@ -22,10 +22,11 @@ from sqlalchemy.engine import make_url
 
 from kith.access import service as access
 from kith.access.models import User
-from kith.api.app import create_app
-from kith.api.deps import Container
+from kith.app import create_app
+from kith.bootstrap import build_container, wire
+from kith.container import Container
 from kith.core.settings import Settings
-from kith.db.engine import make_engine, make_session_factory
+from kith.db.engine import make_engine
 from kith.db.migrate import upgrade
 
 # Sensitive fields are encrypted at rest; in-process tests use a fixed test key
@@ -33,6 +34,12 @@ from kith.db.migrate import upgrade
 os.environ.setdefault("KITH_FIELD_KEYS", "test:" + "dGVzdC1maWVsZC1rZXktMzItYnl0ZXMtbG9uZy4uLi4=")
 
 PG_URL = os.environ.get("KITH_TEST_PG_URL")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _wired() -> None:
+    """The registrations every Kith process makes at start-up (kith.bootstrap.wire)."""
+    wire()
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -90,7 +97,7 @@ def container(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Contai
     settings = Settings(home=tmp_path, database_url=url, mode="test")
     engine = make_engine(url)
     upgrade(engine)
-    yield Container(settings, engine, make_session_factory(engine))
+    yield build_container(settings, engine=engine)
     engine.dispose()
 
 

@@ -1,26 +1,92 @@
-"""Start-up wiring shared by the CLI, the server and the tests."""
+"""The composition root: the one place that builds the container and wires Kith.
+
+``build_container`` is what the server (``kith.app``), the CLI (``kith.cli``), the
+workers (``kith.runtime``), the benchmarks and the tests call; lower layers receive the
+container. It first calls ``wire``, which lists everything Kith registers at start-up —
+nothing registers itself by being imported (cosmicpython's ``bootstrap.py`` is the
+model). Also here: start-up helpers (migrations, planner statistics).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from datetime import datetime
 
-from sqlalchemy.orm import Session
+from sqlalchemy import Engine
 
-from kith.access import service as access
-from kith.access.models import Tenant, User
-from kith.access.repository import AccessRepository
-from kith.api.deps import Container
-from kith.core.errors import ValidationFailed
+from kith.agents.wiring import agents_consumer, resolve_agent
+from kith.audit import chain as audit_chain
+from kith.audit.log import write_entry
+from kith.container import Container
+from kith.core.clock import utcnow
+from kith.core.settings import Settings, get_settings
+from kith.crm.rules import ErasureCheck, use_erasure_check
+from kith.db.engine import engine_from_settings, make_session_factory
 from kith.db.migrate import upgrade
+from kith.db.uow import UowHooks, install_hooks
+from kith.events.consumers import ConsumerFactory, register_consumer_factory
+from kith.events.outbox import write_outbox
+from kith.gateway.consent import use_default_consent
+from kith.gateway.principals import register_principal_resolver
+from kith.intelligence.monitoring.performance import performance_consumer
+from kith.privacy import reimport
+from kith.privacy.ledger import ConsentLedger
+from kith.timeline.projection import project
 
-DEFAULT_TENANT = "default"
+_wired: list[bool] = []
 
 
-@dataclass(frozen=True)
-class InitResult:
-    tenant: Tenant
-    admin: User | None
-    admin_created: bool
+def wire() -> None:
+    """Install every registration of the process, once (calling it again does nothing)."""
+    if _wired:
+        return
+    # Every context's tables on Base.metadata (DSAR's person tables, key rotation).
+    import kith.metadata
+
+    # The unit of work writes the outbox and the timeline, and adds audit entries,
+    # through these; the audit chain links entries at flush.
+    install_hooks(UowHooks(event_writers=(write_outbox, project), audit_writer=write_entry))
+    audit_chain.install()
+    # The gateway's tool catalogue (each module registers its tools with @tool) and
+    # its default consent hook, the consent ledger.
+    import kith.agents.tools
+    import kith.gateway.tools
+    import kith.intelligence.segment_enrollment
+
+    use_default_consent(ConsentLedger)
+    # The contact rule flags people coming back after erasure (privacy's tombstones).
+    use_erasure_check(ErasureCheck(reimport.FLAG, reimport.flag_if_erased, reimport.may_be_erased))
+    # Who acts on approved calls: agents' principals (users, API keys, system: built in).
+    register_principal_resolver("agent", resolve_agent)
+    # The consumers `kith serve` and `kith worker` run (plus the kith.consumers
+    # entry points of installed packages).
+    for factory in CONSUMER_FACTORIES:
+        register_consumer_factory(factory)
+    # Scheduled jobs (each module registers its jobs with @job).
+    import kith.audit.jobs
+    import kith.intelligence.jobs
+    import kith.intelligence.segments.jobs  # noqa: F401
+
+    _wired.append(True)
+
+
+CONSUMER_FACTORIES: tuple[ConsumerFactory, ...] = (agents_consumer, performance_consumer)
+
+
+def build_container(
+    settings: Settings | None = None,
+    *,
+    engine: Engine | None = None,
+    clock: Callable[[], datetime] = utcnow,
+) -> Container:
+    """The container for ``settings`` (default: the environment's).
+
+    The seams for tests: pass an ``engine`` (e.g. one already migrated) and a
+    ``clock`` (a pinned "now")."""
+    wire()
+    settings = settings or get_settings()
+    engine = engine if engine is not None else engine_from_settings(settings)
+    return Container(settings, engine, make_session_factory(engine), clock=clock)
 
 
 def migrate(container: Container) -> None:
@@ -33,41 +99,3 @@ def refresh_planner_statistics(container: Container) -> None:
     if container.engine.dialect.name == "sqlite":
         with container.engine.begin() as connection:
             connection.exec_driver_sql("PRAGMA optimize=0x10002")
-
-
-def init_workspace(
-    session: Session,
-    *,
-    tenant_slug: str,
-    tenant_name: str,
-    admin_email: str | None,
-    admin_password: str | None,
-    demo: bool,
-) -> InitResult:
-    """Create the tenant, its built-in roles and (if asked) the first admin.
-
-    Outside demo mode there is no default password: the admin's password must
-    be given (flag or KITH_ADMIN_PASSWORD) and pass the strength check.
-    """
-    tenant = access.ensure_tenant(session, tenant_slug, tenant_name)
-    if not admin_email:
-        return InitResult(tenant, None, False)
-    existing = AccessRepository(session).user_in_tenant(tenant.id, admin_email)
-    if existing is not None:
-        return InitResult(tenant, existing, False)
-    if not admin_password:
-        raise ValidationFailed(
-            "An admin password is required outside demo mode "
-            "(--admin-password or KITH_ADMIN_PASSWORD)"
-        )
-    admin = access.create_user(
-        session,
-        tenant.id,
-        email=admin_email,
-        name="Administrator",
-        password=admin_password,
-        roles=["admin"],
-        title="系统管理员",
-        enforce_strength=not demo,
-    )
-    return InitResult(tenant, admin, True)

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 import typer
 
 from kith import __version__
-from kith.clikit import JsonFlag, fail, fail_kith, report
+from kith.clikit import JsonFlag, fail, fail_kith, report, use_container_factory
 from kith.core.errors import KithError
 from kith.core.settings import get_settings
 
@@ -45,9 +45,12 @@ def main_callback(
 
 
 def _container() -> Any:
-    from kith.api.app import build_container
+    from kith.bootstrap import build_container
 
     return build_container(get_settings())
+
+
+use_container_factory(_container)
 
 
 @app.command()
@@ -65,7 +68,8 @@ def init(
     Without KITH_SECRET_KEY it also writes a random per-install secret to
     $KITH_HOME/secret.key (mode 0600), which demo mode signs preference links with.
     """
-    from kith.bootstrap import init_workspace, migrate
+    from kith.access.workspace import init_workspace
+    from kith.bootstrap import migrate
     from kith.core.settings import ensure_install_secret
 
     settings = get_settings()
@@ -114,7 +118,7 @@ def serve(
     """Serve the API and the web UI."""
     import uvicorn
 
-    from kith.api.app import create_app
+    from kith.app import create_app
     from kith.bootstrap import migrate, refresh_planner_statistics
 
     settings = get_settings()
@@ -232,20 +236,23 @@ def _register_context_commands() -> None:
     from kith.audit.command import audit_app
     from kith.bench.command import bench_app
     from kith.demo.command import demo
-    from kith.events.command import events_app, worker
+    from kith.events.command import events_app
     from kith.gateway.command import approvals_app, decisions_app
     from kith.intelligence.command import model_app
     from kith.intelligence.forecast.command import forecast_app
     from kith.intelligence.segments.command import segments_app
     from kith.language.command import ask_command, bench_language, plan_command
     from kith.privacy.command import consent_app, dsar_app, privacy_app
+    from kith.runtime import worker
     from kith.scheduling.command import schedule_app
     from kith.transfer.command import export_command, import_command
+    from kith.transfer.event_command import send as send_event
 
     app.command("demo")(demo)
     app.command("import")(import_command)
     app.command("export")(export_command)
     app.command("worker")(worker)
+    events_app.command("send")(send_event)
     app.add_typer(events_app, name="events")
     app.add_typer(approvals_app, name="approvals")
     app.add_typer(decisions_app, name="decisions")

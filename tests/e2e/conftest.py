@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from kith.api.app import create_app
-from kith.api.deps import Container
+from kith.app import create_app
+from kith.container import Container
 
 OUTPUT = Path(__file__).resolve().parents[2] / "test-output"  # screenshots for review
 CHROMIUM = os.environ.get("KITH_CHROMIUM", "/usr/bin/chromium")

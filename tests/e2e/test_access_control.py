@@ -7,8 +7,8 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from kith.api.deps import Container
 from kith.audit.models import AuditEntry
+from kith.container import Container
 from tests.conftest import Api, Workspace
 
 

@@ -12,8 +12,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from kith.api.app import create_app
-from kith.api.deps import Container
+from kith.app import create_app
+from kith.container import Container
 from kith.crm.models import Activity
 from kith.events.models import ConsumedEvent, OutboxEvent
 from tests.conftest import Workspace, sign_in

@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, Phase, given, seed, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
-from kith.api.deps import Container
+from kith.container import Container
 from tests.conftest import Workspace, sign_in
 
 pytestmark = pytest.mark.fuzz

@@ -17,9 +17,10 @@ from sqlalchemy import select
 
 from kith.access import twofactor
 from kith.access.models import User
-from kith.api.app import create_app
-from kith.api.deps import SESSION_COOKIE, Container
+from kith.api.deps import SESSION_COOKIE
+from kith.app import create_app
 from kith.audit.models import AuditEntry
+from kith.container import Container
 from kith.db.engine import make_engine, make_session_factory
 from tests.conftest import PASSWORD, Api, Workspace, sign_in
 from tests.e2e.test_cli import kith

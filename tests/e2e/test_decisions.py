@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from kith.access.models import User
 from kith.access.service import principal_for_user
-from kith.api.deps import Container
+from kith.container import Container
 from kith.events.models import OutboxEvent
 from kith.gateway.contracts import Factor, Rationale
 from kith.gateway.gateway import Gateway

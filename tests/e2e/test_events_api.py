@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from kith.access.models import RolePermission
 from kith.access.repository import AccessRepository
-from kith.api.app import create_app
-from kith.api.deps import Container
+from kith.app import create_app
+from kith.container import Container
 from kith.db.engine import make_session_factory
 from kith.db.uow import UnitOfWork
 from kith.events import consumers as registry

@@ -9,9 +9,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from kith.api.deps import Container
+from kith.bootstrap import build_container
+from kith.container import Container
 from kith.core.settings import Settings
-from kith.db.engine import make_engine, make_session_factory
+from kith.db.engine import make_engine
 from kith.db.migrate import upgrade
 from tests.conftest import Workspace, make_workspace
 from tests.integration.test_intelligence_forecast_groups import NOW, seed
@@ -77,9 +78,7 @@ def test_cli_shows_the_forecast_by_team_in_a_users_scope(tmp_path: Path) -> None
     url = f"sqlite:///{tmp_path / 'kith.db'}"
     engine = make_engine(url)
     upgrade(engine)
-    container = Container(
-        Settings(home=tmp_path, database_url=url), engine, make_session_factory(engine)
-    )
+    container = build_container(Settings(home=tmp_path, database_url=url), engine=engine)
     workspace = make_workspace(container, "default")
     seed(container, workspace)
     engine.dispose()

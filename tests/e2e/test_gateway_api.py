@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 
 from kith.access import service as access
 from kith.access.service import principal_for_user
-from kith.api.app import build_container
+from kith.bootstrap import build_container
 from kith.core.settings import Settings
 from kith.crm import schemas as s
 from kith.crm.service import RecordService

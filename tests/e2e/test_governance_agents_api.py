@@ -14,8 +14,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from kith.agents.models import AgentAction, AgentRequest
-from kith.api.app import create_app
-from kith.api.deps import Container
+from kith.app import create_app
+from kith.container import Container
 from kith.events.models import OutboxEvent
 from kith.gateway.models import OutboundMessage
 from tests.conftest import Api, Workspace, sign_in

@@ -10,8 +10,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from kith.access.models import Tenant
-from kith.api.app import create_app
-from kith.api.deps import Container
+from kith.app import create_app
+from kith.container import Container
 from kith.demo.loader import load_demo
 from kith.events.models import OutboxEvent
 from kith.events.types import Actor

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 from fastapi.testclient import TestClient
 
-from kith.api.app import create_app
-from kith.api.deps import Container
+from kith.app import create_app
+from kith.container import Container
 from kith.demo.loader import load_demo
 from kith.language.resolve import clear_cache
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from kith.api.deps import Container
+from kith.bootstrap import build_container
 from kith.core.settings import Settings
-from kith.db.engine import make_engine, make_session_factory
+from kith.db.engine import make_engine
 from kith.db.migrate import upgrade
 from kith.demo.loader import load_demo
 from tests.e2e.test_cli import kith
@@ -26,8 +26,8 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     url = f"sqlite:///{path / 'kith.db'}"
     engine = make_engine(url)
     upgrade(engine)
-    container = Container(Settings(home=path, database_url=url, mode="demo"), engine,
-                          make_session_factory(engine))  # fmt: skip
+    settings = Settings(home=path, database_url=url, mode="demo")
+    container = build_container(settings, engine=engine)
     load_demo(container, tenant_slug="default", password="kith-demo-2026", seed=42, scale=0.05,
               anchor=datetime(2026, 11, 20, 1, 0, tzinfo=UTC))  # fmt: skip
     engine.dispose()

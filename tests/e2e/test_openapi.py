@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kith.api.export_openapi import render
+from kith.openapi import render
 
 COMMITTED = Path(__file__).parents[2] / "docs" / "openapi.json"
 

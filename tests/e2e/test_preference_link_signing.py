@@ -14,7 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from fastapi.testclient import TestClient
 
-from kith.api.deps import Container
+from kith.container import Container
 from kith.privacy import links
 from tests.conftest import Workspace, sign_in
 from tests.e2e.test_cli import kith

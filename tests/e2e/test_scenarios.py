@@ -23,8 +23,8 @@ from kith.access.models import RolePermission
 from kith.access.repository import AccessRepository
 from kith.access.service import system_principal
 from kith.agents.models import AgentAction, AgentRequest
-from kith.api.app import create_app
-from kith.api.deps import Container
+from kith.app import create_app
+from kith.container import Container
 from kith.core.clock import as_utc, utcnow
 from kith.crm.models import Activity, Ticket
 from kith.crm.schemas import TicketIn

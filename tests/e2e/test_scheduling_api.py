@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kith.api.deps import Container
+from kith.container import Container
 from kith.events.types import Actor
 from kith.intelligence.service import IntelligenceService
 from tests.conftest import Workspace

@@ -8,7 +8,7 @@ from typing import Any
 
 from kith.access.models import User
 from kith.access.service import principal_for_user
-from kith.api.deps import Container
+from kith.container import Container
 from kith.events.types import Actor
 from kith.gateway.contracts import Factor, Rationale
 from kith.gateway.decisions import record_decision

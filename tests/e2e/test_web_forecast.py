@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kith.api.deps import Container
+from kith.container import Container
 from tests.conftest import PASSWORD, Workspace
 from tests.e2e.conftest import OUTPUT
 from tests.integration.test_intelligence_forecast_groups import NOW, seed

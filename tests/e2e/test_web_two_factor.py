@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from kith.access import signin, twofactor
 from kith.access.models import Role, User
-from kith.api.deps import Container
+from kith.container import Container
 from kith.web.i18n import EN, ZH_CN
 from tests.conftest import PASSWORD, Workspace
 

@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 
 from kith.access.models import User
 from kith.access.service import principal_for_user
-from kith.api.deps import Container
+from kith.container import Container
 from kith.core.clock import utcnow
 from kith.gateway.contracts import Factor, Rationale
 from kith.gateway.decisions import record_decision

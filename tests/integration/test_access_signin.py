@@ -15,9 +15,9 @@ from sqlalchemy import select
 from kith.access import signin, throttle, twofactor
 from kith.access.models import Role, User
 from kith.access.service import LoginResult
-from kith.api.deps import Container
 from kith.audit.chain import verify
 from kith.audit.models import AuditEntry
+from kith.container import Container
 from kith.core.errors import Conflict, KithError, TooManyRequests, Unauthenticated
 from kith.core.settings import Settings
 from kith.events.types import Actor

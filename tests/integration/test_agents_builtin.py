@@ -15,7 +15,7 @@ from kith.access.service import system_principal
 from kith.agents.router import AgentRouter
 from kith.agents.runtime import AgentRuntime
 from kith.agents.wiring import build_runtime
-from kith.api.deps import Container
+from kith.container import Container
 from kith.core.clock import utcnow
 from kith.crm.models import Activity, PipelineStage, Ticket
 from kith.crm.schemas import ActivityIn, DealIn, LeadIn, PipelineIn, TicketIn

@@ -20,7 +20,7 @@ from kith.agents.roster import ensure_agents, principal_for_agent
 from kith.agents.runtime import AgentRuntime
 from kith.agents.sdk import Agent, AgentRegistry, AgentSpec, DataScope
 from kith.agents.wiring import GatewayDecisionLog
-from kith.api.deps import Container
+from kith.container import Container
 from kith.events.models import OutboxEvent
 from kith.gateway.gateway import Gateway
 from kith.gateway.models import DecisionRecord

@@ -11,7 +11,7 @@ from kith.agents.coordinator import Coordinator
 from kith.agents.models import AgentAction
 from kith.agents.roster import ensure_agents
 from kith.agents.sdk import ProposedAction, Purpose, RecordRef
-from kith.api.deps import Container
+from kith.container import Container
 from kith.core.clock import utcnow
 from kith.core.ids import new_id
 from kith.crm.schemas import TicketIn

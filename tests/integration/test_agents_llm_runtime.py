@@ -22,7 +22,7 @@ from kith.agents.sdk import (
     on,
 )
 from kith.agents.wiring import GatewayDecisionLog, GatewayToolCatalog
-from kith.api.deps import Container
+from kith.container import Container
 from kith.events.envelope import Envelope
 from kith.gateway.models import DecisionRecord
 from tests.conftest import Workspace

@@ -6,7 +6,7 @@ from __future__ import annotations
 from kith.agents.builtin import builtin_registry
 from kith.agents.memory import BM25Retriever, MemoryStore, Subject
 from kith.agents.roster import ensure_agents
-from kith.api.deps import Container
+from kith.container import Container
 from kith.core.clock import utcnow
 from kith.db.uow import UnitOfWork
 from tests.conftest import Workspace

@@ -24,7 +24,7 @@ from kith.agents.sdk import (
     on,
 )
 from kith.agents.service import AgentAdmin
-from kith.api.deps import Container
+from kith.container import Container
 from kith.core.clock import utcnow
 from kith.core.ids import new_id
 from kith.events.envelope import Envelope

@@ -15,7 +15,7 @@ from kith.access.service import system_principal
 from kith.agents.models import AgentAction
 from kith.agents.schemas import FeedItem
 from kith.agents.service import feed_item
-from kith.api.deps import Container
+from kith.container import Container
 from kith.core.clock import utcnow
 from kith.core.ids import new_id
 from kith.crm.schemas import AccountIn, ContactIn, InteractionIn

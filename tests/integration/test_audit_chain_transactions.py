@@ -13,9 +13,9 @@ from sqlalchemy import event, func, select
 from sqlalchemy.exc import IntegrityError
 
 from kith.access.models import Tenant
-from kith.api.deps import Container
 from kith.audit.chain import verify
 from kith.audit.models import AuditChainHead, AuditEntry
+from kith.container import Container
 from kith.db.uow import UnitOfWork
 from kith.events.types import Actor
 from tests.conftest import Workspace

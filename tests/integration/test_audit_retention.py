@@ -10,11 +10,11 @@ import pytest
 from sqlalchemy import delete, select, update
 
 from kith.access.service import system_principal
-from kith.api.deps import Container
 from kith.audit.chain import verify
 from kith.audit.jobs import prune_audit_log
 from kith.audit.models import AuditChainAnchor, AuditEntry
 from kith.audit.retention import ChainBroken, prune
+from kith.container import Container
 from kith.core.errors import ValidationFailed
 from kith.events.types import Actor
 from kith.scheduling import registry

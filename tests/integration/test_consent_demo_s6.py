@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from kith.access.repository import AccessRepository
 from kith.access.service import system_principal
-from kith.api.deps import Container
+from kith.container import Container
 from kith.core.clock import utcnow
 from kith.crm.models import Activity, Contact
 from kith.demo.loader import load_demo

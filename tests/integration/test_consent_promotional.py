@@ -13,8 +13,8 @@ from sqlalchemy import select
 
 from kith.access.principal import Principal
 from kith.access.service import system_principal
-from kith.api.deps import Container
 from kith.audit.models import AuditEntry
+from kith.container import Container
 from kith.core.errors import ValidationFailed
 from kith.crm import schemas as s
 from kith.crm.models import Activity

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from kith.access.service import principal_for_user
-from kith.api.deps import Container
+from kith.container import Container
 from kith.core.errors import Conflict, ValidationFailed
 from kith.crm import models as m
 from kith.crm import schemas as s

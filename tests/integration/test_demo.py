@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 
 from kith.access import service as access
 from kith.access.models import Tenant, User
-from kith.api.deps import Container
+from kith.container import Container
 from kith.core.clock import as_utc
 from kith.core.settings import get_settings
 from kith.crm import models as m

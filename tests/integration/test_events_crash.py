@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 import redis
 
-from kith.api.deps import Container
+from kith.container import Container
 from kith.db.uow import UnitOfWork
 from kith.events.consumers import register_consumer_factory
 from kith.events.envelope import Envelope
@@ -45,7 +45,7 @@ BATCHES, PER_BATCH = 24, 25
 # (calling the command function directly skips importing every other CLI command).
 WORKER = """
 from tests.integration.test_events_crash import register_slow_recorder
-from kith.events.command import worker
+from kith.runtime import worker
 register_slow_recorder()
 worker(consumer=["recorder"], reclaim_after=1.0)
 """

@@ -9,10 +9,10 @@ import threading
 from sqlalchemy import func, select
 
 from kith.access.service import principal_for_user
-from kith.api.deps import Container
+from kith.container import Container
+from kith.crm.inbound import InboundService, Rejected
+from kith.crm.inbound_schemas import InboundAccepted
 from kith.crm.models import Interaction
-from kith.events.schemas import InboundAccepted
-from kith.events.service import InboundService, Rejected
 from tests.conftest import Workspace
 from tests.e2e.test_events_api import VISIT, grant_events
 

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 import pytest
 import redis
 
-from kith.api.deps import Container
+from kith.container import Container
 from kith.events.bus import BusClosed
 from kith.events.envelope import Envelope
 from kith.events.models import ConsumedEvent, OutboxEvent

@@ -13,12 +13,12 @@ from typing import Any
 import pytest
 from sqlalchemy import Column, Integer, MetaData, String, Table, func, insert, select, update
 
-from kith.api.deps import Container
+from kith.container import Container
 from kith.core.clock import utcnow
 from kith.core.ids import new_id
 from kith.db.uow import UnitOfWork
 from kith.events import consumers as registry
-from kith.events import embedded, service
+from kith.events import service
 from kith.events.bus import Bus
 from kith.events.delivery import BatchLimits, ConsumerRunner, RetryPolicy
 from kith.events.envelope import Consumer, Envelope
@@ -26,6 +26,7 @@ from kith.events.inprocess import InProcessBus
 from kith.events.models import ConsumedEvent, DeadLetter, EventDelivery, OutboxEvent
 from kith.events.runtime import EventRuntime, RuntimeOptions
 from kith.events.types import Actor, DomainEvent
+from kith.runtime import start_embedded
 
 TENANT = "t" * 32
 effects = Table(
@@ -375,7 +376,7 @@ def test_embedded_start_runs_the_registered_consumers(
     monkeypatch.setattr(registry, "_factories", [])
     registry.register_consumer_factory(lambda _container: RecordingConsumer("registered"))
 
-    stop = embedded.start(events_db)
+    stop = start_embedded(events_db)
     try:
         committed = commit_events(events_db, 5)
         wait_until(lambda: applied(events_db, "registered") == committed)

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from kith.access.models import User
 from kith.access.principal import Principal
 from kith.access.service import principal_for_user
-from kith.api.deps import Container
+from kith.container import Container
 from kith.core.errors import Conflict, KithError, NotFound, PermissionDenied, ValidationFailed
 from kith.crm import schemas as s
 from kith.crm.service import RecordService

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from kith.access.models import User
 from kith.access.principal import Principal
 from kith.access.service import principal_for_user
-from kith.api.deps import Container
+from kith.container import Container
 from kith.crm import models as m
 from kith.crm import schemas as s
 from kith.crm.service import RecordService

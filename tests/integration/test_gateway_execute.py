@@ -16,8 +16,8 @@ from sqlalchemy import func, select
 from kith.access.models import User
 from kith.access.principal import Principal
 from kith.access.service import principal_for_user
-from kith.api.deps import Container
 from kith.audit.models import AuditEntry
+from kith.container import Container
 from kith.crm import models as m
 from kith.crm import schemas as s
 from kith.crm.service import RecordService

@@ -25,7 +25,7 @@ from kith.agents.models import AgentAction, AgentRequest
 from kith.agents.router import AgentRouter
 from kith.agents.runtime import AgentRuntime
 from kith.agents.wiring import build_runtime
-from kith.api.deps import Container
+from kith.container import Container
 from kith.core.clock import utcnow
 from kith.gateway.gateway import Gateway, GatewayResult
 from kith.gateway.models import DecisionRecord, OutboundMessage

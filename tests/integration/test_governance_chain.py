@@ -37,7 +37,7 @@ from kith.agents.sdk import (
     on,
 )
 from kith.agents.wiring import GatewayDecisionLog
-from kith.api.deps import Container
+from kith.container import Container
 from kith.core.errors import PermissionDenied
 from kith.crm.models import Ticket
 from kith.gateway.approvals import ApprovalService

@@ -16,7 +16,7 @@ from sqlalchemy import delete, select
 
 from kith.access.models import User
 from kith.access.service import principal_for_user
-from kith.api.deps import Container
+from kith.container import Container
 from kith.gateway.approvals import ApprovalService
 from kith.gateway.gateway import Gateway, GatewayResult
 from kith.gateway.models import ApprovalRequest, Coupon, DecisionRecord, RiskRule

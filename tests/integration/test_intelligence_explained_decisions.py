@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from kith.api.deps import Container
+from kith.container import Container
 from kith.core.clock import utcnow
 from kith.events.types import Actor
 from kith.gateway.models import DecisionRecord

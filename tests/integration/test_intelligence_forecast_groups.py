@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from kith.access import service as access
 from kith.access.principal import Principal
-from kith.api.deps import Container
+from kith.container import Container
 from kith.core.ids import new_id
 from kith.crm import models as m
 from kith.crm import schemas as cs

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from kith.access.repository import AccessRepository
 from kith.access.service import principal_for_user
-from kith.api.deps import Container
+from kith.container import Container
 from kith.core.ids import new_id
 from kith.crm import models as m
 from kith.crm import schemas as s

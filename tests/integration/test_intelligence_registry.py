@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select, update
 
 from kith.access import service as access
-from kith.api.deps import Container
+from kith.container import Container
 from kith.core.errors import Conflict
 from kith.events.models import OutboxEvent
 from kith.events.types import Actor

@@ -29,7 +29,7 @@ from kith.agents.sdk import (
     StepContext,
     on,
 )
-from kith.api.deps import Container
+from kith.container import Container
 from kith.core.clock import utcnow
 from kith.crm.schemas import ContactIn, OrderIn
 from kith.crm.service import RecordService

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from kith.agents.llm import LLMSettings, OpenAICompatibleEngine
-from kith.api.deps import Container
+from kith.container import Container
 from kith.demo.loader import load_demo
 from kith.language.resolve import clear_cache
 from kith.language.service import LanguageService

@@ -11,8 +11,8 @@ from sqlalchemy import select
 from kith.access.principal import Principal
 from kith.access.repository import AccessRepository
 from kith.access.service import principal_for_user
-from kith.api.deps import Container
 from kith.audit.models import AuditEntry
+from kith.container import Container
 from kith.core.errors import Conflict, ValidationFailed
 from kith.crm.models import Contact
 from kith.demo.loader import load_demo

@@ -9,9 +9,9 @@ import threading
 import pytest
 from sqlalchemy import delete, func, select, update
 
-from kith.api.deps import Container
 from kith.audit.chain import GENESIS, verify
 from kith.audit.models import AuditChainHead, AuditEntry
+from kith.container import Container
 from kith.events.types import Actor
 from tests.conftest import Workspace
 

@@ -13,9 +13,9 @@ from sqlalchemy import select
 from kith.access.models import User
 from kith.access.principal import Principal
 from kith.access.service import principal_for_user
-from kith.api.deps import Container
 from kith.audit.chain import verify
 from kith.audit.models import AuditEntry
+from kith.container import Container
 from kith.core.errors import Conflict, NotFound, ValidationFailed
 from kith.crm import schemas as s
 from kith.crm.service import RecordService

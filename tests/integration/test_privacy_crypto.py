@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from sqlalchemy import Column, Integer, MetaData, String, Table, insert, select, text
 
-from kith.api.deps import Container
-from kith.privacy.crypto import EncryptedString, KeyRing, rotate, use_keyring
+from kith.container import Container
+from kith.db.crypto import EncryptedString, KeyRing, rotate, use_keyring
 
 K1 = bytes(range(32))
 K2 = bytes(range(32, 64))

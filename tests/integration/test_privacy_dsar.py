@@ -19,10 +19,10 @@ from kith.access.principal import Principal
 from kith.access.repository import AccessRepository
 from kith.access.service import principal_for_user
 from kith.agents.models import AgentMemory, AgentRow
-from kith.api.deps import Container
+from kith.container import Container
 from kith.core.errors import NotFound, PermissionDenied
 from kith.crm import schemas as s
-from kith.crm.models import Interaction, SearchDocument
+from kith.crm.models import Interaction
 from kith.crm.service import RecordService
 from kith.db.uow import UnitOfWork
 from kith.gateway.gateway import Gateway
@@ -30,6 +30,7 @@ from kith.gateway.models import DecisionRecord, OutboundMessage
 from kith.privacy import dsar
 from kith.privacy.schemas import ConsentIn
 from kith.privacy.service import ConsentService
+from kith.search.models import SearchDocument
 from tests.conftest import Workspace
 
 As = Callable[[str, Callable[[UnitOfWork, Principal], Any]], Any]

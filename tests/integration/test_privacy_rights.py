@@ -22,9 +22,9 @@ from kith.access.models import User
 from kith.access.principal import Principal
 from kith.access.service import principal_for_user
 from kith.agents.models import AgentAction
-from kith.api.deps import Container
 from kith.audit.chain import verify
 from kith.audit.models import AuditEntry
+from kith.container import Container
 from kith.core.clock import utcnow
 from kith.core.errors import Conflict, PermissionDenied, ValidationFailed
 from kith.core.settings import get_settings

@@ -16,8 +16,8 @@ from sqlalchemy import delete, select
 
 from kith.access import service as access
 from kith.access.models import Role, RolePermission
-from kith.api.deps import Container
 from kith.audit.models import AuditEntry
+from kith.container import Container
 from kith.core.errors import NotFound, ValidationFailed
 from kith.crm import models as m
 from kith.events.types import Actor

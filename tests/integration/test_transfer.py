@@ -15,8 +15,8 @@ from typer.testing import CliRunner
 
 from kith.access import service as access
 from kith.access.principal import Principal
-from kith.api.deps import Container
 from kith.cli import app
+from kith.container import Container
 from kith.core.settings import get_settings
 from kith.crm import models as m
 from kith.crm.query import ListQuery

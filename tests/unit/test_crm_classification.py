@@ -4,8 +4,8 @@ how the field is stored: an encrypted column is always sensitive."""
 from __future__ import annotations
 
 from kith.crm.specs import CLASSIFICATIONS, SPECS
-from kith.db.metadata import metadata
-from kith.privacy.crypto import encrypted_columns
+from kith.db.crypto import encrypted_columns
+from kith.metadata import metadata
 
 NON_RECORD_SECRETS = {("users", "totp_secret")}
 

@@ -10,12 +10,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from kith.core.settings import Settings
-from kith.events.bus import BusClosed, bus_from_settings, decode, encode
-from kith.events.command import _redacted
+from kith.events.bus import BusClosed, decode, encode
+from kith.events.bus_factory import bus_from_settings
 from kith.events.delivery import RetryPolicy
 from kith.events.envelope import Envelope
 from kith.events.inprocess import InProcessBus
 from kith.events.redis_bus import STREAM, RedisStreamsBus
+from kith.runtime import _redacted
 
 
 def envelope(seq: int) -> Envelope:

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from kith.core.errors import ValidationFailed
-from kith.events.inbound import INBOUND_TYPES, describe_inbound_types, register_inbound_type
-from kith.events.schemas import InboundData, TelemetryReading, WebVisit
-from kith.events.service import parse_inbound
+from kith.crm.inbound import parse_inbound
+from kith.crm.inbound_schemas import InboundData, TelemetryReading, WebVisit
+from kith.crm.inbound_types import INBOUND_TYPES, describe_inbound_types, register_inbound_type
 
 
 def body(**fields: Any) -> bytes:
@@ -120,7 +120,7 @@ def test_every_registered_type_is_described_with_its_json_schema() -> None:
 def test_a_type_cannot_be_registered_twice_with_different_schemas(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr("kith.events.inbound.INBOUND_TYPES", dict(INBOUND_TYPES))
+    monkeypatch.setattr("kith.crm.inbound_types.INBOUND_TYPES", dict(INBOUND_TYPES))
 
     class CheckoutStarted(InboundData):
         """A checkout began (payment risk checks)."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kith.privacy.masking import MASK, mask_text, mask_value
+from kith.crm.masking import MASK, mask_text, mask_value
 
 
 def test_identifiers_next_to_chinese_text_are_masked() -> None:

@@ -7,7 +7,7 @@ import base64
 
 import pytest
 
-from kith.privacy.crypto import (
+from kith.db.crypto import (
     DecryptionFailed,
     KeyMissing,
     KeyRing,

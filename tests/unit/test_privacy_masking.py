@@ -9,7 +9,7 @@ from typing import NamedTuple
 
 import pytest
 
-from kith.privacy.masking import (
+from kith.crm.masking import (
     Masker,
     detect,
     id_checksum_ok,

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from kith.core.clock import utcnow
 from kith.db.base import Base, IdMixin, TenantMixin, TimestampMixin
-from kith.privacy.crypto import EncryptedString
+from kith.db.crypto import EncryptedString
 
 # Room for the encrypted stored form (prefix, key id, base64 of nonce, text and tag).
 ENCRYPTED_WIDTH = 255

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-from kith.events.types import Actor, ActorKind
+from kith.core.domain import Actor, ActorKind
 
 Scope = Literal["own", "team", "all"]
 Action = Literal["read", "create", "update", "delete"]

@@ -33,11 +33,11 @@ from kith.access.models import RecoveryCode, SignInChallenge, User
 from kith.access.repository import AccessRepository
 from kith.access.service import LoginResult, open_session, sha256, verify_password
 from kith.access.throttle import Throttle, ThrottlePolicy
-from kith.audit.models import AuditEntry
 from kith.core.clock import as_utc
+from kith.core.domain import Actor
 from kith.core.errors import Conflict, FieldError, Unauthenticated, ValidationFailed
 from kith.core.settings import Settings
-from kith.events.types import Actor
+from kith.db.uow import audit_in
 
 log = logging.getLogger(__name__)
 
@@ -106,17 +106,7 @@ def _audit(
     actor: Actor = SYSTEM_SIGN_IN,
     **detail: Any,
 ) -> None:
-    session.add(
-        AuditEntry(
-            tenant_id=user.tenant_id,
-            actor_kind=actor.kind,
-            actor_id=actor.id,
-            action=action,
-            object_type="user",
-            record_id=user.id,
-            detail=detail,
-        )
-    )
+    audit_in(session, user.tenant_id, actor, action, "user", user.id, **detail)
 
 
 def _failed(

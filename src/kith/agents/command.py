@@ -17,7 +17,6 @@ from kith.agents.schemas import AgentOut
 from kith.agents.service import AgentAdmin
 from kith.agents.wiring import agents_consumer  # noqa: F401 - registers the agents consumer
 from kith.core.errors import KithError
-from kith.core.settings import get_settings
 
 agents_app = typer.Typer(help="List, pause and resume agents.", no_args_is_help=True)
 
@@ -27,10 +26,9 @@ AgentName = Annotated[str, typer.Argument(help="Agent name, e.g. service.")]
 
 
 def _admin_run(tenant: str, work: Any) -> Any:
-    from kith.api.app import build_container
-    from kith.clikit import fail, fail_kith
+    from kith.clikit import fail, fail_kith, open_container
 
-    container = build_container(get_settings())
+    container = open_container()
     with container.uow() as uow:
         workspace = AccessRepository(uow.session).tenant_by_slug(tenant)
         if workspace is None:

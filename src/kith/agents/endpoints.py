@@ -16,8 +16,10 @@ from kith.agents.builtin import builtin_registry
 from kith.agents.schemas import AgentOut, FeedItem
 from kith.agents.service import AgentAdmin
 from kith.agents.wiring import agents_consumer  # noqa: F401 - registers the agents consumer
-from kith.api.deps import Container, CurrentPrincipal, UoW, get_container, requires_scope
-from kith.api.responses import KithJSON, dumps
+from kith.api.deps import CurrentPrincipal, UoW, get_container, requires_scope
+from kith.api.responses import KithJSON
+from kith.container import Container
+from kith.core.serialize import dumps
 
 router = APIRouter(prefix="/api/v1", default_response_class=KithJSON, tags=["Agents"])
 _registry = builtin_registry()

@@ -32,7 +32,7 @@ from kith.agents.reasoning import (
     ToolSchema,
     render,
 )
-from kith.privacy.masking import Masker
+from kith.crm.masking import Masker
 
 PROMPT_VERSION = "kith-agents/1"
 _SYSTEM_CHOOSE = (

@@ -1,10 +1,8 @@
 """Connecting the agent runtime to the rest of Kith: the gateway, decision records,
 the events engine's consumer registry and the approval path's principal resolver.
 
-Importing this module registers the ``agents`` consumer factory and the resolver
-of agent principals; the API (``kith.agents.endpoints``) and the CLI
-(``kith.agents.command``) import it, so ``kith serve`` and ``kith worker`` run
-the agents.
+The composition root (``kith.bootstrap.wire``) registers the ``agents`` consumer
+factory and the resolver of agent principals defined here.
 """
 
 from __future__ import annotations
@@ -18,7 +16,6 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.orm import Session
 
 from kith.access.principal import Principal
-from kith.agents import tools as _agent_tools  # noqa: F401 - registers agents.request_analysis
 from kith.agents.builtin import builtin_registry
 from kith.agents.llm import LLMSettings, OpenAICompatibleEngine
 from kith.agents.memory import tokenize
@@ -28,10 +25,9 @@ from kith.agents.roster import principal_for_agent
 from kith.agents.router import AgentRouter
 from kith.agents.runtime import AgentRuntime
 from kith.agents.sdk import AgentRegistry
-from kith.api.deps import Container
+from kith.container import Container
 from kith.core.clock import utcnow
 from kith.db.uow import UnitOfWork
-from kith.events.consumers import register_consumer_factory
 from kith.gateway.contracts import GatewayPort, Rationale
 from kith.gateway.decisions import (
     new_decision,
@@ -42,7 +38,6 @@ from kith.gateway.decisions import (
     with_customer,
 )
 from kith.gateway.gateway import Gateway
-from kith.gateway.principals import register_principal_resolver
 from kith.gateway.registry import REGISTRY, ToolRegistry
 
 
@@ -165,7 +160,3 @@ def agents_consumer(container: Container) -> AgentRouter:
         tokenize("")  # load jieba's dictionary (~1 s) at start, not on the first message
     runtime = build_runtime(container, registry=None if enabled else AgentRegistry())
     return AgentRouter(runtime.registry, runtime)
-
-
-register_consumer_factory(agents_consumer)
-register_principal_resolver("agent", resolve_agent)

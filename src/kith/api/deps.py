@@ -14,38 +14,20 @@ their role-based permissions (``kith.access.policy``) and are not narrowed.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import Depends, Request
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session, sessionmaker
 
 from kith.access.principal import Principal
 from kith.access.service import API_KEY_PREFIX, authenticate
-from kith.core.clock import utcnow
+from kith.container import Container
 from kith.core.errors import PermissionDenied, Unauthenticated
-from kith.core.settings import Settings
 from kith.db.uow import UnitOfWork
 
 SESSION_COOKIE = "kith_session"
-
-
-@dataclass
-class Container:
-    settings: Settings
-    engine: Engine
-    session_factory: sessionmaker[Session]
-    # "Now" for request handlers: tests pin it, so no answer depends on the wall clock.
-    clock: Callable[[], datetime] = field(default=utcnow)
-
-    def uow(self) -> UnitOfWork:
-        return UnitOfWork(self.session_factory)
-
-    def now(self) -> datetime:
-        return self.clock()
 
 
 def get_container(request: Request) -> Container:

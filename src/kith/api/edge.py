@@ -33,7 +33,7 @@ from urllib.parse import parse_qsl, unquote_to_bytes
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from kith.api.responses import dumps
+from kith.core.serialize import dumps
 
 MB = 1024 * 1024
 INT64_MIN = -(2**63)

@@ -1,34 +1,13 @@
-"""JSON responses that render datetimes, dates and decimals, with Chinese kept readable."""
+"""JSON responses that render datetimes, dates and decimals, with Chinese kept readable
+(the encoding is ``kith.core.serialize.dumps``)."""
 
 from __future__ import annotations
 
-import json
-from datetime import date, datetime
-from decimal import Decimal
 from typing import Any
 
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
 
-from kith.core.clock import as_utc
-
-
-def _default(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return as_utc(value).isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, BaseModel):
-        return value.model_dump(mode="json")
-    if isinstance(value, set | frozenset):
-        return sorted(value)
-    raise TypeError(f"cannot serialise {type(value).__name__}")
-
-
-def dumps(content: Any) -> bytes:
-    return json.dumps(content, default=_default, ensure_ascii=False, separators=(",", ":")).encode()
+from kith.core.serialize import dumps
 
 
 class KithJSON(JSONResponse):

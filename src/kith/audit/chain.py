@@ -181,14 +181,12 @@ def _new_entries(session: Session) -> list[Any]:
     return [o for o in session.new if isinstance(o, AuditEntry) and o.hash is None]
 
 
-@event.listens_for(Session, "before_flush")
 def _chain_new_entries(session: Session, flush_context: Any, instances: Any) -> None:
     new = _new_entries(session)
     if new:
         link(session, new)
 
 
-@event.listens_for(Session, "before_commit")
 def _store_heads(session: Session) -> None:
     if session.get_nested_transaction() is not None:
         return  # releasing a SAVEPOINT: the outer transaction goes on
@@ -201,7 +199,6 @@ def _store_heads(session: Session) -> None:
     state.committing = True
 
 
-@event.listens_for(Session, "after_transaction_create")
 def _remember_savepoint(session: Session, transaction: SessionTransaction) -> None:
     # begin_nested() flushes before this event, so the snapshot covers every entry
     # linked outside the savepoint.
@@ -210,7 +207,6 @@ def _remember_savepoint(session: Session, transaction: SessionTransaction) -> No
         state.savepoints[transaction] = dict(state.heads)
 
 
-@event.listens_for(Session, "after_commit")
 def _keep_savepoint(session: Session) -> None:
     # Fires for a released SAVEPOINT too, while it is still the current nested one.
     savepoint = session.get_nested_transaction()
@@ -219,7 +215,6 @@ def _keep_savepoint(session: Session) -> None:
         state.savepoints.pop(savepoint, None)
 
 
-@event.listens_for(Session, "after_transaction_end")
 def _end(session: Session, transaction: SessionTransaction) -> None:
     state = session.info.get(_STATE_KEY)
     if state is None:
@@ -231,6 +226,23 @@ def _end(session: Session, transaction: SessionTransaction) -> None:
     elif transaction.parent is None:
         # Committed or rolled back, the row locks are gone: start afresh next time.
         del session.info[_STATE_KEY]
+
+
+_LISTENERS = (
+    ("before_flush", _chain_new_entries),
+    ("before_commit", _store_heads),
+    ("after_transaction_create", _remember_savepoint),
+    ("after_commit", _keep_savepoint),
+    ("after_transaction_end", _end),
+)
+
+
+def install() -> None:
+    """Chain the audit entries of every ORM session: called once by the composition
+    root (``kith.bootstrap.wire``); installing twice changes nothing."""
+    for name, listener in _LISTENERS:
+        if not event.contains(Session, name, listener):
+            event.listen(Session, name, listener)
 
 
 # --- verification ----------------------------------------------------------------------

@@ -19,7 +19,6 @@ from sqlalchemy import select
 
 from kith.access.models import Tenant
 from kith.access.repository import AccessRepository
-from kith.api.responses import dumps
 from kith.audit.chain import GENESIS, canonical_time, latest_anchors, verify
 from kith.audit.models import AuditChainAnchor, AuditChainHead, AuditEntry
 from kith.audit.retention import ChainBroken, PruneResult, checked_before, prune
@@ -27,6 +26,7 @@ from kith.clikit import JsonFlag, open_container
 from kith.clikit import fail as _fail
 from kith.core.clock import utcnow
 from kith.core.errors import ValidationFailed
+from kith.core.serialize import dumps
 from kith.core.settings import get_settings
 from kith.db.uow import UnitOfWork
 from kith.events.types import Actor

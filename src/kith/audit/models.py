@@ -70,7 +70,3 @@ class AuditChainAnchor(IdMixin, TenantMixin, Base):
     at: Mapped[datetime] = mapped_column(default=utcnow)
     actor_kind: Mapped[str] = mapped_column(String(16))
     actor_id: Mapped[str | None] = mapped_column(ID)
-
-
-# Registers the chaining hook on every ORM session (imported wherever the model is).
-from kith.audit import chain as _chain  # noqa: E402, F401

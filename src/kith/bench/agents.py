@@ -40,8 +40,8 @@ from kith.access.service import system_principal
 from kith.agents.models import AgentAction
 from kith.agents.router import AgentRouter
 from kith.agents.wiring import build_runtime
-from kith.api.deps import Container
 from kith.bench.harness import database, machine, p50_p99, workspace
+from kith.container import Container
 from kith.crm.schemas import AccountIn, ContactIn, InteractionIn
 from kith.crm.service import RecordService
 from kith.db.uow import UnitOfWork

@@ -15,10 +15,11 @@ from typing import Any
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from kith.api.deps import Container
-from kith.bootstrap import init_workspace
+from kith.access.workspace import init_workspace
+from kith.bootstrap import build_container
+from kith.container import Container
 from kith.core.settings import Settings
-from kith.db.engine import make_engine, make_session_factory
+from kith.db.engine import make_engine
 from kith.db.migrate import upgrade
 
 PG_ADMIN_URL = os.environ.get(
@@ -57,9 +58,7 @@ def workspace(url: str, home: Path) -> Container:
     """A migrated database with the ``default`` workspace and its admin (as ``kith init``)."""
     engine = make_engine(url)
     upgrade(engine)
-    container = Container(
-        Settings(home=home, database_url=url, mode="test"), engine, make_session_factory(engine)
-    )
+    container = build_container(Settings(home=home, database_url=url, mode="test"), engine=engine)
     with container.uow() as uow:
         init_workspace(
             uow.session,

@@ -15,10 +15,10 @@ from typing import Any
 from kith.access.models import Tenant
 from kith.access.service import system_principal
 from kith.bench.harness import database, machine, workspace
+from kith.crm.masking import mask_text
 from kith.crm.schemas import ContactIn, InteractionIn
 from kith.crm.service import RecordService
 from kith.privacy import dsar
-from kith.privacy.masking import mask_text
 
 _SNIPPETS = (
     "客户林晓雯来电反映冬季续航下降，手机13812345678，希望预约电池检测。",

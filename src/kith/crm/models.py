@@ -21,7 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kith.db.base import ID, Base, IdMixin, RecordMixin, TenantMixin, TimestampMixin
-from kith.privacy.crypto import EncryptedString
+from kith.db.crypto import EncryptedString
 
 Money = Numeric(18, 2)
 
@@ -84,7 +84,7 @@ class Contact(RecordMixin, Base):
     channels: Mapped[list[Any]] = mapped_column(default=list)
     language: Mapped[str | None] = mapped_column(String(10))
     city: Mapped[str | None] = mapped_column(String(100))
-    # Sensitive: AES-256-GCM at rest (kith.privacy.crypto), masked for most roles.
+    # Sensitive: AES-256-GCM at rest (kith.db.crypto), masked for most roles.
     id_number: Mapped[str | None] = mapped_column(
         EncryptedString(ENCRYPTED_WIDTH, "contact.id_number")
     )
@@ -326,17 +326,3 @@ class RecordSequence(TenantMixin, Base):
     tenant_id: Mapped[str] = mapped_column(ID, primary_key=True)
     name: Mapped[str] = mapped_column(String(32), primary_key=True)
     value: Mapped[int] = mapped_column(Integer, default=0)
-
-
-class SearchDocument(TenantMixin, Base):
-    """One row per searchable record: pre-tokenised terms (CJK bigrams, words, digits).
-
-    SQLite indexes ``terms`` with an FTS5 table kept in sync by triggers;
-    PostgreSQL with a GIN index over ``to_tsvector('simple', terms)``.
-    """
-
-    __tablename__ = "search_documents"
-
-    object_type: Mapped[str] = mapped_column(String(32), primary_key=True)
-    record_id: Mapped[str] = mapped_column(ID, primary_key=True)
-    terms: Mapped[str] = mapped_column(Text)

@@ -29,11 +29,11 @@ from kith.crm.models import (
     Pipeline,
     PipelineStage,
     RecordSequence,
-    SearchDocument,
 )
 from kith.crm.query import Filter, ListQuery
 from kith.crm.specs import SPECS, ObjectSpec
 from kith.db.base import RecordMixin
+from kith.search.models import SearchDocument
 from kith.search.query import matching_ids
 from kith.search.tokenize import index_terms
 

@@ -14,11 +14,13 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from kith.access.principal import Principal
 from kith.core.clock import as_utc
 from kith.core.errors import FieldError, ValidationFailed
 from kith.crm import models as m
+from kith.crm.refs import customer_refs
 from kith.crm.repository import RecordRepository
 from kith.db.base import RecordMixin
 from kith.events.types import DomainEvent
@@ -35,8 +37,6 @@ class RuleContext:
     flags: list[str] = field(default_factory=list)
 
     def event(self, type_: str, record: RecordMixin, summary: str, **payload: Any) -> DomainEvent:
-        from kith.crm.service import customer_refs
-
         account_id, contact_id = customer_refs(record)
         return DomainEvent(
             type=type_,
@@ -234,24 +234,47 @@ def lead_rule(ctx: RuleContext, lead: m.Lead, changed: set[str]) -> list[DomainE
     return []
 
 
+@dataclass(frozen=True)
+class ErasureCheck:
+    """How the contact rule recognises a person coming back after erasure. The privacy
+    context provides it (``kith.privacy.reimport``), the composition root installs it:
+    privacy builds on crm, so crm does not import it."""
+
+    flag: str
+    flag_if_erased: Callable[[Session, Principal, Any, datetime], DomainEvent | None]
+    may_be_erased: Callable[[Session, str, Mapping[str, Any]], bool]
+
+
+_erasure_check: list[ErasureCheck] = []
+
+
+def use_erasure_check(check: ErasureCheck) -> None:
+    _erasure_check[:] = [check]
+
+
+def _erasure() -> ErasureCheck:
+    if not _erasure_check:
+        raise RuntimeError("no erasure check installed (kith.bootstrap.wire)")
+    return _erasure_check[0]
+
+
 def contact_rule(ctx: RuleContext, contact: m.Contact, changed: set[str]) -> list[DomainEvent]:
     """Every new contact — API, imports, lead conversion — is checked against erasure
     tombstones: the same person coming back after erasure is flagged for an admin."""
     if not ctx.is_new:
         return []
-    from kith.privacy.reimport import FLAG, flag_if_erased  # privacy builds on crm
-
-    event = flag_if_erased(ctx.repo.session, ctx.principal, contact, ctx.now)
+    check = _erasure()
+    event = check.flag_if_erased(ctx.repo.session, ctx.principal, contact, ctx.now)
     if event is None:
         return []
-    ctx.flags.append(FLAG)
+    ctx.flags.append(check.flag)
     return [event]
 
 
 def contact_may_flag(ctx: RuleContext, values: Mapping[str, Any]) -> bool:
-    from kith.privacy.reimport import may_be_erased
-
-    return ctx.is_new and may_be_erased(ctx.repo.session, ctx.principal.tenant_id, values)
+    return ctx.is_new and _erasure().may_be_erased(
+        ctx.repo.session, ctx.principal.tenant_id, values
+    )
 
 
 # Cheap checks on a row's values: the bulk writer builds a record to run the type's

@@ -24,6 +24,7 @@ from kith.core.clock import as_utc, utcnow
 from kith.core.errors import Conflict, FieldError, NotFound, ValidationFailed
 from kith.crm import custom_fields
 from kith.crm.query import ListQuery, encode_cursor
+from kith.crm.refs import customer_refs
 from kith.crm.repository import RecordRepository
 from kith.crm.rules import RULES, RuleContext
 from kith.crm.specs import SPECS, ObjectSpec
@@ -39,16 +40,6 @@ MASK = "***"
 class Page:
     items: list[dict[str, Any]]
     next_cursor: str | None
-
-
-def customer_refs(record: RecordMixin) -> tuple[str | None, str | None]:
-    """(account_id, contact_id) a record belongs to, for per-customer timelines."""
-    table = getattr(record, "__tablename__", "")
-    if table == "accounts":
-        return record.id, None
-    if table == "contacts":
-        return getattr(record, "account_id", None), record.id
-    return getattr(record, "account_id", None), getattr(record, "contact_id", None)
 
 
 def to_dict(spec: ObjectSpec, record: RecordMixin) -> dict[str, Any]:

@@ -4,21 +4,77 @@ Services change state through ``uow.session`` and append domain events with
 ``uow.emit``; ``commit`` writes each event to the outbox and projects it onto
 the timeline in the same transaction, so a committed change is never without
 its event, and an event never exists for a change that rolled back.
+
+The rows themselves are written by the layers that own them — the outbox
+(``kith.events.outbox``), the timeline (``kith.timeline.projection``) and the audit log
+(``kith.audit.log``) — through hooks the composition root (``kith.bootstrap.wire``)
+installs once per process, so this module depends on nothing above the database.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from types import TracebackType
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import insert
 from sqlalchemy.orm import Session, sessionmaker
 
-from kith.audit.models import AuditEntry
-from kith.core.ids import new_id
-from kith.events.models import OutboxEvent
-from kith.events.types import Actor, DomainEvent
-from kith.timeline.models import TimelineEntry
+from kith.core.domain import Actor, DomainEvent
+
+EventWriter = Callable[[Session, Sequence[DomainEvent]], None]
+
+
+class AuditWriter(Protocol):
+    """Adds one audit entry to the session (``kith.audit.log.write_entry``)."""
+
+    def __call__(
+        self,
+        session: Session,
+        tenant_id: str,
+        actor: Actor,
+        action: str,
+        object_type: str | None,
+        record_id: str | None,
+        detail: Mapping[str, Any],
+    ) -> None: ...
+
+
+@dataclass(frozen=True)
+class UowHooks:
+    """What a commit writes besides the session's own changes, in order."""
+
+    event_writers: tuple[EventWriter, ...] = ()
+    audit_writer: AuditWriter | None = None
+
+
+_hooks: list[UowHooks] = [UowHooks()]
+
+
+def install_hooks(hooks: UowHooks) -> None:
+    """Called by the composition root; every unit of work of the process uses them."""
+    _hooks[:] = [hooks]
+
+
+def installed_hooks() -> UowHooks:
+    return _hooks[0]
+
+
+def audit_in(
+    session: Session,
+    tenant_id: str,
+    actor: Actor,
+    action: str,
+    object_type: str | None = None,
+    record_id: str | None = None,
+    **detail: Any,
+) -> None:
+    """Add an audit entry to ``session`` through the installed writer (for code that
+    holds a session rather than a unit of work, such as the sign-in flow)."""
+    writer = _hooks[0].audit_writer
+    if writer is None:
+        raise RuntimeError("no audit writer installed (kith.bootstrap.wire)")
+    writer(session, tenant_id, actor, action, object_type, record_id, detail)
 
 
 class UnitOfWork:
@@ -54,6 +110,14 @@ class UnitOfWork:
     def emit(self, event: DomainEvent) -> None:
         self._pending.append(event)
 
+    def event_mark(self) -> int:
+        """A mark to pass to ``discard_events_since`` (before a savepoint)."""
+        return len(self._pending)
+
+    def discard_events_since(self, mark: int) -> None:
+        """Forget the events emitted since ``mark``: their savepoint rolled back."""
+        del self._pending[mark:]
+
     def audit(
         self,
         tenant_id: str,
@@ -63,25 +127,17 @@ class UnitOfWork:
         record_id: str | None = None,
         **detail: Any,
     ) -> None:
-        self.session.add(
-            AuditEntry(
-                tenant_id=tenant_id,
-                actor_kind=actor.kind,
-                actor_id=actor.id,
-                action=action,
-                object_type=object_type,
-                record_id=record_id,
-                detail=detail,
-            )
-        )
+        audit_in(self.session, tenant_id, actor, action, object_type, record_id, **detail)
 
     def commit(self) -> None:
         events = self._pending
         if events:
-            # Core bulk inserts: an import of 100k rows emits 100k events.
+            writers = _hooks[0].event_writers
+            if not writers:
+                raise RuntimeError("no event writers installed (kith.bootstrap.wire)")
             self.session.flush()
-            self.session.execute(insert(OutboxEvent), [_outbox_row(e) for e in events])
-            self.session.execute(insert(TimelineEntry), [_timeline_row(e) for e in events])
+            for write in writers:
+                write(self.session, events)
         self.session.commit()
         self.committed_events.extend(events)
         self._pending = []
@@ -89,36 +145,3 @@ class UnitOfWork:
     def rollback(self) -> None:
         self._pending = []
         self.session.rollback()
-
-
-def _outbox_row(event: DomainEvent) -> dict[str, Any]:
-    return {
-        "event_id": event.id,
-        "tenant_id": event.tenant_id,
-        "type": event.type,
-        "subject_type": event.subject_type,
-        "subject_id": event.subject_id,
-        "actor_kind": event.actor.kind,
-        "actor_id": event.actor.id,
-        "payload": event.payload,
-        "occurred_at": event.occurred_at,
-    }
-
-
-def _timeline_row(event: DomainEvent) -> dict[str, Any]:
-    return {
-        "id": new_id(),
-        "tenant_id": event.tenant_id,
-        "event_id": event.id,
-        "event_type": event.type,
-        "subject_type": event.subject_type,
-        "subject_id": event.subject_id,
-        "account_id": event.account_id,
-        "contact_id": event.contact_id,
-        "actor_kind": event.actor.kind,
-        "actor_id": event.actor.id,
-        "actor_name": event.actor.name,
-        "summary": event.summary,
-        "payload": event.payload,
-        "occurred_at": event.occurred_at,
-    }

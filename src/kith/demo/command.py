@@ -18,7 +18,7 @@ from kith.core.errors import KithError
 from kith.core.settings import Settings, get_settings
 
 if TYPE_CHECKING:
-    from kith.api.deps import Container
+    from kith.container import Container
     from kith.demo.loader import DemoResult, Progress
 
 DEMO_PASSWORD = "kith-demo-2026"  # noqa: S105 - documented default, demo and test mode only
@@ -135,12 +135,9 @@ def _anchor(as_of: str | None) -> datetime:
 
 def _ready_container(settings: Settings) -> Container:
     """The database, migrated, so ``kith demo`` also works without ``kith init`` first."""
-    from kith.api.app import build_container
-    from kith.bootstrap import migrate
+    from kith.clikit import open_container
 
-    container = build_container(settings)
-    migrate(container)
-    return container
+    return open_container(migrated=True)
 
 
 def _load(
@@ -153,7 +150,7 @@ def _load(
     settings: Settings,
     on_progress: Progress | None,
 ) -> DemoResult:
-    from kith.bootstrap import init_workspace
+    from kith.access.workspace import init_workspace
     from kith.demo.loader import TENANT_NAME, load_demo
 
     with container.uow() as uow:
@@ -196,7 +193,7 @@ def progress_bar() -> Iterator[Progress | None]:
 
 
 def _report(result: DemoResult, as_json: bool, insights: dict[str, Any] | None = None) -> None:
-    from kith.api.responses import dumps
+    from kith.core.serialize import dumps
 
     data: dict[str, Any] = {
         "status": result.status,

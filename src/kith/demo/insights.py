@@ -14,7 +14,7 @@ from kith.core.errors import KithError
 from kith.events.types import Actor
 
 if TYPE_CHECKING:
-    from kith.api.deps import Container
+    from kith.container import Container
 
 # job, every, daily at (UTC) — the set docs/intelligence.md recommends
 RECOMMENDED: tuple[tuple[str, str | None, str | None], ...] = (

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from kith.access import service as access
 from kith.access.models import ApiKey, Team, User
 from kith.access.principal import Principal
-from kith.api.deps import Container
+from kith.container import Container
 from kith.core.clock import utcnow
 from kith.core.errors import KithError
 from kith.core.ids import new_id
@@ -36,6 +36,7 @@ from kith.demo.plan import EXTERNAL_ID_PREFIX, Plan, Ref, Step
 from kith.events.models import OutboxEvent
 from kith.privacy.schemas import ConsentIn
 from kith.privacy.service import ConsentService
+from kith.search.models import SearchDocument
 from kith.timeline.models import TimelineEntry
 
 # The fleet pipeline is created in the first commit; finding it means the demo is loaded.
@@ -334,7 +335,7 @@ OTHER_TABLES: dict[str, Any] = {
     "ticket_status_changes": m.TicketStatusChange,
     "timeline_entries": TimelineEntry,
     "events": OutboxEvent,
-    "search_documents": m.SearchDocument,
+    "search_documents": SearchDocument,
 }
 
 

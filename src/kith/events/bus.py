@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from kith.core.settings import Settings
 from kith.events.envelope import Envelope
 
 
@@ -82,18 +81,3 @@ def decode(data: bytes) -> Envelope:
     fields = json.loads(data)
     fields["occurred_at"] = datetime.fromisoformat(fields["occurred_at"])
     return Envelope(**fields)
-
-
-def bus_from_settings(settings: Settings, *, reclaim_after: float = 30.0) -> Bus:
-    """The in-process bus unless ``KITH_BUS_URL`` names a broker. ``reclaim_after``:
-    seconds before a broker hands a silent worker's unacknowledged events to another."""
-    url = settings.bus_url
-    if not url:
-        from kith.events.inprocess import InProcessBus
-
-        return InProcessBus()
-    if url.startswith(("redis://", "rediss://", "unix://")):
-        from kith.events.redis_bus import RedisStreamsBus
-
-        return RedisStreamsBus.from_url(url, reclaim_after=reclaim_after)
-    raise ValueError(f"unsupported KITH_BUS_URL {url!r}: expected redis:// (NATS is not built yet)")

@@ -1,4 +1,4 @@
-"""``kith events ...`` and ``kith worker``.
+"""``kith events ...`` (``kith worker`` is in ``kith.runtime``).
 
 ``kith.cli`` imports this module while it is being imported itself, so its
 output helpers are imported inside the commands.
@@ -6,21 +6,14 @@ output helpers are imported inside the commands.
 
 from __future__ import annotations
 
-import json
-import logging
-import signal
-import threading
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import Annotated, Any
-from urllib.parse import urlsplit
+from typing import Annotated
 
 import typer
 
 from kith.clikit import JsonFlag, TenantOpt, open_container
 from kith.clikit import fail as _fail
 from kith.core.errors import KithError
-from kith.core.settings import get_settings
 
 events_app = typer.Typer(help="Inspect, send and replay events.", no_args_is_help=True)
 
@@ -28,60 +21,6 @@ ConsumerOpt = Annotated[
     list[str] | None,
     typer.Option("--consumer", help="Only this consumer (repeatable; default: every one)."),
 ]
-
-
-@events_app.command("send")
-def send(
-    event_type: Annotated[str, typer.Argument(help="Event type, e.g. web.visit.")],
-    data: Annotated[str, typer.Option("--data", help="The event's data as JSON, or @file.")],
-    idempotency_key: Annotated[
-        str | None, typer.Option(help="Your id for this event; sent twice, it is accepted once.")
-    ] = None,
-    acting_as: Annotated[
-        str | None, typer.Option("--as", help="Email of the sender (default: first admin).")
-    ] = None,
-    tenant: TenantOpt = "default",
-    as_json: JsonFlag = False,
-) -> None:
-    """Send an inbound event, exactly as POST /api/v1/events would receive it."""
-    from kith.clikit import fail_kith, report
-    from kith.events.service import InboundService, Rejected
-    from kith.transfer.acting import acting_principal
-    from kith.transfer.errors import UnusableInput
-
-    body: dict[str, Any] = {"type": event_type, "data": _json_argument(data)}
-    if idempotency_key:
-        body["idempotency_key"] = idempotency_key
-    with open_container().uow() as uow:
-        try:
-            principal = acting_principal(uow.session, tenant, acting_as)
-            outcome = InboundService(uow, principal).receive(json.dumps(body).encode())
-        except UnusableInput as exc:
-            _fail(str(exc))
-        except KithError as exc:
-            fail_kith(exc)
-        uow.commit()
-    if isinstance(outcome, Rejected):
-        fail_kith(outcome.error)
-    report(
-        outcome.model_dump(),
-        as_json,
-        f"{outcome.status}: {outcome.type} -> interaction {outcome.interaction_id}"
-        + (f" (contact {outcome.contact_id})" if outcome.contact_id else " (no contact matched)"),
-    )
-
-
-def _json_argument(value: str) -> Any:
-    text = value
-    if value.startswith("@"):
-        try:
-            text = Path(value[1:]).read_text(encoding="utf-8")
-        except OSError as exc:
-            _fail(f"cannot read {value[1:]}: {exc.strerror}")
-    try:
-        return json.loads(text)
-    except ValueError as exc:
-        _fail(f"--data is not valid JSON: {exc}")
 
 
 @events_app.command("tail")
@@ -228,70 +167,3 @@ def rejections(
         f"{i['received_at']:%Y-%m-%d %H:%M:%S}  {i['event_type']}  {i['reason']}" for i in items
     ]
     report(items, as_json, "\n".join(lines) or "no rejected events")
-
-
-def worker(
-    consumer: ConsumerOpt = None,
-    reclaim_after: Annotated[
-        float,
-        typer.Option(
-            min=1.0, help="Seconds before a silent worker's unacknowledged events are taken over."
-        ),
-    ] = 30.0,
-    poll_interval: Annotated[
-        float,
-        typer.Option(
-            min=0.01,
-            help="Seconds between looks at the outbox (commits of other processes "
-            "cannot wake this relay).",
-        ),
-    ] = 0.1,
-) -> None:
-    """Run the relay and the consumers against the configured bus (scale-out mode).
-
-    Start as many as you like: one of them relays at a time (the others stand
-    by), and each consumer's events are spread over all of them (KITH_BUS_URL).
-    Stops cleanly on SIGTERM or Ctrl-C.
-    """
-    from kith.events.bus import bus_from_settings
-    from kith.events.consumers import build_consumers
-    from kith.events.runtime import EventRuntime, RuntimeOptions
-    from kith.scheduling import ticker as scheduler
-
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    settings = get_settings()
-    container = open_container()
-    try:
-        consumers = build_consumers(container, consumer or ())
-    except ValueError as exc:
-        _fail(str(exc))
-    runtime = EventRuntime(
-        container,
-        bus_from_settings(settings, reclaim_after=reclaim_after),
-        consumers,
-        RuntimeOptions(poll_interval=poll_interval),
-    )
-    stopping = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stopping.set())
-    runtime.start()
-    stop_scheduler = scheduler.start(container)  # KITH_SCHEDULER_TICK_SECONDS=0: off
-    logging.getLogger("kith.events").info(
-        "worker %s: bus %s, consumers %s",
-        runtime.options.worker,
-        _redacted(settings.bus_url),
-        ", ".join(c.name for c in consumers) or "none",
-    )
-    while not stopping.wait(1.0):
-        pass
-    stop_scheduler()
-    runtime.stop()
-
-
-def _redacted(url: str | None) -> str:
-    """Scheme, host and path of the bus URL: never its password."""
-    if not url:
-        return "in-process"
-    parts = urlsplit(url)
-    port = f":{parts.port}" if parts.port else ""
-    return f"{parts.scheme}://{parts.hostname or ''}{port}{parts.path}"

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection
 from importlib.metadata import entry_points
 
-from kith.api.deps import Container
+from kith.container import Container
 from kith.events.envelope import Consumer
 
 ConsumerFactory = Callable[[Container], Consumer]

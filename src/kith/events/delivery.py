@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
 
-from kith.api.deps import Container
+from kith.container import Container
 from kith.core.clock import utcnow
 from kith.db.uow import UnitOfWork
 from kith.events.envelope import Consumer, Envelope

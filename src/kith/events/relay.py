@@ -26,7 +26,7 @@ from typing import Protocol
 
 from sqlalchemy import Connection, Engine, text
 
-from kith.api.deps import Container
+from kith.container import Container
 from kith.core.clock import utcnow
 from kith.events.bus import Bus
 from kith.events.envelope import Envelope

@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 
-from kith.api.deps import Container
+from kith.container import Container
 from kith.events.bus import Bus, BusClosed, Delivery
 from kith.events.delivery import BatchLimits, ConsumerRunner, RetryPolicy
 from kith.events.envelope import Consumer

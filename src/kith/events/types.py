@@ -1,44 +1,9 @@
-"""Domain events: small typed facts that services append to the unit of work."""
+"""Domain events: small typed facts that services append to the unit of work.
 
-from __future__ import annotations
+Defined in ``kith.core.domain`` (the unit of work and access speak them too); this is
+the name producers and consumers import them by.
+"""
 
-from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any, Literal
+from kith.core.domain import Actor, ActorKind, DomainEvent
 
-from kith.core.clock import utcnow
-from kith.core.ids import new_id
-
-ActorKind = Literal["user", "agent", "api_key", "system"]
-
-
-@dataclass(frozen=True)
-class Actor:
-    kind: ActorKind
-    id: str | None
-    name: str | None = None
-
-    @classmethod
-    def system(cls) -> Actor:
-        return cls("system", None, "system")
-
-
-@dataclass(frozen=True)
-class DomainEvent:
-    """``type`` is a stable string such as ``contact.created`` or ``deal.stage_changed``.
-
-    ``subject_*`` name the record the event is about; ``account_id`` and
-    ``contact_id`` tie it to a customer so per-customer timelines are one query.
-    """
-
-    type: str
-    tenant_id: str
-    subject_type: str
-    subject_id: str
-    actor: Actor
-    payload: dict[str, Any] = field(default_factory=dict)
-    account_id: str | None = None
-    contact_id: str | None = None
-    summary: str | None = None
-    id: str = field(default_factory=new_id)
-    occurred_at: datetime = field(default_factory=utcnow)
+__all__ = ["Actor", "ActorKind", "DomainEvent"]

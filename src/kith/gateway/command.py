@@ -13,15 +13,13 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 
-from kith.access.models import User
-from kith.access.principal import Principal
-from kith.access.repository import AccessRepository
-from kith.access.service import principal_for_user, system_principal
-from kith.api.deps import Container
-from kith.api.responses import dumps
+from kith.access.service import system_principal
+from kith.clikit import acting_person as _person
+from kith.clikit import open_container
+from kith.clikit import workspace_id as _tenant_id
+from kith.container import Container
 from kith.core.errors import KithError
-from kith.core.settings import get_settings
-from kith.db.uow import UnitOfWork
+from kith.core.serialize import dumps
 from kith.gateway.approvals import ApprovalService
 from kith.gateway.decisions import DecisionReader
 from kith.gateway.gateway import Gateway
@@ -36,9 +34,7 @@ JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable output.
 
 
 def _container() -> Container:
-    from kith.api.app import build_container
-
-    return build_container(get_settings())
+    return open_container()
 
 
 def fail(message: str) -> NoReturn:
@@ -59,20 +55,6 @@ def report(data: Any, as_json: bool, human: str) -> None:
         sys.stdout.write(dumps(data).decode() + "\n")
     else:
         typer.echo(human)
-
-
-def _tenant_id(uow: UnitOfWork, slug: str) -> str:
-    tenant = AccessRepository(uow.session).tenant_by_slug(slug)
-    if tenant is None:
-        fail(f"no workspace {slug!r}; run 'kith init' first")
-    return tenant.id
-
-
-def _person(uow: UnitOfWork, tenant_id: str, email: str) -> Principal:
-    user: User | None = AccessRepository(uow.session).user_in_tenant(tenant_id, email.lower())
-    if user is None or not user.is_active:
-        fail(f"no active user {email!r} in this workspace")
-    return principal_for_user(uow.session, user)
 
 
 @approvals_app.command("list")

@@ -18,18 +18,19 @@ from typing import Any
 from sqlalchemy import select
 
 from kith.access.principal import Principal
-from kith.api.responses import dumps
 from kith.core.clock import utcnow
 from kith.core.errors import NotFound, PermissionDenied
 from kith.core.ids import new_id
-from kith.crm.service import RecordService, customer_refs
+from kith.core.serialize import dumps
+from kith.crm.masking import mask_value
+from kith.crm.refs import customer_refs
+from kith.crm.service import RecordService
 from kith.crm.specs import SPECS
 from kith.db.uow import UnitOfWork
 from kith.events.types import Actor, DomainEvent
 from kith.gateway.contracts import Rationale
 from kith.gateway.models import ApprovalRequest, DecisionOverride, DecisionRecord
 from kith.gateway.registry import Subject
-from kith.privacy.masking import mask_value
 
 # Argument names that identify the record a call is about, most specific first.
 SUBJECT_KEYS = ("deal_id", "ticket_id", "order_id", "lead_id", "contact_id", "account_id")

@@ -31,15 +31,16 @@ from sqlalchemy.exc import IntegrityError
 from kith.access.principal import Principal
 from kith.core.clock import utcnow
 from kith.core.errors import FieldError, KithError, NotFound, PermissionDenied, ValidationFailed
+from kith.crm.masking import mask_value
 from kith.crm.service import RecordService
 from kith.crm.specs import SPECS
 from kith.db.errors import domain_error
 from kith.db.uow import UnitOfWork
 from kith.gateway import risk
-from kith.gateway import tools as _builtin_tools  # noqa: F401 - registers the catalog
 from kith.gateway.authz import Refusal, effective_principal, refuse
 from kith.gateway.authz import authorise as authorise_call
 from kith.gateway.channels import ChannelRegistry
+from kith.gateway.consent import default_consent
 from kith.gateway.contracts import ConsentHook, ExecutionResult, Rationale
 from kith.gateway.decisions import (
     new_decision,
@@ -53,9 +54,14 @@ from kith.gateway.decisions import (
 from kith.gateway.events import approval_event
 from kith.gateway.models import ApprovalRequest, DecisionRecord, IdempotencyKey
 from kith.gateway.notify import notify_users_with_role
-from kith.gateway.registry import REGISTRY, Subject, ToolContext, ToolRegistry, ToolSpec
-from kith.privacy.ledger import ConsentLedger, message_of
-from kith.privacy.masking import mask_value
+from kith.gateway.registry import (
+    REGISTRY,
+    Subject,
+    ToolContext,
+    ToolRegistry,
+    ToolSpec,
+    message_of,
+)
 
 OUTPUT_LIST_SAMPLE = 20
 
@@ -111,7 +117,7 @@ class Gateway:
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.registry = registry
-        self.consent: ConsentHook = consent or ConsentLedger(clock)
+        self.consent: ConsentHook = consent or default_consent(clock)
         self.channels = channels or ChannelRegistry.from_environment()
         self.clock = clock
 
@@ -309,7 +315,7 @@ class Gateway:
             on_behalf_of=call.on_behalf_of,
         )
         # Events the tool emits must vanish with its rolled-back changes.
-        emitted_before = len(uow._pending)
+        emitted_before = uow.event_mark()
         try:
             with uow.session.begin_nested():
                 key = (
@@ -322,10 +328,10 @@ class Gateway:
                 if key is not None:
                     key.status, key.output = "executed", output
         except _DuplicateKey:
-            del uow._pending[emitted_before:]
+            uow.discard_events_since(emitted_before)
             return self._duplicate_of_concurrent(uow, decision, call, args_json)
         except Exception as exc:  # any tool error is a recorded failure, not a crash
-            del uow._pending[emitted_before:]
+            uow.discard_events_since(emitted_before)
             error = domain_error(exc)  # no SQL or bound values in the reason or the response
             status = "refused" if isinstance(error, PermissionDenied) else "failed"
             return self._finish(uow, decision, status, error=error)

@@ -14,8 +14,8 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from kith.api.responses import dumps
-from kith.intelligence.labels import factor_label
+from kith.core.serialize import dumps
+from kith.gateway.factor_labels import factor_label
 
 _templates = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"),

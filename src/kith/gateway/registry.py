@@ -209,3 +209,16 @@ def _schemas_of(name: str, fn: Callable[..., Any]) -> tuple[type[BaseModel], typ
         if not (isinstance(schema, type) and issubclass(schema, BaseModel)):
             raise TypeError(f"tool {name}: annotate {role} with a pydantic model")
     return input_schema, output_schema  # type: ignore[return-value]
+
+
+def message_of(spec: ToolSpec, args: BaseModel) -> dict[str, Any] | None:
+    """What a tool that writes messages would send (for ``subject["message"]``)."""
+    if not any(t == "message" for t, _ in spec.touched_objects(args)):
+        return None
+    template = getattr(args, "template", None)
+    return {
+        "subject": getattr(args, "subject", None),
+        "body": getattr(args, "body", None),
+        "template_category": getattr(template, "category", None),
+        "attachments": [a.kind for a in getattr(args, "attachments", None) or ()],
+    }

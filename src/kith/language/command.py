@@ -72,12 +72,11 @@ def _human(out: dict[str, Any]) -> str:
 
 
 def _run(email: str, tenant: str, work: Any) -> Any:
-    from kith.api.app import build_container
-    from kith.clikit import fail, fail_kith
-    from kith.core.settings import get_settings
-    from kith.gateway.command import _person, _tenant_id
+    from kith.clikit import acting_person as _person
+    from kith.clikit import fail, fail_kith, open_container
+    from kith.clikit import workspace_id as _tenant_id
 
-    with build_container(get_settings()).uow() as uow:
+    with open_container().uow() as uow:
         principal = _person(uow, _tenant_id(uow, tenant), email)
         try:
             result = work(uow, principal)

@@ -134,7 +134,7 @@ def run_devset(path: str | Path | None = None, container: Any = None) -> dict[st
     entries = load_entries(path)
     tmp = None
     if container is None:
-        from kith.api.deps import Container
+        from kith.container import Container
         from kith.core.settings import Settings
         from kith.db.engine import make_engine, make_session_factory
         from kith.db.migrate import upgrade

@@ -243,7 +243,7 @@ def generate_key_command(
     key_id: Annotated[str, typer.Option("--id", help="Key id to prefix.")] = "k1",
 ) -> None:
     """Print a new AES-256 key as a KITH_FIELD_KEYS entry (put the new one first)."""
-    from kith.privacy.crypto import generate_key
+    from kith.db.crypto import generate_key
 
     typer.echo(f"{key_id}:{generate_key()}")
 
@@ -253,8 +253,7 @@ def rotate_keys_command(as_json: JsonFlag = False) -> None:
     """Re-encrypt every encrypted field with the primary key (and encrypt leftover
     plaintext); run after putting a new key first in KITH_FIELD_KEYS."""
     from kith.db.base import Base
-    from kith.db.metadata import metadata  # noqa: F401 - every table
-    from kith.privacy.crypto import KeyMissing, current_keyring, encrypted_columns, rotate
+    from kith.db.crypto import KeyMissing, current_keyring, encrypted_columns, rotate
 
     try:
         ring = current_keyring()

@@ -29,12 +29,12 @@ from sqlalchemy import Table, delete, select, update
 from sqlalchemy.orm import Session
 
 from kith.access.principal import Principal
-from kith.api.responses import dumps
 from kith.audit.models import AuditEntry
 from kith.core.clock import utcnow
 from kith.core.errors import PermissionDenied
+from kith.core.serialize import dumps
 from kith.core.settings import Settings
-from kith.crm.models import Contact, SearchDocument
+from kith.crm.models import Contact
 from kith.crm.service import RecordService
 from kith.crm.specs import SPECS
 from kith.db.base import Base
@@ -43,6 +43,7 @@ from kith.events.types import DomainEvent
 from kith.privacy.identifiers import TOMBSTONE_CACHE, identifier_hashes
 from kith.privacy.ledger import latest_by_pair, state_of
 from kith.privacy.models import ConsentEvent, ErasureTombstone, PrivacyRequest
+from kith.search.models import SearchDocument
 from kith.transfer.formats import spreadsheet_safe
 
 ERASED = "[已删除 erased]"
@@ -56,9 +57,8 @@ def _json_safe(value: Any) -> Any:
 
 
 def person_tables() -> list[Table]:
-    """Every table that ties rows to a contact within a tenant."""
-    import kith.db.metadata  # noqa: F401 - every context's tables
-
+    """Every table that ties rows to a contact within a tenant (every context's
+    tables are registered: ``kith.bootstrap.wire`` imports ``kith.metadata``)."""
     return [
         t
         for t in Base.metadata.sorted_tables

@@ -23,7 +23,6 @@ from fastapi.responses import HTMLResponse, Response
 from kith.access import policy
 from kith.access.service import system_principal
 from kith.api.deps import (
-    Container,
     CurrentPrincipal,
     UoW,
     get_container,
@@ -32,6 +31,7 @@ from kith.api.deps import (
 )
 from kith.api.problems import problem
 from kith.api.responses import KithJSON
+from kith.container import Container
 from kith.core.clock import utcnow
 from kith.core.errors import KithError, NotFound
 from kith.crm.models import Contact

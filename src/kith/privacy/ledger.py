@@ -34,7 +34,6 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel
 from sqlalchemy import func, or_, select
 
 from kith.access.principal import Principal
@@ -42,7 +41,6 @@ from kith.core.clock import utcnow
 from kith.crm.models import Contact
 from kith.db.uow import UnitOfWork
 from kith.gateway.contracts import ConsentDecision
-from kith.gateway.registry import ToolSpec
 from kith.privacy.models import ConsentEvent, ProcessingRestriction
 from kith.privacy.promotional import Classification, classify, message_text
 from kith.privacy.restrictions import LEGAL_NOTE, live_in_transaction
@@ -258,19 +256,6 @@ def classify_message(message: Mapping[str, Any] | None) -> Classification | None
         template_category=message.get("template_category"),
         attachments=message.get("attachments") or (),
     )
-
-
-def message_of(spec: ToolSpec, args: BaseModel) -> dict[str, Any] | None:
-    """What a tool that writes messages would send (for ``subject["message"]``)."""
-    if not any(t == "message" for t, _ in spec.touched_objects(args)):
-        return None
-    template = getattr(args, "template", None)
-    return {
-        "subject": getattr(args, "subject", None),
-        "body": getattr(args, "body", None),
-        "template_category": getattr(template, "category", None),
-        "attachments": [a.kind for a in getattr(args, "attachments", None) or ()],
-    }
 
 
 def purpose_for(purpose: str, classification: Classification | None) -> str:

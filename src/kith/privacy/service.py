@@ -19,7 +19,6 @@ from kith.crm.service import RecordService
 from kith.crm.specs import PATCH_SCHEMAS, SPECS
 from kith.db.uow import UnitOfWork
 from kith.events.types import DomainEvent
-from kith.gateway import tools as _catalog  # noqa: F401 - registers the tools checked below
 from kith.gateway.decisions import (
     new_decision,
     save_decision,
@@ -29,7 +28,7 @@ from kith.gateway.decisions import (
 )
 from kith.gateway.events import approval_event
 from kith.gateway.models import ApprovalRequest, DecisionRecord, IdempotencyKey
-from kith.gateway.registry import REGISTRY
+from kith.gateway.registry import REGISTRY, message_of
 from kith.privacy.ledger import (
     CALL_PURPOSES,
     LEGAL_BASES,
@@ -38,7 +37,6 @@ from kith.privacy.ledger import (
     effective,
     evaluate,
     latest_by_pair,
-    message_of,
     purpose_for,
     state_of,
 )

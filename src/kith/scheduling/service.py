@@ -21,13 +21,13 @@ from typing import Any
 from sqlalchemy.exc import OperationalError
 
 from kith.access.service import system_principal
-from kith.api.deps import Container
-from kith.api.responses import dumps
+from kith.container import Container
 from kith.core.clock import utcnow
 from kith.core.errors import FieldError, KithError, NotFound, ValidationFailed
+from kith.core.serialize import dumps
 from kith.db.uow import UnitOfWork
 from kith.events.types import Actor
-from kith.scheduling import catalog, registry
+from kith.scheduling import registry
 from kith.scheduling import repository as repo_mod
 from kith.scheduling.models import Schedule, ScheduleRun
 from kith.scheduling.repository import ScheduleRepository
@@ -77,12 +77,10 @@ def run_out(run: ScheduleRun) -> dict[str, Any]:
 
 
 def job_names() -> list[str]:
-    catalog.load_jobs()
     return registry.names()
 
 
 def jobs_out() -> list[dict[str, Any]]:
-    catalog.load_jobs()
     out = []
     for name in registry.names():
         job = registry.get(name)
@@ -198,7 +196,6 @@ def run_due(
     clock: Callable[[], datetime] = utcnow,
 ) -> list[dict[str, Any]]:
     """Claim and run every schedule due at ``now``; returns one summary per run."""
-    catalog.load_jobs()
     at = now or clock()
     results: list[dict[str, Any]] = []
     while True:

@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from kith.api.deps import Container
+from kith.container import Container
 from kith.events.runtime import default_worker_name
 
 log = logging.getLogger("kith.scheduling")

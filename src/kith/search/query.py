@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Select, select, text
 from sqlalchemy.orm import Session
 
-from kith.crm.models import SearchDocument
+from kith.search.models import SearchDocument
 from kith.search.tokenize import QueryTerm, index_terms, query_terms
 
 

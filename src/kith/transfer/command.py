@@ -18,11 +18,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from kith.access.principal import Principal
-from kith.api.app import build_container
-from kith.clikit import TenantOpt
+from kith.clikit import TenantOpt, open_container
 from kith.clikit import fail as _fail
 from kith.clikit import report as _report
-from kith.core.settings import get_settings
 from kith.db.uow import UnitOfWork
 from kith.transfer.acting import acting_principal, object_spec
 from kith.transfer.errors import UnusableInput
@@ -130,7 +128,7 @@ def export_command(
 
 @contextmanager
 def _unit_of_work() -> Iterator[UnitOfWork]:
-    container = build_container(get_settings())
+    container = open_container()
     try:
         with container.uow() as uow:
             yield uow

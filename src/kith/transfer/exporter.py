@@ -23,8 +23,8 @@ from typing import Any, TextIO
 
 from kith.access import policy
 from kith.access.principal import Principal
-from kith.api.responses import dumps
 from kith.core.errors import KithError
+from kith.core.serialize import dumps
 from kith.crm.models import FieldDefinition
 from kith.crm.query import ListQuery, Sort, decode_cursor, parse_filter
 from kith.crm.repository import RecordRepository

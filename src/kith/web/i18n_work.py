@@ -6,7 +6,7 @@ Merged into ``kith.web.i18n.ZH_CN`` / ``EN``; the same consistency tests apply.
 
 from __future__ import annotations
 
-from kith.intelligence.labels import FACTOR_LABELS
+from kith.gateway.factor_labels import FACTOR_LABELS
 
 WORK: dict[str, tuple[str, str]] = {
     # --- navigation --------------------------------------------------------------------

@@ -26,7 +26,8 @@ from kith import __version__
 from kith.access import service as access
 from kith.access.admin import KNOWN_OBJECTS
 from kith.access.principal import Principal
-from kith.api.deps import SESSION_COOKIE, Container, public_route, session_only
+from kith.api.deps import SESSION_COOKIE, public_route, session_only
+from kith.container import Container
 from kith.core.errors import Unauthenticated
 from kith.crm.specs import SPECS_BY_PLURAL
 from kith.web.api import router as web_api_router

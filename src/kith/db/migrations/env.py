@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
-from kith.db.metadata import metadata
+from kith.metadata import metadata
 
 config = context.config
 

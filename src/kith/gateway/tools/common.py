@@ -6,7 +6,7 @@ from typing import Any
 
 from kith.access.models import User
 from kith.core.errors import FieldError, NotFound, ValidationFailed
-from kith.crm.service import customer_refs
+from kith.crm.refs import customer_refs
 from kith.crm.specs import SPECS
 from kith.events.types import DomainEvent
 from kith.gateway.registry import ToolContext

@@ -73,7 +73,7 @@ def _forecast(
 ) -> dict[str, Any]:
     from kith.access.repository import AccessRepository
     from kith.access.service import principal_for_user, system_principal
-    from kith.api.app import build_container
+    from kith.clikit import open_container
     from kith.core.clock import utcnow
     from kith.intelligence.forecast.groups import MEASURE, group_forecasts
 
@@ -81,7 +81,7 @@ def _forecast(
     url = settings.effective_database_url
     if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).is_file():
         _fail("no Kith database here (KITH_HOME); run `kith init` or `kith demo` first")
-    with build_container(settings).uow() as uow:
+    with open_container().uow() as uow:
         repo = AccessRepository(uow.session)
         workspace = repo.tenant_by_slug(tenant)
         if workspace is None:

@@ -26,10 +26,9 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kith.api.deps import Container
+from kith.container import Container
 from kith.core.clock import as_utc
 from kith.db.uow import UnitOfWork
-from kith.events.consumers import register_consumer_factory
 from kith.events.envelope import Envelope
 from kith.events.types import Actor, DomainEvent
 from kith.intelligence.models import ModelOutcome, ModelVersion, Score
@@ -287,6 +286,3 @@ class ModelPerformanceConsumer:
 
 def performance_consumer(_container: Container) -> ModelPerformanceConsumer:
     return ModelPerformanceConsumer()
-
-
-register_consumer_factory(performance_consumer)

@@ -54,7 +54,7 @@ def _read_definition(path: Path) -> Any:
 
 
 def _summary(segment: Any) -> dict[str, Any]:
-    from kith.api.responses import dumps
+    from kith.core.serialize import dumps
     from kith.intelligence.segments.schemas import segment_out
 
     out: dict[str, Any] = json.loads(dumps(segment_out(segment)))
@@ -127,7 +127,7 @@ def members(
     as_json: JsonFlag = False,
 ) -> None:
     """Stored members as of the last refresh, by record id."""
-    from kith.api.responses import dumps
+    from kith.core.serialize import dumps
 
     try:
         with open_container(migrated=True).uow() as uow:

@@ -1,4 +1,7 @@
-"""The FastAPI application: API routers, problem+json errors and the web UI."""
+"""The FastAPI application: every context's router, problem+json errors and the web UI.
+
+It sits at the top with the CLI: it assembles the contexts' endpoints; the HTTP
+kit they use (dependencies, responses, problems) is ``kith.api``."""
 
 from __future__ import annotations
 
@@ -17,17 +20,18 @@ from fastapi.staticfiles import StaticFiles
 from swagger_ui_bundle import swagger_ui_path  # type: ignore[import-untyped]
 
 from kith import __version__
-from kith.access.endpoints import router as access_router
 from kith.agents.endpoints import router as agents_router
 from kith.api import problems
-from kith.api.deps import Container, public_route
+from kith.api.access_endpoints import router as access_router
+from kith.api.deps import public_route
 from kith.api.edge import RequestGuard, SecurityHeaders
 from kith.api.responses import KithJSON
-from kith.core.settings import Settings, get_settings
-from kith.crm.endpoints import router as crm_router
-from kith.db.engine import engine_from_settings, make_session_factory
+from kith.bootstrap import build_container
+from kith.container import Container
+from kith.crm.inbound_endpoints import router as inbound_router
 from kith.events.endpoints import router as events_router
 from kith.gateway.endpoints import router as gateway_router
+from kith.gateway.record_endpoints import router as crm_router
 from kith.intelligence.endpoints import router as intelligence_router
 from kith.intelligence.performance_endpoints import router as performance_router
 from kith.intelligence.segment_endpoints import router as segments_router
@@ -47,19 +51,13 @@ or an API key.
 """
 
 
-def build_container(settings: Settings | None = None) -> Container:
-    settings = settings or get_settings()
-    engine = engine_from_settings(settings)
-    return Container(settings, engine, make_session_factory(engine))
-
-
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Embedded mode: the relay and consumers run inside the server process."""
-    from kith.events import embedded
+    from kith import runtime
 
     container: Container = app.state.container
-    stop = embedded.start(container) if container.settings.embedded_runtime else None
+    stop = runtime.start_embedded(container) if container.settings.embedded_runtime else None
     try:
         yield
     finally:
@@ -85,6 +83,7 @@ def create_app(container: Container | None = None) -> FastAPI:
     app.add_middleware(SecurityHeaders)  # outermost: the guard's answers get headers too
     app.include_router(access_router)
     app.include_router(crm_router)
+    app.include_router(inbound_router)
     app.include_router(events_router)
     app.include_router(gateway_router)
     app.include_router(agents_router)

@@ -6,7 +6,8 @@ import json
 import sys
 from pathlib import Path
 
-from kith.api.app import build_container, create_app
+from kith.app import create_app
+from kith.bootstrap import build_container
 from kith.core.settings import Settings
 
 

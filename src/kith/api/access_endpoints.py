@@ -16,7 +16,6 @@ from kith.access.principal import Principal
 from kith.access.repository import AccessRepository
 from kith.api.deps import (
     SESSION_COOKIE,
-    Container,
     CurrentPrincipal,
     UoW,
     any_principal,
@@ -26,9 +25,10 @@ from kith.api.deps import (
     requires_scope,
 )
 from kith.api.responses import KithJSON
+from kith.container import Container
 from kith.core.clock import utcnow
+from kith.core.domain import Actor
 from kith.core.errors import KithError, NotFound, PermissionDenied
-from kith.events.types import Actor
 
 router = APIRouter(prefix="/api/v1", default_response_class=KithJSON)
 Id = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]

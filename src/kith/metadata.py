@@ -11,6 +11,7 @@ from kith.intelligence import models as intelligence_models  # noqa: F401 - regi
 from kith.language import models as language_models  # noqa: F401 - registers language_commands
 from kith.privacy import models as privacy_models  # noqa: F401 - registers the privacy tables
 from kith.scheduling import models as scheduling_models  # noqa: F401 - registers its tables
+from kith.search import models as search_models  # noqa: F401 - registers search_documents
 from kith.timeline import models as timeline_models
 
 metadata = Base.metadata

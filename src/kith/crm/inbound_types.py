@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kith.events.schemas import (
+from kith.crm.inbound_schemas import (
     AppEvent,
     BusinessEvent,
     InboundData,
