@@ -229,7 +229,8 @@ def test_postgres_tools_missing_is_a_clear_error(
         ops.backup("postgresql+psycopg://kith:secret@127.0.0.1:1/none", tmp_path / "x.backup")
 
 
-def test_postgres_credentials_go_through_the_environment() -> None:
+def test_postgres_credentials_go_through_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KITH_SECRET_KEY", "not-for-pg_dump")
     env = ops.pg_environment(
         "postgresql+psycopg://kith:s%40cret@db.internal:6543/crm?sslmode=require"
     )
@@ -239,3 +240,4 @@ def test_postgres_credentials_go_through_the_environment() -> None:
         "crm",
         "require",
     )
+    assert "KITH_SECRET_KEY" not in env

@@ -253,9 +253,11 @@ def find_pg_tool(name: str) -> str:
 
 
 def pg_environment(url: str) -> dict[str, str]:
-    """The process environment plus the URL's connection settings as libpq variables."""
+    """The process environment without ``KITH_*``, plus the URL's connection settings as
+    libpq variables."""
     parsed: URL = make_url(url)
-    env = dict(os.environ)
+    # Kith's own secrets (field keys, the secret key) have no business in a client tool.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KITH_")}
     if parsed.host:
         env["PGHOST"] = parsed.host
     if parsed.port:
