@@ -242,6 +242,7 @@ def _register_context_commands() -> None:
     from kith.intelligence.forecast.command import forecast_app
     from kith.intelligence.segments.command import segments_app
     from kith.language.command import ask_command, bench_language, plan_command
+    from kith.ops.command import backup_command, restore_command
     from kith.privacy.command import consent_app, dsar_app, privacy_app
     from kith.runtime import worker
     from kith.scheduling.command import schedule_app
@@ -269,6 +270,8 @@ def _register_context_commands() -> None:
     app.add_typer(privacy_app, name="privacy")
     app.add_typer(bench_app, name="bench")
     app.add_typer(schedule_app, name="schedule")
+    app.command("backup")(backup_command)
+    app.command("restore")(restore_command)
 
 
 _register_context_commands()

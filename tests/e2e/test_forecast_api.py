@@ -19,10 +19,10 @@ from tests.integration.test_intelligence_forecast_groups import NOW, seed
 
 
 def test_forecast_by_owner_over_http(
-    container: Container, workspace: Workspace, as_role: Any, monkeypatch: Any
+    container: Container, workspace: Workspace, as_role: Any
 ) -> None:
     seed(container, workspace)
-    monkeypatch.setattr("kith.intelligence.endpoints.utcnow", lambda: NOW)
+    container.clock = lambda: NOW  # the endpoints take "now" from the container
     sales = as_role("sales")
     out = sales.get("/intelligence/forecast?period=month&by=owner&horizon=3")
     assert out["by"] == "owner" and out["omitted_groups"] == 0

@@ -11,10 +11,10 @@ from tests.integration.test_intelligence_forecast_groups import NOW, seed
 
 
 def test_browser_forecast_panel_breaks_down_by_owner(
-    live_server: str, container: Container, workspace: Workspace, browser: Any, monkeypatch: Any
+    live_server: str, container: Container, workspace: Workspace, browser: Any
 ) -> None:
     seed(container, workspace)
-    monkeypatch.setattr("kith.intelligence.endpoints.utcnow", lambda: NOW)
+    container.clock = lambda: NOW  # the endpoints take "now" from the container
     errors: list[str] = []
     page = browser.new_page(viewport={"width": 1280, "height": 1000}, locale="en")
     page.on("pageerror", lambda error: errors.append(str(error)))
