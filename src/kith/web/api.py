@@ -18,9 +18,8 @@ from fastapi import APIRouter, Query
 from sqlalchemy import func, select
 
 from kith.access import policy
-from kith.api.deps import CurrentPrincipal, UoW, requires_scope
+from kith.api.deps import CurrentPrincipal, Now, UoW, requires_scope
 from kith.api.responses import KithJSON
-from kith.core.clock import utcnow
 from kith.core.errors import NotFound
 from kith.crm.models import Deal, Ticket
 from kith.crm.repository import RecordRepository
@@ -99,13 +98,13 @@ def sla_state(ticket: Ticket, now: datetime) -> str | None:
 def ticket_sla(
     uow: UoW,
     principal: CurrentPrincipal,
+    now: Now,
     days: Annotated[int, Query(ge=1, le=365)] = 30,
 ) -> dict[str, Any]:
     """Resolution SLA of the caller's visible tickets: open ones by state now, and
     tickets resolved in the last ``days`` days as met or late."""
     policy.require(principal, "ticket", "read")
     repo = RecordRepository(uow.session, principal)
-    now = utcnow()
     since = now - timedelta(days=days)
     stmt = (
         repo.scoped(SPECS["ticket"], "read")
@@ -179,11 +178,12 @@ def _concerns(uow: Any, principal: Any, row: DecisionRecord) -> bool:
 def agent_activity(
     uow: UoW,
     principal: CurrentPrincipal,
+    now: Now,
     days: Annotated[int, Query(ge=1, le=60)] = ACTIVITY_DAYS,
 ) -> dict[str, Any]:
     """Decisions agents made per day and outcome over the last ``days`` days (UTC days),
     counting only decisions the caller may read."""
-    since = (utcnow() - timedelta(days=days - 1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    since = (now - timedelta(days=days - 1)).replace(hour=0, minute=0, second=0, microsecond=0)
     rows = _agent_decisions(uow, principal, since, SCAN_LIMIT)
     per_day: dict[str, Counter[str]] = {}
     agents: Counter[str] = Counter()
@@ -213,13 +213,13 @@ _OUTCOMES = ("executed", "pending_approval", "refused", "failed", "no_action")
 def agents_today(
     uow: UoW,
     principal: CurrentPrincipal,
+    now: Now,
     since: Annotated[
         datetime | None, Query(description="start of the caller's day; default UTC midnight")
     ] = None,
 ) -> dict[str, Any]:
     """What agents did today that concerns the caller: decisions made on the caller's
     behalf or about records the caller can read, newest first."""
-    now = utcnow()
     start = since if since is not None and since.tzinfo is not None else None
     if start is None or start > now or now - start > timedelta(days=2):
         start = now.replace(hour=0, minute=0, second=0, microsecond=0)

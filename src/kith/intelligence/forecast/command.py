@@ -74,14 +74,14 @@ def _forecast(
     from kith.access.repository import AccessRepository
     from kith.access.service import principal_for_user, system_principal
     from kith.clikit import open_container
-    from kith.core.clock import utcnow
     from kith.intelligence.forecast.groups import MEASURE, group_forecasts
 
     settings = get_settings()
     url = settings.effective_database_url
     if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).is_file():
         _fail("no Kith database here (KITH_HOME); run `kith init` or `kith demo` first")
-    with open_container().uow() as uow:
+    container = open_container()
+    with container.uow() as uow:
         repo = AccessRepository(uow.session)
         workspace = repo.tenant_by_slug(tenant)
         if workspace is None:
@@ -97,7 +97,7 @@ def _forecast(
 
         policy.require(principal, "deal", "read")
         groups, omitted = group_forecasts(
-            uow.session, principal, period, by, horizon, utcnow(), limit
+            uow.session, principal, period, by, horizon, container.now(), limit
         )
     return {
         "period": period,
