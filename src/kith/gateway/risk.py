@@ -156,6 +156,31 @@ def rules_of(session: Session, tenant_id: str) -> list[RiskRule]:
     return list(session.scalars(stmt))
 
 
+def rules_for_preview(session: Session, tenant_id: str) -> list[RiskRule]:
+    """The tenant's rules without seeding: a tenant that has none yet is assessed against
+    the defaults as they would be seeded (transient rows, never added to the session)."""
+    stmt = select(RiskRule).where(RiskRule.tenant_id == tenant_id).order_by(RiskRule.name)
+    rules = list(session.scalars(stmt))
+    if rules:
+        return rules
+    seeds = sorted(DEFAULT_RULES, key=lambda seed: seed.name)
+    return [
+        RiskRule(
+            tenant_id=tenant_id,
+            name=seed.name,
+            description=seed.description,
+            tool_pattern=seed.tool_pattern,
+            condition=seed.condition,
+            level=seed.level,
+            approver_role=DEFAULT_APPROVER_ROLE,
+            expires_after_minutes=DEFAULT_EXPIRY_MINUTES,
+            builtin=True,
+            enabled=True,
+        )
+        for seed in seeds
+    ]
+
+
 def _matches(rule: RiskRule, tool_name: str, facts: Mapping[str, Any]) -> bool:
     if not rule.enabled or not fnmatchcase(tool_name, rule.tool_pattern):
         return False
@@ -173,8 +198,12 @@ def assess(
     tool_name: str,
     declared: RiskLevel,
     facts: Mapping[str, Any],
+    *,
+    seed: bool = True,
 ) -> RiskAssessment:
-    matching = [r for r in rules_of(session, tenant_id) if _matches(r, tool_name, facts)]
+    """``seed=False`` (a preview) reads the rules without seeding a tenant's defaults."""
+    rules = rules_of(session, tenant_id) if seed else rules_for_preview(session, tenant_id)
+    matching = [r for r in rules if _matches(r, tool_name, facts)]
     top = max(matching, key=lambda r: LEVEL_RANK.get(r.level, 3), default=None)
     if top is None or LEVEL_RANK[declared] > LEVEL_RANK.get(top.level, 3):
         return RiskAssessment(declared)

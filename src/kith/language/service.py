@@ -55,8 +55,10 @@ class ApprovalForDestructive(Gateway):
         call: Call,
         args: BaseModel,
         args_json: dict[str, Any],
+        *,
+        seed: bool = True,
     ) -> risk.RiskAssessment:
-        assessment = super()._assess(uow, spec, call, args, args_json)
+        assessment = super()._assess(uow, spec, call, args, args_json, seed=seed)
         if spec.destructive and not assessment.needs_approval:
             return risk.RiskAssessment(level="high", rule_name="language:destructive")
         return assessment
