@@ -147,3 +147,35 @@ def test_a_consent_refusal_is_previewed_without_an_audit_entry(
         lambda uow, p: Gateway().execute(uow, p, "messages.send", args, purpose="marketing"),
     )
     assert executed.status == "refused" and executed.reason == answer.reasons[0]
+
+
+def test_a_destructive_call_from_a_text_plan_waits_for_approval(
+    as_user: Callable[..., Any], ids: dict[str, str]
+) -> None:
+    def make_task(uow: UnitOfWork, sales: Principal) -> dict[str, Any]:
+        out = Gateway().execute(uow, sales, "tasks.create", {"subject": "回访"}, purpose="sales")
+        assert out.status == "executed" and out.output is not None
+        return {"object_type": "activity", "record_id": out.output["id"], "version": 1}
+
+    args = as_user("sales", make_task)
+
+    def both(uow: UnitOfWork, sales: Principal) -> tuple[Preview, Preview]:
+        gateway = Gateway()
+        direct = gateway.preview(uow, sales, "records.delete", args, purpose="crm_ui")
+        spoken = gateway.preview(
+            uow, sales, "records.delete", args, purpose="crm_ui", origin="language"
+        )
+        return direct, spoken
+
+    direct, spoken = as_user("sales", both, commit=False)
+    assert direct.status == "allowed"
+    assert spoken.status == "needs_approval" and spoken.rule_name == "language:destructive"
+
+    waiting = as_user(
+        "sales",
+        lambda uow, p: Gateway().execute(
+            uow, p, "records.delete", args, purpose="crm_ui", origin="language"
+        ),
+    )
+    assert waiting.status == "pending_approval"
+    assert waiting.reason == spoken.reasons[0]

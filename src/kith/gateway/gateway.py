@@ -45,6 +45,7 @@ from kith.gateway.contracts import (
     ConsentDecision,
     ConsentHook,
     ExecutionResult,
+    Origin,
     Rationale,
     RiskLevel,
 )
@@ -140,6 +141,7 @@ class Call:
     idempotency_key: str | None = None
     trigger_event_id: str | None = None
     rationale: dict[str, Any] | None = None
+    origin: Origin = "direct"
 
 
 @dataclass(frozen=True)
@@ -184,7 +186,10 @@ class Gateway:
         idempotency_key: str | None = None,
         trigger_event_id: str | None = None,
         rationale: Rationale | None = None,
+        origin: Origin = "direct",
     ) -> GatewayResult:
+        """Run one call (module docstring). ``origin="language"``: the call comes from a
+        plan made from text, and a destructive tool waits for a person's approval."""
         call = Call(
             principal=principal,
             tool=tool,
@@ -194,6 +199,7 @@ class Gateway:
             idempotency_key=idempotency_key,
             trigger_event_id=trigger_event_id,
             rationale=rationale_snapshot(rationale),
+            origin=origin,
         )
         return self._run(uow, call, None)
 
@@ -206,13 +212,19 @@ class Gateway:
         *,
         purpose: str,
         on_behalf_of: Principal | None = None,
+        origin: Origin = "direct",
     ) -> Preview:
         """Would this call be allowed, wait for approval, or be refused — and under which
         rule? The checks of ``execute`` (arguments, permission, the recipient, consent,
         risk) without running the tool and without writing anything: no decision record,
         approval, idempotency key, audit entry or event, and no risk rules seeded."""
         call = Call(
-            principal=principal, tool=tool, args=args, purpose=purpose, on_behalf_of=on_behalf_of
+            principal=principal,
+            tool=tool,
+            args=args,
+            purpose=purpose,
+            on_behalf_of=on_behalf_of,
+            origin=origin,
         )
         try:
             spec = self._spec(tool)
@@ -417,7 +429,8 @@ class Gateway:
             and risk.is_new_recipient(uow.session, tenant_id, channel, args_json),
             "amount": risk.amount_facts(uow.session, tenant_id, spec.name, args, self.clock()),
         }
-        return risk.assess(uow.session, tenant_id, spec.name, spec.risk, facts, seed=seed)
+        assessment = risk.assess(uow.session, tenant_id, spec.name, spec.risk, facts, seed=seed)
+        return risk.for_origin(assessment, call.origin, destructive=spec.destructive)
 
     # --- outcomes --------------------------------------------------------------------
 

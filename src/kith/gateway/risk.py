@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 from kith.core.clock import as_utc
 from kith.crm import models as crm
 from kith.gateway.conditions import ConditionError, evaluate
-from kith.gateway.contracts import RiskLevel
+from kith.gateway.contracts import Origin, RiskLevel
 from kith.gateway.fx import RateTable, rate_table
 from kith.gateway.models import ApprovalRequest, Coupon, OutboundMessage, RiskRule
 from kith.gateway.registry import REGISTRY
@@ -215,6 +215,18 @@ def assess(
         top.expires_after_minutes,
         describe_amount(facts.get("amount")),
     )
+
+
+# Declared policy for calls composed from text (``origin="language"``).
+LANGUAGE_DESTRUCTIVE_RULE = "language:destructive"
+
+
+def for_origin(assessment: RiskAssessment, origin: Origin, *, destructive: bool) -> RiskAssessment:
+    """A destructive tool called from a plan made from text always waits for a person's
+    approval, whatever its declared risk and the tenant's rules."""
+    if origin == "language" and destructive and not assessment.needs_approval:
+        return RiskAssessment(level="high", rule_name=LANGUAGE_DESTRUCTIVE_RULE)
+    return assessment
 
 
 # --- amounts -------------------------------------------------------------------------------

@@ -2,18 +2,18 @@
 
 Nothing runs at planning time except reads (and, for a question, the answer query).
 Execution calls ``Gateway.execute`` step by step as the asking user, with a rationale
-naming the command; a step whose dependency did not execute is skipped. Destructive
-steps always become approval requests (even when the tool's own risk is low), and
+naming the command; a step whose dependency did not execute is skipped. Steps run with
+``origin="language"``: the gateway's risk policy then holds destructive steps for
+approval (even when the tool's own risk is low), and
 injection attempts are written to the audit log with the command.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel
 from sqlalchemy import select
 
 from kith.access.principal import Principal
@@ -22,15 +22,13 @@ from kith.core.errors import Conflict, FieldError, KithError, NotFound, Validati
 from kith.crm.service import RecordService
 from kith.db.uow import UnitOfWork
 from kith.events.types import DomainEvent
-from kith.gateway import risk
 from kith.gateway.contracts import Rationale
 from kith.gateway.decisions import to_json
-from kith.gateway.gateway import Call, Gateway, GatewayResult
-from kith.gateway.registry import ToolSpec
+from kith.gateway.gateway import Gateway, GatewayResult, Preview
 from kith.language.llm import ToolChooser, propose
 from kith.language.models import LanguageCommand
 from kith.language.plan import ENGINE, MAX_CHARS, Plan
-from kith.language.planner import Planner, detect_lang
+from kith.language.planner import Planner, StepPreview, detect_lang
 from kith.language.questions.answer import answer as answer_question
 
 # How an executed step is undone: (tool to call, how to build its args from the output
@@ -42,26 +40,6 @@ REVERSIBLE_CREATES = {
     "tickets.create": "ticket",
     "interactions.log": "interaction",
 }
-
-
-class ApprovalForDestructive(Gateway):
-    """The gateway, with one more rule for plans made from text: a destructive tool
-    always waits for a person's approval, whatever its declared risk."""
-
-    def _assess(
-        self,
-        uow: UnitOfWork,
-        spec: ToolSpec,
-        call: Call,
-        args: BaseModel,
-        args_json: dict[str, Any],
-        *,
-        seed: bool = True,
-    ) -> risk.RiskAssessment:
-        assessment = super()._assess(uow, spec, call, args, args_json, seed=seed)
-        if spec.destructive and not assessment.needs_approval:
-            return risk.RiskAssessment(level="high", rule_name="language:destructive")
-        return assessment
 
 
 def validate_text(text: str, lang: str | None) -> str:
@@ -109,7 +87,13 @@ class LanguageService:
         cleaned = validate_text(text, lang)
         lang = lang or detect_lang(cleaned)
         when = now or self.clock()
-        planner = Planner(self.uow.session, self.principal, when, tz=self._timezone())
+        planner = Planner(
+            self.uow.session,
+            self.principal,
+            when,
+            tz=self._timezone(),
+            preview=step_preview(self.uow, self.principal, self.gateway),
+        )
         plan = planner.plan(cleaned, lang)
         if self.model is not None:
             plan = propose(planner, plan, self.model)
@@ -217,12 +201,6 @@ class LanguageService:
                 }
         if not steps:
             raise Conflict("the plan has no steps to execute")
-        gateway = ApprovalForDestructive(
-            registry=self.gateway.registry,
-            consent=self.gateway.consent,
-            channels=self.gateway.channels,
-            clock=self.gateway.clock,
-        )
         records = RecordService(self.uow, self.principal, self.clock)
         results: list[dict[str, Any]] = []
         done: set[int] = set()
@@ -240,7 +218,7 @@ class LanguageService:
                 )
                 continue
             before = self._before(records, step)
-            result: GatewayResult = gateway.execute(
+            result: GatewayResult = self.gateway.execute(
                 self.uow,
                 self.principal,
                 step["tool"],
@@ -253,6 +231,7 @@ class LanguageService:
                     summary=f"{row.text[:300]}",
                     inputs={"command_id": row.id, "step": step["index"]},
                 ),
+                origin="language",  # a destructive step waits for approval
             )
             if result.status == "executed":
                 done.add(step["index"])
@@ -449,9 +428,27 @@ def present(row: LanguageCommand) -> dict[str, Any]:
     }
 
 
+def step_preview(uow: UnitOfWork, principal: Principal, gateway: Gateway) -> StepPreview:
+    """How the planner asks the gateway what a step would do (``Gateway.preview``, as the
+    call ``execute`` will make: this user, a plan made from text)."""
+
+    def preview(tool: str, args: Mapping[str, Any], purpose: str) -> Preview:
+        return gateway.preview(uow, principal, tool, args, purpose=purpose, origin="language")
+
+    return preview
+
+
 def plan_only(
-    uow: UnitOfWork, principal: Principal, text: str, lang: str | None, now: datetime
+    uow: UnitOfWork,
+    principal: Principal,
+    text: str,
+    lang: str | None,
+    now: datetime,
+    gateway: Gateway | None = None,
 ) -> Plan:
     """Planning without storing (the benchmark and the development set)."""
     cleaned = validate_text(text, lang)
-    return Planner(uow.session, principal, now).plan(cleaned, lang or detect_lang(cleaned))
+    preview = step_preview(uow, principal, gateway or Gateway())
+    return Planner(uow.session, principal, now, preview=preview).plan(
+        cleaned, lang or detect_lang(cleaned)
+    )
