@@ -25,21 +25,12 @@ from kith.events.types import DomainEvent
 from kith.gateway.contracts import Rationale
 from kith.gateway.decisions import to_json
 from kith.gateway.gateway import Gateway, GatewayResult, Preview
+from kith.gateway.registry import ANY_OBJECT, Undo
 from kith.language.llm import ToolChooser, propose
 from kith.language.models import LanguageCommand
 from kith.language.plan import ENGINE, MAX_CHARS, Plan
 from kith.language.planner import Planner, StepPreview, detect_lang
 from kith.language.questions.answer import answer as answer_question
-
-# How an executed step is undone: (tool to call, how to build its args from the output
-# and what was read before the step ran).
-REVERSIBLE_CREATES = {
-    "tasks.create": "activity",
-    "notes.add": "activity",
-    "meetings.schedule": "activity",
-    "tickets.create": "ticket",
-    "interactions.log": "interaction",
-}
 
 
 def validate_text(text: str, lang: str | None) -> str:
@@ -265,20 +256,22 @@ class LanguageService:
         return {"id": row.id, "status": status, "results": [_public(r) for r in results]}
 
     def _before(self, records: RecordService, step: dict[str, Any]) -> dict[str, Any] | None:
+        """What a step that declares ``restore_previous`` will change, read before it runs."""
+        undo = self._undo_of(step.get("tool"))
+        if undo is None or undo.kind != "restore_previous":
+            return None
         args = step["args"]
         try:
-            if step["tool"] == "deals.update_stage":
-                deal = records.get("deal", args["deal_id"])
-                return {"stage_id": deal["stage_id"]}
-            if step["tool"] == "tickets.assign":
-                ticket = records.get("ticket", args["ticket_id"])
-                return {"assignee_id": ticket.get("assignee_id")}
-            if step["tool"] == "records.update":
-                record = records.get(args["object_type"], args["record_id"])
-                return {k: record.get(k) for k in args.get("values", {})}
+            object_type, record_id = _target(undo, args)
+            record = records.get(object_type, record_id)
         except (KithError, KeyError):
             return None
-        return None
+        fields = undo.fields if undo.object_type != ANY_OBJECT else tuple(args.get("values", {}))
+        return {k: record.get(k) for k in fields}
+
+    def _undo_of(self, tool: Any) -> Undo | None:
+        spec = self.gateway.registry.get(str(tool)) if tool else None
+        return spec.undo if spec is not None else None
 
     # --- undo -----------------------------------------------------------------------
 
@@ -344,38 +337,26 @@ class LanguageService:
     def _inverse(
         self, records: RecordService, step: dict[str, Any], result: dict[str, Any]
     ) -> tuple[str, dict[str, Any]] | None:
-        tool = step.get("tool")
+        """The call that reverses an executed step, from the undo its tool declares."""
+        undo = self._undo_of(step.get("tool"))
+        if undo is None:
+            return None
+        args = step["args"]
         output = result.get("output") or {}
         before = result.get("before") or {}
         try:
-            if tool in REVERSIBLE_CREATES:
-                object_type = REVERSIBLE_CREATES[tool]
-                current = records.get(object_type, output["id"])
+            if undo.kind == "delete_created":
+                object_type = _object_type(undo, args)
+                record_id = output["id"] if "id" in output else output["record"]["id"]
+                current = records.get(object_type, record_id)
                 return "records.delete", {
                     "object_type": object_type,
-                    "record_id": output["id"],
+                    "record_id": record_id,
                     "version": current["version"],
                 }
-            if tool == "records.create":
-                rec = output["record"]
-                current = records.get(step["args"]["object_type"], rec["id"])
-                return "records.delete", {
-                    "object_type": step["args"]["object_type"],
-                    "record_id": rec["id"],
-                    "version": current["version"],
-                }
-            if tool == "deals.update_stage" and before.get("stage_id"):
-                return "deals.update_stage", {
-                    "deal_id": step["args"]["deal_id"],
-                    "stage_id": before["stage_id"],
-                }
-            if tool == "tickets.assign" and before.get("assignee_id"):
-                return "tickets.assign", {
-                    "ticket_id": step["args"]["ticket_id"],
-                    "assignee_id": before["assignee_id"],
-                }
-            if tool == "records.update" and before:
-                args = step["args"]
+            if undo.object_type == ANY_OBJECT:
+                if not before:
+                    return None
                 current = records.get(args["object_type"], args["record_id"])
                 return "records.update", {
                     "object_type": args["object_type"],
@@ -383,9 +364,26 @@ class LanguageService:
                     "version": current["version"],
                     "values": before,
                 }
+            if not all(before.get(f) for f in undo.fields):
+                return None
+            id_arg = f"{undo.object_type}_id"
+            return str(step["tool"]), {
+                id_arg: args[id_arg],
+                **{f: before[f] for f in undo.fields},
+            }
         except (KithError, KeyError, TypeError):
             return None
-        return None
+
+
+def _object_type(undo: Undo, args: dict[str, Any]) -> str:
+    return str(args["object_type"]) if undo.object_type == ANY_OBJECT else undo.object_type
+
+
+def _target(undo: Undo, args: dict[str, Any]) -> tuple[str, str]:
+    """The record a ``restore_previous`` step changes: (object type, id)."""
+    if undo.object_type == ANY_OBJECT:
+        return str(args["object_type"]), str(args["record_id"])
+    return undo.object_type, str(args[f"{undo.object_type}_id"])
 
 
 def _undo_result(
