@@ -50,9 +50,10 @@ from kith.gateway.contracts import (
     RiskLevel,
 )
 from kith.gateway.decisions import (
+    finish_decision,
     new_decision,
+    open_decision,
     rationale_snapshot,
-    save_decision,
     set_subject,
     subject_from_args,
     to_json,
@@ -304,9 +305,7 @@ class Gateway:
         # SQLite (pysqlite) a SAVEPOINT that opens the transaction would commit on
         # release, outside the caller's unit of work; and a transaction that read before
         # its first write can fail with "database is locked" instead of waiting.
-        decision.status = "running"
-        uow.session.add(decision)
-        uow.session.flush()
+        open_decision(uow, decision)
         try:
             return self._checked_run(uow, call, approved, decision)
         except Refusal as refusal:
@@ -597,10 +596,8 @@ class Gateway:
         error: BaseException | None = None,
     ) -> GatewayResult:
         errors = tuple(e.as_dict() for e in error.errors) if isinstance(error, KithError) else ()
-        decision.status = status
-        decision.reason = reason or (_describe(error) if error else None)
-        decision.errors = mask_value(to_json(list(errors)))
-        save_decision(uow, decision)
+        why = reason or (_describe(error) if error else None)
+        finish_decision(uow, decision, status, why, errors=list(errors))
         return GatewayResult(
             status=status,  # type: ignore[arg-type]
             decision_id=decision.id,
