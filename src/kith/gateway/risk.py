@@ -126,20 +126,23 @@ def seed_risk_rules(session: Session, tenant_id: str) -> None:
     for seed in DEFAULT_RULES:
         if seed.name in existing:
             continue
-        session.add(
-            RiskRule(
-                tenant_id=tenant_id,
-                name=seed.name,
-                description=seed.description,
-                tool_pattern=seed.tool_pattern,
-                condition=seed.condition,
-                level=seed.level,
-                approver_role=DEFAULT_APPROVER_ROLE,
-                expires_after_minutes=DEFAULT_EXPIRY_MINUTES,
-                builtin=True,
-            )
-        )
+        session.add(_seeded(seed, tenant_id))
     session.flush()
+
+
+def _seeded(seed: RuleSeed, tenant_id: str) -> RiskRule:
+    return RiskRule(
+        tenant_id=tenant_id,
+        name=seed.name,
+        description=seed.description,
+        tool_pattern=seed.tool_pattern,
+        condition=seed.condition,
+        level=seed.level,
+        approver_role=DEFAULT_APPROVER_ROLE,
+        expires_after_minutes=DEFAULT_EXPIRY_MINUTES,
+        builtin=True,
+        enabled=True,
+    )
 
 
 def rules_of(session: Session, tenant_id: str) -> list[RiskRule]:
@@ -163,22 +166,7 @@ def rules_for_preview(session: Session, tenant_id: str) -> list[RiskRule]:
     rules = list(session.scalars(stmt))
     if rules:
         return rules
-    seeds = sorted(DEFAULT_RULES, key=lambda seed: seed.name)
-    return [
-        RiskRule(
-            tenant_id=tenant_id,
-            name=seed.name,
-            description=seed.description,
-            tool_pattern=seed.tool_pattern,
-            condition=seed.condition,
-            level=seed.level,
-            approver_role=DEFAULT_APPROVER_ROLE,
-            expires_after_minutes=DEFAULT_EXPIRY_MINUTES,
-            builtin=True,
-            enabled=True,
-        )
-        for seed in seeds
-    ]
+    return [_seeded(seed, tenant_id) for seed in sorted(DEFAULT_RULES, key=lambda r: r.name)]
 
 
 def _matches(rule: RiskRule, tool_name: str, facts: Mapping[str, Any]) -> bool:
