@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import BaseModel
 
-from kith.gateway.registry import ToolContext, ToolRegistry, tool
+from kith.gateway.registry import REGISTRY, ToolContext, ToolRegistry, Undo, tool
 
 
 class CreateTaskIn(BaseModel):
@@ -58,6 +58,8 @@ def test_bad_registrations_fail_at_import_time() -> None:
         register("tasks.two", risk="extreme")
     with pytest.raises(ValueError, match="channel"):
         register("tasks.three", channel="fax")
+    with pytest.raises(ValueError, match="undo"):
+        register("tasks.five", external_effect=True, undo=Undo("delete_created", "activity"))
     with pytest.raises(TypeError, match="pydantic"):
 
         @tool("tasks.four", purposes=("sales",), touches=(), registry=registry)
@@ -90,3 +92,26 @@ def test_the_builtin_catalog_is_complete() -> None:
         "refunds.request",
         "deals.update_stage",
     } <= names
+
+
+def test_each_tool_declares_how_it_is_undone() -> None:
+    """Reversibility lives on the tool's spec (the language undo reads it): what a tool
+    created is deleted, what it changed is put back; anything that reached a person or
+    belongs to the approval flow declares no undo."""
+    from kith.bootstrap import wire
+
+    wire()  # the composition root imports the tool modules
+    undo = {spec.name: spec.undo for spec in REGISTRY if spec.reversible}
+    assert undo == {
+        "tasks.create": Undo("delete_created", "activity"),
+        "notes.add": Undo("delete_created", "activity"),
+        "meetings.schedule": Undo("delete_created", "activity"),
+        "interactions.log": Undo("delete_created", "interaction"),
+        "tickets.create": Undo("delete_created", "ticket"),
+        "records.create": Undo("delete_created", "*"),
+        "records.update": Undo("restore_previous", "*"),
+        "tickets.assign": Undo("restore_previous", "ticket", ("assignee_id",)),
+        "deals.update_stage": Undo("restore_previous", "deal", ("stage_id",)),
+    }
+    assert Undo("delete_created", "activity").describe() == "delete the activity it created"
+    assert not any(spec.external_effect for spec in REGISTRY if spec.reversible)

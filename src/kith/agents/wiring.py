@@ -30,9 +30,9 @@ from kith.core.clock import utcnow
 from kith.db.uow import UnitOfWork
 from kith.gateway.contracts import GatewayPort, Rationale
 from kith.gateway.decisions import (
+    finish_decision,
     new_decision,
     rationale_snapshot,
-    save_decision,
     set_subject,
     subject_from_args,
     with_customer,
@@ -84,9 +84,7 @@ class GatewayDecisionLog:
             trigger_event_id=trigger_event_id,
         )
         set_subject(decision, with_customer(uow, principal.tenant_id, subject_from_args(args)))
-        decision.status = status
-        decision.reason = reason
-        save_decision(uow, decision)
+        finish_decision(uow, decision, status, reason)
         return decision.id
 
 

@@ -20,8 +20,8 @@ from kith.access.principal import Principal
 from kith.core.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
 from kith.db.uow import UnitOfWork
 from kith.gateway.decisions import (
+    finish_decision,
     new_decision,
-    save_decision,
     set_subject,
     subject_from_args,
     with_customer,
@@ -34,7 +34,7 @@ from kith.gateway.gateway import (
     GatewayResult,
     record_execution_of_approval,
 )
-from kith.gateway.models import ApprovalRequest, DecisionRecord
+from kith.gateway.models import ApprovalRequest, DecisionRecord, IdempotencyKey
 from kith.gateway.notify import notify
 from kith.gateway.principals import resolve_principal
 
@@ -129,30 +129,14 @@ class ApprovalService:
         self._require_approver(request)
         now = self.gateway.clock()
         self._transition(request, "rejected", now, reason)
-        requester, person = _stand_ins(request)
-        decision = new_decision(
-            requester,
-            at=now,
-            on_behalf_of=person,
-            tool=request.tool,
-            purpose=request.purpose,
-            args=request.args,
-            rationale=request.rationale,
-            trigger_event_id=request.trigger_event_id,
-        )
-        set_subject(
-            decision, with_customer(self.uow, request.tenant_id, subject_from_args(request.args))
-        )
-        decision.status = "rejected"
-        decision.reason = f"rejected by {self.principal.name}: {reason}"
-        decision.approval_id = request.id
+        decision = decision_about(self.uow, request, now)
         decision.approver_id = self.principal.id
         decision.approver_name = self.principal.name
         decision.approver_decision = "rejected"
         decision.approver_reason = reason
-        decision.risk_level = request.risk_level
-        decision.risk_rule_id = request.risk_rule_id
-        save_decision(self.uow, decision)
+        finish_decision(
+            self.uow, decision, "rejected", f"rejected by {self.principal.name}: {reason}"
+        )
         request.result_decision_id, request.result_status = decision.id, "rejected"
         self._announce(request, "approval.rejected", reason)
         self._tell_requester(request, f"rejected by {self.principal.name}: {reason}")
@@ -261,6 +245,87 @@ def _stand_ins(request: ApprovalRequest) -> tuple[Principal, Principal | None]:
         else None
     )
     return requester, person
+
+
+def decision_about(uow: UnitOfWork, request: ApprovalRequest, at: datetime) -> DecisionRecord:
+    """A new decision record for what happens to a waiting call without running it
+    (rejected, cancelled): the stored call, its subject, risk and approval."""
+    requester, person = _stand_ins(request)
+    decision = new_decision(
+        requester,
+        at=at,
+        on_behalf_of=person,
+        tool=request.tool,
+        purpose=request.purpose,
+        args=request.args,
+        rationale=request.rationale,
+        trigger_event_id=request.trigger_event_id,
+    )
+    set_subject(decision, with_customer(uow, request.tenant_id, subject_from_args(request.args)))
+    decision.approval_id = request.id
+    decision.risk_level = request.risk_level
+    decision.risk_rule_id = request.risk_rule_id
+    return decision
+
+
+def cancel_approval(
+    uow: UnitOfWork,
+    actor: Principal,
+    request: ApprovalRequest,
+    *,
+    why: str,
+    consent_reason: str,
+    consent_basis: str,
+    now: datetime,
+    **event_detail: Any,
+) -> str | None:
+    """Cancel a pending approval and record why (decision record, idempotency key,
+    ``approval.cancelled``); the cancelling decision's id, or None if someone decided
+    it a moment ago. The privacy context cancels with it when consent is revoked or
+    processing is restricted."""
+    a = ApprovalRequest
+    changed = uow.session.execute(
+        update(a)
+        .where(a.id == request.id, a.status == "pending")
+        .values(
+            status="cancelled",
+            decided_by_id=actor.id,
+            decided_by_name=actor.name,
+            decided_at=now,
+            decision_reason=why,
+            result_status="cancelled",
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if changed.rowcount != 1:  # type: ignore[attr-defined]
+        return None
+    uow.session.refresh(request)
+    decision = decision_about(uow, request, now)
+    decision.consent_allowed = False
+    decision.consent_reason = consent_reason[:500]
+    decision.consent_basis = consent_basis
+    finish_decision(uow, decision, "cancelled", why)
+    request.result_decision_id = decision.id
+    uow.session.execute(
+        update(IdempotencyKey)
+        .where(IdempotencyKey.approval_id == request.id)
+        .values(status="cancelled", decision_id=decision.id)
+        .execution_options(synchronize_session=False)
+    )
+    requested = uow.session.get(DecisionRecord, request.decision_id)
+    if requested is not None:
+        uow.emit(
+            approval_event(
+                "approval.cancelled",
+                request,
+                requested,
+                actor.actor,
+                now,
+                reason=why,
+                **event_detail,
+            )
+        )
+    return decision.id
 
 
 def expire_overdue(uow: UnitOfWork, tenant_id: str, now: datetime) -> int:

@@ -18,6 +18,10 @@ from kith.db.uow import UnitOfWork
 
 ExecutionStatus = Literal["executed", "pending_approval", "refused", "duplicate", "failed"]
 RiskLevel = Literal["low", "medium", "high"]
+# Where a call was composed. "language": a plan made from text (``kith.language``); the
+# risk policy then holds every destructive tool for a person's approval, whatever its
+# declared risk. "direct": everything else (API, UI, CLI, agents).
+Origin = Literal["direct", "language"]
 
 
 @dataclass(frozen=True)

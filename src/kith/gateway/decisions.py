@@ -128,7 +128,33 @@ def set_subject(decision: DecisionRecord, subject: Subject) -> None:
     decision.contact_id = subject.contact_id
 
 
-def save_decision(uow: UnitOfWork, decision: DecisionRecord) -> None:
+def open_decision(uow: UnitOfWork, decision: DecisionRecord) -> None:
+    """Write a decision whose outcome is not known yet (status ``running``); the gateway
+    opens the transaction with this write and finishes it with ``finish_decision``."""
+    decision.status = "running"
+    uow.session.add(decision)
+    uow.session.flush()
+
+
+def finish_decision(
+    uow: UnitOfWork,
+    decision: DecisionRecord,
+    status: str,
+    reason: str | None,
+    *,
+    errors: list[dict[str, Any]] | None = None,
+) -> None:
+    """The one writer of a decision's outcome — the gateway's calls, approvals rejected or
+    cancelled, agents' decisions without a tool: status, reason and (masked) errors,
+    saved with the ``decision.recorded`` audit entry in the caller's unit of work."""
+    decision.status = status
+    decision.reason = reason
+    if errors is not None:
+        decision.errors = mask_value(to_json(errors))
+    _save(uow, decision)
+
+
+def _save(uow: UnitOfWork, decision: DecisionRecord) -> None:
     """Add the record and its audit entry to the caller's unit of work."""
     uow.session.add(decision)
     uow.audit(
@@ -167,9 +193,7 @@ def record_decision(
         trigger_event_id=trigger_event_id,
     )
     set_subject(decision, with_customer(uow, principal.tenant_id, subject or Subject()))
-    decision.status = status
-    decision.reason = reason or rationale.summary
-    save_decision(uow, decision)
+    finish_decision(uow, decision, status, reason or rationale.summary)
     return decision.id
 
 

@@ -22,7 +22,7 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import select, update
@@ -41,11 +41,19 @@ from kith.gateway.authz import Refusal, effective_principal, refuse
 from kith.gateway.authz import authorise as authorise_call
 from kith.gateway.channels import ChannelRegistry
 from kith.gateway.consent import default_consent
-from kith.gateway.contracts import ConsentHook, ExecutionResult, Rationale
+from kith.gateway.contracts import (
+    ConsentDecision,
+    ConsentHook,
+    ExecutionResult,
+    Origin,
+    Rationale,
+    RiskLevel,
+)
 from kith.gateway.decisions import (
+    finish_decision,
     new_decision,
+    open_decision,
     rationale_snapshot,
-    save_decision,
     set_subject,
     subject_from_args,
     to_json,
@@ -79,6 +87,51 @@ class GatewayResult(ExecutionResult):
             raise self.error
 
 
+PreviewStatus = Literal["allowed", "needs_approval", "refused"]
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What ``Gateway.execute`` would do with a call, found without running the tool or
+    writing anything. ``status``: allowed (it would run), needs_approval (it would wait
+    for a person), refused (and ``reasons[0]`` says why). ``risk_level`` and the rule come
+    from the risk policy, which is applied whenever the arguments are valid and the caller
+    may use the tool (so ``would_wait`` is known even for a call consent refuses)."""
+
+    status: PreviewStatus
+    tool: str
+    reasons: tuple[str, ...] = ()
+    errors: tuple[dict[str, Any], ...] = ()
+    risk_level: RiskLevel | None = None
+    rule_id: str | None = None
+    rule_name: str | None = None
+    approver_role: str | None = None
+    consent_allowed: bool | None = None
+    consent_reason: str | None = None
+    consent_basis: str | None = None
+
+    @property
+    def would_wait(self) -> bool:
+        """The risk policy asks a person to approve the call."""
+        return self.risk_level == "high"
+
+
+@runtime_checkable
+class QuietConsentHook(Protocol):
+    """A consent hook that can answer without writing (the ledger audits refusals in
+    ``check``; ``decide`` gives the same answer and records nothing)."""
+
+    def decide(
+        self,
+        uow: UnitOfWork,
+        principal: Principal,
+        tool_name: str,
+        purpose: str,
+        channel: str | None,
+        subject: Mapping[str, Any],
+    ) -> ConsentDecision: ...
+
+
 @dataclass(frozen=True)
 class Call:
     principal: Principal
@@ -89,6 +142,7 @@ class Call:
     idempotency_key: str | None = None
     trigger_event_id: str | None = None
     rationale: dict[str, Any] | None = None
+    origin: Origin = "direct"
 
 
 @dataclass(frozen=True)
@@ -133,7 +187,10 @@ class Gateway:
         idempotency_key: str | None = None,
         trigger_event_id: str | None = None,
         rationale: Rationale | None = None,
+        origin: Origin = "direct",
     ) -> GatewayResult:
+        """Run one call (module docstring). ``origin="language"``: the call comes from a
+        plan made from text, and a destructive tool waits for a person's approval."""
         call = Call(
             principal=principal,
             tool=tool,
@@ -143,8 +200,75 @@ class Gateway:
             idempotency_key=idempotency_key,
             trigger_event_id=trigger_event_id,
             rationale=rationale_snapshot(rationale),
+            origin=origin,
         )
         return self._run(uow, call, None)
+
+    def preview(
+        self,
+        uow: UnitOfWork,
+        principal: Principal,
+        tool: str,
+        args: Mapping[str, Any],
+        *,
+        purpose: str,
+        on_behalf_of: Principal | None = None,
+        origin: Origin = "direct",
+    ) -> Preview:
+        """Would this call be allowed, wait for approval, or be refused — and under which
+        rule? The checks of ``execute`` (arguments, permission, the recipient, consent,
+        risk) without running the tool and without writing anything: no decision record,
+        approval, idempotency key, audit entry or event, and no risk rules seeded."""
+        call = Call(
+            principal=principal,
+            tool=tool,
+            args=args,
+            purpose=purpose,
+            on_behalf_of=on_behalf_of,
+            origin=origin,
+        )
+        try:
+            spec = self._spec(tool)
+            parsed = _parse(spec, args)
+            acting = effective_principal(principal, on_behalf_of)
+            authorise_call(spec, acting, purpose, parsed, on_behalf_of)
+        except Refusal as refusal:
+            return _refused_preview(tool, [refusal.error])
+        args_json = parsed.model_dump(mode="json", exclude_unset=True)
+        refusals: list[KithError] = []
+        consent: ConsentDecision | None = None
+        try:
+            self._check_recipient(uow, spec, acting, parsed)
+        except Refusal as refusal:
+            refusals.append(refusal.error)
+        else:
+            subject = with_customer(uow, principal.tenant_id, subject_from_args(args_json))
+            consent = self._consent(uow, spec, acting, call, parsed, subject, quiet=True)
+            if not consent.allowed:
+                refusals.append(refuse(f"no consent: {consent.reason}").error)
+        assessment = self._assess(uow, spec, call, parsed, args_json, seed=False)
+        if refusals:
+            status: PreviewStatus = "refused"
+            reasons = [_describe(e) for e in refusals]
+        elif assessment.needs_approval:
+            status, reasons = "needs_approval", [_waiting_reason(assessment)]
+        else:
+            status, reasons = "allowed", []
+        if consent is not None and consent.allowed:
+            reasons.append(f"consent: {consent.reason}")
+        return Preview(
+            status=status,
+            tool=tool,
+            reasons=tuple(reasons),
+            errors=tuple(err.as_dict() for e in refusals for err in e.errors),
+            risk_level=assessment.level,
+            rule_id=assessment.rule_id,
+            rule_name=assessment.rule_name,
+            approver_role=assessment.approver_role if assessment.needs_approval else None,
+            consent_allowed=consent.allowed if consent is not None else None,
+            consent_reason=consent.reason if consent is not None else None,
+            consent_basis=consent.basis if consent is not None else None,
+        )
 
     def execute_approved(self, uow: UnitOfWork, call: Call, approved: Approved) -> GatewayResult:
         """Run a call a person approved: every check again except the risk policy."""
@@ -181,9 +305,7 @@ class Gateway:
         # SQLite (pysqlite) a SAVEPOINT that opens the transaction would commit on
         # release, outside the caller's unit of work; and a transaction that read before
         # its first write can fail with "database is locked" instead of waiting.
-        decision.status = "running"
-        uow.session.add(decision)
-        uow.session.flush()
+        open_decision(uow, decision)
         try:
             return self._checked_run(uow, call, approved, decision)
         except Refusal as refusal:
@@ -253,7 +375,28 @@ class Gateway:
         subject: Subject,
         decision: DecisionRecord,
     ) -> None:
-        consent = self.consent.check(
+        consent = self._consent(uow, spec, principal, call, args, subject, quiet=False)
+        decision.consent_allowed = consent.allowed
+        decision.consent_reason = consent.reason
+        decision.consent_basis = consent.basis
+        if not consent.allowed:
+            raise refuse(f"no consent: {consent.reason}")
+
+    def _consent(
+        self,
+        uow: UnitOfWork,
+        spec: ToolSpec,
+        principal: Principal,
+        call: Call,
+        args: BaseModel,
+        subject: Subject,
+        *,
+        quiet: bool,
+    ) -> ConsentDecision:
+        """The consent hook's answer; ``quiet`` (a preview) asks a hook that can answer
+        without writing to do so (a hook without ``decide`` is asked as usual)."""
+        ask = self.consent.decide if quiet and isinstance(self.consent, QuietConsentHook) else None
+        return (ask or self.consent.check)(
             uow,
             principal,
             spec.name,
@@ -261,11 +404,6 @@ class Gateway:
             spec.channel_for(args),
             _consent_subject(subject, args, spec),
         )
-        decision.consent_allowed = consent.allowed
-        decision.consent_reason = consent.reason
-        decision.consent_basis = consent.basis
-        if not consent.allowed:
-            raise refuse(f"no consent: {consent.reason}")
 
     def _assess(
         self,
@@ -274,6 +412,8 @@ class Gateway:
         call: Call,
         args: BaseModel,
         args_json: dict[str, Any],
+        *,
+        seed: bool = True,
     ) -> risk.RiskAssessment:
         tenant_id = call.principal.tenant_id
         channel = spec.channel_for(args)
@@ -288,7 +428,8 @@ class Gateway:
             and risk.is_new_recipient(uow.session, tenant_id, channel, args_json),
             "amount": risk.amount_facts(uow.session, tenant_id, spec.name, args, self.clock()),
         }
-        return risk.assess(uow.session, tenant_id, spec.name, spec.risk, facts)
+        assessment = risk.assess(uow.session, tenant_id, spec.name, spec.risk, facts, seed=seed)
+        return risk.for_origin(assessment, call.origin, destructive=spec.destructive)
 
     # --- outcomes --------------------------------------------------------------------
 
@@ -399,10 +540,12 @@ class Gateway:
                 expires_at=request.expires_at.isoformat(),
             )
         )
-        seen = f": {assessment.detail}" if assessment.detail else ""
-        reason = f"waiting for approval by a {assessment.approver_role} (rule {rule}{seen})"
         return self._finish(
-            uow, decision, "pending_approval", reason=reason, approval_id=request.id
+            uow,
+            decision,
+            "pending_approval",
+            reason=_waiting_reason(assessment),
+            approval_id=request.id,
         )
 
     def _duplicate(
@@ -453,10 +596,8 @@ class Gateway:
         error: BaseException | None = None,
     ) -> GatewayResult:
         errors = tuple(e.as_dict() for e in error.errors) if isinstance(error, KithError) else ()
-        decision.status = status
-        decision.reason = reason or (_describe(error) if error else None)
-        decision.errors = mask_value(to_json(list(errors)))
-        save_decision(uow, decision)
+        why = reason or (_describe(error) if error else None)
+        finish_decision(uow, decision, status, why, errors=list(errors))
         return GatewayResult(
             status=status,  # type: ignore[arg-type]
             decision_id=decision.id,
@@ -543,6 +684,21 @@ def _note_approval(decision: DecisionRecord, approved: Approved) -> None:
     decision.approver_reason = approved.reason
     decision.risk_level = approved.request.risk_level
     decision.risk_rule_id = approved.request.risk_rule_id
+
+
+def _waiting_reason(assessment: risk.RiskAssessment) -> str:
+    rule = assessment.rule_name or "tool risk"
+    seen = f": {assessment.detail}" if assessment.detail else ""
+    return f"waiting for approval by a {assessment.approver_role} (rule {rule}{seen})"
+
+
+def _refused_preview(tool: str, errors: list[KithError]) -> Preview:
+    return Preview(
+        status="refused",
+        tool=tool,
+        reasons=tuple(_describe(e) for e in errors),
+        errors=tuple(err.as_dict() for e in errors for err in e.errors),
+    )
 
 
 def _consent_subject(subject: Subject, args: BaseModel, spec: ToolSpec) -> dict[str, Any]:

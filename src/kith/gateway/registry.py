@@ -71,6 +71,33 @@ class ToolContext:
 
 ToolFunction = Callable[[ToolContext, Any], BaseModel]
 
+UndoKind = Literal["delete_created", "restore_previous"]
+
+
+@dataclass(frozen=True)
+class Undo:
+    """How an executed call is reversed, declared with the tool (``@tool(undo=...)``).
+
+    ``delete_created``: the call created an ``object_type`` record (its id is the output's
+    ``id`` or ``record.id``); undo deletes it. ``restore_previous``: the call changed
+    ``fields`` of the ``object_type`` record named by ``<object_type>_id``; undo calls the
+    same tool with the values read before the call ran. ``object_type`` ``"*"`` is the
+    type the call names in ``args.object_type`` (its record in ``args.record_id``; for
+    ``restore_previous`` the changed fields are the keys of ``args.values``, put back with
+    ``records.update``). A tool without ``undo`` cannot be undone (a message that reached
+    someone, a coupon, a refund in the approval flow)."""
+
+    kind: UndoKind
+    object_type: str
+    fields: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        what = "the record" if self.object_type == ANY_OBJECT else f"the {self.object_type}"
+        if self.kind == "delete_created":
+            return f"delete {what} it created"
+        changed = ", ".join(self.fields) or "the fields it changed"
+        return f"put back {changed} of {what} as they were before"
+
 
 @dataclass(frozen=True)
 class ToolSpec:
@@ -87,6 +114,11 @@ class ToolSpec:
     idempotent: bool
     external_effect: bool
     channel: str | None
+    undo: Undo | None = None
+
+    @property
+    def reversible(self) -> bool:
+        return self.undo is not None
 
     def channel_for(self, args: BaseModel) -> str | None:
         """A sending tool whose input has a ``channel`` field sends where the caller says."""
@@ -117,6 +149,7 @@ class ToolSpec:
             "idempotent": self.idempotent,
             "external_effect": self.external_effect,
             "channel": self.channel,
+            "undo": self.undo.describe() if self.undo is not None else None,
             "input_schema": self.input_schema.model_json_schema(),
             "output_schema": self.output_schema.model_json_schema(),
         }
@@ -158,6 +191,7 @@ def tool(
     external_effect: bool = False,
     channel: str | None = None,
     description: str = "",
+    undo: Undo | None = None,
     registry: ToolRegistry = REGISTRY,
 ) -> Callable[[F], F]:
     """Register ``fn(ctx, args: In) -> Out`` as a tool; In and Out come from its annotations."""
@@ -167,6 +201,8 @@ def tool(
         raise ValueError(f"tool {name}: channel must be one of {CHANNELS} or None")
     if not purposes:
         raise ValueError(f"tool {name}: declare at least one purpose")
+    if undo is not None and (read_only or external_effect):
+        raise ValueError(f"tool {name}: only a tool that changes records alone can declare undo")
 
     def register(fn: F) -> F:
         input_schema, output_schema = _schemas_of(name, fn)
@@ -185,6 +221,7 @@ def tool(
                 idempotent=idempotent,
                 external_effect=external_effect,
                 channel=channel,
+                undo=undo,
             )
         )
         return fn

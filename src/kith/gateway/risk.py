@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 from kith.core.clock import as_utc
 from kith.crm import models as crm
 from kith.gateway.conditions import ConditionError, evaluate
-from kith.gateway.contracts import RiskLevel
+from kith.gateway.contracts import Origin, RiskLevel
 from kith.gateway.fx import RateTable, rate_table
 from kith.gateway.models import ApprovalRequest, Coupon, OutboundMessage, RiskRule
 from kith.gateway.registry import REGISTRY
@@ -126,20 +126,23 @@ def seed_risk_rules(session: Session, tenant_id: str) -> None:
     for seed in DEFAULT_RULES:
         if seed.name in existing:
             continue
-        session.add(
-            RiskRule(
-                tenant_id=tenant_id,
-                name=seed.name,
-                description=seed.description,
-                tool_pattern=seed.tool_pattern,
-                condition=seed.condition,
-                level=seed.level,
-                approver_role=DEFAULT_APPROVER_ROLE,
-                expires_after_minutes=DEFAULT_EXPIRY_MINUTES,
-                builtin=True,
-            )
-        )
+        session.add(_seeded(seed, tenant_id))
     session.flush()
+
+
+def _seeded(seed: RuleSeed, tenant_id: str) -> RiskRule:
+    return RiskRule(
+        tenant_id=tenant_id,
+        name=seed.name,
+        description=seed.description,
+        tool_pattern=seed.tool_pattern,
+        condition=seed.condition,
+        level=seed.level,
+        approver_role=DEFAULT_APPROVER_ROLE,
+        expires_after_minutes=DEFAULT_EXPIRY_MINUTES,
+        builtin=True,
+        enabled=True,
+    )
 
 
 def rules_of(session: Session, tenant_id: str) -> list[RiskRule]:
@@ -154,6 +157,16 @@ def rules_of(session: Session, tenant_id: str) -> list[RiskRule]:
     except IntegrityError:
         pass  # a concurrent first call seeded them; read theirs
     return list(session.scalars(stmt))
+
+
+def rules_for_preview(session: Session, tenant_id: str) -> list[RiskRule]:
+    """The tenant's rules without seeding: a tenant that has none yet is assessed against
+    the defaults as they would be seeded (transient rows, never added to the session)."""
+    stmt = select(RiskRule).where(RiskRule.tenant_id == tenant_id).order_by(RiskRule.name)
+    rules = list(session.scalars(stmt))
+    if rules:
+        return rules
+    return [_seeded(seed, tenant_id) for seed in sorted(DEFAULT_RULES, key=lambda r: r.name)]
 
 
 def _matches(rule: RiskRule, tool_name: str, facts: Mapping[str, Any]) -> bool:
@@ -173,8 +186,12 @@ def assess(
     tool_name: str,
     declared: RiskLevel,
     facts: Mapping[str, Any],
+    *,
+    seed: bool = True,
 ) -> RiskAssessment:
-    matching = [r for r in rules_of(session, tenant_id) if _matches(r, tool_name, facts)]
+    """``seed=False`` (a preview) reads the rules without seeding a tenant's defaults."""
+    rules = rules_of(session, tenant_id) if seed else rules_for_preview(session, tenant_id)
+    matching = [r for r in rules if _matches(r, tool_name, facts)]
     top = max(matching, key=lambda r: LEVEL_RANK.get(r.level, 3), default=None)
     if top is None or LEVEL_RANK[declared] > LEVEL_RANK.get(top.level, 3):
         return RiskAssessment(declared)
@@ -186,6 +203,18 @@ def assess(
         top.expires_after_minutes,
         describe_amount(facts.get("amount")),
     )
+
+
+# Declared policy for calls composed from text (``origin="language"``).
+LANGUAGE_DESTRUCTIVE_RULE = "language:destructive"
+
+
+def for_origin(assessment: RiskAssessment, origin: Origin, *, destructive: bool) -> RiskAssessment:
+    """A destructive tool called from a plan made from text always waits for a person's
+    approval, whatever its declared risk and the tenant's rules."""
+    if origin == "language" and destructive and not assessment.needs_approval:
+        return RiskAssessment(level="high", rule_name=LANGUAGE_DESTRUCTIVE_RULE)
+    return assessment
 
 
 # --- amounts -------------------------------------------------------------------------------

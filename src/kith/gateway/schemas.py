@@ -39,6 +39,7 @@ class ToolOut(BaseModel):
     idempotent: bool
     external_effect: bool
     channel: str | None
+    undo: str | None = None  # how an executed call is reversed; None: it cannot be
     input_schema: dict[str, Any]
     output_schema: dict[str, Any]
 

@@ -6,24 +6,27 @@ times from ``timeparse.py``; each intent's steps come from its builder
 (``builders/``, one module per intent, listed in ``builders/table.py``) and questions
 from ``questions/``. Every step's arguments are validated against the tool's
 own input schema and authorised for the asking user (``gateway.authz``) before the plan
-is shown, so a plan never offers what the user could not do; destructive steps and
-high-risk tools are always marked as needing approval.
+is shown, so a plan never offers what the user could not do; what will wait for
+approval (destructive steps, high-risk calls) is the gateway's answer (``Gateway.preview``).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
+from sqlalchemy.orm import Session
 
 from kith.access import policy
 from kith.access.principal import Principal
-from kith.gateway import risk
 from kith.gateway.authz import Refusal
 from kith.gateway.authz import authorise as authorise_call
+from kith.gateway.gateway import Preview
+from kith.gateway.registry import REGISTRY, ToolRegistry
 from kith.language.builders.context import BuildContext
 from kith.language.builders.table import BUILDERS
 from kith.language.intents import (
@@ -37,10 +40,13 @@ from kith.language.intents import (
     find_intents,
 )
 from kith.language.lookups import Lookups
-from kith.language.plan import PURPOSE, Plan, Step
+from kith.language.plan import Plan, Step
 from kith.language.questions.parse import build_query
 from kith.language.resolve import Entity
 from kith.language.timeparse import TimeMention
+
+# What the gateway would do with a step: (tool, args, purpose) -> Gateway.preview's answer.
+StepPreview = Callable[[str, Mapping[str, Any], str], Preview]
 
 # intents that first look for the topic an earlier message raised (上次提到的…)
 _TOPIC_INTENTS = ("share", "draft_email", "meeting", "task", "ticket_create", "send", "note")
@@ -66,7 +72,22 @@ def is_question(text: str, lang: str, hits: list[IntentHit]) -> bool:
 
 
 class Planner(Lookups):
-    """Plans a text for one user at one moment (``Lookups`` holds what it reads)."""
+    """Plans a text for one user at one moment (``Lookups`` holds what it reads).
+    ``preview`` answers what the gateway would do with a step (``service.step_preview``);
+    without it no step is marked as needing approval beyond what its builder says."""
+
+    def __init__(
+        self,
+        session: Session,
+        principal: Principal,
+        now: datetime,
+        *,
+        tz: str = "Asia/Shanghai",
+        registry: ToolRegistry = REGISTRY,
+        preview: StepPreview | None = None,
+    ) -> None:
+        super().__init__(session, principal, now, tz=tz, registry=registry)
+        self.preview = preview
 
     # --- entry ---------------------------------------------------------------------
 
@@ -185,9 +206,7 @@ class Planner(Lookups):
                 plan.warnings.append(_cannot(plan.lang, step.tool, refusal.error.detail))
                 plan.flags.append("permission_denied")
                 continue
-            step.needs_approval = (
-                spec.destructive or self._risk_needs_approval(spec, parsed) or step.needs_approval
-            )
+            step.needs_approval = self._would_wait(step) or step.needs_approval
             kept.append(step)
         # renumber, keeping dependencies on kept steps only
         mapping = {s.index: i for i, s in enumerate(kept)}
@@ -204,22 +223,12 @@ class Planner(Lookups):
             if m and int(m.group(1)) in mapping:
                 q["slot"] = f"steps[{mapping[int(m.group(1))]}]{m.group(2)}"
 
-    def _risk_needs_approval(self, spec: Any, parsed: Any) -> bool:
-        """The gateway's own risk policy, applied now so the preview says what will wait."""
-        args_json = parsed.model_dump(mode="json", exclude_unset=True)
-        channel = spec.channel_for(parsed)
-        tenant = self.principal.tenant_id
-        facts = {
-            "tool": spec.name,
-            "purpose": PURPOSE,
-            "args": args_json,
-            "actor_kind": self.principal.kind,
-            "external_effect": spec.external_effect,
-            "channel": channel,
-            "new_recipient": spec.external_effect
-            and risk.is_new_recipient(self.session, tenant, channel, args_json),
-        }
-        return risk.assess(self.session, tenant, spec.name, spec.risk, facts).needs_approval
+    def _would_wait(self, step: Step) -> bool:
+        """The gateway's own answer (``Gateway.preview`` with ``origin="language"``: its
+        risk policy, destructive tools included), so the plan says what will wait."""
+        if self.preview is None:
+            return False
+        return self.preview(step.tool, step.args, step.purpose).would_wait
 
     def _may_act_on_record(self, step: Step, destructive: bool) -> None:
         """The record a step changes must be one the user may change (or delete)."""

@@ -2,18 +2,18 @@
 
 Nothing runs at planning time except reads (and, for a question, the answer query).
 Execution calls ``Gateway.execute`` step by step as the asking user, with a rationale
-naming the command; a step whose dependency did not execute is skipped. Destructive
-steps always become approval requests (even when the tool's own risk is low), and
+naming the command; a step whose dependency did not execute is skipped. Steps run with
+``origin="language"``: the gateway's risk policy then holds destructive steps for
+approval (even when the tool's own risk is low), and
 injection attempts are written to the audit log with the command.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel
 from sqlalchemy import select
 
 from kith.access.principal import Principal
@@ -22,44 +22,15 @@ from kith.core.errors import Conflict, FieldError, KithError, NotFound, Validati
 from kith.crm.service import RecordService
 from kith.db.uow import UnitOfWork
 from kith.events.types import DomainEvent
-from kith.gateway import risk
 from kith.gateway.contracts import Rationale
 from kith.gateway.decisions import to_json
-from kith.gateway.gateway import Call, Gateway, GatewayResult
-from kith.gateway.registry import ToolSpec
+from kith.gateway.gateway import Gateway, GatewayResult, Preview
+from kith.gateway.registry import ANY_OBJECT, Undo
 from kith.language.llm import ToolChooser, propose
 from kith.language.models import LanguageCommand
 from kith.language.plan import ENGINE, MAX_CHARS, Plan
-from kith.language.planner import Planner, detect_lang
+from kith.language.planner import Planner, StepPreview, detect_lang
 from kith.language.questions.answer import answer as answer_question
-
-# How an executed step is undone: (tool to call, how to build its args from the output
-# and what was read before the step ran).
-REVERSIBLE_CREATES = {
-    "tasks.create": "activity",
-    "notes.add": "activity",
-    "meetings.schedule": "activity",
-    "tickets.create": "ticket",
-    "interactions.log": "interaction",
-}
-
-
-class ApprovalForDestructive(Gateway):
-    """The gateway, with one more rule for plans made from text: a destructive tool
-    always waits for a person's approval, whatever its declared risk."""
-
-    def _assess(
-        self,
-        uow: UnitOfWork,
-        spec: ToolSpec,
-        call: Call,
-        args: BaseModel,
-        args_json: dict[str, Any],
-    ) -> risk.RiskAssessment:
-        assessment = super()._assess(uow, spec, call, args, args_json)
-        if spec.destructive and not assessment.needs_approval:
-            return risk.RiskAssessment(level="high", rule_name="language:destructive")
-        return assessment
 
 
 def validate_text(text: str, lang: str | None) -> str:
@@ -107,7 +78,13 @@ class LanguageService:
         cleaned = validate_text(text, lang)
         lang = lang or detect_lang(cleaned)
         when = now or self.clock()
-        planner = Planner(self.uow.session, self.principal, when, tz=self._timezone())
+        planner = Planner(
+            self.uow.session,
+            self.principal,
+            when,
+            tz=self._timezone(),
+            preview=step_preview(self.uow, self.principal, self.gateway),
+        )
         plan = planner.plan(cleaned, lang)
         if self.model is not None:
             plan = propose(planner, plan, self.model)
@@ -215,12 +192,6 @@ class LanguageService:
                 }
         if not steps:
             raise Conflict("the plan has no steps to execute")
-        gateway = ApprovalForDestructive(
-            registry=self.gateway.registry,
-            consent=self.gateway.consent,
-            channels=self.gateway.channels,
-            clock=self.gateway.clock,
-        )
         records = RecordService(self.uow, self.principal, self.clock)
         results: list[dict[str, Any]] = []
         done: set[int] = set()
@@ -238,7 +209,7 @@ class LanguageService:
                 )
                 continue
             before = self._before(records, step)
-            result: GatewayResult = gateway.execute(
+            result: GatewayResult = self.gateway.execute(
                 self.uow,
                 self.principal,
                 step["tool"],
@@ -251,6 +222,7 @@ class LanguageService:
                     summary=f"{row.text[:300]}",
                     inputs={"command_id": row.id, "step": step["index"]},
                 ),
+                origin="language",  # a destructive step waits for approval
             )
             if result.status == "executed":
                 done.add(step["index"])
@@ -284,20 +256,22 @@ class LanguageService:
         return {"id": row.id, "status": status, "results": [_public(r) for r in results]}
 
     def _before(self, records: RecordService, step: dict[str, Any]) -> dict[str, Any] | None:
+        """What a step that declares ``restore_previous`` will change, read before it runs."""
+        undo = self._undo_of(step.get("tool"))
+        if undo is None or undo.kind != "restore_previous":
+            return None
         args = step["args"]
         try:
-            if step["tool"] == "deals.update_stage":
-                deal = records.get("deal", args["deal_id"])
-                return {"stage_id": deal["stage_id"]}
-            if step["tool"] == "tickets.assign":
-                ticket = records.get("ticket", args["ticket_id"])
-                return {"assignee_id": ticket.get("assignee_id")}
-            if step["tool"] == "records.update":
-                record = records.get(args["object_type"], args["record_id"])
-                return {k: record.get(k) for k in args.get("values", {})}
+            object_type, record_id = _target(undo, args)
+            record = records.get(object_type, record_id)
         except (KithError, KeyError):
             return None
-        return None
+        fields = undo.fields if undo.object_type != ANY_OBJECT else tuple(args.get("values", {}))
+        return {k: record.get(k) for k in fields}
+
+    def _undo_of(self, tool: Any) -> Undo | None:
+        spec = self.gateway.registry.get(str(tool)) if tool else None
+        return spec.undo if spec is not None else None
 
     # --- undo -----------------------------------------------------------------------
 
@@ -363,38 +337,26 @@ class LanguageService:
     def _inverse(
         self, records: RecordService, step: dict[str, Any], result: dict[str, Any]
     ) -> tuple[str, dict[str, Any]] | None:
-        tool = step.get("tool")
+        """The call that reverses an executed step, from the undo its tool declares."""
+        undo = self._undo_of(step.get("tool"))
+        if undo is None:
+            return None
+        args = step["args"]
         output = result.get("output") or {}
         before = result.get("before") or {}
         try:
-            if tool in REVERSIBLE_CREATES:
-                object_type = REVERSIBLE_CREATES[tool]
-                current = records.get(object_type, output["id"])
+            if undo.kind == "delete_created":
+                object_type = _object_type(undo, args)
+                record_id = output["id"] if "id" in output else output["record"]["id"]
+                current = records.get(object_type, record_id)
                 return "records.delete", {
                     "object_type": object_type,
-                    "record_id": output["id"],
+                    "record_id": record_id,
                     "version": current["version"],
                 }
-            if tool == "records.create":
-                rec = output["record"]
-                current = records.get(step["args"]["object_type"], rec["id"])
-                return "records.delete", {
-                    "object_type": step["args"]["object_type"],
-                    "record_id": rec["id"],
-                    "version": current["version"],
-                }
-            if tool == "deals.update_stage" and before.get("stage_id"):
-                return "deals.update_stage", {
-                    "deal_id": step["args"]["deal_id"],
-                    "stage_id": before["stage_id"],
-                }
-            if tool == "tickets.assign" and before.get("assignee_id"):
-                return "tickets.assign", {
-                    "ticket_id": step["args"]["ticket_id"],
-                    "assignee_id": before["assignee_id"],
-                }
-            if tool == "records.update" and before:
-                args = step["args"]
+            if undo.object_type == ANY_OBJECT:
+                if not before:
+                    return None
                 current = records.get(args["object_type"], args["record_id"])
                 return "records.update", {
                     "object_type": args["object_type"],
@@ -402,9 +364,26 @@ class LanguageService:
                     "version": current["version"],
                     "values": before,
                 }
+            if not all(before.get(f) for f in undo.fields):
+                return None
+            id_arg = f"{undo.object_type}_id"
+            return str(step["tool"]), {
+                id_arg: args[id_arg],
+                **{f: before[f] for f in undo.fields},
+            }
         except (KithError, KeyError, TypeError):
             return None
-        return None
+
+
+def _object_type(undo: Undo, args: dict[str, Any]) -> str:
+    return str(args["object_type"]) if undo.object_type == ANY_OBJECT else undo.object_type
+
+
+def _target(undo: Undo, args: dict[str, Any]) -> tuple[str, str]:
+    """The record a ``restore_previous`` step changes: (object type, id)."""
+    if undo.object_type == ANY_OBJECT:
+        return str(args["object_type"]), str(args["record_id"])
+    return undo.object_type, str(args[f"{undo.object_type}_id"])
 
 
 def _undo_result(
@@ -447,9 +426,27 @@ def present(row: LanguageCommand) -> dict[str, Any]:
     }
 
 
+def step_preview(uow: UnitOfWork, principal: Principal, gateway: Gateway) -> StepPreview:
+    """How the planner asks the gateway what a step would do (``Gateway.preview``, as the
+    call ``execute`` will make: this user, a plan made from text)."""
+
+    def preview(tool: str, args: Mapping[str, Any], purpose: str) -> Preview:
+        return gateway.preview(uow, principal, tool, args, purpose=purpose, origin="language")
+
+    return preview
+
+
 def plan_only(
-    uow: UnitOfWork, principal: Principal, text: str, lang: str | None, now: datetime
+    uow: UnitOfWork,
+    principal: Principal,
+    text: str,
+    lang: str | None,
+    now: datetime,
+    gateway: Gateway | None = None,
 ) -> Plan:
     """Planning without storing (the benchmark and the development set)."""
     cleaned = validate_text(text, lang)
-    return Planner(uow.session, principal, now).plan(cleaned, lang or detect_lang(cleaned))
+    preview = step_preview(uow, principal, gateway or Gateway())
+    return Planner(uow.session, principal, now, preview=preview).plan(
+        cleaned, lang or detect_lang(cleaned)
+    )

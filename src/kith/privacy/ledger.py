@@ -303,19 +303,47 @@ class ConsentLedger:
         channel: str | None,
         subject: Mapping[str, Any],
     ) -> ConsentDecision:
+        return self._decide(uow, principal, tool_name, purpose, channel, subject, audit=True)
+
+    def decide(
+        self,
+        uow: UnitOfWork,
+        principal: Principal,
+        tool_name: str,
+        purpose: str,
+        channel: str | None,
+        subject: Mapping[str, Any],
+    ) -> ConsentDecision:
+        """``check`` without writing anything: a refusal is not audited (``Gateway.preview``)."""
+        return self._decide(uow, principal, tool_name, purpose, channel, subject, audit=False)
+
+    def _decide(
+        self,
+        uow: UnitOfWork,
+        principal: Principal,
+        tool_name: str,
+        purpose: str,
+        channel: str | None,
+        subject: Mapping[str, Any],
+        *,
+        audit: bool,
+    ) -> ConsentDecision:
         people = self._people(uow, principal.tenant_id, subject)
         restriction = self._restriction(uow, principal.tenant_id, people)
         if restriction is not None and is_automated(principal, purpose):
-            return self._refuse_restricted(uow, principal, tool_name, purpose, restriction)
+            return self._refuse_restricted(
+                uow, principal, tool_name, purpose, restriction, audit=audit
+            )
         classification = classify_message(subject.get("message"))
         checked = purpose_for(purpose, classification)
         verdict = self.verdict(uow, principal.tenant_id, checked, channel, subject, people)
         if checked != purpose and classification is not None:
             verdict = _noted(verdict, promotional_note(purpose, classification))
         if not verdict.decision.allowed:
-            self._audit_refusal(
-                uow, principal, tool_name, purpose, channel, verdict, classification
-            )
+            if audit:
+                self._audit_refusal(
+                    uow, principal, tool_name, purpose, channel, verdict, classification
+                )
             return verdict.decision
         if restriction is not None:
             note = (
@@ -341,6 +369,8 @@ class ConsentLedger:
         tool_name: str,
         purpose: str,
         restriction: ProcessingRestriction,
+        *,
+        audit: bool = True,
     ) -> ConsentDecision:
         who = "an agent" if principal.kind == "agent" else f"purpose {purpose}"
         reason = _fit(
@@ -348,17 +378,18 @@ class ConsentLedger:
             f": excluded from automated decisions ({LEGAL_NOTE}); refused for {who}, "
             "a person may still act",
         )
-        uow.audit(
-            principal.tenant_id,
-            principal.actor,
-            "privacy.restriction_refused",
-            "contact",
-            restriction.contact_id,
-            tool=tool_name,
-            purpose=purpose,
-            restriction_id=restriction.id,
-            reason=reason,
-        )
+        if audit:
+            uow.audit(
+                principal.tenant_id,
+                principal.actor,
+                "privacy.restriction_refused",
+                "contact",
+                restriction.contact_id,
+                tool=tool_name,
+                purpose=purpose,
+                restriction_id=restriction.id,
+                reason=reason,
+            )
         return ConsentDecision(False, reason, f"restriction:applied {restriction.at.isoformat()}")
 
     def verdict(

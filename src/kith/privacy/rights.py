@@ -18,6 +18,7 @@ from sqlalchemy import select
 from kith.core.errors import Conflict, FieldError, ValidationFailed
 from kith.crm.specs import PATCH_SCHEMAS, SPECS
 from kith.events.types import DomainEvent
+from kith.gateway.approvals import cancel_approval
 from kith.privacy.dsar import log_request, require_dsar_rights
 from kith.privacy.ledger import CALL_PURPOSES
 from kith.privacy.models import PrivacyRequest, ProcessingRestriction, ReimportFlag
@@ -33,7 +34,7 @@ from kith.privacy.schemas import (
     RestrictionIn,
     RestrictionOut,
 )
-from kith.privacy.service import PersonService, cancel_approval
+from kith.privacy.service import PersonService
 
 # Patch fields that are not the person's data: who owns the record, optimistic locking.
 NOT_RECTIFIABLE = frozenset({"version", "owner_id"})

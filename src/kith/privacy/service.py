@@ -9,7 +9,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import update
 
 from kith.access.principal import Principal
 from kith.access.service import system_principal
@@ -19,15 +18,8 @@ from kith.crm.service import RecordService
 from kith.crm.specs import PATCH_SCHEMAS, SPECS
 from kith.db.uow import UnitOfWork
 from kith.events.types import DomainEvent
-from kith.gateway.decisions import (
-    new_decision,
-    save_decision,
-    set_subject,
-    subject_from_args,
-    with_customer,
-)
-from kith.gateway.events import approval_event
-from kith.gateway.models import ApprovalRequest, DecisionRecord, IdempotencyKey
+from kith.gateway.approvals import cancel_approval
+from kith.gateway.models import ApprovalRequest
 from kith.gateway.registry import REGISTRY, message_of
 from kith.privacy.ledger import (
     CALL_PURPOSES,
@@ -405,81 +397,6 @@ class ConsentService(PersonService):
         )
 
 
-def cancel_approval(
-    uow: UnitOfWork,
-    actor: Principal,
-    request: ApprovalRequest,
-    *,
-    why: str,
-    consent_reason: str,
-    consent_basis: str,
-    now: datetime,
-    **event_detail: Any,
-) -> str | None:
-    """Cancel a pending approval and record why (decision record, idempotency key,
-    ``approval.cancelled``); the cancelling decision's id, or None if someone decided
-    it a moment ago. A revocation and a restriction of processing both use this."""
-    a = ApprovalRequest
-    changed = uow.session.execute(
-        update(a)
-        .where(a.id == request.id, a.status == "pending")
-        .values(
-            status="cancelled",
-            decided_by_id=actor.id,
-            decided_by_name=actor.name,
-            decided_at=now,
-            decision_reason=why,
-            result_status="cancelled",
-        )
-        .execution_options(synchronize_session=False)
-    )
-    if changed.rowcount != 1:  # type: ignore[attr-defined]
-        return None
-    uow.session.refresh(request)
-    requester, person = _stand_ins(request)
-    decision = new_decision(
-        requester,
-        at=now,
-        on_behalf_of=person,
-        tool=request.tool,
-        purpose=request.purpose,
-        args=request.args,
-        rationale=request.rationale,
-        trigger_event_id=request.trigger_event_id,
-    )
-    set_subject(decision, with_customer(uow, request.tenant_id, subject_from_args(request.args)))
-    decision.status = "cancelled"
-    decision.reason = why
-    decision.approval_id = request.id
-    decision.consent_allowed = False
-    decision.consent_reason = consent_reason[:500]
-    decision.consent_basis = consent_basis
-    decision.risk_level = request.risk_level
-    decision.risk_rule_id = request.risk_rule_id
-    save_decision(uow, decision)
-    request.result_decision_id = decision.id
-    uow.session.execute(
-        update(IdempotencyKey)
-        .where(IdempotencyKey.approval_id == request.id)
-        .values(status="cancelled", decision_id=decision.id)
-        .execution_options(synchronize_session=False)
-    )
-    requested = uow.session.get(DecisionRecord, request.decision_id)
-    if requested is not None:
-        uow.emit(
-            approval_event(
-                "approval.cancelled",
-                request,
-                requested,
-                actor.actor,
-                now,
-                reason=why,
-                **event_detail,
-            )
-        )
-    return decision.id
-
-
 def _call_of(request: ApprovalRequest) -> tuple[str | None, dict[str, Any] | None]:
     """The channel a waiting call would use and the message it would send."""
     spec = REGISTRY.get(request.tool)
@@ -490,30 +407,3 @@ def _call_of(request: ApprovalRequest) -> tuple[str | None, dict[str, Any] | Non
     except ValidationError:
         return None, None
     return spec.channel_for(args), message_of(spec, args)
-
-
-def _stand_ins(request: ApprovalRequest) -> tuple[Principal, Principal | None]:
-    """The requester (and the person it acted for) as stored: for the record, no rights."""
-    requester = Principal(
-        kind=request.requester_kind,  # type: ignore[arg-type]
-        id=request.requester_id or "",
-        tenant_id=request.tenant_id,
-        name=request.requester_name or request.requester_id or "",
-        user_id=request.requester_user_id,
-        roles=frozenset(),
-        grants={},
-    )
-    person = (
-        Principal(
-            kind="user",
-            id=request.on_behalf_of_id,
-            tenant_id=request.tenant_id,
-            name=request.on_behalf_of_name or request.on_behalf_of_id,
-            user_id=request.on_behalf_of_id,
-            roles=frozenset(),
-            grants={},
-        )
-        if request.on_behalf_of_id
-        else None
-    )
-    return requester, person

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 from kith.crm.schemas import ActivityIn, Attendee, Channel, InteractionIn, RecordRef
-from kith.gateway.registry import ToolContext, tool
+from kith.gateway.registry import ToolContext, Undo, tool
 from kith.gateway.tools.common import PURPOSES, require_contact, require_user
 
 Subject = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
@@ -102,6 +102,7 @@ def _activity_out(record: dict[str, Any]) -> ActivityOut:
     purposes=PURPOSES,
     touches=("activity",),
     description="Create a follow-up task, optionally assigned and due at a time",
+    undo=Undo("delete_created", "activity"),
 )
 def create_task(ctx: ToolContext, args: CreateTaskIn) -> ActivityOut:
     if args.assignee_id:
@@ -114,6 +115,7 @@ def create_task(ctx: ToolContext, args: CreateTaskIn) -> ActivityOut:
     purposes=PURPOSES,
     touches=("activity",),
     description="Add a note to a customer, deal, ticket or lead",
+    undo=Undo("delete_created", "activity"),
 )
 def add_note(ctx: ToolContext, args: AddNoteIn) -> ActivityOut:
     fields = args.model_dump(exclude_unset=True)
@@ -126,6 +128,7 @@ def add_note(ctx: ToolContext, args: AddNoteIn) -> ActivityOut:
     purposes=PURPOSES,
     touches=("activity",),
     description="Schedule a meeting with users, contacts or email attendees (.ics export)",
+    undo=Undo("delete_created", "activity"),
 )
 def schedule_meeting(ctx: ToolContext, args: ScheduleMeetingIn) -> MeetingOut:
     for i, attendee in enumerate(args.attendees):
@@ -147,6 +150,7 @@ def schedule_meeting(ctx: ToolContext, args: ScheduleMeetingIn) -> MeetingOut:
     purposes=PURPOSES,
     touches=("interaction",),
     description="Log a call, message or visit that happened outside Kith",
+    undo=Undo("delete_created", "interaction"),
 )
 def log_interaction(ctx: ToolContext, args: LogInteractionIn) -> InteractionOut:
     record = ctx.records.create("interaction", InteractionIn(**args.model_dump(exclude_unset=True)))

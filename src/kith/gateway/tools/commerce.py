@@ -20,7 +20,7 @@ from kith.access import policy
 from kith.crm.schemas import Currency, RecordRef
 from kith.crm.specs import PATCH_SCHEMAS
 from kith.gateway.models import CampaignEnrollment, Coupon, RefundRequest
-from kith.gateway.registry import ToolContext, tool
+from kith.gateway.registry import ToolContext, Undo, tool
 from kith.gateway.tools.common import emit_about_record, invalid, require_contact
 
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
@@ -108,6 +108,7 @@ class RefundOut(BaseModel):
     touches=("deal.stage_id",),
     idempotent=True,
     description="Move a deal to a stage of its pipeline (by id or name)",
+    undo=Undo("restore_previous", "deal", ("stage_id",)),
 )
 def update_deal_stage(ctx: ToolContext, args: UpdateDealStageIn) -> DealStageOut:
     deal = ctx.records.get("deal", args.deal_id)

@@ -24,7 +24,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 from kith.crm.query import build_list_query
 from kith.crm.schemas import RecordRef
 from kith.crm.specs import PATCH_SCHEMAS, SPECS
-from kith.gateway.registry import ANY_OBJECT, ToolContext, tool
+from kith.gateway.registry import ANY_OBJECT, ToolContext, Undo, tool
 from kith.gateway.tools.common import PURPOSES
 
 
@@ -164,6 +164,7 @@ def get_record(ctx: ToolContext, args: RecordRefIn) -> RecordOut:
     purposes=PURPOSES,
     touches=(ANY_OBJECT,),
     description="Create a record of any type",
+    undo=Undo("delete_created", ANY_OBJECT),
 )
 def create_record(ctx: ToolContext, args: RecordCreateIn) -> RecordOut:
     record = ctx.records.create(args.object_type, args._payload)
@@ -177,6 +178,7 @@ def create_record(ctx: ToolContext, args: RecordCreateIn) -> RecordOut:
     touches=(ANY_OBJECT,),
     idempotent=True,
     description="Change fields of a record, sending the version you read",
+    undo=Undo("restore_previous", ANY_OBJECT),
 )
 def update_record(ctx: ToolContext, args: RecordUpdateIn) -> RecordOut:
     record = ctx.records.update(args.object_type, args.record_id, args._payload)

@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from kith.crm.schemas import ActivityIn, Channel, Priority, RecordRef, TicketIn
 from kith.crm.specs import PATCH_SCHEMAS
-from kith.gateway.registry import ToolContext, tool
+from kith.gateway.registry import ToolContext, Undo, tool
 from kith.gateway.tools.common import require_user, version_to_write
 
 SERVICE_PURPOSES = ("service", "crm_ui", "api")
@@ -74,6 +74,7 @@ def _patch_ticket(ctx: ToolContext, ticket_id: str, version: int | None, **chang
     purposes=SERVICE_PURPOSES,
     touches=("ticket",),
     description="Open a service ticket (numbered, SLA due times from its priority)",
+    undo=Undo("delete_created", "ticket"),
 )
 def create_ticket(ctx: ToolContext, args: CreateTicketIn) -> TicketOut:
     if args.assignee_id:
@@ -89,6 +90,7 @@ def create_ticket(ctx: ToolContext, args: CreateTicketIn) -> TicketOut:
     touches=("ticket.assignee_id",),
     idempotent=True,
     description="Assign a ticket to a user (and optionally a team)",
+    undo=Undo("restore_previous", "ticket", ("assignee_id",)),
 )
 def assign_ticket(ctx: ToolContext, args: AssignTicketIn) -> TicketOut:
     require_user(ctx, args.assignee_id, "assignee_id")
