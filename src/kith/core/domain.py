@@ -36,7 +36,7 @@ class DomainEvent:
     ``contact_id`` tie it to a customer so per-customer timelines are one query.
     """
 
-    type: str  # an EventType after __post_init__
+    type: EventType
     tenant_id: str
     subject_type: str
     subject_id: str

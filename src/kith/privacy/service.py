@@ -18,7 +18,7 @@ from kith.core.errors import FieldError, ValidationFailed
 from kith.crm.service import RecordService
 from kith.crm.specs import PATCH_SCHEMAS, SPECS
 from kith.db.uow import UnitOfWork
-from kith.events.types import DomainEvent
+from kith.events.types import DomainEvent, EventType
 from kith.gateway.decisions import (
     new_decision,
     save_decision,
@@ -50,9 +50,14 @@ from kith.privacy.schemas import (
     ConsentEventOut,
     ConsentIn,
     ConsentsOut,
+    ConsentState,
 )
 
 CLOCK_SKEW = timedelta(minutes=5)
+CONSENT_EVENTS: dict[ConsentState, EventType] = {
+    "granted": EventType.CONSENT_GRANTED,
+    "revoked": EventType.CONSENT_REVOKED,
+}
 
 
 def evidence_digest(text: str) -> str:
@@ -146,7 +151,7 @@ class ConsentService(PersonService):
         where = "every channel" if data.channel == "*" else data.channel
         self.uow.emit(
             DomainEvent(
-                type=f"consent.{data.state}",
+                type=CONSENT_EVENTS[data.state],
                 tenant_id=self.principal.tenant_id,
                 subject_type="contact",
                 subject_id=contact_id,
@@ -365,7 +370,7 @@ class ConsentService(PersonService):
             self.uow.session.delete(enrollment)
             self.uow.emit(
                 DomainEvent(
-                    type="campaign.unenrolled",
+                    type=EventType.CAMPAIGN_UNENROLLED,
                     tenant_id=self.principal.tenant_id,
                     subject_type="contact",
                     subject_id=contact_id,
@@ -468,7 +473,7 @@ def cancel_approval(
     if requested is not None:
         uow.emit(
             approval_event(
-                "approval.cancelled",
+                EventType.APPROVAL_CANCELLED,
                 request,
                 requested,
                 actor.actor,
