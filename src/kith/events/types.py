@@ -6,7 +6,7 @@ import them by.
 """
 
 from kith.core.domain import Actor, ActorKind, DomainEvent
-from kith.core.event_types import CATALOG, EventType, EventTypeInfo, record_event
+from kith.core.event_types import CATALOG, EventType, EventTypeInfo, event_type, record_event
 
 __all__ = [
     "CATALOG",
@@ -15,5 +15,6 @@ __all__ = [
     "DomainEvent",
     "EventType",
     "EventTypeInfo",
+    "event_type",
     "record_event",
 ]
