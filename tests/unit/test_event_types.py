@@ -4,13 +4,17 @@ registry's stored strings are the stable ``<object>.<verb>`` names."""
 from __future__ import annotations
 
 import ast
+import json
 import re
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 from kith.core.event_types import CATALOG, EventType, record_event
 from kith.crm.specs import SPECS
+from kith.events import catalog
+from kith.events.command import events_app
 from kith.events.types import Actor, DomainEvent
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "kith"
@@ -54,10 +58,13 @@ def _emitted_literals() -> list[tuple[str, int, str]]:
     return found
 
 
-def test_every_type_a_producer_spells_is_registered() -> None:
+def test_producers_name_event_types_by_their_constants() -> None:
+    """No producer spells a type by hand (mypy also holds ``DomainEvent.type`` to
+    ``EventType``); a string that slipped in must at least be registered."""
     registered = {t.value for t in EventType}
-    unknown = [hit for hit in _emitted_literals() if hit[2] not in registered]
-    assert unknown == []
+    literals = _emitted_literals()
+    assert [hit for hit in literals if hit[2] not in registered] == []
+    assert literals == []
 
 
 def test_every_record_change_is_registered() -> None:
@@ -83,3 +90,28 @@ def test_an_unknown_type_is_refused_when_the_event_is_made() -> None:
     event = DomainEvent(type="deal.stage_changed", actor=Actor.system(), **common)
     assert event.type is EventType.DEAL_STAGE_CHANGED
     assert event.type == "deal.stage_changed"  # stored as the same string
+
+
+def test_docs_events_md_lists_the_registry() -> None:
+    """Fails on drift: run ``make events-doc`` after changing the registry."""
+    document = (SRC.parents[1] / "docs" / "events.md").read_text(encoding="utf-8")
+    assert catalog.markdown() in document
+    assert catalog.with_generated_section(document) == document
+
+
+def test_kith_events_types_prints_the_catalogue() -> None:
+    result = CliRunner().invoke(events_app, ["types", "--json"])
+    assert result.exit_code == 0, result.output
+    items = json.loads(result.stdout)
+    assert [i["type"] for i in items] == [t.value for t in EventType]
+    stage = next(i for i in items if i["type"] == "deal.stage_changed")
+    assert stage["subject"] == "deal" and stage["producer"] == "crm"
+    assert stage["description"]["zh"].startswith("商机")
+
+
+def test_the_web_timeline_switches_on_registered_types() -> None:
+    """The UI cannot import the constants; what its timeline matches on must exist."""
+    script = (SRC / "web" / "static" / "timeline.js").read_text(encoding="utf-8")
+    cases = re.findall(r'case "([a-z_]+\.[a-z_]+)":', script)
+    assert cases, "timeline.js no longer switches on event types; update this test"
+    assert sorted(set(cases) - {t.value for t in EventType}) == []
