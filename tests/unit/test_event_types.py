@@ -107,6 +107,12 @@ def test_kith_events_types_prints_the_catalogue() -> None:
     stage = next(i for i in items if i["type"] == "deal.stage_changed")
     assert stage["subject"] == "deal" and stage["producer"] == "crm"
     assert stage["description"]["zh"].startswith("商机")
+    assert stage["payload_schema"]["required"] == [
+        "from_stage_id",
+        "to_stage_id",
+        "stage_name",
+        "seconds_in_previous",
+    ]
 
 
 def test_the_web_timeline_switches_on_registered_types() -> None:

@@ -13,6 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from pydantic import BaseModel
+
+from kith.core import event_payloads as p
+
 
 class EventType(StrEnum):
     # --- records (kith.crm.service, kith.crm.bulk) --------------------------------
@@ -95,6 +99,9 @@ class EventType(StrEnum):
     LANGUAGE_COMMAND_UNDONE = "language_command.undone"
 
 
+PayloadSchema = type[BaseModel]
+
+
 @dataclass(frozen=True)
 class EventTypeInfo:
     """What the catalogue says about one event type."""
@@ -103,6 +110,7 @@ class EventTypeInfo:
     producer: str  # the context that emits it
     en: str
     zh: str
+    payload: PayloadSchema | None = None  # where the payload is stable
 
     @property
     def subject(self) -> str:
@@ -136,7 +144,7 @@ def _record_info(t: EventType) -> EventTypeInfo:
     noun_en, noun_zh = _RECORDS[subject]
     verb_en, verb_zh = _RECORD_VERBS[verb]
     en = f"{noun_en[0].upper()}{noun_en[1:]} {verb_en}."
-    return EventTypeInfo(t, "crm", en, f"{noun_zh}{verb_zh}。")
+    return EventTypeInfo(t, "crm", en, f"{noun_zh}{verb_zh}。", p.RecordChange)
 
 
 _OTHERS: tuple[EventTypeInfo, ...] = (
@@ -145,16 +153,28 @@ _OTHERS: tuple[EventTypeInfo, ...] = (
         "crm",
         "A deal moved to another stage (from, to, seconds in the previous stage).",
         "商机进入另一阶段(原阶段、新阶段、在原阶段停留的秒数)。",
+        p.DealStageChanged,
     ),
-    EventTypeInfo(EventType.DEAL_WON, "crm", "A deal reached a won stage.", "商机赢单。"),
-    EventTypeInfo(EventType.DEAL_LOST, "crm", "A deal reached a lost stage.", "商机输单。"),
+    EventTypeInfo(
+        EventType.DEAL_WON, "crm", "A deal reached a won stage.", "商机赢单。", p.DealClosed
+    ),
+    EventTypeInfo(
+        EventType.DEAL_LOST, "crm", "A deal reached a lost stage.", "商机输单。", p.DealClosed
+    ),
     EventTypeInfo(
         EventType.TICKET_STATUS_CHANGED,
         "crm",
         "A ticket's status changed (from, to).",
         "工单状态变化(原状态、新状态)。",
+        p.TicketStatusChanged,
     ),
-    EventTypeInfo(EventType.TICKET_ESCALATED, "crm", "A ticket was escalated.", "工单已升级。"),
+    EventTypeInfo(
+        EventType.TICKET_ESCALATED,
+        "crm",
+        "A ticket was escalated.",
+        "工单已升级。",
+        p.TicketEscalated,
+    ),
     EventTypeInfo(
         EventType.LEAD_CONVERTED,
         "crm",
@@ -190,6 +210,7 @@ _OTHERS: tuple[EventTypeInfo, ...] = (
         "gateway",
         "A person overrode a decision (outcome, reason); agents learn from it.",
         "有人推翻了一项决策(结果、理由),代理据此学习。",
+        p.DecisionOverridden,
     ),
     EventTypeInfo(
         EventType.CAMPAIGN_ENROLLED,
@@ -321,12 +342,14 @@ _OTHERS: tuple[EventTypeInfo, ...] = (
         "intelligence",
         "A record joined a segment (capped per refresh).",
         "记录加入客群(每次刷新有上限)。",
+        p.SegmentMemberChanged,
     ),
     EventTypeInfo(
         EventType.SEGMENT_MEMBER_REMOVED,
         "intelligence",
         "A record left a segment (capped per refresh).",
         "记录移出客群(每次刷新有上限)。",
+        p.SegmentMemberChanged,
     ),
     EventTypeInfo(
         EventType.LANGUAGE_COMMAND_PLANNED,
