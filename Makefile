@@ -11,7 +11,7 @@ DEMO_HOME ?= .kith
 DEMO_PASSWORD ?= kith-demo-2026
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: demo test lint format install unit integration e2e fuzz services postgres redis browser openapi bench clean
+.PHONY: demo test lint format install unit integration e2e fuzz services postgres redis browser openapi events-doc bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -74,6 +74,10 @@ redis:
 ## openapi: regenerate the committed OpenAPI document
 openapi: $(STAMP)
 	$(BIN)/python -m kith.openapi docs/openapi.json
+
+## events-doc: regenerate the event type table in docs/events.md
+events-doc: $(STAMP)
+	$(BIN)/kith events types --write-docs docs/events.md
 
 bench: $(STAMP) postgres
 	$(BIN)/python bench/run_all.py

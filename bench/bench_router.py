@@ -26,21 +26,10 @@ from kith.agents.router import AgentRouter
 from kith.agents.sdk import Agent, AgentRegistry, AgentSpec, DataScope, Subscription, on
 from kith.db.uow import UnitOfWork
 from kith.events.envelope import Envelope
+from kith.events.types import EventType
 
-OBJECTS = (
-    "contact",
-    "lead",
-    "deal",
-    "ticket",
-    "interaction",
-    "order",
-    "activity",
-    "account",
-    "coupon",
-    "score",
-)
-VERBS = ("created", "updated", "deleted", "received", "changed")
-EVENT_TYPES = [f"{o}.{v}" for o in OBJECTS for v in VERBS]
+# 50 of the registered event types (subscriptions refuse unregistered ones).
+EVENT_TYPES = list(EventType)[:50]
 CHANNELS = ("app", "web", "iot", "email", "wechat")
 
 
@@ -53,7 +42,10 @@ class NoRunner:
 
 
 def _channel_filter(channel: str) -> Subscription:
-    return on("x", lambda e: e.payload.get("record", {}).get("channel") == channel)
+    return on(
+        EventType.INTERACTION_RECEIVED,
+        lambda e: e.payload.get("record", {}).get("channel") == channel,
+    )
 
 
 def registry_of(count: int, rng: random.Random) -> AgentRegistry:

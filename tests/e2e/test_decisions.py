@@ -11,6 +11,7 @@ from sqlalchemy import select
 from kith.access.models import User
 from kith.access.service import principal_for_user
 from kith.container import Container
+from kith.core.event_payloads import DecisionOverridden
 from kith.events.models import OutboxEvent
 from kith.gateway.contracts import Factor, Rationale
 from kith.gateway.gateway import Gateway
@@ -126,3 +127,4 @@ def test_an_override_is_recorded_beside_the_decision_which_stays(
             select(OutboxEvent).where(OutboxEvent.type == "decision.overridden")
         ).all()
         assert [e.subject_id for e in events] == [decision_id]
+        DecisionOverridden.model_validate(events[0].payload)  # the catalogue's schema

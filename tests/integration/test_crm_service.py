@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from kith.access.service import principal_for_user
 from kith.container import Container
 from kith.core.errors import Conflict, ValidationFailed
+from kith.core.event_types import CATALOG, EventType
 from kith.crm import models as m
 from kith.crm import schemas as s
 from kith.crm.conversion import LeadConverter
@@ -56,6 +57,18 @@ def _events(container: Container, type_: str) -> list[OutboxEvent]:
         rows = uow.session.scalars(select(OutboxEvent).where(OutboxEvent.type == type_)).all()
         uow.session.expunge_all()
         return list(rows)
+
+
+def _check_payload_schemas(container: Container) -> set[str]:
+    """Validate every outbox payload whose type has a registered schema; the types seen."""
+    seen = set()
+    with container.uow() as uow:
+        for row in uow.session.scalars(select(OutboxEvent)):
+            schema = CATALOG[EventType(row.type)].payload
+            if schema is not None:
+                schema.model_validate(row.payload)
+                seen.add(row.type)
+    return seen
 
 
 def _pipeline(svc: RecordService, name: str = "Sales") -> tuple[str, list[str]]:
@@ -148,6 +161,9 @@ def test_deal_stage_history_probability_and_events(service: Any, container: Cont
     assert deal["closed_at"] is not None
     assert len(_events(container, "deal.stage_changed")) == 2
     assert len(_events(container, "deal.won")) == 1
+    assert {"deal.created", "deal.updated", "deal.stage_changed", "deal.won"} <= (
+        _check_payload_schemas(container)
+    )
 
 
 def test_stage_from_another_pipeline_is_rejected(service: Any) -> None:
@@ -185,6 +201,9 @@ def test_ticket_sla_and_status_history(service: Any, container: Container) -> No
         "resolved",
     ]
     assert len(_events(container, "ticket.escalated")) == 1
+    assert {"ticket.created", "ticket.status_changed", "ticket.escalated"} <= (
+        _check_payload_schemas(container)
+    )
 
 
 def test_custom_fields_are_typed_validated_and_filterable(service: Any) -> None:
@@ -301,6 +320,11 @@ def test_every_committed_change_has_exactly_one_outbox_event(
         rows = uow.session.scalars(select(OutboxEvent).order_by(OutboxEvent.seq)).all()
         assert [r.type for r in rows] == ["account.created", "account.updated", "account.deleted"]
         assert len({r.event_id for r in rows}) == 3
+    assert _check_payload_schemas(container) == {
+        "account.created",
+        "account.updated",
+        "account.deleted",
+    }
 
 
 def test_concurrent_ticket_creation_never_reuses_a_number(

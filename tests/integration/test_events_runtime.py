@@ -64,8 +64,12 @@ class RecordingConsumer:
         )
 
 
-def commit_events(container: Container, count: int, event_type: str = "test.happened") -> list[str]:
-    """Commit ``count`` events in one transaction; returns their ids in seq order."""
+def commit_events(
+    container: Container, count: int, event_type: str = "account.updated"
+) -> list[str]:
+    """Commit ``count`` events in one transaction; returns their ids in seq order.
+
+    Only registered types can be emitted; the default is one no consumer here selects."""
     events = [
         DomainEvent(
             type=event_type,

@@ -31,6 +31,7 @@ from kith.agents.sdk import (
 )
 from kith.container import Container
 from kith.core.clock import utcnow
+from kith.core.event_payloads import SegmentMemberChanged
 from kith.crm.schemas import ContactIn, OrderIn
 from kith.crm.service import RecordService
 from kith.events.models import OutboxEvent
@@ -157,6 +158,8 @@ def test_a_refresh_stores_adds_and_removes_and_emits_events(
     added = _events(container, "segment.member_added")
     assert {e.subject_id for e in added} == {a, b}
     assert added[0].payload["segment"] == "sh_churn" and added[0].payload["initial"] is True
+    for event in [*added, *_events(container, "segment.member_removed")]:
+        SegmentMemberChanged.model_validate(event.payload)  # the catalogue's schema
 
     _score(container, workspace.tenant_id, {a: 0.2, c: 0.7})
     second = _refresh(container, workspace, segment_id)

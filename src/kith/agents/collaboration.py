@@ -35,10 +35,10 @@ from kith.agents.roster import Member, Roster
 from kith.core.errors import PermissionDenied
 from kith.crm.service import RecordService
 from kith.db.uow import UnitOfWork
-from kith.events.types import DomainEvent
+from kith.events.types import DomainEvent, EventType
 from kith.gateway.authz import bounded_by, effective_principal
 
-ANALYSIS_COMPLETED = "agent.analysis_completed"
+ANALYSIS_COMPLETED = EventType.AGENT_ANALYSIS_COMPLETED
 
 
 class AnalysisRequest(BaseModel):

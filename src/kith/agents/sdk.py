@@ -8,7 +8,7 @@ An agent is a class with a ``spec`` and up to five methods, registered with
         spec = AgentSpec(
             name="greeter",
             scope=DataScope({"contact": ("read",), "activity": ("read", "create")}),
-            subscriptions=(on("contact.created"),),
+            subscriptions=(on(EventType.CONTACT_CREATED),),
             tools=frozenset({"tasks.create"}),
         )
 
@@ -34,6 +34,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 from kith.access.principal import Action, Principal, Scope
 from kith.agents.reasoning import ReasoningEngine, RulesEngine
 from kith.events.envelope import Envelope
+from kith.events.types import EventType
+from kith.events.types import event_type as event_type_of
 from kith.gateway.contracts import ExecutionResult, Factor, Rationale
 
 if TYPE_CHECKING:
@@ -54,14 +56,18 @@ Purpose = Literal["service", "sales", "sales_outreach", "marketing", "analytics"
 class Subscription:
     """An event type and an optional predicate over the envelope (cheap: no I/O)."""
 
-    event_type: str
+    event_type: EventType
     where: Callable[[Envelope], bool] | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.event_type, EventType):  # a string from an untyped caller
+            object.__setattr__(self, "event_type", event_type_of(self.event_type))
 
     def accepts(self, envelope: Envelope) -> bool:
         return self.where is None or self.where(envelope)
 
 
-def on(event_type: str, where: Callable[[Envelope], bool] | None = None) -> Subscription:
+def on(event_type: EventType, where: Callable[[Envelope], bool] | None = None) -> Subscription:
     return Subscription(event_type, where)
 
 

@@ -23,7 +23,7 @@ from kith.agents.sdk import AgentRegistry
 from kith.core.clock import as_utc, utcnow
 from kith.core.errors import NotFound
 from kith.db.uow import UnitOfWork
-from kith.events.types import DomainEvent
+from kith.events.types import DomainEvent, EventType
 
 FEED_LIMIT = 200
 
@@ -99,7 +99,7 @@ class AgentAdmin:
     def _status_event(self, row: AgentRow) -> DomainEvent:
         verb = "paused" if row.status == "paused" else "resumed"
         return DomainEvent(
-            type=f"agent.{verb}",
+            type=EventType.AGENT_PAUSED if verb == "paused" else EventType.AGENT_RESUMED,
             tenant_id=row.tenant_id,
             subject_type="agent",
             subject_id=row.id,

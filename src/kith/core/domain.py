@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from kith.core.clock import utcnow
+from kith.core.event_types import EventType, event_type
 from kith.core.ids import new_id
 
 ActorKind = Literal["user", "agent", "api_key", "system"]
@@ -27,13 +28,15 @@ class Actor:
 
 @dataclass(frozen=True)
 class DomainEvent:
-    """``type`` is a stable string such as ``contact.created`` or ``deal.stage_changed``.
+    """``type`` is one of the registered ``EventType`` constants (``kith.core.event_types``),
+    stored as its stable string such as ``contact.created`` or ``deal.stage_changed``; a
+    string is accepted and checked against the registry (ValueError if unknown).
 
     ``subject_*`` name the record the event is about; ``account_id`` and
     ``contact_id`` tie it to a customer so per-customer timelines are one query.
     """
 
-    type: str
+    type: EventType
     tenant_id: str
     subject_type: str
     subject_id: str
@@ -44,3 +47,7 @@ class DomainEvent:
     summary: str | None = None
     id: str = field(default_factory=new_id)
     occurred_at: datetime = field(default_factory=utcnow)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.type, EventType):
+            object.__setattr__(self, "type", event_type(self.type))

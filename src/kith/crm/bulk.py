@@ -45,7 +45,7 @@ from kith.crm.service import RecordService, jsonable
 from kith.crm.specs import PATCH_SCHEMAS, SPECS, ObjectSpec
 from kith.db.base import RecordMixin
 from kith.db.uow import UnitOfWork
-from kith.events.types import DomainEvent
+from kith.events.types import DomainEvent, record_event
 
 
 @dataclass(frozen=True)
@@ -430,7 +430,7 @@ class BulkWriter:
         account_id, contact_id = _customer_refs(spec, row)
         title = row.get(spec.title_field) or row["id"]
         return DomainEvent(
-            type=f"{spec.name}.{verb}",
+            type=record_event(spec.name, verb),
             tenant_id=row["tenant_id"],
             subject_type=spec.name,
             subject_id=row["id"],

@@ -14,7 +14,7 @@ from kith.crm import models as m
 from kith.crm import schemas as s
 from kith.crm.service import RecordService
 from kith.crm.specs import PATCH_SCHEMAS, SPECS
-from kith.events.types import DomainEvent
+from kith.events.types import DomainEvent, EventType
 
 
 class LeadConverter:
@@ -88,7 +88,7 @@ class LeadConverter:
         self.records.flush_checked(SPECS["lead"], lead)
         self.records.uow.emit(
             DomainEvent(
-                type="lead.converted",
+                type=EventType.LEAD_CONVERTED,
                 tenant_id=lead.tenant_id,
                 subject_type="lead",
                 subject_id=lead.id,

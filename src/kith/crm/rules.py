@@ -23,7 +23,7 @@ from kith.crm import models as m
 from kith.crm.refs import customer_refs
 from kith.crm.repository import RecordRepository
 from kith.db.base import RecordMixin
-from kith.events.types import DomainEvent
+from kith.events.types import DomainEvent, EventType
 
 
 @dataclass
@@ -36,7 +36,9 @@ class RuleContext:
     # Marks a rule puts on the record for its writer to report (an import's row result).
     flags: list[str] = field(default_factory=list)
 
-    def event(self, type_: str, record: RecordMixin, summary: str, **payload: Any) -> DomainEvent:
+    def event(
+        self, type_: EventType, record: RecordMixin, summary: str, **payload: Any
+    ) -> DomainEvent:
         account_id, contact_id = customer_refs(record)
         return DomainEvent(
             type=type_,
@@ -103,7 +105,7 @@ def deal_rule(ctx: RuleContext, deal: m.Deal, changed: set[str]) -> list[DomainE
         return []
     events = [
         ctx.event(
-            "deal.stage_changed",
+            EventType.DEAL_STAGE_CHANGED,
             deal,
             f"{deal.name}: → {stage.name}",
             from_stage_id=previous_stage_id,
@@ -115,7 +117,7 @@ def deal_rule(ctx: RuleContext, deal: m.Deal, changed: set[str]) -> list[DomainE
     if stage.kind in ("won", "lost"):
         events.append(
             ctx.event(
-                f"deal.{stage.kind}",
+                EventType.DEAL_WON if stage.kind == "won" else EventType.DEAL_LOST,
                 deal,
                 f"{deal.name} {stage.kind}",
                 amount=str(deal.amount) if deal.amount is not None else None,
@@ -178,7 +180,7 @@ def ticket_rule(ctx: RuleContext, ticket: m.Ticket, changed: set[str]) -> list[D
         if not ctx.is_new:
             events.append(
                 ctx.event(
-                    "ticket.status_changed",
+                    EventType.TICKET_STATUS_CHANGED,
                     ticket,
                     f"{ticket.number}: {before} → {ticket.status}",
                     from_status=before,
@@ -188,7 +190,10 @@ def ticket_rule(ctx: RuleContext, ticket: m.Ticket, changed: set[str]) -> list[D
     if "escalated" in changed and ticket.escalated:
         events.append(
             ctx.event(
-                "ticket.escalated", ticket, f"{ticket.number} escalated", priority=ticket.priority
+                EventType.TICKET_ESCALATED,
+                ticket,
+                f"{ticket.number} escalated",
+                priority=ticket.priority,
             )
         )
     return events

@@ -30,7 +30,7 @@ from kith.crm.rules import RULES, RuleContext
 from kith.crm.specs import SPECS, ObjectSpec
 from kith.db.base import RecordMixin
 from kith.db.uow import UnitOfWork
-from kith.events.types import DomainEvent
+from kith.events.types import DomainEvent, EventType, record_event
 from kith.timeline.models import TimelineEntry
 
 MASK = "***"
@@ -181,7 +181,9 @@ class RecordService:
         self.flush_checked(spec, record)
         self.repo.index_for_search(spec, record)
         diff = {k: [previous.get(k), getattr(record, k)] for k in changed}
-        self.uow.emit(self._change_event(spec, record, f"{spec.name}.updated", diff, now))
+        self.uow.emit(
+            self._change_event(spec, record, record_event(spec.name, "updated"), diff, now)
+        )
         for event in extra:
             self.uow.emit(event)
         return self._present(spec, record, audit=False)
@@ -197,7 +199,7 @@ class RecordService:
         record.updated_by_id = self.principal.id
         self.flush_checked(spec, record)
         self.repo.unindex(spec, record.id)
-        self.uow.emit(self._change_event(spec, record, f"{spec.name}.deleted", {}, now))
+        self.uow.emit(self._change_event(spec, record, record_event(spec.name, "deleted"), {}, now))
 
     # --- helpers -------------------------------------------------------------
 
@@ -276,7 +278,7 @@ class RecordService:
         self,
         spec: ObjectSpec,
         record: RecordMixin,
-        type_: str,
+        type_: EventType,
         diff: dict[str, Any],
         now: datetime,
     ) -> DomainEvent:
@@ -361,10 +363,11 @@ def _snapshot(spec: ObjectSpec, record: RecordMixin) -> dict[str, Any]:
     }
 
 
-def _created_event(spec: ObjectSpec, record: RecordMixin) -> str:
+def _created_event(spec: ObjectSpec, record: RecordMixin) -> EventType:
     if spec.name == "interaction":
-        return "interaction.received" if record.direction == "inbound" else "interaction.sent"  # type: ignore[attr-defined]
-    return f"{spec.name}.created"
+        inbound = record.direction == "inbound"  # type: ignore[attr-defined]
+        return EventType.INTERACTION_RECEIVED if inbound else EventType.INTERACTION_SENT
+    return record_event(spec.name, "created")
 
 
 def _values(model: BaseModel, exclude_unset: bool) -> dict[str, Any]:

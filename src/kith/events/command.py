@@ -7,6 +7,7 @@ output helpers are imported inside the commands.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -167,3 +168,25 @@ def rejections(
         f"{i['received_at']:%Y-%m-%d %H:%M:%S}  {i['event_type']}  {i['reason']}" for i in items
     ]
     report(items, as_json, "\n".join(lines) or "no rejected events")
+
+
+@events_app.command("types")
+def types(
+    as_json: JsonFlag = False,
+    write_docs: Annotated[
+        Path | None,
+        typer.Option("--write-docs", help="Rewrite the generated section of this file."),
+    ] = None,
+) -> None:
+    """List the registered domain event types (the event catalogue)."""
+    from kith.clikit import report
+    from kith.events import catalog
+
+    if write_docs is not None:
+        changed = catalog.write_docs(write_docs)
+        typer.echo(f"{write_docs}: {'updated' if changed else 'up to date'}")
+        return
+    items = catalog.rows()
+    width = max(len(i["type"]) for i in items)
+    lines = [f"{i['type']:<{width}}  {i['producer']:<12} {i['description']['en']}" for i in items]
+    report(items, as_json, "\n".join(lines))

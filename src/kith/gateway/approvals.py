@@ -19,6 +19,7 @@ from sqlalchemy import ColumnElement, or_, select, true, update
 from kith.access.principal import Principal
 from kith.core.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
 from kith.db.uow import UnitOfWork
+from kith.events.types import EventType
 from kith.gateway.decisions import (
     finish_decision,
     new_decision,
@@ -100,7 +101,7 @@ class ApprovalService:
             call = _stored_call(request, requester, person)
             result = self.gateway.execute_approved(self.uow, call, approved)
         record_execution_of_approval(self.uow, request, result)
-        self._announce(request, "approval.approved", reason, result_status=result.status)
+        self._announce(request, EventType.APPROVAL_APPROVED, reason, result_status=result.status)
         self._tell_requester(request, f"approved by {self.principal.name}: {result.status}")
         return result
 
@@ -138,7 +139,7 @@ class ApprovalService:
             self.uow, decision, "rejected", f"rejected by {self.principal.name}: {reason}"
         )
         request.result_decision_id, request.result_status = decision.id, "rejected"
-        self._announce(request, "approval.rejected", reason)
+        self._announce(request, EventType.APPROVAL_REJECTED, reason)
         self._tell_requester(request, f"rejected by {self.principal.name}: {reason}")
         return decision.id
 
@@ -175,7 +176,7 @@ class ApprovalService:
             raise Conflict(f"approval {request.id} is already {request.status}")
 
     def _announce(
-        self, request: ApprovalRequest, type_: str, reason: str | None, **payload: Any
+        self, request: ApprovalRequest, type_: EventType, reason: str | None, **payload: Any
     ) -> None:
         requested = self.uow.session.get(DecisionRecord, request.decision_id)
         assert requested is not None, "every approval request has its decision record"
@@ -316,7 +317,7 @@ def cancel_approval(
     if requested is not None:
         uow.emit(
             approval_event(
-                "approval.cancelled",
+                EventType.APPROVAL_CANCELLED,
                 request,
                 requested,
                 actor.actor,

@@ -27,7 +27,7 @@ from kith.crm.refs import customer_refs
 from kith.crm.service import RecordService
 from kith.crm.specs import SPECS
 from kith.db.uow import UnitOfWork
-from kith.events.types import Actor, DomainEvent
+from kith.events.types import Actor, DomainEvent, EventType
 from kith.gateway.contracts import Rationale
 from kith.gateway.models import ApprovalRequest, DecisionOverride, DecisionRecord
 from kith.gateway.registry import Subject
@@ -383,7 +383,7 @@ def override_decision(
     # Agents learn from overrides: the event reaches them through the outbox.
     uow.emit(
         DomainEvent(
-            type="decision.overridden",
+            type=EventType.DECISION_OVERRIDDEN,
             tenant_id=row.tenant_id,
             subject_type="decision",
             subject_id=row.id,

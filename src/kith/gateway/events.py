@@ -6,12 +6,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from kith.events.types import Actor, DomainEvent
+from kith.events.types import Actor, DomainEvent, EventType
 from kith.gateway.models import ApprovalRequest, DecisionRecord
 
 
 def approval_event(
-    type_: str,
+    type_: EventType,
     request: ApprovalRequest,
     decision: DecisionRecord,
     actor: Actor,

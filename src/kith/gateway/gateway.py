@@ -36,6 +36,7 @@ from kith.crm.service import RecordService
 from kith.crm.specs import SPECS
 from kith.db.errors import domain_error
 from kith.db.uow import UnitOfWork
+from kith.events.types import EventType
 from kith.gateway import risk
 from kith.gateway.authz import Refusal, effective_principal, refuse
 from kith.gateway.authz import authorise as authorise_call
@@ -531,7 +532,7 @@ class Gateway:
         )
         uow.emit(
             approval_event(
-                "approval.requested",
+                EventType.APPROVAL_REQUESTED,
                 request,
                 decision,
                 call.principal.actor,

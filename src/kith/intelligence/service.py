@@ -18,7 +18,7 @@ import pandas as pd
 from kith.core.clock import utcnow
 from kith.core.errors import Conflict, FieldError, NotFound, ValidationFailed
 from kith.db.uow import UnitOfWork
-from kith.events.types import Actor, DomainEvent
+from kith.events.types import Actor, DomainEvent, EventType
 from kith.intelligence.forecast.series import ForecastResult, make_series, train_forecast
 from kith.intelligence.models import DriftCheck, ModelVersion, Score
 from kith.intelligence.monitoring import drift
@@ -95,7 +95,7 @@ class IntelligenceService:
         self.repo = IntelligenceRepository(uow.session, tenant_id)
 
     # -- registry ------------------------------------------------------------
-    def _emit_model(self, event_type: str, version: ModelVersion, **payload: Any) -> None:
+    def _emit_model(self, event_type: EventType, version: ModelVersion, **payload: Any) -> None:
         self.uow.emit(
             DomainEvent(
                 type=event_type,
@@ -125,7 +125,7 @@ class IntelligenceService:
         self.uow.session.add(version)
         self.uow.session.flush()
         self._emit_model(
-            "model.trained",
+            EventType.MODEL_TRAINED,
             version,
             status=version.status,
             metrics=version.metrics,
@@ -228,7 +228,7 @@ class IntelligenceService:
         version.promoted_at = self.clock()
         self.uow.session.flush()
         self._emit_model(
-            "model.promoted",
+            EventType.MODEL_PROMOTED,
             version,
             replaced=version_ref(current) if current else None,
         )
@@ -245,7 +245,7 @@ class IntelligenceService:
         current.promoted_at = None
         previous.status = "champion"
         self.uow.session.flush()
-        self._emit_model("model.rolled_back", previous, replaced=version_ref(current))
+        self._emit_model(EventType.MODEL_ROLLED_BACK, previous, replaced=version_ref(current))
         return previous
 
     # -- prediction ----------------------------------------------------------
@@ -338,7 +338,7 @@ class IntelligenceService:
                 changed += 1
                 self.uow.emit(
                     DomainEvent(
-                        type="score.changed",
+                        type=EventType.SCORE_CHANGED,
                         tenant_id=self.tenant_id,
                         subject_type=object_type,
                         subject_id=row.record_id,
@@ -393,7 +393,7 @@ class IntelligenceService:
         self.uow.session.flush()
         if check.alert:
             self._emit_model(
-                "model.drift_detected",
+                EventType.MODEL_DRIFT_DETECTED,
                 version,
                 psi=values,
                 max_psi=worst,

@@ -21,7 +21,7 @@ from kith.core.clock import utcnow
 from kith.core.errors import Conflict, FieldError, KithError, NotFound, ValidationFailed
 from kith.crm.service import RecordService
 from kith.db.uow import UnitOfWork
-from kith.events.types import DomainEvent
+from kith.events.types import DomainEvent, EventType
 from kith.gateway.contracts import Rationale
 from kith.gateway.decisions import to_json
 from kith.gateway.gateway import Gateway, GatewayResult, Preview
@@ -118,7 +118,7 @@ class LanguageService:
                 text=cleaned[:500],
                 flags=plan.flags,
             )
-        self._emit(row, "language_command.planned", f"{plan.kind}: {cleaned[:120]}")
+        self._emit(row, EventType.LANGUAGE_COMMAND_PLANNED, f"{plan.kind}: {cleaned[:120]}")
         return present(row)
 
     def _timezone(self) -> str:
@@ -129,7 +129,7 @@ class LanguageService:
         )
         return user.timezone if user is not None and user.timezone else "Asia/Shanghai"
 
-    def _emit(self, row: LanguageCommand, event_type: str, summary: str) -> None:
+    def _emit(self, row: LanguageCommand, event_type: EventType, summary: str) -> None:
         self.uow.emit(
             DomainEvent(
                 type=event_type,
@@ -252,7 +252,7 @@ class LanguageService:
         row.results = results
         row.executed_at = self.clock()
         row.plan = {**row.plan, "executed_steps": steps}
-        self._emit(row, "language_command.executed", f"{status}: {row.text[:120]}")
+        self._emit(row, EventType.LANGUAGE_COMMAND_EXECUTED, f"{status}: {row.text[:120]}")
         return {"id": row.id, "status": status, "results": [_public(r) for r in results]}
 
     def _before(self, records: RecordService, step: dict[str, Any]) -> dict[str, Any] | None:
@@ -331,7 +331,7 @@ class LanguageService:
         row.status = "undone"
         row.undone_at = self.clock()
         row.plan = {**row.plan, "undo": out}
-        self._emit(row, "language_command.undone", f"undone: {row.text[:120]}")
+        self._emit(row, EventType.LANGUAGE_COMMAND_UNDONE, f"undone: {row.text[:120]}")
         return {"id": row.id, "status": "undone", "results": out}
 
     def _inverse(

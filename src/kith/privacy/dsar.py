@@ -39,7 +39,7 @@ from kith.crm.service import RecordService
 from kith.crm.specs import SPECS
 from kith.db.base import Base
 from kith.db.uow import UnitOfWork
-from kith.events.types import DomainEvent
+from kith.events.types import DomainEvent, EventType
 from kith.privacy.identifiers import TOMBSTONE_CACHE, identifier_hashes
 from kith.privacy.ledger import latest_by_pair, state_of
 from kith.privacy.models import ConsentEvent, ErasureTombstone, PrivacyRequest
@@ -450,7 +450,7 @@ def erase(
     )
     uow.emit(
         DomainEvent(
-            type="contact.erased",
+            type=EventType.CONTACT_ERASED,
             tenant_id=tenant_id,
             subject_type="contact",
             subject_id=contact_id,

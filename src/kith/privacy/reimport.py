@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, SessionTransaction
 from kith.access.principal import Principal
 from kith.audit.models import AuditEntry
 from kith.core.settings import Settings, get_settings
-from kith.events.types import DomainEvent
+from kith.events.types import DomainEvent, EventType
 from kith.privacy.identifiers import TOMBSTONE_CACHE, keyed_identifiers
 from kith.privacy.models import ErasureTombstone, ReimportFlag
 
@@ -115,7 +115,7 @@ def flag_if_erased(
         )
     )
     return DomainEvent(
-        type="privacy.reimport_flagged",
+        type=EventType.PRIVACY_REIMPORT_FLAGGED,
         tenant_id=principal.tenant_id,
         subject_type="contact",
         subject_id=contact.id,

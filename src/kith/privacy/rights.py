@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from kith.core.errors import Conflict, FieldError, ValidationFailed
 from kith.crm.specs import PATCH_SCHEMAS, SPECS
-from kith.events.types import DomainEvent
+from kith.events.types import DomainEvent, EventType
 from kith.gateway.approvals import cancel_approval
 from kith.privacy.dsar import log_request, require_dsar_rights
 from kith.privacy.ledger import CALL_PURPOSES
@@ -131,7 +131,11 @@ class RightsService(PersonService):
         )
         self.uow.emit(
             DomainEvent(
-                type=f"privacy.{verb}",
+                type=(
+                    EventType.PRIVACY_RESTRICTION_APPLIED
+                    if row.action == "applied"
+                    else EventType.PRIVACY_RESTRICTION_LIFTED
+                ),
                 tenant_id=self.principal.tenant_id,
                 subject_type="contact",
                 subject_id=row.contact_id,
@@ -249,7 +253,7 @@ class RightsService(PersonService):
         )
         self.uow.emit(
             DomainEvent(
-                type="privacy.rectified",
+                type=EventType.PRIVACY_RECTIFIED,
                 tenant_id=self.principal.tenant_id,
                 subject_type="contact",
                 subject_id=contact_id,

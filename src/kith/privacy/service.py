@@ -17,7 +17,7 @@ from kith.core.errors import FieldError, ValidationFailed
 from kith.crm.service import RecordService
 from kith.crm.specs import PATCH_SCHEMAS, SPECS
 from kith.db.uow import UnitOfWork
-from kith.events.types import DomainEvent
+from kith.events.types import DomainEvent, EventType
 from kith.gateway.approvals import cancel_approval
 from kith.gateway.models import ApprovalRequest
 from kith.gateway.registry import REGISTRY, message_of
@@ -42,9 +42,14 @@ from kith.privacy.schemas import (
     ConsentEventOut,
     ConsentIn,
     ConsentsOut,
+    ConsentState,
 )
 
 CLOCK_SKEW = timedelta(minutes=5)
+CONSENT_EVENTS: dict[ConsentState, EventType] = {
+    "granted": EventType.CONSENT_GRANTED,
+    "revoked": EventType.CONSENT_REVOKED,
+}
 
 
 def evidence_digest(text: str) -> str:
@@ -138,7 +143,7 @@ class ConsentService(PersonService):
         where = "every channel" if data.channel == "*" else data.channel
         self.uow.emit(
             DomainEvent(
-                type=f"consent.{data.state}",
+                type=CONSENT_EVENTS[data.state],
                 tenant_id=self.principal.tenant_id,
                 subject_type="contact",
                 subject_id=contact_id,
@@ -357,7 +362,7 @@ class ConsentService(PersonService):
             self.uow.session.delete(enrollment)
             self.uow.emit(
                 DomainEvent(
-                    type="campaign.unenrolled",
+                    type=EventType.CAMPAIGN_UNENROLLED,
                     tenant_id=self.principal.tenant_id,
                     subject_type="contact",
                     subject_id=contact_id,

@@ -26,6 +26,7 @@ from kith.agents.sdk import (
     StepContext,
     on,
 )
+from kith.events.types import EventType
 from kith.gateway.contracts import ExecutionResult, Factor
 
 DEGRADATION_CATEGORY = "battery_degradation"
@@ -132,7 +133,7 @@ class ProductInsightAgent(Agent):
             },
             hidden_fields=common.PII_HIDDEN,
         ),
-        subscriptions=(on("interaction.received", _soh_reading),),
+        subscriptions=(on(EventType.INTERACTION_RECEIVED, _soh_reading),),
         tools=frozenset({"tickets.create", "notes.add", "users.notify"}),
         purpose="service",
         answers=frozenset({"fleet_telemetry", "cohort_owners"}),

@@ -31,6 +31,7 @@ from kith.agents.sdk import (
     StepContext,
     on,
 )
+from kith.events.types import EventType
 from kith.gateway.contracts import Factor
 
 COLD_WEATHER = "cold_weather_range_loss"
@@ -99,8 +100,8 @@ class RetentionAgent(Agent):
         ),
         subscriptions=(
             on(ANALYSIS_COMPLETED, _cold_weather_answer),
-            on("ticket.created", is_cell_batch_flag),
-            on("score.changed", _churn_risk),
+            on(EventType.TICKET_CREATED, is_cell_batch_flag),
+            on(EventType.SCORE_CHANGED, _churn_risk),
         ),
         tools=frozenset(
             {"messages.send", "coupons.issue", "campaigns.enroll", "agents.request_analysis"}
@@ -111,7 +112,7 @@ class RetentionAgent(Agent):
 
     def perceive(self, ctx: StepContext) -> Perception | None:
         envelope = ctx.envelope
-        if envelope.type == "ticket.created":
+        if envelope.type == EventType.TICKET_CREATED:
             return Perception(
                 summary=f"cell batch flagged: {ctx.record.get('subject')}",
                 facts={"kind": "cohort", "ticket": dict(ctx.record)},

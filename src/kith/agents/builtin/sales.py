@@ -29,6 +29,7 @@ from kith.agents.sdk import (
 )
 from kith.core.clock import as_utc
 from kith.crm.query import Filter, ListQuery
+from kith.events.types import EventType
 from kith.gateway.contracts import ExecutionResult, Factor
 
 LEAD_THRESHOLD = 0.6
@@ -135,9 +136,9 @@ class SalesAgent(Agent):
             hidden_fields=common.PII_HIDDEN,
         ),
         subscriptions=(
-            on("lead.created", lambda e: not common.by_agent(e)),
-            on("interaction.received", _page_visit),
-            on("interaction.received", _customer_activity),
+            on(EventType.LEAD_CREATED, lambda e: not common.by_agent(e)),
+            on(EventType.INTERACTION_RECEIVED, _page_visit),
+            on(EventType.INTERACTION_RECEIVED, _customer_activity),
         ),
         tools=frozenset({"tasks.create", "notes.add", "users.notify", "tickets.create"}),
         purpose="sales",
@@ -147,7 +148,7 @@ class SalesAgent(Agent):
     # --- perceive ------------------------------------------------------------------------
 
     def perceive(self, ctx: StepContext) -> Perception | None:
-        if ctx.envelope.type == "lead.created":
+        if ctx.envelope.type == EventType.LEAD_CREATED:
             lead = dict(ctx.record)
             return Perception(
                 summary=f"new lead {lead.get('name')} ({lead.get('company') or '-'})",

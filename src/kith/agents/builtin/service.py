@@ -28,6 +28,7 @@ from kith.agents.sdk import (
 )
 from kith.core.clock import as_utc
 from kith.crm.query import Filter, ListQuery
+from kith.events.types import EventType
 from kith.gateway.contracts import ExecutionResult, Factor
 
 MESSAGE_CHANNELS = frozenset({"app", "chat", "wechat", "email", "sms", "phone"})
@@ -64,10 +65,10 @@ class ServiceAgent(Agent):
             hidden_fields=common.PII_HIDDEN,
         ),
         subscriptions=(
-            on("interaction.received", _inbound_message),
-            on("ticket.created", lambda e: not common.by_agent(e)),
-            on("ticket.created", is_cell_batch_flag),
-            on("ticket.updated", lambda e: not common.by_agent(e)),
+            on(EventType.INTERACTION_RECEIVED, _inbound_message),
+            on(EventType.TICKET_CREATED, lambda e: not common.by_agent(e)),
+            on(EventType.TICKET_CREATED, is_cell_batch_flag),
+            on(EventType.TICKET_UPDATED, lambda e: not common.by_agent(e)),
         ),
         tools=frozenset(
             {
@@ -88,9 +89,9 @@ class ServiceAgent(Agent):
 
     def perceive(self, ctx: StepContext) -> Perception | None:
         kind = ctx.envelope.type
-        if kind == "interaction.received":
+        if kind == EventType.INTERACTION_RECEIVED:
             return self._message(ctx)
-        if kind == "ticket.created" and is_cell_batch_flag(ctx.envelope):
+        if kind == EventType.TICKET_CREATED and is_cell_batch_flag(ctx.envelope):
             return Perception(
                 summary=f"R&D flag {ctx.record.get('number')}: {ctx.record.get('subject')}",
                 facts={"kind": "partner_alert", "ticket": dict(ctx.record)},
@@ -350,7 +351,7 @@ class ServiceAgent(Agent):
         if due is not None and as_utc(due) - ctx.now <= SLA_RISK:
             left = int((as_utc(due) - ctx.now).total_seconds() // 60)
             return [self._escalate(ctx, assessment, ticket, f"SLA at risk: {left} minutes left")]
-        if ctx.envelope.type == "ticket.created" and not ticket.get("assignee_id"):
+        if ctx.envelope.type == EventType.TICKET_CREATED and not ticket.get("assignee_id"):
             routed = self._route(ctx, assessment, ticket)
             return [routed] if routed else []
         return []

@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from kith.access import policy
 from kith.crm.schemas import Currency, RecordRef
 from kith.crm.specs import PATCH_SCHEMAS
+from kith.events.types import EventType
 from kith.gateway.models import CampaignEnrollment, Coupon, RefundRequest
 from kith.gateway.registry import ToolContext, Undo, tool
 from kith.gateway.tools.common import emit_about_record, invalid, require_contact
@@ -151,7 +152,7 @@ def record_enrollment(
     ctx.uow.session.flush()
     emit_about_record(
         ctx,
-        "campaign.enrolled",
+        EventType.CAMPAIGN_ENROLLED,
         "contact",
         contact_id,
         f"enrolled in campaign {campaign}{note}",
@@ -232,7 +233,7 @@ def issue_coupon(ctx: ToolContext, args: IssueCouponIn) -> CouponOut:
     ctx.uow.session.flush()
     emit_about_record(
         ctx,
-        "coupon.issued",
+        EventType.COUPON_ISSUED,
         "contact",
         args.contact_id,
         f"{args.kind} {args.value} {args.currency} issued",
@@ -285,7 +286,7 @@ def request_refund(ctx: ToolContext, args: RequestRefundIn) -> RefundOut:
     ctx.about("order", args.order_id)
     emit_about_record(
         ctx,
-        "refund.requested",
+        EventType.REFUND_REQUESTED,
         "order",
         args.order_id,
         f"refund {args.amount} {order['currency']} requested",

@@ -8,7 +8,7 @@ from kith.access.models import User
 from kith.core.errors import FieldError, NotFound, ValidationFailed
 from kith.crm.refs import customer_refs
 from kith.crm.specs import SPECS
-from kith.events.types import DomainEvent
+from kith.events.types import DomainEvent, EventType
 from kith.gateway.registry import ToolContext
 
 # Why a call is made. Records tools serve every purpose; others name theirs.
@@ -57,7 +57,7 @@ def require_contact(ctx: ToolContext, contact_id: str, *path: str | int) -> dict
 
 def emit_about_record(
     ctx: ToolContext,
-    event_type: str,
+    event_type: EventType,
     object_type: str,
     record_id: str,
     summary: str,

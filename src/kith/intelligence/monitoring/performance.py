@@ -30,7 +30,7 @@ from kith.container import Container
 from kith.core.clock import as_utc
 from kith.db.uow import UnitOfWork
 from kith.events.envelope import Envelope
-from kith.events.types import Actor, DomainEvent
+from kith.events.types import Actor, DomainEvent, EventType
 from kith.intelligence.models import ModelOutcome, ModelVersion, Score
 
 DEGRADED_AUC_DROP = 0.1
@@ -53,19 +53,19 @@ LEAD_STATUS_OUTCOMES = {
     "converted": Outcome("lead_conversion", "lead", 1, "converted"),
     "disqualified": Outcome("lead_conversion", "lead", 0, "disqualified"),
 }
-EVENT_OUTCOMES = {
-    "deal.won": Outcome("deal_win", "deal", 1, "won"),
-    "deal.lost": Outcome("deal_win", "deal", 0, "lost"),
-    "lead.converted": LEAD_STATUS_OUTCOMES["converted"],
+EVENT_OUTCOMES: dict[str, Outcome] = {
+    EventType.DEAL_WON: Outcome("deal_win", "deal", 1, "won"),
+    EventType.DEAL_LOST: Outcome("deal_win", "deal", 0, "lost"),
+    EventType.LEAD_CONVERTED: LEAD_STATUS_OUTCOMES["converted"],
 }
-EVENT_TYPES = frozenset({*EVENT_OUTCOMES, "lead.updated"})
+EVENT_TYPES: frozenset[str] = frozenset({*EVENT_OUTCOMES, EventType.LEAD_UPDATED})
 
 
 def outcome_of(envelope: Envelope) -> Outcome | None:
     """What an event says about a scored record's outcome, if anything."""
     if envelope.type in EVENT_OUTCOMES:
         return EVENT_OUTCOMES[envelope.type]
-    if envelope.type == "lead.updated":
+    if envelope.type == EventType.LEAD_UPDATED:
         change = (envelope.payload.get("changes") or {}).get("status")
         if isinstance(change, list) and len(change) == 2:
             return LEAD_STATUS_OUTCOMES.get(str(change[1]))
@@ -251,7 +251,7 @@ def _emit_degraded(
     ref = perf["ref"]
     uow.emit(
         DomainEvent(
-            type="model.performance_degraded",
+            type=EventType.MODEL_PERFORMANCE_DEGRADED,
             tenant_id=version.tenant_id,
             subject_type="model",
             subject_id=version.id,

@@ -23,7 +23,7 @@ from kith.core.errors import Conflict, NotFound
 from kith.core.ids import new_id
 from kith.crm.repository import RecordRepository
 from kith.db.uow import UnitOfWork
-from kith.events.types import DomainEvent
+from kith.events.types import DomainEvent, EventType
 from kith.intelligence.models import Segment, SegmentRefresh
 from kith.intelligence.segments.compiler import compile_definition, diff, keep_behaviour
 from kith.intelligence.segments.repository import (
@@ -227,7 +227,7 @@ class SegmentService:
         )
         self.session.add(segment)
         self.session.flush()
-        self._emit_about_segment("segment.created", segment, definition=segment.definition)
+        self._emit_about_segment(EventType.SEGMENT_CREATED, segment, definition=segment.definition)
         return segment
 
     def update(
@@ -241,13 +241,13 @@ class SegmentService:
             setattr(segment, name, value)
         segment.updated_at = self.clock()
         self.session.flush()
-        self._emit_about_segment("segment.updated", segment, changed=sorted(changes))
+        self._emit_about_segment(EventType.SEGMENT_UPDATED, segment, changed=sorted(changes))
         return segment
 
     def delete(self, ref: str) -> None:
         segment = self._writable(ref, "delete")
         self.repo.delete_members_and_refreshes(segment.id)
-        self._emit_about_segment("segment.deleted", segment)
+        self._emit_about_segment(EventType.SEGMENT_DELETED, segment)
         self.session.delete(segment)
         self.session.flush()
 
@@ -302,7 +302,7 @@ class SegmentService:
         # An hourly segment that did not move says nothing (the refresh log still has a row).
         if initial or change.added or change.removed:
             self._emit_about_segment(
-                "segment.refreshed",
+                EventType.SEGMENT_REFRESHED,
                 segment,
                 added=len(change.added),
                 removed=len(change.removed),
@@ -358,7 +358,7 @@ class SegmentService:
         self.repo.add_members(rows)
 
     # -- events ------------------------------------------------------------
-    def _emit_about_segment(self, event_type: str, segment: Segment, **payload: Any) -> None:
+    def _emit_about_segment(self, event_type: EventType, segment: Segment, **payload: Any) -> None:
         self.uow.emit(
             DomainEvent(
                 type=event_type,
@@ -375,8 +375,8 @@ class SegmentService:
     def _emit_members(self, segment: Segment, change: Diff, initial: bool, now: datetime) -> bool:
         """Per-member events up to the cap in each direction; True when some were left out."""
         chosen = {
-            "segment.member_added": change.added[:MEMBER_EVENT_CAP],
-            "segment.member_removed": change.removed[:MEMBER_EVENT_CAP],
+            EventType.SEGMENT_MEMBER_ADDED: change.added[:MEMBER_EVENT_CAP],
+            EventType.SEGMENT_MEMBER_REMOVED: change.removed[:MEMBER_EVENT_CAP],
         }
         everyone = [i for ids in chosen.values() for i in ids]
         accounts = self._accounts_of(segment.object_type, everyone)
