@@ -21,7 +21,7 @@ import os
 import shutil
 import sqlite3
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -227,7 +227,27 @@ def _check_revisions(revisions: list[str], url: str) -> bool:
                 "Kith does not know; restore it with the Kith release that wrote it "
                 "(or a newer one)"
             )
-    return set(revisions) == set(script.get_heads())
+    # Compare lineages, not head lists: a revision that another one ``depends_on`` is a
+    # head of the script directory but is not recorded in ``alembic_version``.
+    return _lineage(script, revisions) == _lineage(script, script.get_heads())
+
+
+def _lineage(script: ScriptDirectory, revisions: Iterable[str]) -> set[str]:
+    """Every revision the given ones stand on, themselves included (down revisions and
+    ``depends_on`` dependencies)."""
+    seen: set[str] = set()
+    todo = list(revisions)
+    while todo:
+        revision = script.get_revision(todo.pop())
+        if revision is None or revision.revision in seen:
+            continue
+        seen.add(revision.revision)
+        for parents in (revision.down_revision, revision.dependencies):
+            if isinstance(parents, str):
+                todo.append(parents)
+            elif parents:
+                todo.extend(parents)
+    return seen
 
 
 # --- PostgreSQL client tools -----------------------------------------------------
