@@ -182,8 +182,10 @@ def test_sqlite_backup_is_self_contained_and_checked_for_its_revision(tmp_path: 
     ops.backup(source, out)
     with sqlite3.connect(out) as db:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
-        db.execute("UPDATE alembic_version SET version_num = '0099_from_the_future' "
-                   "WHERE version_num = (SELECT max(version_num) FROM alembic_version)")  # fmt: skip
+        db.execute(
+            "UPDATE alembic_version SET version_num = '0099_from_the_future' "
+            "WHERE version_num = (SELECT max(version_num) FROM alembic_version)"
+        )
     db.close()
     target = tmp_path / "target"
     target.mkdir()
