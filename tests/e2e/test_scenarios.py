@@ -37,6 +37,7 @@ from tests.conftest import PASSWORD, Api, Workspace, sign_in
 from tests.integration.test_agents_support import (
     add_company_contact,
     add_owner,
+    e7_fleet_in_the_cold,
     record_interaction,
     telemetry_history,
 )
@@ -149,30 +150,6 @@ def _service_team(container: Container, workspace: Workspace) -> None:
         uow.commit()
 
 
-def _e7_fleet_in_the_cold(container: Container, tenant_id: str, owner: str) -> None:
-    """Thirty days of battery readings from four E7s around Harbin, mostly below 0°C."""
-    fleet = [owner] + [
-        add_owner(container, tenant_id, f"车主{i}", mobile=f"1371234000{i}").contact_id
-        for i in range(3)
-    ]
-    for n, contact_id in enumerate(fleet):
-        for day in range(2, 30, 4):
-            record_interaction(
-                container,
-                tenant_id,
-                channel="iot",
-                contact_id=contact_id,
-                subject="电池遥测",
-                meta={
-                    "model": "E7",
-                    "region": "哈尔滨",
-                    "soh_pct": 96.0 - n,
-                    "battery_temp_c": -9.0 + (day % 5),
-                },
-                at=utcnow() - timedelta(days=day),
-            )
-
-
 def _winter_message(api: Api, app_user_id: str) -> dict[str, Any]:
     result: dict[str, Any] = api.post(
         "/events",
@@ -198,7 +175,7 @@ def test_s1_winter_range_complaint_is_diagnosed_analysed_and_answered_with_an_of
     tenant = workspace.tenant_id
     _service_team(container, workspace)
     owner = add_owner(container, tenant, "陈晓峰", app_user_id="HC-APP-100001").contact_id
-    _e7_fleet_in_the_cold(container, tenant, owner)
+    e7_fleet_in_the_cold(container, tenant, owner, every_days=4)
 
     accepted = _winter_message(api, "HC-APP-100001")
     assert accepted["contact_id"] == owner
@@ -258,7 +235,7 @@ def test_s1_offer_is_held_while_a_severe_complaint_is_open(
 ) -> None:
     tenant = workspace.tenant_id
     owner = add_owner(container, tenant, "陈晓峰", app_user_id="HC-APP-100001").contact_id
-    _e7_fleet_in_the_cold(container, tenant, owner)
+    e7_fleet_in_the_cold(container, tenant, owner, every_days=4)
     earlier = utcnow() - timedelta(days=3)
     with container.uow() as uow:
         RecordService(uow, system_principal(tenant), lambda: earlier).create(

@@ -237,3 +237,30 @@ def telemetry_history(
             },
             at=at,
         )
+
+
+def e7_fleet_in_the_cold(
+    container: Container, tenant_id: str, owner: str, *, every_days: int
+) -> None:
+    """A month of battery readings from the owner's E7 and three more around Harbin, mostly
+    below 0°C, one reading per car every ``every_days`` days."""
+    fleet = [owner] + [
+        add_owner(container, tenant_id, f"车主{i}", mobile=f"1371234000{i}").contact_id
+        for i in range(3)
+    ]
+    for n, contact_id in enumerate(fleet):
+        for day in range(2, 30, every_days):
+            record_interaction(
+                container,
+                tenant_id,
+                channel="iot",
+                contact_id=contact_id,
+                subject="电池遥测",
+                meta={
+                    "model": "E7",
+                    "region": "哈尔滨",
+                    "soh_pct": 96.0 - n,
+                    "battery_temp_c": -9.0 + (day % 5),
+                },
+                at=utcnow() - timedelta(days=day),
+            )

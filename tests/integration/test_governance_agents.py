@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -30,7 +29,12 @@ from kith.core.clock import utcnow
 from kith.gateway.gateway import Gateway, GatewayResult
 from kith.gateway.models import DecisionRecord, OutboundMessage
 from tests.conftest import Workspace
-from tests.integration.test_agents_support import add_owner, drive, last_seq, record_interaction
+from tests.integration.test_agents_support import (
+    add_owner,
+    drive,
+    e7_fleet_in_the_cold,
+    last_seq,
+)
 
 FLEET_QUESTION: dict[str, Any] = {
     "agent": "product_insight",
@@ -94,26 +98,7 @@ class World:
 def cold_fleet(container: Container, tenant_id: str) -> str:
     """A Harbin E7 owner (marketing opt-in, known to us) and a month of freezing readings."""
     owner = add_owner(container, tenant_id, "陈晓峰").contact_id
-    fleet = [owner] + [
-        add_owner(container, tenant_id, f"车主{i}", mobile=f"1371234000{i}").contact_id
-        for i in range(3)
-    ]
-    for n, contact_id in enumerate(fleet):
-        for day in range(2, 30, 6):
-            record_interaction(
-                container,
-                tenant_id,
-                channel="iot",
-                contact_id=contact_id,
-                subject="电池遥测",
-                meta={
-                    "model": "E7",
-                    "region": "哈尔滨",
-                    "soh_pct": 96.0 - n,
-                    "battery_temp_c": -9.0 + (day % 5),
-                },
-                at=utcnow() - timedelta(days=day),
-            )
+    e7_fleet_in_the_cold(container, tenant_id, owner, every_days=6)
     return owner
 
 
