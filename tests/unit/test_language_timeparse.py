@@ -31,6 +31,19 @@ NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
         ("in two weeks", "en", "day", "2026-12-04T00:00"),
         ("last month", "en", "month", "2026-10-01T00:00"),
         ("next Friday morning", "en", "instant", "2026-11-27T10:00"),
+        # a named month is the whole month; without a year, up to two months ahead is the
+        # coming one, any other the most recent one (questions look back)
+        ("11月赢了多少单", "zh", "month", "2026-11-01T00:00"),
+        ("十一月份的工单", "zh", "month", "2026-11-01T00:00"),
+        ("2026年10月新增的线索", "zh", "month", "2026-10-01T00:00"),
+        ("安排在12月", "zh", "month", "2026-12-01T00:00"),
+        ("3月的赢单", "zh", "month", "2026-03-01T00:00"),
+        ("deals won in November", "en", "month", "2026-11-01T00:00"),
+        ("tickets from October 2025", "en", "month", "2025-10-01T00:00"),
+        ("what did we win in March", "en", "month", "2026-03-01T00:00"),
+        # a named month's end and a holiday are deadlines from today
+        ("12月底前完成", "zh", "deadline", "2026-11-20T00:00"),
+        ("元旦前把合同发过去", "zh", "deadline", "2026-11-20T00:00"),
     ],
 )
 def test_expressions(text: str, lang: str, kind: str, start: str) -> None:
@@ -92,3 +105,23 @@ def test_multi_intent_split_and_language() -> None:
 )
 def test_injection_is_recognised(text: str) -> None:
     assert INJECTION.search(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "end"),
+    [
+        ("12月底前完成", "zh", "2027-01-01"),
+        ("元旦前把合同发过去", "zh", "2027-01-01"),
+        ("2027年1月底", "zh", "2027-02-01"),
+        ("11月赢了多少单", "zh", "2026-12-01"),
+    ],
+)
+def test_named_months_end_where_the_month_ends(text: str, lang: str, end: str) -> None:
+    (found,) = find_times(text, lang, NOW)
+    assert found.end.date().isoformat() == end
+
+
+@pytest.mark.parametrize("text", ["What may happen next", "11月5日下午3点开会", "Nov 25 at 3pm"])
+def test_words_and_dates_that_are_not_whole_months(text: str) -> None:
+    lang = "zh" if "月" in text else "en"
+    assert all(t.kind != "month" for t in find_times(text, lang, NOW))

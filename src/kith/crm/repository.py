@@ -46,8 +46,11 @@ class RecordRepository:
     # --- scoping -------------------------------------------------------------
 
     def scoped(self, spec: ObjectSpec, action: Action) -> Select[tuple[Any]]:
+        return select(spec.model).where(*self._scope(spec, action))
+
+    def _scope(self, spec: ObjectSpec, action: Action) -> tuple[ColumnElement[bool], ...]:
         model = spec.model
-        return select(model).where(
+        return (
             policy.row_filter(self.principal, model, spec.name, action),
             model.deleted_at.is_(None),
         )
@@ -112,6 +115,31 @@ class RecordRepository:
             *(self.filter_condition(spec, f) for f in query.filters)
         )
         return int(self.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0)
+
+    def aggregate(
+        self, spec: ObjectSpec, query: ListQuery, measure: str | None, group_by: Sequence[str]
+    ) -> list[tuple[tuple[Any, ...], int, Any]]:
+        """Count (and sum ``measure``) over every row the principal may read that matches
+        the query, per combination of the ``group_by`` columns: true totals, not a page."""
+        model = spec.model
+        keys = [getattr(model, name) for name in group_by]
+        total = func.sum(getattr(model, measure)) if measure else func.count()
+        stmt = (
+            select(*keys, func.count(), total)
+            .select_from(model)
+            .where(*self._scope(spec, "read"))
+            .where(*(self.filter_condition(spec, f) for f in query.filters))
+        )
+        if query.q:
+            ids = matching_ids(self.session, self.principal.tenant_id, spec.name, query.q)
+            stmt = stmt.where(model.id.in_(ids))
+        if keys:
+            stmt = stmt.group_by(*keys)
+        width = len(keys)
+        return [
+            (tuple(row[:width]), int(row[width]), row[width + 1] if measure else None)
+            for row in self.session.execute(stmt)
+        ]
 
     def filter_condition(self, spec: ObjectSpec, flt: Filter) -> ColumnElement[bool]:
         """The SQL condition of one parsed list filter (``kith.crm.query.Filter``).

@@ -21,7 +21,7 @@ from kith.access import policy
 from kith.access.models import User
 from kith.access.principal import Principal
 from kith.core.clock import as_utc, utcnow
-from kith.core.errors import Conflict, FieldError, NotFound, ValidationFailed
+from kith.core.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
 from kith.crm import custom_fields
 from kith.crm.query import ListQuery, encode_cursor
 from kith.crm.refs import customer_refs
@@ -40,6 +40,16 @@ MASK = "***"
 class Page:
     items: list[dict[str, Any]]
     next_cursor: str | None
+
+
+@dataclass(frozen=True)
+class Group:
+    """One group of an aggregate: its key values, how many rows, and the sum of the measure
+    (None when only counting)."""
+
+    key: dict[str, Any]
+    count: int
+    total: Decimal | None
 
 
 def to_dict(spec: ObjectSpec, record: RecordMixin) -> dict[str, Any]:
@@ -76,6 +86,7 @@ class RecordService:
     def list_page(self, object_type: str, query: ListQuery) -> Page:
         spec = SPECS[object_type]
         policy.require(self.principal, spec.name, "read")
+        self._refuse_hidden(spec, query, [("query", "sort", query.sort.field)])
         rows, more = self.repo.page(spec, query)
         items = [self._present(spec, r, audit=False) for r in rows]
         cursor = None
@@ -84,6 +95,55 @@ class RecordService:
             cursor = encode_cursor(getattr(last, query.sort.field), last.id)
         self._audit_sensitive_list(spec, len(items))
         return Page(items, cursor)
+
+    def aggregate(
+        self,
+        object_type: str,
+        query: ListQuery,
+        *,
+        measure: str | None = None,
+        group_by: tuple[str, ...] = (),
+    ) -> list[Group]:
+        """Counts and sums over every record the principal may read (row scoping as for
+        lists); a hidden field can be neither filtered, summed nor grouped by."""
+        spec = SPECS[object_type]
+        policy.require(self.principal, spec.name, "read")
+        named = [("body", "group_by", g) for g in group_by]
+        if measure:
+            named.append(("body", "measure", measure))
+        self._refuse_hidden(spec, query, named)
+        for _, key, name in named:
+            if name not in spec.columns:
+                raise ValidationFailed(
+                    f"{name} is not a field of {spec.plural}",
+                    [FieldError(["body", key], f"unknown field {name}")],
+                )
+        rows = self.repo.aggregate(spec, query, measure, group_by)
+        return [
+            Group(
+                dict(zip(group_by, keys, strict=True)),
+                count,
+                None if not measure else Decimal(str(total or 0)),
+            )
+            for keys, count, total in rows
+        ]
+
+    def _refuse_hidden(
+        self, spec: ObjectSpec, query: ListQuery, named: list[tuple[str, str, str]]
+    ) -> None:
+        """Filtering, sorting or grouping by a field the principal may not see would reveal
+        it row by row (amount:gt:N halves the range each time): refuse, naming the field."""
+        hidden = policy.hidden_fields(self.principal, spec.name)
+        if not hidden:
+            return
+        used = [("query", "filter", f.field) for f in query.filters] + named
+        errors = [
+            FieldError([where, key], f"{name} is hidden from you")
+            for where, key, name in used
+            if name in hidden
+        ]
+        if errors:
+            raise PermissionDenied(f"{spec.plural}: hidden fields cannot be queried", errors)
 
     def timeline(
         self, object_type: str, record_id: str, limit: int = 50, before: str | None = None

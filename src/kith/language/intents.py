@@ -158,9 +158,11 @@ RULE_BY_NAME = {r.name: r for r in RULES}
 
 QUESTION_ZH = re.compile(
     r"[?？]|多少|哪些|哪个|哪家|哪位|谁|什么|几个|几笔|几单|是否|有没有|吗$|列出|统计|查一下|查查|查询|看看|显示|排名|前\d+|最"
+    r"|总额|总数|合计|总计|一共|(?:金额|数量|业绩|销售额|分布)[?？。]?$"
 )
 QUESTION_EN = re.compile(
-    r"\?|^\s*(?:which|what|how many|how much|who|list|show|find|top|are there|is there|give me)\b",
+    r"\?|^\s*(?:which|what|how many|how much|who|list|show|find|top|are there|is there|give me"
+    r"|total|number of|count of|sum of)\b",
     re.IGNORECASE,
 )
 CONJUNCTION_ZH = re.compile(r"[，,；;。]?\s*(?:并且|并|然后|之后再|再|同时|顺便|以及)|[；;。]")

@@ -60,6 +60,22 @@ STAGE_ALIASES_EN: dict[str, tuple[str, ...]] = {
     "tender": ("招标准备",),
     "bidding": ("投标",),
 }
+STAGE_LABELS_EN: dict[str, str] = {
+    "线索确认": "Qualification",
+    "需求分析": "Needs analysis",
+    "方案演示": "Solution demo",
+    "试驾评估": "Test drive",
+    "商务谈判": "Negotiation",
+    "合同谈判": "Contract negotiation",
+    "赢单": "Won",
+    "中标": "Won (tender)",
+    "输单": "Lost",
+    "未中标": "Lost (tender)",
+    "需求调研": "Research",
+    "招标准备": "Tender preparation",
+    "投标": "Bidding",
+}
+"""English names of the demo pipelines' stages, for answers given in English."""
 STAGE_ALIASES_ZH: dict[str, tuple[str, ...]] = {
     "赢单": ("赢单", "中标"),
     "中标": ("中标", "赢单"),

@@ -65,7 +65,9 @@ def is_question(text: str, lang: str, hits: list[IntentHit]) -> bool:
     # "帮我查一下…并发给…" is a command that reads first; a bare question has no writes
     writes = [h for h in hits if h.rule.name not in ("task",) or "提醒" in h.clause.text]
     if lang == "en" and re.match(
-        r"^\s*(?:which|what|how|who|are|is|list|show|find|top|give)", text, re.I
+        r"^\s*(?:which|what|how|who|are|is|list|show|find|top|give|total|number|count|sum)",
+        text,
+        re.I,
     ):
         return not any(h.rule.name in ("share", "send", "draft_email", "meeting") for h in hits)
     return not writes

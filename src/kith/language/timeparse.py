@@ -207,6 +207,40 @@ def _en_number(text: str) -> int | None:
     return NUMBER_EN.get(text)
 
 
+_MONTH_NAMES_EN = (
+    "january|february|march|april|may|june|july|august|september|october|november|december"
+)
+_NAMED_MONTH = {
+    "zh": re.compile(
+        r"(?:(?P<year>\d{4})\s*年\s*)?(?P<month>1[0-2]|0?[1-9]|十[一二]?|[一二三四五六七八九])\s*月份?"
+        r"(?![\d一二三四五六七八九十日号底末初中]|上旬|下旬)"
+    ),
+    "en": re.compile(
+        rf"\b(?:(?:in|during|for|of)\s+)?(?P<month>{_MONTH_NAMES_EN}|jan|feb|mar|apr|jun|jul|aug"
+        r"|sept|sep|oct|nov|dec)\.?(?:\s+(?P<year>\d{4}))?\b(?!\s+\d{1,2}(?:st|nd|rd|th)?\b)",
+        re.IGNORECASE,
+    ),
+}
+_MONTH_END_ZH = re.compile(
+    r"(?:(?P<year>\d{4})\s*年\s*)?(?P<month>1[0-2]|0?[1-9]|十[一二]?|[一二三四五六七八九])\s*月(?:底|末)"
+    r"(?:前|之前|以前)?"
+)
+_HOLIDAY_ZH = re.compile(r"(?P<holiday>元旦|国庆节?|劳动节|五一)(?:节)?(?:前|之前|以前)")
+_HOLIDAY_DATES = {
+    "元旦": (1, 1),
+    "国庆": (10, 1),
+    "国庆节": (10, 1),
+    "劳动节": (5, 1),
+    "五一": (5, 1),
+}
+_MONTH_NUMBER_EN = {name: i + 1 for i, name in enumerate(_MONTH_NAMES_EN.split("|"))}
+_MONTH_NUMBER_EN |= {"jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8}
+_MONTH_NUMBER_EN |= {"sep": 9, "sept": 9, "oct": 10, "nov": 11, "dec": 12}
+MONTHS_AHEAD_READ_AS_FUTURE = 2
+"""A bare month up to two months ahead is the coming one ("12月" in November); any other
+month without a year is the most recent one (questions look back: "won in March")."""
+
+
 class TimeParser:
     """Parses against ``now`` (aware) in the user's time zone."""
 
@@ -388,6 +422,47 @@ class TimeParser:
             return self._mention(text, m, "day", self._day(target))
         return None
 
+    def _named_months(self, text: str, lang: str) -> list[TimeMention]:
+        """ "11月", "2026年11月", "in November", "Oct 2026": the whole month."""
+        out: list[TimeMention] = []
+        for m in _NAMED_MONTH[lang].finditer(text):
+            raw = m.group("month")
+            if lang == "en" and raw.lower() == "may" and not m.group(0).lower().startswith("in"):
+                continue  # the modal verb, not the month
+            month = cn_number(raw) if lang == "zh" else _MONTH_NUMBER_EN.get(raw.lower())
+            if month is None or not 1 <= month <= 12:
+                continue
+            year = int(m.group("year")) if m.group("year") else self._year_of_bare_month(month)
+            start = date(year, month, 1)
+            end = date(year + (month == 12), month % 12 + 1, 1)
+            out.append(self._mention(text, m, "month", (self._at(start), self._at(end))))
+        return out
+
+    def _named_deadlines_zh(self, text: str) -> list[TimeMention]:
+        """ "12月底前" (by the end of December), "元旦前" (before New Year's Day)."""
+        out: list[TimeMention] = []
+        for m in _MONTH_END_ZH.finditer(text):
+            month = cn_number(m.group("month"))
+            if month is None or not 1 <= month <= 12:
+                continue
+            year = int(m.group("year")) if m.group("year") else self._year_of_bare_month(month)
+            end = date(year + (month == 12), month % 12 + 1, 1)
+            out.append(self._mention(text, m, "deadline", (self._at(self.today), self._at(end))))
+        for m in _HOLIDAY_ZH.finditer(text):
+            month, day = _HOLIDAY_DATES[m.group("holiday")]
+            holiday = date(self.today.year, month, day)
+            if holiday <= self.today:
+                holiday = date(self.today.year + 1, month, day)
+            span = (self._at(self.today), self._at(holiday))
+            out.append(self._mention(text, m, "deadline", span))
+        return out
+
+    def _year_of_bare_month(self, month: int) -> int:
+        ahead = (month - self.today.month) % 12
+        if ahead <= MONTHS_AHEAD_READ_AS_FUTURE:
+            return self.today.year + (month < self.today.month)
+        return self.today.year - (month > self.today.month)
+
     # --- clock ---------------------------------------------------------------------
 
     def _clock_zh(self, text: str) -> list[tuple[int, int, time]]:
@@ -440,6 +515,9 @@ class TimeParser:
         days = self._days_zh(text) if lang == "zh" else self._days_en(text)
         periods_re = _PERIOD_ZH if lang == "zh" else _PERIOD_EN
         periods = [p for m in periods_re.finditer(text) if (p := self._period(m, text, lang))]
+        periods += self._named_months(text, lang)
+        if lang == "zh":
+            periods += self._named_deadlines_zh(text)
         mentions = _non_overlapping(
             sorted(days + periods, key=lambda t: (t.start_index, -t.end_index))
         )

@@ -10,6 +10,7 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -18,6 +19,7 @@ from kith.core.errors import KithError
 from kith.crm.query import build_list_query
 from kith.crm.service import RecordService
 from kith.crm.specs import SPECS
+from kith.language.lexicon import STAGE_LABELS_EN
 from kith.language.lookups import Lookups
 from kith.language.plan import Plan
 from kith.language.questions.parse import MAX_ROWS, OPEN_TICKET, iso
@@ -55,13 +57,15 @@ def answer(records: RecordService, planner: Lookups, plan: Plan) -> dict[str, An
     query = plan.query or {}
     zh = plan.lang == "zh"
     kind = query.get("kind")
+    names = _names(planner)
     try:
         if kind == "churn_risk":
             return _churn(records, planner, query, zh)
+        if query.get("aggregate"):
+            return _aggregate_answer(records, query, zh, names, planner.tz)
         rows = _rows(records, query)
     except KithError as exc:
         return {"sentence": exc.detail, "columns": [], "rows": [], "chart": None, "query": query}
-    names = _names(planner)
     if kind == "stuck_deals":
         now = planner.now
         table = []
@@ -96,56 +100,6 @@ def answer(records: RecordService, planner: Lookups, plan: Plan) -> dict[str, An
             "chart": chart,
             "query": query,
         }
-    agg = query.get("aggregate")
-    if kind == "deals" and agg:
-        groups: dict[str, Decimal] = defaultdict(Decimal)
-        total = Decimal(0)
-        for r in rows:
-            value = Decimal(1) if agg["op"] == "count" else Decimal(str(r.get("amount") or 0))
-            total += value
-            groups[names.get(r.get(query["group_by"]) or "", r.get(query["group_by"]) or "—")] += (
-                value
-            )
-        table = [[k, str(v)] for k, v in sorted(groups.items(), key=lambda kv: -kv[1])]
-        what = (
-            ("金额合计" if agg["op"] == "sum" else "数量")
-            if zh
-            else ("total amount" if agg["op"] == "sum" else "count")
-        )
-        sentence = (
-            f"共 {len(rows)} 个商机，{what} {total:,.2f}"
-            + (" 元。" if agg["op"] == "sum" else "。")
-            if zh
-            else f"{len(rows)} deals; {what} {total:,.2f}"
-            + (" CNY." if agg["op"] == "sum" else ".")
-        )
-        cols = (
-            ["负责人" if query["group_by"] == "owner_id" else "阶段", what]
-            if zh
-            else ["owner" if query["group_by"] == "owner_id" else "stage", what]
-        )
-        chart = {"type": "bar", "x": cols[0], "y": cols[1]} if len(table) > 1 else None
-        return {
-            "sentence": sentence,
-            "columns": cols,
-            "rows": table,
-            "chart": chart,
-            "query": query,
-        }
-    if kind == "tickets" and agg:
-        counts: dict[str, int] = defaultdict(int)
-        for r in rows:
-            counts[r.get("priority") or "—"] += 1
-        table = [[k, v] for k, v in sorted(counts.items(), key=lambda kv: -kv[1])]
-        sentence = f"共 {len(rows)} 个工单。" if zh else f"{len(rows)} tickets."
-        cols = ["优先级", "数量"] if zh else ["priority", "count"]
-        return {
-            "sentence": sentence,
-            "columns": cols,
-            "rows": table,
-            "chart": {"type": "bar", "x": cols[0], "y": cols[1]} if table else None,
-            "query": query,
-        }
     spec = SPECS[query["object_type"]]
     fields = {
         "deal": ["name", "status", "amount", "owner_id"],
@@ -159,6 +113,176 @@ def answer(records: RecordService, planner: Lookups, plan: Plan) -> dict[str, An
     noun = spec.plural
     sentence = f"找到 {len(table)} 条记录。" if zh else f"Found {len(table)} {noun}."
     return {"sentence": sentence, "columns": fields, "rows": table, "chart": None, "query": query}
+
+
+def _aggregate_answer(
+    records: RecordService, query: dict[str, Any], zh: bool, names: dict[str, str], tz: str
+) -> dict[str, Any]:
+    """Count or sum over every matching record the asker may read (one aggregate query,
+    never a page), per group; sums stay per currency, and the conditions are said."""
+    spec = SPECS[query["object_type"]]
+    agg = query["aggregate"]
+    measure = agg["field"] if agg["op"] == "sum" else None
+    group = query.get("group_by")
+    by_currency = measure is not None and "currency" in spec.columns
+    keys = tuple(k for k in (group, "currency" if by_currency else None) if k)
+    custom = {n: d.type for n, d in records.repo.custom_fields(spec.name).items()}
+    parsed = build_list_query(
+        spec,
+        filters=list(query["filters"]),
+        sort=None,
+        cursor=None,
+        limit=1,
+        q=query.get("q"),
+        custom_fields=custom,
+    )
+    groups = records.aggregate(spec.name, parsed, measure=measure, group_by=keys)
+    count = sum(g.count for g in groups)
+    totals: dict[str, Decimal] = defaultdict(Decimal)
+    for g in groups:
+        if g.total is not None:
+            totals[str(g.key.get("currency") or "")] += g.total
+    label = _labeller(group, names, zh)
+    groups.sort(key=lambda g: -(g.total if g.total is not None else g.count))
+    what = _measure_label(agg["op"], zh)
+    one_currency = next(iter(totals)) if len(totals) == 1 else None
+    if one_currency is not None:  # a plain number the chart can draw, the currency in the header
+        what += f" ({_CURRENCY_SIGNS.get(one_currency, one_currency)})"
+    rows: list[list[Any]] = []
+    for g in groups:
+        key = label(g.key.get(group)) if group else ("合计" if zh else "total")
+        value: Any = g.count
+        if g.total is not None:
+            value = float(g.total) if one_currency else money(g.total, g.key.get("currency"), zh)
+        rows.append([key, value] if not by_currency else [key, value, g.count])
+    columns = [_group_label(group, zh), what] + (["数量" if zh else "count"] if by_currency else [])
+    conditions = _conditions(query["filters"], zh, names, tz)
+    sentence = _aggregate_sentence(spec, count, totals, zh) + conditions
+    drawable = len(rows) > 1 and (not by_currency or one_currency is not None)
+    chart = {"type": "bar", "x": columns[0], "y": columns[1]} if drawable else None
+    return {
+        "sentence": sentence,
+        "columns": columns,
+        "rows": rows,
+        "chart": chart,
+        "query": query,
+        "count": count,
+        "totals": {cur or "": str(v) for cur, v in totals.items()},
+    }
+
+
+_CURRENCY_SIGNS = {"CNY": "¥", "USD": "US$", "EUR": "€", "GBP": "£", "JPY": "JP¥", "HKD": "HK$"}
+_PRIORITY = {
+    "urgent": ("紧急", "Urgent"),
+    "high": ("高", "High"),
+    "normal": ("普通", "Normal"),
+    "medium": ("中", "Medium"),
+    "low": ("低", "Low"),
+}
+_GROUPS = {
+    "owner_id": ("负责人", "owner"),
+    "assignee_id": ("处理人", "assignee"),
+    "stage_id": ("阶段", "stage"),
+    "priority": ("优先级", "priority"),
+}
+_FIELDS = {
+    "owner_id": ("负责人", "owner"),
+    "assignee_id": ("处理人", "assignee"),
+    "status": ("状态", "status"),
+    "stage_id": ("阶段", "stage"),
+    "amount": ("金额", "amount"),
+    "closed_at": ("关闭时间", "closed"),
+    "created_at": ("创建时间", "created"),
+    "expected_close": ("预计成交日期", "expected close"),
+    "priority": ("优先级", "priority"),
+    "escalated": ("已升级", "escalated"),
+    "account_id": ("客户", "account"),
+    "contact_id": ("联系人", "contact"),
+}
+_OPS = {
+    "eq": "=",
+    "in": "∈",
+    "gt": ">",
+    "gte": "≥",
+    "lt": "<",
+    "lte": "≤",
+}
+_VALUES = {
+    "won": ("赢单", "won"),
+    "lost": ("输单", "lost"),
+    "open": ("进行中", "open"),
+    "new": ("新建", "new"),
+    "pending": ("等待中", "pending"),
+    "true": ("是", "yes"),
+}
+
+
+def money(amount: Decimal, currency: str | None, zh: bool) -> str:
+    sign = _CURRENCY_SIGNS.get(currency or "CNY", f"{currency} ")
+    return f"{sign}{amount:,.2f}"
+
+
+def _measure_label(op: str, zh: bool) -> str:
+    if op == "sum":
+        return "金额合计" if zh else "total amount"
+    return "数量" if zh else "count"
+
+
+def _group_label(group: str | None, zh: bool) -> str:
+    zh_label, en_label = _GROUPS.get(group or "", ("分组", "group"))
+    return zh_label if zh else en_label
+
+
+def _labeller(group: str | None, names: dict[str, str], zh: bool) -> Any:
+    def label(value: Any) -> str:
+        if value is None:
+            return "（未分配）" if zh else "(unassigned)"
+        if group == "priority" and value in _PRIORITY:
+            return _PRIORITY[value][0 if zh else 1]
+        name = names.get(str(value), str(value))
+        return name if zh or group != "stage_id" else STAGE_LABELS_EN.get(name, name)
+
+    return label
+
+
+def _aggregate_sentence(spec: Any, count: int, totals: dict[str, Decimal], zh: bool) -> str:
+    noun = (spec.label_zh or spec.plural) if zh else (spec.name if count == 1 else spec.plural)
+    if not totals:
+        return f"共 {count} 个{noun}。" if zh else f"{count} {noun}."
+    sums = [money(v, cur, zh) for cur, v in sorted(totals.items())]
+    if zh:
+        joined = "；".join(sums) + ("（不同币种分别合计）" if len(sums) > 1 else "")
+        return f"共 {count} 个{noun}，金额合计 {joined}。"
+    joined = "; ".join(sums) + (" (each currency summed separately)" if len(sums) > 1 else "")
+    return f"{count} {noun}; total amount {joined}."
+
+
+def _local_day(value: str, tz: str) -> str:
+    """A UTC instant of a filter as the asker's calendar day (periods start at local midnight)."""
+    try:
+        return _dt(value).astimezone(ZoneInfo(tz)).date().isoformat()
+    except ValueError:
+        return value[:10]
+
+
+def _conditions(filters: list[str], zh: bool, names: dict[str, str], tz: str) -> str:
+    """The filters in words, so that the asker sees what was counted."""
+    said: list[str] = []
+    for text in filters:
+        field, op, value = [*text.split(":", 2), "", ""][:3]
+        if field not in _FIELDS:
+            continue
+        label = _FIELDS[field][0 if zh else 1]
+        shown = ", ".join(
+            _VALUES.get(v, (names.get(v, v), names.get(v, v)))[0 if zh else 1]
+            for v in value.split(",")
+        )
+        if field in ("closed_at", "created_at"):
+            shown = _local_day(value, tz)
+        said.append(f"{label} {_OPS.get(op, op)} {shown}")
+    if not said:
+        return ""
+    return ("（条件：" + "；".join(said) + "）") if zh else (" (where " + "; ".join(said) + ")")
 
 
 def _cell(value: Any, names: dict[str, str]) -> Any:

@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
@@ -41,9 +42,52 @@ def iso(dt: datetime) -> str:
     return as_utc(dt).isoformat().replace("+00:00", "Z")
 
 
+MINE = re.compile(
+    r"我的|我负责|我手上|我手里|我这边|我名下|我跟的|我跟进的"
+    r"|我(?:今年|本月|这个月|上个月|本季度|这个季度|上季度|去年)?(?:一共|总共)?(?:赢|输|丢|成交|签|拿下|有)"
+    r"|\bmy\b|\bmine\b|\b(?:do|did|have|had|will)\s+I\b|\bI(?:'ve|\s+have)?\s+(?:won|lost|closed|got)\b",
+    re.I,
+)
+_MONEY_UNITS = {"万": 10_000, "w": 10_000, "亿": 100_000_000, "千": 1_000, "k": 1_000}
+_MONEY_UNITS |= {"m": 1_000_000, "million": 1_000_000, "thousand": 1_000, "wan": 10_000}
+_AMOUNT = re.compile(
+    r"(?P<before>超过|大于|高于|多于|不少于|不低于|至少|over|above|more\s+than|greater\s+than"
+    r"|at\s+least|bigger\s+than|larger\s+than|>=?|低于|少于|小于|不到|不超过|under|below|less\s+than"
+    r"|smaller\s+than|<=?)?\s*(?:金额)?\s*(?P<cur>[$¥￥]|rmb\s*|cny\s*|usd\s*)?"
+    r"(?P<num>\d[\d,]*(?:\.\d+)?)\s*(?P<unit>万|亿|千|million|thousand|wan|[kmw](?![a-z]))?"
+    r"\s*(?P<yuan>元|块|rmb|cny|yuan|dollars?)?\s*(?P<after>以上|以下|以内|及以上|\+)?",
+    re.I,
+)
+_MORE = frozenset(
+    [
+        "超过",
+        "大于",
+        "高于",
+        "多于",
+        "不少于",
+        "不低于",
+        "至少",
+        "over",
+        "above",
+        "more",
+        "greater",
+        "at",
+        "bigger",
+        "larger",
+        ">",
+        ">=",
+        "以上",
+        "及以上",
+        "+",
+    ]
+)
+_INCLUSIVE = ("不少于", "不低于", "至少", "at", ">=", "及以上", "+", "不超过", "以内", "<=")
+
+
 @dataclass(frozen=True)
 class Asked:
-    """A question and what every parser looks at first."""
+    """A question and what every parser looks at first: the asker, whether the question is
+    about the asker's own records, a named colleague, a period, a named record, amounts."""
 
     planner: Lookups
     text: str
@@ -53,6 +97,14 @@ class Asked:
     mine: bool
     period: TimeMention | None
     entity: Entity | None
+    person: str | None = None  # a colleague named in the question ("王强今年赢了多少单")
+
+    def owner_filters(self, field: str) -> list[str]:
+        """The records of the person asked about: the named colleague, else the asker when
+        the question says "my"/"我的", else everyone the asker may read."""
+        if self.person:
+            return [f"{field}:eq:{self.person}"]
+        return [f"{field}:eq:{self.me}"] if self.mine else []
 
 
 Query = dict[str, Any]
@@ -62,22 +114,28 @@ Parser = Callable[[Asked], Query | None]
 
 def build_query(planner: Lookups, plan: Plan) -> Query:
     text, lang = plan.text, plan.lang
+    me = planner.principal.user_id or ""
+    colleague = next(
+        (e.record_id for e in plan.entities if e.object_type == "user" and e.record_id),
+        None,
+    )
     asked = Asked(
         planner=planner,
         text=text,
         lang=lang,
         low=text.lower(),
-        me=planner.principal.user_id or "",
-        mine=bool(re.search(r"我的|我负责|\bmy\b|\bmine\b", text, re.I)),
+        me=me,
+        mine=bool(MINE.search(text)) or colleague == me,
         period=next(
             (
                 t
                 for t in plan.times
-                if t.kind in ("month", "quarter", "year", "week", "range", "day")
+                if t.kind in ("month", "quarter", "year", "week", "range", "day", "deadline")
             ),
             None,
         ),
-        entity=next((e for e in plan.entities if e.record_id), None),
+        entity=next((e for e in plan.entities if e.record_id and e.object_type != "user"), None),
+        person=colleague if colleague != me else None,
     )
     for parser in PARSERS:
         query = parser(asked)
@@ -89,7 +147,7 @@ def build_query(planner: Lookups, plan: Plan) -> Query:
 def _churn_risk(a: Asked) -> Query | None:
     if not re.search(r"流失|churn|at risk|最可能走|不续约", a.text, re.I):
         return None
-    filters = [f"owner_id:eq:{a.me}"] if a.mine else []
+    filters = a.owner_filters("owner_id")
     return {
         "kind": "churn_risk",
         "object_type": "account",
@@ -127,8 +185,7 @@ def _stuck_deals(a: Asked) -> Query | None:
     ]
     if stage_ids:
         filters.append(f"stage_id:in:{','.join(stage_ids)}")
-    if a.mine:
-        filters.append(f"owner_id:eq:{a.me}")
+    filters += a.owner_filters("owner_id")
     return {
         "kind": "stuck_deals",
         "object_type": "deal",
@@ -152,19 +209,17 @@ def _tickets(a: Asked) -> Query | None:
         filters.append("escalated:eq:true")
     if re.search(r"紧急|urgent", text, re.I):
         filters.append("priority:eq:urgent")
-    if a.mine:
-        filters.append(f"assignee_id:eq:{a.me}")
+    filters += a.owner_filters("assignee_id")
     if entity is not None and entity.object_type in ("account", "contact"):
         filters.append(f"{entity.object_type}_id:eq:{entity.record_id}")
     if period is not None:
-        filters += [f"created_at:gte:{iso(period.start)}", f"created_at:lt:{iso(period.end)}"]
-    count = bool(re.search(r"多少|几个|how many|count|number of", text, re.I))
+        filters += _between("created_at", period)
     return {
         "kind": "tickets",
         "object_type": "ticket",
         "filters": filters,
-        "aggregate": {"op": "count", "field": "id"} if count else None,
-        "group_by": "priority" if count else None,
+        "aggregate": {"op": "count", "field": "id"} if _counting(text) else None,
+        "group_by": "priority" if _counting(text) else None,
         "sort": "-created_at",
         "limit": 50,
     }
@@ -174,7 +229,8 @@ def _tasks(a: Asked) -> Query | None:
     if not re.search(r"待办|任务|tasks?\b|to-?dos?", a.text, re.I):
         return None
     filters = ["kind:eq:task", "status:eq:open"]
-    filters.append(f"assignee_id:eq:{a.me}")  # tasks asked about are the asker's
+    # tasks asked about are the asker's unless a colleague is named
+    filters.append(f"assignee_id:eq:{a.person or a.me}")
     if re.search(r"逾期|过期|超期|overdue|late", a.text, re.I):
         filters.append(f"due_at:lt:{iso(a.planner.now)}")
     return {
@@ -241,7 +297,17 @@ def _deals(a: Asked) -> Query | None:
     ):
         return None
     filters: list[str] = []
-    won = re.search(r"赢单|赢了|成交|销售额|业绩|中标|\bwon\b|\bwin|revenue|closed", text, re.I)
+    closing = re.search(
+        r"预计(?:成交|签约|签单|关单|结单)|将要成交|即将成交|要成交|expected\s+to\s+close|closing"
+        r"|close\s+(?:this|next|in|by|before)|due\s+to\s+close|set\s+to\s+close",
+        text,
+        re.I,
+    )
+    won = not closing and re.search(
+        r"赢单|赢了|赢下|拿下|成交了|已成交|签下|销售额|业绩|中标|\bwon\b|\bwin|revenue|closed(?!\s+lost)",
+        text,
+        re.I,
+    )
     lost = re.search(r"输单|输了|丢单|丢了|未中标|\blost\b|\blose\b", text, re.I)
     time_field = "created_at"
     if won and not lost:
@@ -250,18 +316,18 @@ def _deals(a: Asked) -> Query | None:
     elif lost:
         filters.append("status:eq:lost")
         time_field = "closed_at"
-    elif re.search(r"进行中|在跟|open|pipeline|管道|漏斗|active", text, re.I):
+    elif closing:
+        filters.append("status:eq:open")
+        time_field = "expected_close"
+    elif re.search(r"进行中|在跟|未关闭|open|pipeline|管道|漏斗|active", text, re.I):
         filters.append("status:eq:open")
     if period is not None:
-        filters += [
-            f"{time_field}:gte:{iso(period.start)}",
-            f"{time_field}:lt:{iso(min(period.end, planner.now + timedelta(days=3650)))}",
-        ]
+        filters += _between(time_field, period, planner.now)
+    filters += amount_filters(text)
     owners = _region_owners(planner, text)
     if owners is not None:
         filters.append(f"owner_id:in:{','.join(owners) or 'none'}")
-    if a.mine:
-        filters.append(f"owner_id:eq:{a.me}")
+    filters += a.owner_filters("owner_id")
     if entity is not None and entity.object_type == "account":
         filters.append(f"account_id:eq:{entity.record_id}")
     top = re.search(r"(?:前|top\s*)(\d+)", text, re.I)
@@ -278,7 +344,10 @@ def _deals(a: Asked) -> Query | None:
     by_stage = re.search(
         r"各阶段|每个阶段|按阶段|by stage|per stage|管道|漏斗|pipeline", text, re.I
     )
-    counting = re.search(r"多少(?:个|笔|单)|几(?:个|笔|单)|how many|number of|count", text, re.I)
+    summing = re.search(
+        r"金额|总额|多少钱|销售额|业绩|revenue|amount|value|worth|how much", text, re.I
+    )
+    counting = _counting(text) and not summing
     agg = {"op": "count", "field": "id"} if counting else {"op": "sum", "field": "amount"}
     return {
         "kind": "deals",
@@ -289,6 +358,34 @@ def _deals(a: Asked) -> Query | None:
         "sort": None,
         "limit": MAX_ROWS,
         "region": _region(text),
+    }
+
+
+_COUNTABLE = (
+    ("lead", r"线索|\bleads?\b"),
+    ("contact", r"联系人|\bcontacts?\b"),
+    ("account", r"客户|公司|\baccounts?\b|\bcustomers?\b|\bcompanies\b"),
+)
+
+
+def _record_counts(a: Asked) -> Query | None:
+    """ "一共有多少个线索", "How many contacts do I own?": a true count, by owner."""
+    if not _counting(a.text):
+        return None
+    object_type = next((o for o, words in _COUNTABLE if re.search(words, a.text, re.I)), None)
+    if object_type is None:
+        return None
+    filters = a.owner_filters("owner_id")
+    if a.period is not None:
+        filters += _between("created_at", a.period)
+    return {
+        "kind": "count",
+        "object_type": object_type,
+        "filters": filters,
+        "aggregate": {"op": "count", "field": "id"},
+        "group_by": "owner_id",
+        "sort": None,
+        "limit": MAX_ROWS,
     }
 
 
@@ -334,6 +431,7 @@ PARSERS: tuple[Parser, ...] = (
     _contacts,
     _interactions,
     _deals,
+    _record_counts,
     _record,
     _search,
 )
@@ -378,3 +476,47 @@ def _stage_ids(planner: Lookups, text: str, lang: str) -> list[str]:
         if s.name in text:
             wanted.add(s.name)
     return sorted(s.id for s in stages if s.name in wanted)
+
+
+def _counting(text: str) -> bool:
+    return bool(
+        re.search(
+            r"多少(?:个|笔|单|条|位|家)?|几(?:个|笔|单|条|位|家)|how many|number of|\bcount\b",
+            text,
+            re.I,
+        )
+    )
+
+
+def _between(field: str, period: TimeMention, now: datetime | None = None) -> list[str]:
+    """The period on the field the question is about; a date field compares local dates."""
+    end = period.end if now is None else min(period.end, now + timedelta(days=3650))
+    if field == "expected_close":
+        return [
+            f"{field}:gte:{period.start.date().isoformat()}",
+            f"{field}:lt:{end.date().isoformat()}",
+        ]
+    return [f"{field}:gte:{iso(period.start)}", f"{field}:lt:{iso(end)}"]
+
+
+def amount_filters(text: str) -> list[str]:
+    """ "超过50万", "over 500k", "100万以上", "under $20,000": amount bounds. A bare number
+    counts only with a money unit or when it is at least 1,000 (not "超过14天")."""
+    out: list[str] = []
+    for m in _AMOUNT.finditer(text):
+        side = (m.group("before") or m.group("after") or "").lower().split()
+        if not side:
+            continue
+        unit = (m.group("unit") or "").lower()
+        money = unit or m.group("cur") or m.group("yuan")
+        value = Decimal(m.group("num").replace(",", "")) * _MONEY_UNITS.get(unit, 1)
+        if not money and value < 1000:
+            continue
+        tail = text[m.end() : m.end() + 2]
+        if re.match(r"\s*(?:天|日|小时|个|次|%|days?|hours?)", tail, re.I):
+            continue
+        op = "gt" if side[0] in _MORE else "lt"
+        if side[0] in _INCLUSIVE:
+            op += "e"
+        out.append(f"amount:{op}:{value.normalize():f}")
+    return out
