@@ -54,6 +54,14 @@ HONORIFICS_ZH: dict[str, tuple[str, ...]] = {
     "老板": ("总", "老板"),
     "局": ("局长",),
 }
+# A one-character honorific that starts a common word is that word, not a title:
+# "赢单总额" has no 单总, "处理工单" no 理工, "董事会" no 事董.
+NOT_HONORIFIC_BEFORE = {
+    "总": "额数计共量部结体是之和价值账分公成金",
+    "工": "单作程资厂期具艺时位人种序业商",
+    "董": "事",
+    "局": "面势部限",
+}
 HONORIFICS_EN: dict[str, tuple[str, ...]] = {
     "mr": (),
     "mrs": (),
@@ -485,7 +493,7 @@ class Resolver:
                 + ")",
                 text,
             ):
-                if not free(m.start(), m.end()):
+                if not free(m.start(), m.end()) or starts_a_word(text, m.group(2), m.end()):
                     continue
                 add(
                     self._by_surname(
@@ -582,3 +590,9 @@ def _prefer(hits: list[tuple[Entry, float]]) -> list[tuple[Entry, float]]:
     if "account" in kinds and "deal" in kinds:
         hits = [(e, c) for e, c in hits if e.object_type != "deal"]
     return hits
+
+
+def starts_a_word(text: str, honorific: str, end: int) -> bool:
+    """Whether a one-character honorific is really the first character of a word."""
+    following = NOT_HONORIFIC_BEFORE.get(honorific, "")
+    return end < len(text) and text[end] in following
