@@ -206,11 +206,21 @@ class IntentHit:
 _REMIND = re.compile(r"remind|提醒", re.IGNORECASE)
 
 
+# "…a WeChat and let him know X": what to tell the person just addressed is the content of
+# that message, not a second action.
+_CONTENT_CONTINUES = re.compile(
+    r"(?:let|tell|inform|remind)\s+(?:him|her|them)\b(?!\s+(?:to|about\s+the\s+(?:meeting|call)))",
+    re.I,
+)
+
+
 def split_clauses(text: str, lang: str) -> list[Clause]:
     pattern = CONJUNCTION_ZH if lang == "zh" else CONJUNCTION_EN
     out: list[Clause] = []
     pos = 0
     for m in pattern.finditer(text):
+        if lang == "en" and _CONTENT_CONTINUES.match(text, m.end()):
+            continue
         if m.start() > pos:
             out.append(Clause(text[pos : m.start()], pos, m.start()))
         pos = m.end()

@@ -6,10 +6,12 @@ import re
 from typing import Any
 
 from kith.language.builders.context import BuildContext
+from kith.language.compose import compose_message, message_content
 from kith.language.intents import IntentHit
-from kith.language.lexicon import (
-    message_body,
-)
+from kith.language.lexicon import QUOTED
+from kith.language.resolve import Entry
+
+FORM_OF_ADDRESS = re.compile(r"总|经理|主任|院长|老师|先生|女士|^(?:Mr|Mrs|Ms|Dr)\.?\s")
 
 
 def build_send(ctx: BuildContext, hit: IntentHit) -> None:
@@ -22,7 +24,7 @@ def build_send(ctx: BuildContext, hit: IntentHit) -> None:
     elif re.search(r"推送|push", clause):
         channel = "app_push"
     contact = ctx.contact(hit)
-    body = message_body(hit.clause.text) or ctx.context_text() or hit.clause.text
+    body = _body(ctx, hit, contact)
     args: dict[str, Any] = {
         "channel": channel,
         "body": body,
@@ -31,3 +33,30 @@ def build_send(ctx: BuildContext, hit: IntentHit) -> None:
     if channel == "email":
         args["subject"] = ctx.subject_of(hit, ctx.topic_title() if ctx.topic else body[:60])
     ctx.new_step("messages.send", args, ctx.deps(), "send")
+
+
+def _body(ctx: BuildContext, hit: IntentHit, contact: Entry | None) -> str:
+    """What the recipient reads: the content the sender asked to pass on, addressed to
+    them; the conversation's context when the sentence gives none; the sentence itself
+    only as a last resort (the preview shows it before anything is sent)."""
+    clause = hit.clause.text
+    recipient = _greeting_name(ctx, hit, contact)
+    content = message_content(clause, ctx.lang, recipient)
+    if content is not None:
+        return compose_message(content, ctx.lang, recipient, bool(QUOTED.search(clause)))
+    return ctx.context_text() or clause
+
+
+def _greeting_name(ctx: BuildContext, hit: IntentHit, contact: Entry | None) -> str | None:
+    """How the sender named the recipient when it is a form of address (王总, Mr. Zhang),
+    else the contact's name."""
+    if contact is None:
+        return None
+    for entity in ctx.entities(hit, "contact"):
+        if entity.record_id != contact.record_id:
+            continue
+        if FORM_OF_ADDRESS.search(entity.mention):
+            return entity.mention
+        if ctx.lang == "en" and not contact.display.isascii() and entity.mention.isascii():
+            return entity.mention  # "Zhang Jianguo" in an English message to 张建国
+    return contact.display
