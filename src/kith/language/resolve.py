@@ -34,6 +34,9 @@ from kith.crm.repository import RecordRepository
 from kith.crm.specs import SPECS
 
 CACHE_SECONDS = 300.0
+MAX_OPTIONS = 12
+SAME_COMPANY_BONUS = 0.3
+"""A person at a company the sentence names outranks a namesake elsewhere ("永盛精密的雷总")."""
 
 # Honorifics after a Chinese surname and the title words they imply.
 HONORIFICS_ZH: dict[str, tuple[str, ...]] = {
@@ -389,7 +392,10 @@ class Resolver:
             return Entity(
                 mention, e.object_type, e.record_id, _display(e), conf, alts, start, end, entry=e
             )
-        alts = [_candidate(x, c) for x, c in scored[:5]]
+        # every candidate that fits all the sentence gives is offered (a short list must
+        # never leave out the right person), then the next best up to five options
+        shown = best[:MAX_OPTIONS] if len(best) > 5 else scored[:5]
+        alts = [_candidate(x, c) for x, c in shown]
         return Entity(mention, object_type, None, None, best[0][1] / len(best), alts, start, end)
 
     def find(self, text: str, lang: str) -> list[Entity]:
@@ -497,7 +503,13 @@ class Resolver:
                     continue
                 add(
                     self._by_surname(
-                        m.group(0), m.start(), m.end(), m.group(1), None, HONORIFICS_ZH[m.group(2)]
+                        m.group(0),
+                        m.start(),
+                        m.end(),
+                        m.group(1),
+                        None,
+                        HONORIFICS_ZH[m.group(2)],
+                        _named_accounts(found),
                     )
                 )
         for m in _LATIN_NAME_RE.finditer(text):
@@ -506,7 +518,13 @@ class Resolver:
             word = m.group(1).lower()
             add(
                 self._by_surname(
-                    m.group(0), m.start(), m.end(), None, m.group(2).lower(), HONORIFICS_EN[word]
+                    m.group(0),
+                    m.start(),
+                    m.end(),
+                    None,
+                    m.group(2).lower(),
+                    HONORIFICS_EN[word],
+                    _named_accounts(found),
                 )
             )
         return [
@@ -549,7 +567,10 @@ class Resolver:
         family: str | None,
         latin: str | None,
         titles: tuple[str, ...],
+        accounts: frozenset[str] = frozenset(),
     ) -> Entity:
+        """Contacts and colleagues by surname (+ the titles an honorific implies), ranked up
+        when they work at a company the same sentence names."""
         hits: list[tuple[Entry, float]] = []
         for e in self.gaz.entries:
             if e.object_type not in ("contact", "user"):
@@ -576,11 +597,17 @@ class Resolver:
                 score = 0.3 if family is not None else 0.5
             if e.object_type == "user":
                 score -= 0.1  # customers are named with honorifics far more than colleagues
+            if e.account_id is not None and e.account_id in accounts:
+                score += SAME_COMPANY_BONUS
             hits.append((e, score))
         if hits:
             top = max(s for _, s in hits)
             hits = [(e, s) for e, s in hits if s >= 0.5 or s == top]
         return self.entity(mention, start, end, hits, "contact")
+
+
+def _named_accounts(found: list[Entity]) -> frozenset[str]:
+    return frozenset(e.record_id for e in found if e.object_type == "account" and e.record_id)
 
 
 def _prefer(hits: list[tuple[Entry, float]]) -> list[tuple[Entry, float]]:
