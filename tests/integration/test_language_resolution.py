@@ -71,3 +71,16 @@ def test_every_candidate_that_fits_is_offered(container: Container, workspace: W
     (question,) = out["questions"]
     zhangs = {v for k, v in ids.items() if k.startswith("张")}
     assert zhangs <= {o["value"] for o in question["options"]}  # seven, not the first five
+
+
+def test_a_person_found_nowhere_is_reported_not_dropped(
+    container: Container, workspace: Workspace
+) -> None:
+    seed(container, workspace)
+    out = plan(container, workspace, "帮我约一下刘德华下周二下午三点见面")
+    (question,) = out["questions"]
+    assert "刘德华" in question["text"] and question["blocking"] and not question["options"]
+    for text in ("把联系方式发给同事", "和方案一起发过去", "通知高层领导开会", "给雷总打个电话"):
+        assert not any(
+            "找不到" in q["text"] for q in plan(container, workspace, text)["questions"]
+        ), text

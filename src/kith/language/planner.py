@@ -42,7 +42,7 @@ from kith.language.intents import (
 from kith.language.lookups import Lookups
 from kith.language.plan import Plan, Step
 from kith.language.questions.parse import build_query
-from kith.language.resolve import Entity
+from kith.language.resolve import UNKNOWN_PERSON, Entity
 from kith.language.timeparse import TimeMention
 
 # What the gateway would do with a step: (tool, args, purpose) -> Gateway.preview's answer.
@@ -117,6 +117,8 @@ class Planner(Lookups):
         for entity in plan.entities:
             if entity.ambiguous:
                 plan.questions.append(self._which(entity, lang))
+            elif entity.role == UNKNOWN_PERSON:
+                plan.questions.append(self._nobody(entity, lang))
         if not hits and plan.times and plan.entities and not plan.flags:
             # "月底前把二期方案发给张总": something to do by a time → a to-do
             hits = [IntentHit(RULE_BY_NAME["task"], 0, len(text), Clause(text, 0, len(text)))]
@@ -152,6 +154,23 @@ class Planner(Lookups):
             "slot": f"entity:{entity.mention}",
             "text": text,
             "options": options,
+            "blocking": True,
+        }
+
+    def _nobody(self, entity: Entity, lang: str) -> dict[str, Any]:
+        """A person named in the sentence who is neither a contact nor a colleague the user
+        may see: the plan waits instead of acting without them."""
+        text = (
+            f"找不到“{entity.mention}”：你能看到的联系人和同事里没有这个人。请先创建联系人，或换个写法再试。"
+            if lang == "zh"
+            else f"No contact or colleague you can see is called “{entity.mention}”. "
+            "Create the contact first, or try another spelling."
+        )
+        return {
+            "id": f"entity:{entity.start}",
+            "slot": f"entity:{entity.mention}",
+            "text": text,
+            "options": [],
             "blocking": True,
         }
 

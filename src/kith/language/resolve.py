@@ -35,6 +35,23 @@ from kith.crm.specs import SPECS
 
 CACHE_SECONDS = 300.0
 MAX_OPTIONS = 12
+UNKNOWN_PERSON = "unknown_person"
+_SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程"
+    "苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵"
+    "万钱严覃武戴莫孔向汤"
+)
+# characters that make "surname + two" an ordinary phrase (方案一, 高层领导, 周一下午)
+_NOT_IN_GIVEN_NAMES = (
+    "的了们我你他她它是在有个这那和与及或把被给向下上周天年月日点号时分元万千百亿案式面法便层端级"
+    "额融末边务何序于性质量时候些样么里外前后内中"
+)
+UNKNOWN_PERSON_ZH = re.compile(
+    rf"(?:约|给|跟|和|找|联系|通知|告诉|拜访|邀请|约见)(?:一下)?"
+    rf"(?P<name>[{_SURNAMES}][^{_NOT_IN_GIVEN_NAMES}\W\da-zA-Z_]{{2}})"
+)
+"""A full Chinese name (surname + two characters) right after a verb that reaches a person,
+found nowhere in the CRM: it is reported, never silently dropped ("约一下刘德华…")."""
 SAME_COMPANY_BONUS = 0.3
 """A person at a company the sentence names outranks a namesake elsewhere ("永盛精密的雷总")."""
 
@@ -527,6 +544,12 @@ class Resolver:
                     _named_accounts(found),
                 )
             )
+        if lang == "zh":
+            for m in UNKNOWN_PERSON_ZH.finditer(text):
+                if free(m.start("name"), m.end("name")):
+                    name = m.group("name")
+                    add(Entity(name, "contact", None, None, 0.0, [], m.start("name"),
+                               m.end("name"), role=UNKNOWN_PERSON))  # fmt: skip
         return [
             e
             for e in sorted(found, key=lambda x: x.start)

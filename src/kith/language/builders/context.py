@@ -205,9 +205,10 @@ class BuildContext:
             (e for e in self.plan.entities if e.object_type == "contact" and e.record_id), None
         )
         who = contact.display if contact else ""
+        zh_channel, en_channel = CHANNEL_LABELS.get(row.channel, (row.channel, row.channel))
         if self.lang == "zh":
-            return f"{who} 于 {when} 通过 {row.channel} 提到：\n{excerpt}"
-        return f"{who} wrote on {when} via {row.channel}:\n{excerpt}"
+            return f"{who} 于 {when} 通过{zh_channel}提到：\n{excerpt}"
+        return f"{who} wrote on {when} via {en_channel}:\n{excerpt}"
 
     def topic_title(self) -> str:
         contact = next(
@@ -218,14 +219,12 @@ class BuildContext:
         if contact and contact.entry and contact.entry.account_id:
             acc = self.p.gaz.by_id.get(contact.entry.account_id)
             account = acc.names[-1] if acc else ""
-        topic = self.topic or ("客户问题" if self.lang == "zh" else "customer issue")
-        if self.lang == "zh":
-            return f"{topic}问题：{who}（{account}）" if who else f"{topic}问题"
-        return (
-            f"{topic.capitalize()} issue: {who} ({account})"
-            if who
-            else f"{topic.capitalize()} issue"
-        )
+        zh = self.lang == "zh"
+        title = _issue_title(self.topic, zh)
+        if not who:
+            return title
+        where = (f"（{account}）" if zh else f" ({account})") if account else ""
+        return f"{title}：{who}{where}" if zh else f"{title}: {who}{where}"
 
     # steps ------------------------------------------------------------------------
 
@@ -267,3 +266,31 @@ class BuildContext:
 
 Builder = Callable[[BuildContext, IntentHit], None]
 """Appends the steps (and questions or warnings) of one intent hit to ``ctx.plan``."""
+
+
+CHANNEL_LABELS = {
+    "email": ("邮件", "e-mail"),
+    "sms": ("短信", "SMS"),
+    "wechat": ("微信", "WeChat"),
+    "phone": ("电话", "phone"),
+    "app": ("App", "the app"),
+    "app_push": ("App 推送", "app push"),
+    "web": ("网站", "the website"),
+    "chat": ("在线聊天", "chat"),
+    "meeting": ("会面", "a meeting"),
+    "iot": ("车联网", "telematics"),
+    "store": ("门店", "a store"),
+    "other": ("其他渠道", "another channel"),
+}
+
+
+def _issue_title(topic: str | None, zh: bool) -> str:
+    """ "物流延迟问题", "Logistics delay issue" — never "客户问题问题"."""
+    if not topic:
+        return "客户问题" if zh else "Customer issue"
+    if zh:
+        return topic if topic.endswith(("问题", "故障", "投诉")) else f"{topic}问题"
+    title = topic[:1].upper() + topic[1:]
+    return (
+        title if re.search(r"\b(?:issue|problem|complaint)s?$", title, re.I) else f"{title} issue"
+    )
