@@ -8,6 +8,7 @@ from typing import Any
 
 from kith.access import service as access
 from kith.container import Container
+from kith.crm import models as m
 from kith.crm import schemas as cs
 from kith.crm.service import RecordService
 from kith.language.resolve import clear_cache
@@ -84,3 +85,38 @@ def test_a_person_found_nowhere_is_reported_not_dropped(
         assert not any(
             "找不到" in q["text"] for q in plan(container, workspace, text)["questions"]
         ), text
+
+
+def test_handing_a_deal_to_a_colleague_changes_its_owner(
+    container: Container, workspace: Workspace
+) -> None:
+    with container.uow() as uow:
+        uow.session.merge(workspace.users["sales2"]).name = "李娜"
+        admin = access.principal_for_user(uow.session, uow.session.merge(workspace.users["admin"]))
+        records = RecordService(uow, admin)
+        pipeline = records.create("pipeline", cs.PipelineIn(name="Sales", is_default=True))
+        uow.session.add(
+            m.PipelineStage(tenant_id=workspace.tenant_id, pipeline_id=pipeline["id"],
+                            name="方案演示", probability=40, kind="open", position=0)
+        )  # fmt: skip
+        uow.session.flush()
+        account = records.create(
+            "account", cs.AccountIn(name="港城快运有限公司", short_name="港城快运")
+        )
+        deal = records.create(
+            "deal",
+            cs.DealIn(name="港城快运 车队项目", account_id=account["id"],
+                      owner_id=workspace.users["sales"].id),
+        )  # fmt: skip
+        uow.commit()
+    clear_cache()
+    for text in ("把港城快运的商机转给李娜跟进", "Hand the 港城快运 deal over to Li Na"):
+        with container.uow() as uow:
+            manager = uow.session.merge(workspace.users["manager"])
+            out = LanguageService(uow, access.principal_for_user(uow.session, manager)).plan(
+                text, None, NOW
+            )
+        (step,) = out["steps"]
+        assert step["tool"] == "records.update", out
+        assert step["args"]["record_id"] == deal["id"]
+        assert step["args"]["values"] == {"owner_id": workspace.users["sales2"].id}

@@ -58,6 +58,21 @@ RULES: tuple[IntentRule, ...] = (
         ),
     ),
     IntentRule(
+        "reassign",
+        "records.update",
+        _zh(
+            r"(?:商机|单子|项目|客户|线索|机会).{0,12}(?:转给|交给|移交给|转交给|分给|划给|改派给|转到)"
+            r"|(?:把|将).{1,30}(?:转给|交给|移交给|转交给|改派给).{1,8}(?:跟进|负责|接手|来跟)"
+            r"|(?:负责人|归属|owner).{0,6}(?:改成|改为|换成|设为)"
+        ),
+        _en(
+            r"\b(?:hand|reassign|transfer|give|pass)\b.{0,40}\b(?:deal|account|lead|opportunity|"
+            r"customer)\b.{0,40}\b(?:to|over to)\b"
+            r"|\b(?:hand|pass)\s+(?:over\s+)?(?:the\s+)?.{1,40}\s+(?:deal|account|lead)\s+to\b"
+            r"|\bmake\b.{1,30}\bthe owner\b|\b(?:owner|ownership)\b.{0,30}\bto\b"
+        ),
+    ),
+    IntentRule(
         "ticket_create",
         "tickets.create",
         _zh(

@@ -16,6 +16,7 @@ from kith.language.builders.escalate import build_escalate
 from kith.language.builders.log import build_log
 from kith.language.builders.meeting import build_meeting
 from kith.language.builders.note import build_note
+from kith.language.builders.reassign import build_reassign
 from kith.language.builders.refund import build_refund
 from kith.language.builders.send import build_send
 from kith.language.builders.share import build_share
@@ -31,6 +32,7 @@ BUILDERS: dict[str, Builder] = {
     "campaign": build_campaign,
     "escalate": build_escalate,
     "ticket_assign": build_ticket_assign,
+    "reassign": build_reassign,
     "ticket_create": build_ticket_create,
     "stage": build_stage,
     "delete": build_delete,
