@@ -72,3 +72,37 @@ def bench_knowledge(
         f"{result['abstention']}, citations P {result['citation_precision']} R "
         f"{result['citation_recall']}, p95 {result['p95_ms']} ms"
     )
+
+
+def text_pdf(pages: list[list[str]]) -> bytes:
+    """A small valid PDF with one Helvetica text line per entry (ASCII), for ingest
+    figures and tests; written by hand so no PDF-writing dependency is needed."""
+    objects = [
+        "<< /Type /Catalog /Pages 2 0 R >>",
+        "",
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    kids = []
+    for lines in pages:
+        stream = "BT /F1 11 Tf 72 760 Td " + " ".join(
+            "({}) Tj 0 -14 Td".format(line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)"))
+            for line in lines
+        ) + " ET"
+        page_no = len(objects) + 1
+        kids.append(f"{page_no} 0 R")
+        objects.append(
+            f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents {page_no + 1} 0 R "
+            "/Resources << /Font << /F1 3 0 R >> >> >>"
+        )
+        objects.append(f"<< /Length {len(stream)} >>\nstream\n{stream}\nendstream")
+    objects[1] = f"<< /Type /Pages /Kids [{' '.join(kids)}] /Count {len(kids)} >>"
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n{body}\nendobj\n".encode()
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    out += b"".join(f"{offset:010d} 00000 n \n".encode() for offset in offsets)
+    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    return bytes(out)

@@ -104,6 +104,12 @@ def compose(
 ) -> Answer:
     if not tokens:
         return Answer("handover", message("empty", language), 0.0, language, reason="empty")
+    words = [t for t in tokens if not is_exact(t)]
+    if len(words) <= 1 and len(words) == len(tokens) and hits:
+        # One bare word ("费用") that several sections match fully: ask which one.
+        sections = list(dict.fromkeys(h.passage.heading_path for h in hits if h.coverage >= 0.9))
+        if len(sections) >= 2:
+            return _clarify(hits, language, 0.0, "the question matches several sections", sections)
     candidates: list[tuple[float, Quote, set[str], Hit]] = []
     for rank, hit in enumerate(hits[:6]):
         for unit in _units(hit.passage):
@@ -209,19 +215,7 @@ def _abstain(
     words = [t for t in tokens if not is_exact(t)]
     sections = list(dict.fromkeys(h.passage.heading_path for h in hits if h.coverage >= 0.3))
     if len(words) <= 2 and len(sections) >= 2:
-        options = tuple(sections[:3])
-        joined = "」还是「".join(options) if language == "zh" else " or ".join(options)
-        if language == "zh":
-            joined = f"「{joined}」"
-        return Answer(
-            "clarify",
-            message("clarify", language, options=joined),
-            confidence,
-            language,
-            found=tuple(hits),
-            reason=reason,
-            options=options,
-        )
+        return _clarify(hits, language, confidence, reason, sections)
     return Answer(
         "handover",
         message("handover", language),
@@ -229,6 +223,24 @@ def _abstain(
         language,
         found=tuple(hits),
         reason=reason,
+    )
+
+
+def _clarify(
+    hits: list[Hit], language: str, confidence: float, reason: str, sections: list[str]
+) -> Answer:
+    options = tuple(sections[:3])
+    joined = "」还是「".join(options) if language == "zh" else " or ".join(options)
+    if language == "zh":
+        joined = f"「{joined}」"
+    return Answer(
+        "clarify",
+        message("clarify", language, options=joined),
+        confidence,
+        language,
+        found=tuple(hits),
+        reason=reason,
+        options=options,
     )
 
 
