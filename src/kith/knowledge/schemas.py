@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, StringConstraints
 from kith.knowledge.answer import Answer, Quote
 
 
-class SpaceIn(BaseModel):
+class KnowledgeSpaceIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -19,7 +19,7 @@ class SpaceIn(BaseModel):
     description: Annotated[str, StringConstraints(max_length=1000)] | None = None
 
 
-class SpaceOut(BaseModel):
+class KnowledgeSpaceOut(BaseModel):
     id: str
     name: str
     visibility: str
@@ -27,7 +27,7 @@ class SpaceOut(BaseModel):
     description: str | None
 
 
-class AnswerIn(BaseModel):
+class KnowledgeAnswerIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     question: Annotated[
@@ -42,7 +42,7 @@ class AnswerIn(BaseModel):
     contact_id: str | None = None
 
 
-class CitationOut(BaseModel):
+class KnowledgeCitationOut(BaseModel):
     text: str
     document: str
     document_id: str
@@ -55,21 +55,21 @@ class CitationOut(BaseModel):
     link: str
 
 
-class AnswerOut(BaseModel):
+class KnowledgeAnswerOut(BaseModel):
     status: str  # answered | conflict | clarify | handover
     text: str
     confidence: float
     language: str
-    citations: list[CitationOut]
-    conflicts: list[CitationOut]
+    citations: list[KnowledgeCitationOut]
+    conflicts: list[KnowledgeCitationOut]
     reason: str | None
     options: list[str]
     handover: dict[str, str | None] | None = None
 
 
-def citation(quote: Quote) -> CitationOut:
+def citation(quote: Quote) -> KnowledgeCitationOut:
     p = quote.passage
-    return CitationOut(
+    return KnowledgeCitationOut(
         text=quote.text,
         document=p.document_title,
         document_id=p.document_id,
@@ -83,8 +83,8 @@ def citation(quote: Quote) -> CitationOut:
     )
 
 
-def answer_out(answer: Answer) -> AnswerOut:
-    return AnswerOut(
+def answer_out(answer: Answer) -> KnowledgeAnswerOut:
+    return KnowledgeAnswerOut(
         status=answer.status,
         text=answer.text,
         confidence=answer.confidence,
