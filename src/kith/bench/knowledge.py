@@ -46,6 +46,7 @@ def run(path: str | Path | None = None, threshold: float | None = None) -> dict[
             load_demo(service)
             uow.commit()
             ingest_s = time.perf_counter() - started
+        ingest = _ingest_figures(container, principal, settings)
         with container.uow() as uow:
             service = KnowledgeService(uow, principal, clock=lambda: NOW, settings=settings)
             spaces = (FRANCHISE, LAB)  # the two demo spaces, as the command bar would pick
@@ -53,6 +54,7 @@ def run(path: str | Path | None = None, threshold: float | None = None) -> dict[
             result = score(items, lambda q: service.answer(q, spaces=spaces))
         engine.dispose()
     result["ingest_seconds"] = round(ingest_s, 2)
+    result["ingest"] = ingest
     result["threshold"] = settings.threshold
     return result
 
@@ -74,6 +76,53 @@ def bench_knowledge(
     )
 
 
+def _ingest_figures(container: Any, principal: Any, settings: Any) -> dict[str, Any]:
+    """Seconds to publish a 200-page PDF and a 5,000-row XLSX, and to re-upload one."""
+    import io
+
+    import openpyxl
+
+    from kith.knowledge.service import KnowledgeService
+
+    pages = [
+        [
+            f"{p}.{line} Clause {p}.{line}: the limit of parameter P{p}-{line} is {line}.5 mg/L "
+            f"measured by method M-{p}."
+            for line in range(1, 41)
+        ]
+        for p in range(1, 201)
+    ]
+    pdf = text_pdf(pages)
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["code", "parameter", "limit", "unit", "method"])
+    for i in range(5000):
+        sheet.append(
+            [f"P{i}", f"参数{i}", round(i * 0.01, 2), "mg/L", f"GB/T {5750 + i % 13}-2006"]
+        )
+    buffer = io.BytesIO()
+    book.save(buffer)
+    figures: dict[str, Any] = {"pdf_pages": 200, "pdf_bytes": len(pdf), "xlsx_rows": 5000}
+    for key, name, data in (("pdf", "big.pdf", pdf), ("xlsx", "big.xlsx", buffer.getvalue())):
+        with container.uow() as uow:
+            service = KnowledgeService(uow, principal, clock=lambda: NOW, settings=settings)
+            if key == "pdf":
+                service.create_space("ingest", "internal")
+            started = time.perf_counter()
+            published = service.add_document("ingest", name, data)
+            uow.commit()
+            figures[f"{key}_seconds"] = round(time.perf_counter() - started, 2)
+            figures[f"{key}_chunks"] = published.chunks
+        with container.uow() as uow:
+            service = KnowledgeService(uow, principal, clock=lambda: NOW, settings=settings)
+            started = time.perf_counter()
+            again = service.add_document("ingest", name, data)
+            figures[f"{key}_reupload_seconds"] = round(time.perf_counter() - started, 2)
+            figures[f"{key}_reupload_created"] = again.created
+    return figures
+
+
 def text_pdf(pages: list[list[str]]) -> bytes:
     """A small valid PDF with one Helvetica text line per entry (ASCII), for ingest
     figures and tests; written by hand so no PDF-writing dependency is needed."""
@@ -84,10 +133,16 @@ def text_pdf(pages: list[list[str]]) -> bytes:
     ]
     kids = []
     for lines in pages:
-        stream = "BT /F1 11 Tf 72 760 Td " + " ".join(
-            "({}) Tj 0 -14 Td".format(line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)"))
-            for line in lines
-        ) + " ET"
+        stream = (
+            "BT /F1 11 Tf 72 760 Td "
+            + " ".join(
+                "({}) Tj 0 -14 Td".format(
+                    line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+                )
+                for line in lines
+            )
+            + " ET"
+        )
         page_no = len(objects) + 1
         kids.append(f"{page_no} 0 R")
         objects.append(
@@ -104,5 +159,7 @@ def text_pdf(pages: list[list[str]]) -> bytes:
     xref = len(out)
     out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
     out += b"".join(f"{offset:010d} 00000 n \n".encode() for offset in offsets)
-    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    out += (
+        f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    )
     return bytes(out)

@@ -24,7 +24,7 @@ from kith.core.event_types import EventType
 from kith.db.uow import UnitOfWork
 from kith.knowledge.answer import INJECTION, THRESHOLD, Answer, compose, unsupported_language
 from kith.knowledge.chunking import chunk_markdown
-from kith.knowledge.convert import convert
+from kith.knowledge.convert import convert, media_type_of
 from kith.knowledge.models import (
     KnowledgeChunk,
     KnowledgeDocument,
@@ -154,17 +154,18 @@ class KnowledgeService:
             raise _bad("expires_at", "expires_at must be after effective_from")
         if language is not None and language not in ("zh", "en", "mixed"):
             raise _bad("language", "language must be zh, en or mixed")
-        converted = convert(filename, data, max_bytes=self.settings.max_upload_bytes)
+        media_type_of(filename)
         title = (title or filename.rsplit("/", 1)[-1]).strip()[:300]
         digest = hashlib.sha256(data).hexdigest()
         document = self.repo.document_titled(space.id, title)
         now = self.clock()
         versions = list(self.repo.versions([document.id])) if document else []
         active = [v for v in versions if v.status == "active"]
-        if any(v.content_hash == digest for v in active):
+        if any(v.content_hash == digest for v in active):  # same bytes: nothing to convert
             current = next(v for v in active if v.content_hash == digest)
             assert document is not None
             return Published(current, document, False, 0)
+        converted = convert(filename, data, max_bytes=self.settings.max_upload_bytes)
         chunks = chunk_markdown(converted.markdown, title)
         if not chunks:
             raise _bad("file", f"{filename} has no text to answer from")
