@@ -156,7 +156,7 @@ class Index:
         known = [t for t in tokens if t in self.idf]
         scores: Any = self._bm25.get_scores(known) if known else [0.0] * len(self.passages)
         pool = sorted(allowed, key=lambda i: -float(scores[i]))[: max(k * 4, 24)]
-        if dense is not None:
+        if dense is not None:  # appended after the lexical pool, reranked the same way
             pool.extend(
                 i for i in dense.candidates(question, self.passages, allowed, k) if i not in pool
             )
@@ -165,7 +165,7 @@ class Index:
             self._rerank(tokens, self.passages[i], float(scores[i]) / top, question_language)
             for i in pool
         ]
-        hits = [h for h in hits if h.coverage > 0]
+        hits = [h for h in hits if h.coverage > 0 or dense is not None]
         hits.sort(key=lambda h: -h.score)
         return tokens, hits[:k]
 
@@ -220,3 +220,56 @@ class IndexCache:
 
 
 INDEXES = IndexCache()
+
+
+Embedder = Callable[[list[str]], list[list[float]]]
+
+
+class EmbeddingRetriever:
+    """Dense candidates by cosine similarity of embeddings from ``embed`` (e.g. an
+    OpenAI-compatible ``/embeddings`` endpoint, ``openai_embedder``). Passage vectors
+    are kept in memory by passage id; nothing is stored in the database yet (no
+    sqlite-vec / pgvector), and confidence stays lexical: dense retrieval only adds
+    candidates to the rerank."""
+
+    def __init__(self, embed: Embedder) -> None:
+        self.embed = embed
+        self._vectors: dict[str, Any] = {}
+
+    def candidates(
+        self, question: str, passages: Sequence[Passage], allowed: Sequence[int], k: int
+    ) -> list[int]:
+        import numpy as np
+
+        missing = [i for i in allowed if passages[i].chunk_id not in self._vectors]
+        if missing:
+            vectors = self.embed(
+                [f"{passages[i].heading_path}\n{passages[i].text}" for i in missing]
+            )
+            for i, vector in zip(missing, vectors, strict=True):
+                v = np.asarray(vector, dtype=float)
+                self._vectors[passages[i].chunk_id] = v / (np.linalg.norm(v) or 1.0)
+        q = np.asarray(self.embed([question])[0], dtype=float)
+        q = q / (np.linalg.norm(q) or 1.0)
+        scored = sorted(allowed, key=lambda i: -float(self._vectors[passages[i].chunk_id] @ q))
+        return scored[:k]
+
+
+def openai_embedder(base_url: str, model: str, api_key: str | None = None) -> Embedder:
+    """``embed`` through an OpenAI-compatible server (Ollama, vLLM, a hosted API)."""
+    import httpx
+
+    headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+
+    def embed(texts: list[str]) -> list[list[float]]:
+        response = httpx.post(
+            f"{base_url.rstrip('/')}/embeddings",
+            json={"model": model, "input": texts},
+            headers=headers,
+            timeout=30,
+        )
+        response.raise_for_status()
+        data = sorted(response.json()["data"], key=lambda d: d["index"])
+        return [d["embedding"] for d in data]
+
+    return embed

@@ -32,10 +32,17 @@ from kith.knowledge.models import (
     KnowledgeVersion,
 )
 from kith.knowledge.repository import KnowledgeRepository
-from kith.knowledge.retrieval import INDEXES, DenseRetriever, Filters
+from kith.knowledge.retrieval import (
+    INDEXES,
+    DenseRetriever,
+    EmbeddingRetriever,
+    Filters,
+    openai_embedder,
+)
 from kith.knowledge.tokens import language_of, tokenize
 
 VISIBILITIES = ("public", "internal", "team")
+_DENSE: dict[tuple[str, str], EmbeddingRetriever] = {}
 
 
 class KnowledgeSettings(BaseSettings):
@@ -45,6 +52,20 @@ class KnowledgeSettings(BaseSettings):
 
     max_upload_bytes: int = 20 * 1024 * 1024
     threshold: float = THRESHOLD
+    # Dense candidates through an OpenAI-compatible /embeddings endpoint, when both are set.
+    embedding_url: str | None = None
+    embedding_model: str | None = None
+    embedding_api_key: str | None = None
+
+    def dense(self) -> DenseRetriever | None:
+        if not (self.embedding_url and self.embedding_model):
+            return None
+        key = (self.embedding_url, self.embedding_model)
+        if key not in _DENSE:  # one per endpoint and model: passage vectors stay cached
+            _DENSE[key] = EmbeddingRetriever(
+                openai_embedder(self.embedding_url, self.embedding_model, self.embedding_api_key)
+            )
+        return _DENSE[key]
 
 
 @dataclass(frozen=True)
@@ -74,7 +95,7 @@ class KnowledgeService:
         self.tenant_id = principal.tenant_id
         self.clock = clock
         self.settings = settings or KnowledgeSettings()
-        self.dense = dense
+        self.dense = dense if dense is not None else self.settings.dense()
         self.repo = KnowledgeRepository(uow.session, principal.tenant_id)
 
     # -- spaces --------------------------------------------------------------

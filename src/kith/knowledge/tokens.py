@@ -120,14 +120,14 @@ def tokenize(text: str) -> list[str]:
 
     _ensure_jieba()
     exact, rest = exact_terms(normalise(text))
-    words = [
-        _stem(token)
-        for raw in jieba.cut_for_search(rest)
-        if (token := raw.strip())
-        and _WORD.search(token)
-        and not _DIGIT.search(token)
-        and token not in STOPWORDS
-    ]
+    words = []
+    for raw in jieba.cut_for_search(rest):
+        token = raw.strip()
+        if not token or not _WORD.search(token) or _DIGIT.search(token) or token in STOPWORDS:
+            continue
+        words.append(_stem(token))
+        if len(token) >= 2 and token[-1] in _PARTICLES and "\u3400" <= token[0] <= "\u9fff":
+            words.append(token[:-1])  # "值为" also as "值": jieba glues the verb on
     return words + exact
 
 
@@ -137,6 +137,9 @@ _GENERIC_TEXT = (
     "规定 要求 使用 情况 标准 多久 分别 条 条款 节 交 缴纳 需要交"
 )
 GENERIC = frozenset(_GENERIC_TEXT.split())
+
+
+_PARTICLES = frozenset("为是的在了")
 
 
 def is_exact(token: str) -> bool:
