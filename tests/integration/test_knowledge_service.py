@@ -182,3 +182,28 @@ def test_bad_upload_writes_nothing(container: Container, workspace: Workspace) -
         # a reader may not publish
         with pytest.raises(Exception, match="may not create knowledge"):
             _service(uow, workspace, "viewer").add_document(LAB, "a.md", b"# a\n\ntext\n")
+
+
+def test_the_migration_grants_knowledge_to_existing_workspaces(
+    container: Container, workspace: Workspace
+) -> None:
+    import importlib
+
+    from sqlalchemy import delete
+
+    from kith.access.models import RolePermission
+
+    migration = importlib.import_module("kith.db.migrations.versions.0017_knowledge")
+    with container.uow() as uow:  # a workspace from before 0017: no knowledge grants
+        uow.session.execute(delete(RolePermission).where(RolePermission.object_type == "knowledge"))
+        uow.commit()
+    with container.uow() as uow, pytest.raises(Exception, match="may not read knowledge"):
+        _service(uow, workspace, "sales").spaces()
+    with container.engine.begin() as conn:
+        added = migration.grant_existing_roles(conn)
+    with container.engine.begin() as conn:
+        again = migration.grant_existing_roles(conn)
+    assert again == 0 and added >= 4 + 3 + 5  # admin 4, manager 3, five readers 1 each
+    with container.uow() as uow:
+        assert _service(uow, workspace, "sales").spaces() == []
+        _service(uow, workspace, "manager").create_space("新空间", "internal")

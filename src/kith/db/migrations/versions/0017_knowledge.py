@@ -126,11 +126,13 @@ def upgrade() -> None:
     op.create_index(
         "ix_knowledge_chunks_version_ordinal", "knowledge_chunks", ["version_id", "ordinal"]
     )
-    _grant_existing_roles()
+    grant_existing_roles(op.get_bind())
 
 
-def _grant_existing_roles() -> None:
-    conn = op.get_bind()
+def grant_existing_roles(conn: sa.Connection) -> int:
+    """Give the built-in roles of workspaces created before this revision their
+    ``knowledge`` grants (an existing row is left alone); returns how many it added."""
+    added = 0
     roles = conn.execute(
         sa.text("SELECT id, tenant_id, name FROM roles WHERE builtin = :yes"), {"yes": True}
     ).all()
@@ -151,6 +153,8 @@ def _grant_existing_roles() -> None:
                     ),
                     {"r": role_id, "a": action, "s": scope, "t": tenant_id},
                 )
+                added += 1
+    return added
 
 
 def downgrade() -> None:
