@@ -110,3 +110,18 @@ def test_kb_cli_exits_2_on_bad_input(tmp_path: Path) -> None:
     refused = kith("kb", "add", str(empty), "--space", "标准")
     assert refused.returncode == 2 and "is empty" in refused.stderr
     assert kith("kb", "add", str(doc), "--space", "nope").returncode == 2
+
+
+def test_an_upload_over_the_limit_is_refused_before_it_is_read(as_role: Any) -> None:
+    admin = as_role("admin")
+    admin.post("/knowledge/spaces", {"name": "大文件", "visibility": "internal"})
+    too_big = b"x" * (22 * 1024 * 1024)  # over the route's 21 MB cap (a 100 MB file too)
+    response = admin.client.post(
+        "/api/v1/knowledge/documents",
+        headers=admin.headers,
+        data={"space": "大文件"},
+        files={"file": ("big.txt", too_big)},
+    )
+    assert response.status_code == 413, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert admin.get("/knowledge/documents") == []
