@@ -35,6 +35,7 @@ from kith.gateway.record_endpoints import router as crm_router
 from kith.intelligence.endpoints import router as intelligence_router
 from kith.intelligence.performance_endpoints import router as performance_router
 from kith.intelligence.segment_endpoints import router as segments_router
+from kith.knowledge.endpoints import router as knowledge_router
 from kith.language.endpoints import router as language_router
 from kith.privacy.endpoints import router as privacy_router
 from kith.scheduling.endpoints import router as scheduling_router
@@ -90,6 +91,7 @@ def create_app(container: Container | None = None) -> FastAPI:
     app.include_router(intelligence_router)
     app.include_router(segments_router)
     app.include_router(performance_router)
+    app.include_router(knowledge_router)
     app.include_router(language_router)
     app.include_router(privacy_router)
     app.include_router(scheduling_router)

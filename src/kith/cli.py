@@ -235,12 +235,14 @@ def _register_context_commands() -> None:
     from kith.agents.command import agents_app
     from kith.audit.command import audit_app
     from kith.bench.command import bench_app
+    from kith.bench.knowledge import bench_knowledge
     from kith.demo.command import demo
     from kith.events.command import events_app
     from kith.gateway.command import approvals_app, decisions_app
     from kith.intelligence.command import model_app
     from kith.intelligence.forecast.command import forecast_app
     from kith.intelligence.segments.command import segments_app
+    from kith.knowledge.command import kb_app
     from kith.language.command import ask_command, bench_language, plan_command
     from kith.ops.command import backup_command, restore_command
     from kith.privacy.command import consent_app, dsar_app, privacy_app
@@ -261,6 +263,8 @@ def _register_context_commands() -> None:
     app.command("plan")(plan_command)
     app.command("ask")(ask_command)
     bench_app.command("language")(bench_language)
+    bench_app.command("knowledge")(bench_knowledge)
+    app.add_typer(kb_app, name="kb")
     app.add_typer(model_app, name="model")
     app.add_typer(forecast_app, name="forecast")
     app.add_typer(segments_app, name="segments")

@@ -8,6 +8,7 @@ from kith.db.base import Base
 from kith.events import models as event_models
 from kith.gateway import models as gateway_models  # noqa: F401 - registers the gateway tables
 from kith.intelligence import models as intelligence_models  # noqa: F401 - registers its tables
+from kith.knowledge import models as knowledge_models  # noqa: F401 - registers its tables
 from kith.language import models as language_models  # noqa: F401 - registers language_commands
 from kith.privacy import models as privacy_models  # noqa: F401 - registers the privacy tables
 from kith.scheduling import models as scheduling_models  # noqa: F401 - registers its tables

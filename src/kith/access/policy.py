@@ -8,7 +8,7 @@ decides who may see or change what.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, false, true
 
@@ -127,3 +127,32 @@ def require_writable(principal: Principal, object_type: str, fields: Iterable[st
     ]
     if errors:
         raise PermissionDenied("Some fields may not be written by your role", errors)
+
+
+KnowledgeAudience = Literal["staff", "customer"]
+
+
+def may_read_knowledge_space(
+    principal: Principal,
+    visibility: str,
+    team_member_ids: frozenset[str],
+    audience: KnowledgeAudience = "staff",
+) -> bool:
+    """Whether answers for ``principal`` may draw on a knowledge space.
+
+    ``public`` spaces are for customers and staff; ``internal`` ones for staff who
+    hold ``knowledge:read``; ``team`` ones only for the members of the space's team
+    (and admins). An answer meant for a customer (``audience="customer"``) uses
+    public spaces only, whatever the rights of whoever relays it.
+    """
+    if scope_for(principal, "knowledge", "read") is None:
+        return False
+    if audience == "customer":
+        return visibility == "public"
+    if visibility in ("public", "internal"):
+        return True
+    if visibility == "team":
+        return principal.is_admin or (
+            principal.user_id is not None and principal.user_id in team_member_ids
+        )
+    return False

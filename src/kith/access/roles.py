@@ -20,7 +20,17 @@ RECORD_OBJECTS = (
     "product",
     "order",
 )
-ADMIN_OBJECTS = ("user", "team", "role", "api_key", "field", "model", "segment", "schedule")
+ADMIN_OBJECTS = (
+    "user",
+    "team",
+    "role",
+    "api_key",
+    "field",
+    "model",
+    "segment",
+    "schedule",
+    "knowledge",
+)
 ACTIONS = ("read", "create", "update", "delete")
 
 Grants = dict[tuple[str, str], Scope]
@@ -143,3 +153,18 @@ for _role, _grants in SEGMENT_GRANTS.items():
 # may look. Migration 0013_scheduling grants the same (and ``model``) to the
 # built-in roles of existing workspaces.
 BUILTIN_ROLES["analyst"][1].update(_grant(("schedule",), READ_ONLY, "all"))
+
+# Knowledge spaces and documents (kith.knowledge): admins manage them through
+# ADMIN_OBJECTS; managers publish; every other role reads (which spaces a reader
+# sees is decided per space by ``policy.may_read_knowledge_space``). Migration
+# 0017_knowledge grants the same to the built-in roles of existing workspaces.
+KNOWLEDGE_GRANTS: dict[str, Grants] = {
+    "manager": _grant(("knowledge",), WRITE, "all"),
+    "sales": _grant(("knowledge",), READ_ONLY, "all"),
+    "service": _grant(("knowledge",), READ_ONLY, "all"),
+    "marketing": _grant(("knowledge",), READ_ONLY, "all"),
+    "analyst": _grant(("knowledge",), READ_ONLY, "all"),
+    "viewer": _grant(("knowledge",), READ_ONLY, "all"),
+}
+for _role, _grants in KNOWLEDGE_GRANTS.items():
+    BUILTIN_ROLES[_role][1].update(_grants)

@@ -41,7 +41,11 @@ INT64_MAX = 2**63 - 1
 DEFAULT_BODY_LIMIT = 1 * MB
 # (method, path prefix, limit): the first match wins; uploads are multipart, so the
 # file size limit of the import (20 MB) plus room for the form framing.
-BODY_LIMITS: tuple[tuple[str, str, int], ...] = (("POST", "/api/v1/web/import/", 21 * MB),)
+BODY_LIMITS: tuple[tuple[str, str, int], ...] = (
+    ("POST", "/api/v1/web/import/", 21 * MB),
+    # knowledge uploads (KITH_KNOWLEDGE_MAX_UPLOAD_BYTES, 20 MB by default, says why)
+    ("POST", "/api/v1/knowledge/documents", 21 * MB),
+)
 FORM = "application/x-www-form-urlencoded"
 
 API_CSP = "default-src 'none'; frame-ancestors 'none'"

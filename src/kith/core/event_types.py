@@ -97,6 +97,11 @@ class EventType(StrEnum):
     LANGUAGE_COMMAND_PLANNED = "language_command.planned"
     LANGUAGE_COMMAND_EXECUTED = "language_command.executed"
     LANGUAGE_COMMAND_UNDONE = "language_command.undone"
+    # --- knowledge (kith.knowledge) -----------------------------------------------
+    KNOWLEDGE_SPACE_CREATED = "knowledge_space.created"
+    KNOWLEDGE_DOCUMENT_PUBLISHED = "knowledge_document.published"
+    KNOWLEDGE_DOCUMENT_RETIRED = "knowledge_document.retired"
+    KNOWLEDGE_QUESTION_HANDED_OVER = "knowledge_question.handed_over"
 
 
 PayloadSchema = type[BaseModel]
@@ -368,6 +373,30 @@ _OTHERS: tuple[EventTypeInfo, ...] = (
         "language",
         "An executed command was undone.",
         "已执行的指令已撤销。",
+    ),
+    EventTypeInfo(
+        EventType.KNOWLEDGE_SPACE_CREATED,
+        "knowledge",
+        "A knowledge space was created (name, visibility).",
+        "已创建知识空间(名称、可见范围)。",
+    ),
+    EventTypeInfo(
+        EventType.KNOWLEDGE_DOCUMENT_PUBLISHED,
+        "knowledge",
+        "A new version of a knowledge document was published; earlier versions are retired.",
+        "知识文档发布了新版本;旧版本已停用。",
+    ),
+    EventTypeInfo(
+        EventType.KNOWLEDGE_DOCUMENT_RETIRED,
+        "knowledge",
+        "A knowledge document version was retired: kept for the audit, no longer used.",
+        "知识文档版本已停用:保留备查,不再用于回答。",
+    ),
+    EventTypeInfo(
+        EventType.KNOWLEDGE_QUESTION_HANDED_OVER,
+        "knowledge",
+        "A question the knowledge agent could not answer was handed to a person (ticket).",
+        "知识助手无法回答的问题已转交人工(工单)。",
     ),
 )
 

@@ -148,6 +148,7 @@ ADMIN: dict[str, tuple[str, str]] = {
     "admin.object.api_key": ("API 密钥", "API keys"),
     "admin.object.field": ("自定义字段", "Custom fields"),
     "admin.object.model": ("模型", "Models"),
+    "admin.object.knowledge": ("知识库", "Knowledge"),
     "admin.agents_help": (
         "每个智能体以自己的角色（agent_名称）行事，和人一样受对象权限与字段规则约束。"
         "点“编辑权限”修改它的角色。",

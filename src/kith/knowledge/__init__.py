@@ -1,0 +1,1 @@
+"""Knowledge: versioned spaces of documents, retrieval and cited extractive answers (S9)."""
