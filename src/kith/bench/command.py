@@ -76,3 +76,26 @@ def privacy(
         f"({dsar['zip_bytes']} bytes), erasure {dsar['erase_seconds']} s; masking "
         f"{masked['with_pii']['chars_per_second']} chars/s with PII"
     )
+
+
+@bench_app.command("startup")
+def startup(
+    runs: Annotated[int, typer.Option(min=1, help="Runs of each command.")] = 5,
+    src: Annotated[
+        str | None,
+        typer.Option(help="Measure the code of another checkout (its src directory)."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the JSON result only.")] = False,
+) -> None:
+    """Process start-up of kith --version, --help, plan and serve (until /healthz answers)."""
+    from pathlib import Path
+
+    from kith.bench.startup import run
+
+    result = run(runs=runs, src=Path(src).resolve() if src else None)
+    if as_json:
+        typer.echo(json.dumps(result, ensure_ascii=False))
+        return
+    for name, figures in result["commands"].items():
+        typer.echo(f"{name}: p50 {figures['p50_ms']} ms, p95 {figures['p95_ms']} ms")
+    typer.echo(f"load average {result['load_average_before']} → {result['load_average_after']}")
