@@ -49,15 +49,6 @@ def _events() -> Any:
     return events_app
 
 
-def _bench() -> Any:
-    from kith.bench.command import bench_app
-    from kith.language.command import bench_language
-
-    if all(c.name != "language" for c in bench_app.registered_commands):
-        bench_app.command("language")(bench_language)
-    return bench_app
-
-
 # name -> (first paragraph of its help, loader returning a command function or a
 # typer sub-app), in the order ``kith --help`` lists them after init and serve.
 LAZY_COMMANDS: dict[str, tuple[str, Callable[[], Any]]] = {
@@ -127,7 +118,7 @@ LAZY_COMMANDS: dict[str, tuple[str, Callable[[], Any]]] = {
         _command("kith.privacy.command", "consent_app"),
     ),
     "privacy": ("Field encryption keys.", _command("kith.privacy.command", "privacy_app")),
-    "bench": ("Benchmarks (JSON figures).", _bench),
+    "bench": ("Benchmarks (JSON figures).", _command("kith.bench.command", "bench_app")),
     "schedule": (
         "Run jobs on a schedule (model retraining, drift checks, ...).",
         _command("kith.scheduling.command", "schedule_app"),

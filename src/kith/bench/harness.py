@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import os
 import platform
+import secrets
 import sqlite3
 import uuid
 from collections.abc import Iterator
@@ -54,8 +55,22 @@ def database(backend: str, workdir: Path) -> Iterator[str]:
         admin.dispose()
 
 
+def generated_key() -> None:
+    """Give this process a freshly generated field-encryption key unless the environment
+    names one (``KITH_FIELD_KEYS``, ``KITH_FIELD_KEY_FILE``, ``KITH_SECRET_KEY``, or a
+    demo/test mode's development key): a benchmark's workspace is throw-away, so every
+    ``kith bench`` runs on a fresh machine with nothing set."""
+    from kith.db.crypto import KeyMissing, KeyRing, keyring_from_environment, use_keyring
+
+    try:
+        use_keyring(keyring_from_environment())
+    except KeyMissing:
+        use_keyring(KeyRing("bench", {"bench": secrets.token_bytes(32)}))
+
+
 def workspace(url: str, home: Path) -> Container:
     """A migrated database with the ``default`` workspace and its admin (as ``kith init``)."""
+    generated_key()
     engine = make_engine(url)
     upgrade(engine)
     container = build_container(Settings(home=home, database_url=url, mode="test"), engine=engine)
