@@ -8,11 +8,16 @@ temporary ``KITH_HOME`` with a key generated for it: nothing in the caller's
 environment is needed or used (``KITH_*`` variables are dropped). ``src`` measures
 another checkout's code (its ``src`` directory first on ``PYTHONPATH``), which is
 how the before/after figures in docs/benchmarks.md were taken.
+
+Wall times (p50/p95) are what a user waits; ``cpu_p50_ms`` is the process's own CPU
+time (user + system, from the children's rusage), which a busy machine stretches far
+less — on a loaded machine compare those. ``serve``'s CPU includes its shutdown.
 """
 
 from __future__ import annotations
 
 import os
+import resource
 import secrets
 import socket
 import subprocess
@@ -75,6 +80,11 @@ def _prepare(home: Path, secret: str) -> None:
         else:
             os.environ["KITH_SECRET_KEY"] = previous
         use_keyring(None)
+
+
+def _children_cpu_ms() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (usage.ru_utime + usage.ru_stime) * 1000
 
 
 def _timed(argv: list[str], env: dict[str, str], cwd: Path) -> float:
@@ -158,13 +168,18 @@ def run(
             "plan": [sys.executable, "-m", "kith", "plan", SEED, *PLAN_OPTIONS],
         }
         samples: dict[str, list[float]] = {name: [] for name in commands}
+        # CPU time (user + system) of each process: other work on a busy machine
+        # stretches the wall time far more than the process's own CPU time.
+        cpu: dict[str, list[float]] = {name: [] for name in commands}
         # Interleaved, so a burst of load on the machine does not land on one command.
         for _ in range(runs):
             for name in commands:
+                cpu_before = _children_cpu_ms()
                 if name == "serve":
                     samples[name].append(_serve(env, Path(tmp)))
                 else:
                     samples[name].append(_timed(argvs[name], env, Path(tmp)))
+                cpu[name].append(_children_cpu_ms() - cpu_before)
     labels = {
         "--version": "kith --version",
         "--help": "kith --help",
@@ -176,7 +191,10 @@ def run(
         "python": sys.executable,
         "src": str(src) if src else None,
         "workspace_setup_s": round(prepare_s, 1),
-        "commands": {labels[name]: _summary(samples[name]) for name in commands},
+        "commands": {
+            labels[name]: {**_summary(samples[name]), "cpu_p50_ms": _summary(cpu[name])["p50_ms"]}
+            for name in commands
+        },
         "load_average_before": [round(x, 2) for x in load_before],
         "load_average_after": [round(x, 2) for x in os.getloadavg()],
         "cores": os.cpu_count(),
