@@ -26,7 +26,6 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -49,31 +48,14 @@ def _env(home: Path, secret: str, src: Path | None) -> dict[str, str]:
 
 def _prepare(home: Path, secret: str) -> None:
     """A demo workspace at scale 0.05 under ``home`` (SQLite), written with ``secret``."""
-    from kith.bootstrap import build_container
-    from kith.core.settings import Settings
+    from kith.bench.harness import demo_workspace
     from kith.db.crypto import use_keyring
-    from kith.db.engine import make_engine
-    from kith.db.migrate import upgrade
-    from kith.demo.loader import load_demo
 
     previous = os.environ.get("KITH_SECRET_KEY")
     os.environ["KITH_SECRET_KEY"] = secret
     use_keyring(None)  # the key ring the subprocesses derive from the same secret
     try:
-        url = f"sqlite:///{home / 'kith.db'}"
-        engine = make_engine(url)
-        upgrade(engine)
-        settings = Settings(home=home, database_url=url, mode="production", secret_key=secret)
-        container = build_container(settings, engine=engine)
-        load_demo(
-            container,
-            tenant_slug="default",
-            password="kith-demo-2026",  # noqa: S106 - the demo's documented password
-            seed=42,
-            scale=0.05,
-            anchor=datetime(2026, 11, 20, 1, 0, tzinfo=UTC),
-        )
-        engine.dispose()
+        demo_workspace(home, mode="production", secret_key=secret).engine.dispose()
     finally:
         if previous is None:
             os.environ.pop("KITH_SECRET_KEY", None)
