@@ -35,6 +35,7 @@ def demo_container(db: Path | None, scale: float, workdir: Path) -> tuple[Any, s
     from sqlalchemy import select
 
     from kith.access.models import Tenant
+    from kith.bench.harness import generated_key
     from kith.bootstrap import build_container
     from kith.core.settings import Settings
     from kith.db.engine import make_engine
@@ -43,6 +44,7 @@ def demo_container(db: Path | None, scale: float, workdir: Path) -> tuple[Any, s
     from kith.intelligence.scoring.builtin import BuiltinModels
     from kith.intelligence.service import IntelligenceService
 
+    generated_key()
     if db is not None:
         url = f"sqlite:///{db}"
         engine = make_engine(url)

@@ -17,7 +17,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from kith.language.devset import ANCHOR, DEFAULT_DEVSET, NOW, load_entries, run_devset
+from kith.bench.language import run as run_bench
+from kith.language.devset import ANCHOR, DEFAULT_DEVSET, NOW, load_entries
 
 HOLDOUT = DEFAULT_DEVSET.with_name("language_holdout.jsonl")
 
@@ -25,6 +26,7 @@ HOLDOUT = DEFAULT_DEVSET.with_name("language_holdout.jsonl")
 def full_scale_latency() -> dict[str, Any]:
     from kith.access.repository import AccessRepository
     from kith.access.service import principal_for_user
+    from kith.bench.harness import generated_key
     from kith.bootstrap import build_container
     from kith.core.settings import Settings
     from kith.db.engine import make_engine
@@ -33,6 +35,7 @@ def full_scale_latency() -> dict[str, Any]:
     from kith.language.resolve import clear_cache
     from kith.language.service import plan_only
 
+    generated_key()
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{Path(tmp) / 'kith.db'}"
         engine = make_engine(url)
@@ -81,7 +84,7 @@ def main() -> None:
     options = parser.parse_args()
     out: dict[str, Any] = {}
     for name, path in (("devset", DEFAULT_DEVSET), ("holdout", HOLDOUT)):
-        result = run_devset(path)
+        result = run_bench(path)
         result["failures"] = result["failures"][:15]
         out[name] = result
     if options.full_scale:

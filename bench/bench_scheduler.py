@@ -25,6 +25,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
 
 from kith.access import service as access
+from kith.bench.harness import generated_key
 from kith.bootstrap import build_container
 from kith.core.settings import Settings
 from kith.db.engine import make_engine
@@ -46,6 +47,7 @@ def _noop(_ctx: registry.JobContext) -> Mapping[str, Any]:
 def measure(url: str, schedules: int) -> dict[str, Any]:
     engine = make_engine(url)
     upgrade(engine)
+    generated_key()
     container = build_container(Settings(database_url=url, mode="test"), engine=engine)
     now = datetime.now(UTC)
     with container.uow() as uow:

@@ -2,28 +2,198 @@
 
 Every command that reports something accepts ``--json``. Bad input exits
 with code 2 and a message on stderr; nothing is half-written.
+
+Start-up is cheap: a context's command module (and whatever it imports) is
+imported only when one of its commands runs. ``kith --help`` lists every command
+from the static table ``LAZY_COMMANDS`` (name, help, loader); a unit test checks
+that the table says what the loaded commands say.
 """
 
 from __future__ import annotations
 
 import sys
-from typing import Annotated, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from typer.core import TyperGroup
 
 from kith import __version__
 from kith.clikit import JsonFlag, fail, fail_kith, report, use_container_factory
 from kith.core.errors import KithError
-from kith.core.settings import get_settings
+
+if TYPE_CHECKING:
+    from typer import _click as click
+
+# Re-exported: context command modules and tests import these from kith.cli.
+__all__ = ["LAZY_COMMANDS", "JsonFlag", "app", "fail", "fail_kith", "main", "report"]
+
+
+def _command(module: str, attr: str) -> Callable[[], Any]:
+    """A loader of the plain command function ``module.attr``."""
+
+    def load() -> Any:
+        import importlib
+
+        return getattr(importlib.import_module(module), attr)
+
+    return load
+
+
+def _events() -> Any:
+    from kith.events.command import events_app
+    from kith.transfer.event_command import send as send_event
+
+    if all(c.name != "send" for c in events_app.registered_commands):
+        events_app.command("send")(send_event)
+    return events_app
+
+
+# name -> (first paragraph of its help, loader returning a command function or a
+# typer sub-app), in the order ``kith --help`` lists them after init and serve.
+LAZY_COMMANDS: dict[str, tuple[str, Callable[[], Any]]] = {
+    "demo": (
+        "Load the deterministic, bilingual demo dataset (skipped if already loaded).",
+        _command("kith.demo.command", "demo"),
+    ),
+    "import": (
+        "Import records from CSV or JSON Lines; re-running a file updates instead of duplicating.",
+        _command("kith.transfer.command", "import_command"),
+    ),
+    "export": (
+        "Export the records the acting user may read, without the fields their role hides.",
+        _command("kith.transfer.command", "export_command"),
+    ),
+    "worker": (
+        "Run the relay and the consumers against the configured bus (scale-out mode).",
+        _command("kith.runtime", "worker"),
+    ),
+    "plan": (
+        "Print the plan for TEXT without executing it.",
+        _command("kith.language.command", "plan_command"),
+    ),
+    "ask": (
+        "Plan TEXT, show the preview and execute it on confirmation.",
+        _command("kith.language.command", "ask_command"),
+    ),
+    "backup": (
+        "Back up the database to FILE (SQLite: online backup API; PostgreSQL: pg_dump -Fc);\n"
+        "consistent while the server runs.",
+        _command("kith.ops.command", "backup_command"),
+    ),
+    "restore": (
+        "Restore FILE into the configured database, migrate it if it is older, and verify\n"
+        "the audit chain (exit 1 if it does not verify).",
+        _command("kith.ops.command", "restore_command"),
+    ),
+    "events": ("Inspect, send and replay events.", _events),
+    "approvals": (
+        "Review approval requests.",
+        _command("kith.gateway.command", "approvals_app"),
+    ),
+    "decisions": ("Read decision records.", _command("kith.gateway.command", "decisions_app")),
+    "agents": ("List, pause and resume agents.", _command("kith.agents.command", "agents_app")),
+    "model": (
+        "Train, evaluate, version and use predictive models.",
+        _command("kith.intelligence.command", "model_app"),
+    ),
+    "forecast": (
+        "Revenue forecast by team, owner, product or pipeline.",
+        _command("kith.intelligence.forecast.command", "forecast_app"),
+    ),
+    "segments": (
+        "Saved segments: refreshable filters agents and campaigns use.",
+        _command("kith.intelligence.segments.command", "segments_app"),
+    ),
+    "audit": (
+        "Check and export the tamper-evident audit log.",
+        _command("kith.audit.command", "audit_app"),
+    ),
+    "dsar": (
+        "Data subject requests: export, erasure, restriction, rectification.",
+        _command("kith.privacy.command", "dsar_app"),
+    ),
+    "consent": (
+        "Read and record a person's consents.",
+        _command("kith.privacy.command", "consent_app"),
+    ),
+    "privacy": ("Field encryption keys.", _command("kith.privacy.command", "privacy_app")),
+    "kb": (
+        "Knowledge spaces, documents and answers.",
+        _command("kith.knowledge.command", "kb_app"),
+    ),
+    "bench": ("Benchmarks (JSON figures).", _command("kith.bench.command", "bench_app")),
+    "schedule": (
+        "Run jobs on a schedule (model retraining, drift checks, ...).",
+        _command("kith.scheduling.command", "schedule_app"),
+    ),
+}
+
+# Loaded commands, once per process (every ``typer.main.get_command(app)`` builds a
+# new group; the command modules are imported once).
+_LOADED: dict[str, click.Command] = {}
+
+
+def load_command(name: str) -> click.Command:
+    """The click command ``kith NAME`` runs, importing its module now."""
+    loaded = _LOADED.get(name)
+    if loaded is None:
+        target = LAZY_COMMANDS[name][1]()
+        if isinstance(target, typer.Typer):
+            loaded = typer.main.get_group(target)
+        else:
+            single = typer.Typer(add_completion=False)
+            single.command(name)(target)
+            loaded = typer.main.get_command(single)
+        loaded.name = name
+        _LOADED[name] = loaded
+    return loaded
+
+
+class _Listed(typer.core.TyperCommand):
+    """What ``kith --help`` shows for a command whose module is not imported yet."""
+
+
+class LazyGroup(TyperGroup):
+    """The root group: lists every command, imports a command's module only to run it."""
+
+    def __init__(self, **attrs: Any) -> None:
+        super().__init__(**attrs)
+        self._listing = False
+        eager = dict(self.commands)
+        ordered: dict[str, click.Command] = {}
+        for name in ("init", "serve"):
+            if name in eager:
+                ordered[name] = eager.pop(name)
+        for name, (help_text, _loader) in LAZY_COMMANDS.items():
+            if name == "events" and "user" in eager:
+                ordered["user"] = eager.pop("user")
+            ordered[name] = _LOADED.get(name) or _Listed(name=name, help=help_text)
+        ordered.update(eager)
+        self.commands = ordered
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        cmd = self.commands.get(cmd_name)
+        if isinstance(cmd, _Listed) and not self._listing:
+            cmd = self.commands[cmd_name] = load_command(cmd_name)
+        return cmd
+
+    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        self._listing = True
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            self._listing = False
+
 
 app = typer.Typer(
-    help="Kith — the agent-native CRM.", no_args_is_help=True, pretty_exceptions_enable=False
+    cls=LazyGroup,
+    help="Kith — the agent-native CRM.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
 )
 user_app = typer.Typer(help="Manage users.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
-
-# Re-exported: context command modules and tests import these from kith.cli.
-__all__ = ["JsonFlag", "app", "fail", "fail_kith", "main", "report"]
 
 
 def _version(value: bool) -> None:
@@ -46,6 +216,7 @@ def main_callback(
 
 def _container() -> Any:
     from kith.bootstrap import build_container
+    from kith.core.settings import get_settings
 
     return build_container(get_settings())
 
@@ -70,7 +241,7 @@ def init(
     """
     from kith.access.workspace import init_workspace
     from kith.bootstrap import migrate
-    from kith.core.settings import ensure_install_secret
+    from kith.core.settings import ensure_install_secret, get_settings
 
     settings = get_settings()
     secret_file = None
@@ -120,6 +291,7 @@ def serve(
 
     from kith.app import create_app
     from kith.bootstrap import migrate, refresh_planner_statistics
+    from kith.core.settings import get_settings
 
     settings = get_settings()
     if settings.mode == "production" and not settings.secret_key:
@@ -228,57 +400,6 @@ def user_unlock(
         as_json,
         f"{email.strip().lower()} unlocked",
     )
-
-
-def _register_context_commands() -> None:
-    """Commands owned by other packages, registered here so ``kith --help`` lists them."""
-    from kith.agents.command import agents_app
-    from kith.audit.command import audit_app
-    from kith.bench.command import bench_app
-    from kith.bench.knowledge import bench_knowledge
-    from kith.demo.command import demo
-    from kith.events.command import events_app
-    from kith.gateway.command import approvals_app, decisions_app
-    from kith.intelligence.command import model_app
-    from kith.intelligence.forecast.command import forecast_app
-    from kith.intelligence.segments.command import segments_app
-    from kith.knowledge.command import kb_app
-    from kith.language.command import ask_command, bench_language, plan_command
-    from kith.ops.command import backup_command, restore_command
-    from kith.privacy.command import consent_app, dsar_app, privacy_app
-    from kith.runtime import worker
-    from kith.scheduling.command import schedule_app
-    from kith.transfer.command import export_command, import_command
-    from kith.transfer.event_command import send as send_event
-
-    app.command("demo")(demo)
-    app.command("import")(import_command)
-    app.command("export")(export_command)
-    app.command("worker")(worker)
-    events_app.command("send")(send_event)
-    app.add_typer(events_app, name="events")
-    app.add_typer(approvals_app, name="approvals")
-    app.add_typer(decisions_app, name="decisions")
-    app.add_typer(agents_app, name="agents")
-    app.command("plan")(plan_command)
-    app.command("ask")(ask_command)
-    bench_app.command("language")(bench_language)
-    bench_app.command("knowledge")(bench_knowledge)
-    app.add_typer(kb_app, name="kb")
-    app.add_typer(model_app, name="model")
-    app.add_typer(forecast_app, name="forecast")
-    app.add_typer(segments_app, name="segments")
-    app.add_typer(audit_app, name="audit")
-    app.add_typer(dsar_app, name="dsar")
-    app.add_typer(consent_app, name="consent")
-    app.add_typer(privacy_app, name="privacy")
-    app.add_typer(bench_app, name="bench")
-    app.add_typer(schedule_app, name="schedule")
-    app.command("backup")(backup_command)
-    app.command("restore")(restore_command)
-
-
-_register_context_commands()
 
 
 def main() -> None:

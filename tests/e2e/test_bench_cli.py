@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
+from kith.language.devset import DEFAULT_DEVSET as DEVSET
 from tests.e2e.test_cli import kith
 
 
@@ -42,3 +46,44 @@ def test_bench_privacy_times_a_dsar_export_and_erasure(tmp_path: Path) -> None:
     assert figures["dsar"]["interactions"] == 50
     assert figures["dsar"]["erased"]["interactions.anonymised"] == 50
     assert figures["masking"]["with_pii"]["chars_per_second"] > 0
+
+
+def _bare_kith(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """``kith ARGS`` with nothing set: no KITH_* variable at all (not even KITH_MODE)."""
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("KITH_")}
+    return subprocess.run(
+        [sys.executable, "-m", "kith", *args],
+        capture_output=True, text=True, env=environment, cwd=home, timeout=900, check=False,
+    )  # fmt: skip
+
+
+def test_bench_language_runs_on_a_fresh_machine_with_nothing_set(tmp_path: Path) -> None:
+    """It failed with KeyMissing without KITH_SECRET_KEY (the demo data is encrypted),
+    then with no event writers: it now builds its own wired workspace and key."""
+    tiny = tmp_path / "tiny.jsonl"
+    tiny.write_text(
+        "".join(DEVSET.read_text(encoding="utf-8").splitlines(keepends=True)[:2]),
+        encoding="utf-8",
+    )
+    result = _bare_kith(tmp_path, "bench", "language", "--devset", str(tiny), "--json")
+    assert result.returncode == 0, result.stderr[-3000:]
+    figures = json.loads(result.stdout)
+    assert figures["entries"] == 2
+    assert figures["exact_plan_match"] == 1.0, figures["failures_sample"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["tiny.jsonl"]
+
+
+def test_bench_startup_runs_each_command_as_a_process_with_nothing_set(tmp_path: Path) -> None:
+    result = _bare_kith(tmp_path, "bench", "startup", "--runs", "1", "--json")
+    assert result.returncode == 0, result.stderr[-3000:]
+    figures = json.loads(result.stdout)
+    commands = figures["commands"]
+    assert set(commands) == {
+        "kith --version",
+        "kith --help",
+        "kith plan <seed sentence> --json",
+        "kith serve until /healthz answers",
+    }
+    assert all(c["runs"] == 1 and c["p50_ms"] > 0 for c in commands.values())
+    assert len(figures["load_average_before"]) == 3
+    assert not list(tmp_path.iterdir()), "the benchmark must not touch the caller's directory"

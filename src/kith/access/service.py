@@ -7,6 +7,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -34,8 +35,14 @@ _hasher = PasswordHasher()
 MIN_PASSWORD_LENGTH = 10
 SESSION_PREFIX = "kss_"
 API_KEY_PREFIX = "kak_"
-# Verified against when the email is unknown, so timing does not reveal which emails exist.
-_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verified against when the email is unknown, so timing does not reveal which emails
+    exist. Made on first use: an argon2 hash costs ~0.1 s, which every process paid at
+    import when this was a module constant."""
+    return _hasher.hash("not-a-real-password")
 
 
 def hash_password(password: str) -> str:
@@ -44,7 +51,9 @@ def hash_password(password: str) -> str:
 
 def verify_password(password_hash: str | None, password: str) -> bool:
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        return (
+            _hasher.verify(password_hash or _dummy_hash(), password) and password_hash is not None
+        )
     except (VerificationError, InvalidHashError):
         return False
 

@@ -26,12 +26,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from kith.access.models import AccountLock, SignInFailure
 from kith.core.errors import TooManyRequests
 from kith.core.settings import Settings
+from kith.db.dialects import upsert_insert
 
 
 @dataclass(frozen=True)
@@ -110,7 +110,7 @@ class Throttle:
         serialises writers anyway), so concurrent attempts on one account queue up."""
         if self._lock is None:
             dialect = self.session.get_bind().dialect.name
-            insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+            insert = upsert_insert(dialect)
             lock = AccountLock.__table__
             stmt = insert(AccountLock).values(account_key=self.account, level=0)
             stmt = stmt.on_conflict_do_update(

@@ -16,9 +16,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -32,7 +31,13 @@ from kith.agents.reasoning import (
     ToolSchema,
     render,
 )
+from kith.core.lazy import lazy_module
 from kith.crm.masking import Masker
+
+if TYPE_CHECKING:
+    import httpx
+else:
+    httpx = lazy_module("httpx")  # only an engine with a provider configured needs it
 
 PROMPT_VERSION = "kith-agents/1"
 _SYSTEM_CHOOSE = (

@@ -18,14 +18,20 @@ import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
-import bm25s
-import jieba
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kith.agents.models import AgentMemory, AgentMemoryShare
+from kith.core.lazy import lazy_module
+
+if TYPE_CHECKING:
+    import bm25s
+    import jieba
+else:
+    bm25s = lazy_module("bm25s")
+    jieba = lazy_module("jieba")
 
 MemoryKind = Literal["fact", "episode", "summary"]
 SubjectType = Literal["contact", "account", "segment"]

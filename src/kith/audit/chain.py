@@ -26,11 +26,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import event, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, SessionTransaction
 
 from kith.core.clock import utcnow
 from kith.core.ids import new_id
+from kith.db.dialects import upsert_insert
 
 GENESIS = "0" * 64
 PRUNED_ACTION = "audit.pruned"
@@ -126,7 +126,7 @@ def _lock_head(session: Session, tenant_id: str) -> Head:
     from kith.audit.models import AuditChainHead as H
 
     dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = upsert_insert(dialect)
     stmt = insert(H).values(tenant_id=tenant_id, seq=0, hash=GENESIS)
     stmt = stmt.on_conflict_do_update(index_elements=[H.tenant_id], set_={"seq": H.seq})
     row = session.execute(stmt.returning(H.seq, H.hash)).one()

@@ -2,7 +2,8 @@
 
 Each runs on a throw-away database of its own (a temporary SQLite file, or a
 scratch database on the PostgreSQL server named by ``KITH_BENCH_PG_URL``), never
-on the workspace ``KITH_HOME`` points at.
+on the workspace ``KITH_HOME`` points at, with a field key generated for it when the
+environment names none: every benchmark runs on a fresh machine with nothing set.
 """
 
 from __future__ import annotations
@@ -76,3 +77,52 @@ def privacy(
         f"({dsar['zip_bytes']} bytes), erasure {dsar['erase_seconds']} s; masking "
         f"{masked['with_pii']['chars_per_second']} chars/s with PII"
     )
+
+
+@bench_app.command("language")
+def language(
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    devset: Annotated[str | None, typer.Option(help="JSONL set (default: the dev set).")] = None,
+) -> None:
+    """Accuracy (exact plan match, per slot) and p50/p99 planning latency on the dev set,
+    against a fresh demo workspace (scale 0.05) in a temporary SQLite database."""
+    import sys
+
+    from kith.bench.language import run
+
+    result = run(devset)
+    summary = {k: v for k, v in result.items() if k != "failures"}
+    summary["failures_sample"] = result["failures"][:15]
+    sys.stdout.write(json.dumps(summary, ensure_ascii=False, indent=None if as_json else 2) + "\n")
+
+
+@bench_app.command("startup")
+def startup(
+    runs: Annotated[int, typer.Option(min=1, help="Runs of each command.")] = 5,
+    src: Annotated[
+        str | None,
+        typer.Option(help="Measure the code of another checkout (its src directory)."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the JSON result only.")] = False,
+) -> None:
+    """Process start-up of kith --version, --help, plan and serve (until /healthz answers)."""
+    from pathlib import Path
+
+    from kith.bench.startup import run
+
+    result = run(runs=runs, src=Path(src).resolve() if src else None)
+    if as_json:
+        typer.echo(json.dumps(result, ensure_ascii=False))
+        return
+    for name, figures in result["commands"].items():
+        typer.echo(f"{name}: p50 {figures['p50_ms']} ms, p95 {figures['p95_ms']} ms")
+    typer.echo(f"load average {result['load_average_before']} → {result['load_average_after']}")
+
+
+def _register_knowledge() -> None:
+    from kith.bench.knowledge import bench_knowledge
+
+    bench_app.command("knowledge")(bench_knowledge)
+
+
+_register_knowledge()

@@ -5,12 +5,13 @@ from __future__ import annotations
 import math
 import os
 import platform
+import secrets
 import sqlite3
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -54,8 +55,22 @@ def database(backend: str, workdir: Path) -> Iterator[str]:
         admin.dispose()
 
 
+def generated_key() -> None:
+    """Give this process a freshly generated field-encryption key unless the environment
+    names one (``KITH_FIELD_KEYS``, ``KITH_FIELD_KEY_FILE``, ``KITH_SECRET_KEY``, or a
+    demo/test mode's development key): a benchmark's workspace is throw-away, so every
+    ``kith bench`` runs on a fresh machine with nothing set."""
+    from kith.db.crypto import KeyMissing, KeyRing, keyring_from_environment, use_keyring
+
+    try:
+        use_keyring(keyring_from_environment())
+    except KeyMissing:
+        use_keyring(KeyRing("bench", {"bench": secrets.token_bytes(32)}))
+
+
 def workspace(url: str, home: Path) -> Container:
     """A migrated database with the ``default`` workspace and its admin (as ``kith init``)."""
+    generated_key()
     engine = make_engine(url)
     upgrade(engine)
     container = build_container(Settings(home=home, database_url=url, mode="test"), engine=engine)
@@ -69,6 +84,32 @@ def workspace(url: str, home: Path) -> Container:
             demo=False,
         )
         uow.commit()
+    return container
+
+
+def demo_workspace(
+    home: Path, mode: Literal["production", "demo", "test"] = "test", secret_key: str | None = None
+) -> Container:
+    """A migrated SQLite database under ``home`` with the demo at scale 0.05 (seed 42,
+    anchored on 2026-11-20 09:00 Shanghai, as the language sets expect)."""
+    from datetime import UTC, datetime
+
+    from kith.demo.loader import load_demo
+    from kith.language.devset import DEMO_PASSWORD
+
+    url = f"sqlite:///{home / 'kith.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    settings = Settings(home=home, database_url=url, mode=mode, secret_key=secret_key)
+    container = build_container(settings, engine=engine)
+    load_demo(
+        container,
+        tenant_slug="default",
+        password=DEMO_PASSWORD,
+        seed=42,
+        scale=0.05,
+        anchor=datetime(2026, 11, 20, 1, 0, tzinfo=UTC),
+    )
     return container
 
 

@@ -8,11 +8,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, insert, select, union_all, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from kith.core.ids import new_id
+from kith.db.dialects import upsert_insert
 from kith.events.models import (
     ConsumedEvent,
     DeadLetter,
@@ -266,7 +265,7 @@ class EventRepository:
             "received_at": now,
         }
         dialect = self.session.get_bind().dialect.name
-        builder = pg_insert if dialect == "postgresql" else sqlite_insert
+        builder = upsert_insert(dialect)
         stmt = (
             builder(InboundReceipt)
             .values(**values)

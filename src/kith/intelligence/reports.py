@@ -5,16 +5,15 @@ from __future__ import annotations
 import hashlib
 from collections import OrderedDict
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import pandas as pd
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from kith.access import policy
 from kith.access.principal import Principal
 from kith.core.errors import KithError
+from kith.core.lazy import lazy_module
 from kith.crm import models as m
 from kith.intelligence import schemas as s
 from kith.intelligence.forecast.series import (
@@ -25,6 +24,13 @@ from kith.intelligence.forecast.series import (
 )
 from kith.intelligence.models import Score
 from kith.intelligence.scoring.builtin import stalled_deals
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+else:
+    np = lazy_module("numpy")
+    pd = lazy_module("pandas")
 
 _CACHE: OrderedDict[str, ForecastResult] = OrderedDict()
 _CACHE_SIZE = 64

@@ -10,13 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from kith.core.clock import utcnow
 from kith.core.errors import Conflict, FieldError, NotFound, ValidationFailed
+from kith.core.lazy import lazy_module
 from kith.db.uow import UnitOfWork
 from kith.events.types import Actor, DomainEvent, EventType
 from kith.intelligence.forecast.series import ForecastResult, make_series, train_forecast
@@ -31,6 +29,13 @@ from kith.intelligence.training.classifier import (
 )
 from kith.intelligence.training.features import ColumnPlan, frame_hash, prepare
 from kith.privacy.restrictions import live_in_transaction
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+else:
+    np = lazy_module("numpy")
+    pd = lazy_module("pandas")
 
 # Score bands: an event is emitted only when a record moves from one to another.
 BANDS: tuple[tuple[float, str], ...] = ((0.7, "high"), (0.4, "medium"), (0.0, "low"))

@@ -1,5 +1,4 @@
-"""``kith plan``, ``kith ask`` and ``kith bench language`` (mounted on the ``kith bench``
-group by ``kith.cli``)."""
+"""``kith plan`` and ``kith ask`` (``kith bench language`` is in ``kith.bench.command``)."""
 
 from __future__ import annotations
 
@@ -136,17 +135,3 @@ def ask_command(
         f"  {r['step'] + 1}. {r['status']}" for r in result["results"]
     ]
     report({"plan": out, "execution": result}, as_json, "\n".join(lines))
-
-
-def bench_language(
-    as_json: JsonFlag = False,
-    devset: Annotated[str | None, typer.Option(help="JSONL set (default: the dev set).")] = None,
-) -> None:
-    """Accuracy (exact plan match, per slot) and p50/p99 planning latency on the dev set,
-    against a fresh demo workspace (scale 0.05) in a temporary SQLite database."""
-    from kith.language.devset import run_devset
-
-    result = run_devset(devset)
-    summary = {k: v for k, v in result.items() if k != "failures"}
-    summary["failures_sample"] = result["failures"][:15]
-    sys.stdout.write(json.dumps(summary, ensure_ascii=False, indent=None if as_json else 2) + "\n")

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-import rich.progress
-from rich.console import Console
+if TYPE_CHECKING:  # rich (with pygments, ~0.25 s) only when a CLI import draws a bar
+    import rich.progress
+    from rich.console import Console
 
 
 class Progress(Protocol):
@@ -28,6 +29,8 @@ class ProgressBar:
     """Rows done out of the total; drawn only on a terminal, so pipes and logs stay clean."""
 
     def __init__(self, label: str, console: Console) -> None:
+        import rich.progress
+
         self.label = label
         self.bar = rich.progress.Progress(
             rich.progress.TextColumn("{task.description}"),
@@ -49,6 +52,8 @@ class ProgressBar:
 
 @contextmanager
 def progress_bar(label: str) -> Iterator[ProgressBar]:
+    from rich.console import Console
+
     bar = ProgressBar(label, Console(stderr=True))
     with bar.bar:
         yield bar

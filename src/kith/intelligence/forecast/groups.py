@@ -26,10 +26,8 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import numpy as np
-import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -37,6 +35,7 @@ from kith.access import policy
 from kith.access.models import Team, TeamMember, User
 from kith.access.principal import Principal
 from kith.core.clock import as_utc
+from kith.core.lazy import lazy_module
 from kith.crm import models as m
 from kith.intelligence import schemas as s
 from kith.intelligence.forecast.pipeline import (
@@ -56,6 +55,13 @@ from kith.intelligence.forecast.series import (
     _scale,
 )
 from kith.intelligence.repository import IntelligenceRepository
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+else:
+    np = lazy_module("numpy")
+    pd = lazy_module("pandas")
 
 Dimension = Literal["total", "team", "owner", "product", "pipeline"]
 DIMENSIONS: tuple[str, ...] = ("total", "team", "owner", "product", "pipeline")

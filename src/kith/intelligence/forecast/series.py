@@ -16,14 +16,17 @@ from __future__ import annotations
 import time
 import warnings
 from dataclasses import dataclass
-from typing import Any
-
-import numpy as np
-import pandas as pd
-from statsmodels.tsa.arima.model import ARIMA
-from statsmodels.tsa.exponential_smoothing.ets import ETSModel
+from typing import TYPE_CHECKING, Any
 
 from kith.core.errors import FieldError, ValidationFailed
+from kith.core.lazy import lazy_module
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+else:
+    np = lazy_module("numpy")
+    pd = lazy_module("pandas")
 
 SEASON = {"M": 12, "W": 52, "D": 7, "Q": 4}
 PANDAS_FREQ = {"M": "MS", "W": "W-MON", "D": "D", "Q": "QS"}
@@ -129,6 +132,9 @@ def _fit_predict(
     name: str, train: np.ndarray, horizon: int, season: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Point forecast and a 95 % interval from the model itself."""
+    from statsmodels.tsa.arima.model import ARIMA
+    from statsmodels.tsa.exponential_smoothing.ets import ETSModel
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         if name == "ets":

@@ -19,14 +19,10 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
-
-import numpy as np
-import pandas as pd
-from sklearn.base import clone
-from sklearn.metrics import brier_score_loss, roc_auc_score
+from typing import TYPE_CHECKING, Any
 
 from kith.core.errors import FieldError, KithError, ValidationFailed
+from kith.core.lazy import lazy_module
 from kith.intelligence.models import ModelVersion
 from kith.intelligence.scoring import builtin as b
 from kith.intelligence.service import IntelligenceService, ScoreRow, version_ref
@@ -36,6 +32,13 @@ from kith.intelligence.training.classifier import (
     train_classifier,
 )
 from kith.intelligence.training.features import prepare
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+else:
+    np = lazy_module("numpy")
+    pd = lazy_module("pandas")
 
 BUILTIN_MODELS = ("deal_win", "lead_conversion", "churn")
 DEFAULT_MARGIN = 0.01
@@ -152,6 +155,8 @@ def holdout_mask(ids: pd.Series) -> np.ndarray:
 
 
 def _holdout_metrics(y: np.ndarray, p: np.ndarray) -> dict[str, float]:
+    from sklearn.metrics import brier_score_loss, roc_auc_score
+
     return {
         "auc": round(float(roc_auc_score(y, p)), 4),
         "brier": round(float(brier_score_loss(y, p)), 4),
@@ -286,6 +291,8 @@ class Retrainer:
         a CSV) would be judged on its own training data, so its specification
         (algorithm, parameters, columns) is refitted on the training split instead.
         """
+        from sklearn.base import clone
+
         model: ClassifierModel = self.service.classifier(champion)
         if champion.params.get("holdout_split") == SPLIT_RULE:
             return "as registered (trained without the held-out rows)", model.score(test)

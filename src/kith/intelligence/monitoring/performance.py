@@ -20,18 +20,23 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kith.container import Container
 from kith.core.clock import as_utc
+from kith.core.lazy import lazy_module
 from kith.db.uow import UnitOfWork
 from kith.events.envelope import Envelope
 from kith.events.types import Actor, DomainEvent, EventType
 from kith.intelligence.models import ModelOutcome, ModelVersion, Score
+
+if TYPE_CHECKING:
+    import numpy as np
+else:
+    np = lazy_module("numpy")
 
 DEGRADED_AUC_DROP = 0.1
 MIN_OUTCOMES = 30

@@ -13,18 +13,24 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import pandas as pd
 from sqlalchemy import ColumnElement, select, true
 from sqlalchemy.orm import Session
 
 from kith.core.errors import KithError
+from kith.core.lazy import lazy_module
 from kith.crm import models as m
 from kith.intelligence.scoring import sentiment
 from kith.intelligence.service import IntelligenceService, ScoreRow, version_ref
 from kith.intelligence.training.classifier import ClassifierModel
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+else:
+    np = lazy_module("numpy")
+    pd = lazy_module("pandas")
 
 CHURN_WINDOW = timedelta(days=90)
 STALL_QUANTILE = 0.8  # stalled: longer in the stage than 80 % of the deals that left it

@@ -9,13 +9,16 @@ k-means on standardised log(R, F, M), k from 2 to 6 chosen by silhouette.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import pandas as pd
-from sklearn.cluster import KMeans
-from sklearn.metrics import silhouette_score
-from sklearn.preprocessing import StandardScaler
+from kith.core.lazy import lazy_module
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+else:
+    np = lazy_module("numpy")
+    pd = lazy_module("pandas")
 
 # (name, rule on recency score, frequency score and the raw order count); first match wins.
 # A one-order customer is never "loyal" or "at risk", however the ranks tie.
@@ -61,6 +64,10 @@ def rfm(orders: pd.DataFrame, now: datetime) -> pd.DataFrame:
 
 def clusters(table: pd.DataFrame, max_k: int = 6) -> tuple[np.ndarray, int, float]:
     """(cluster per row, k, silhouette) on log-scaled recency, frequency, monetary."""
+    from sklearn.cluster import KMeans
+    from sklearn.metrics import silhouette_score
+    from sklearn.preprocessing import StandardScaler
+
     features = np.log1p(
         table[["recency_days", "frequency", "monetary"]].clip(lower=0).to_numpy(dtype=float)
     )

@@ -18,26 +18,10 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass, field
-from typing import Any
-
-import lightgbm as lgb
-import numpy as np
-import pandas as pd
-from sklearn.base import clone
-from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import (
-    accuracy_score,
-    brier_score_loss,
-    f1_score,
-    log_loss,
-    precision_score,
-    recall_score,
-    roc_auc_score,
-)
-from sklearn.model_selection import StratifiedKFold
-from sklearn.pipeline import Pipeline
+from typing import TYPE_CHECKING, Any
 
 from kith.core.errors import FieldError, ValidationFailed
+from kith.core.lazy import lazy_module
 from kith.intelligence.training.features import (
     ColumnPlan,
     infer_columns,
@@ -46,6 +30,16 @@ from kith.intelligence.training.features import (
     source_columns,
 )
 from kith.intelligence.training.treeshap import PathTreeShap
+
+if TYPE_CHECKING:
+    import lightgbm as lgb
+    import numpy as np
+    import pandas as pd
+    from sklearn.pipeline import Pipeline
+else:
+    lgb = lazy_module("lightgbm")
+    np = lazy_module("numpy")
+    pd = lazy_module("pandas")
 
 MIN_ROWS = 20
 MIN_PER_CLASS = 5
@@ -247,6 +241,9 @@ def _labels(frame: pd.DataFrame, target: str) -> tuple[pd.Series, list[str]]:
 
 
 def _candidates(plan: ColumnPlan, rows: int) -> dict[str, Pipeline]:
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline
+
     linear = Pipeline(
         [
             ("prep", preprocessor(plan, "onehot")),
@@ -276,6 +273,16 @@ def _candidates(plan: ColumnPlan, rows: int) -> dict[str, Pipeline]:
 
 
 def _metrics(y: np.ndarray, p: np.ndarray) -> dict[str, Any]:
+    from sklearn.metrics import (
+        accuracy_score,
+        brier_score_loss,
+        f1_score,
+        log_loss,
+        precision_score,
+        recall_score,
+        roc_auc_score,
+    )
+
     predicted = (p >= THRESHOLD).astype(int)
     bins = np.minimum((p * 10).astype(int), 9)
     ece = sum(
@@ -299,6 +306,10 @@ def _metrics(y: np.ndarray, p: np.ndarray) -> dict[str, Any]:
 def train_classifier(
     frame: pd.DataFrame, target: str, id_column: str | None = None
 ) -> TrainedClassifier:
+    from sklearn.base import clone
+    from sklearn.metrics import roc_auc_score
+    from sklearn.model_selection import StratifiedKFold
+
     started = time.perf_counter()
     if id_column is not None and id_column not in frame.columns:
         raise _bad("--id", f"id column {id_column!r} is not in the data")

@@ -11,14 +11,17 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import numpy as np
-import pandas as pd
-from sklearn.compose import ColumnTransformer
-from sklearn.impute import SimpleImputer
-from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
+from kith.core.lazy import lazy_module
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+    from sklearn.compose import ColumnTransformer
+else:
+    np = lazy_module("numpy")
+    pd = lazy_module("pandas")
 
 MAX_CATEGORIES = 50  # more distinct text values than this (and mostly unique) is free text
 NUMERIC_SHARE = 0.95  # a column is numeric when this share of its values parse as numbers
@@ -106,6 +109,11 @@ def prepare(frame: pd.DataFrame, plan: ColumnPlan) -> pd.DataFrame:
 
 def preprocessor(plan: ColumnPlan, encoding: Encoding) -> ColumnTransformer:
     """Impute and encode. ``onehot`` for linear models, ``ordinal`` for trees."""
+    from sklearn.compose import ColumnTransformer
+    from sklearn.impute import SimpleImputer
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
+
     parts: list[tuple[str, Any, list[str]]] = []
     for name in plan.numeric:
         if encoding == "onehot":

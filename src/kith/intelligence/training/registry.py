@@ -13,12 +13,17 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any
-
-import numpy as np
-import skops.io as sio
+from typing import TYPE_CHECKING, Any
 
 from kith.core.errors import Conflict
+from kith.core.lazy import lazy_module
+
+if TYPE_CHECKING:
+    import numpy as np
+    import skops.io as sio
+else:
+    np = lazy_module("numpy")
+    sio = lazy_module("skops.io")
 
 TRUSTED_PREFIXES = ("sklearn.", "lightgbm.", "numpy.", "scipy.sparse.")
 TRUSTED_EXACT = frozenset({"collections.OrderedDict", "builtins.slice"})

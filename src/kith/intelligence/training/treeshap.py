@@ -23,10 +23,17 @@ import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import lightgbm as lgb
-import numpy as np
+from kith.core.lazy import lazy_module
+
+if TYPE_CHECKING:
+    import lightgbm as lgb
+    import numpy as np
+else:
+    lgb = lazy_module("lightgbm")
+    np = lazy_module("numpy")
+
 
 _ZERO = 1e-35  # LightGBM's kZeroThreshold
 _DIRECT_BITS = 20  # up to this many splits per tree, codes index an array directly
