@@ -26,8 +26,8 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+from kith.bench.sentiment_training import build, evaluate
 from kith.intelligence.scoring.sentiment import Analyser, analyse_rules
-from kith.intelligence.scoring.sentiment_training import build, evaluate
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "src/kith/intelligence/data/sentiment.json.gz"

