@@ -20,6 +20,7 @@ from kith.audit.log import write_entry
 from kith.container import Container
 from kith.core.clock import utcnow
 from kith.core.settings import Settings, get_settings
+from kith.crm.masking import set_phone_regions
 from kith.crm.rules import ErasureCheck, use_erasure_check
 from kith.db.engine import engine_from_settings, make_session_factory
 from kith.db.migrate import upgrade
@@ -85,6 +86,7 @@ def build_container(
     ``clock`` (a pinned "now")."""
     wire()
     settings = settings or get_settings()
+    set_phone_regions(settings.pii_phone_regions.split(","))
     engine = engine if engine is not None else engine_from_settings(settings)
     return Container(settings, engine, make_session_factory(engine), clock=clock)
 

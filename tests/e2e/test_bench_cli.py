@@ -46,6 +46,11 @@ def test_bench_privacy_times_a_dsar_export_and_erasure(tmp_path: Path) -> None:
     assert figures["dsar"]["interactions"] == 50
     assert figures["dsar"]["erased"]["interactions.anonymised"] == 50
     assert figures["masking"]["with_pii"]["chars_per_second"] > 0
+    detection = figures["detection"]
+    for mode in ("detect_strict", "masking_mode"):
+        assert {"overall", "PHONE", "BANK_CARD", "ID_CN"} <= set(detection[mode])
+        assert detection[mode]["PHONE"]["precision"] is not None
+    assert detection["lookalikes_altered_by_masking"] == len(detection["altered"])
 
 
 def _bare_kith(home: Path, *args: str) -> subprocess.CompletedProcess[str]:

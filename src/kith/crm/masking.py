@@ -1,11 +1,18 @@
 """Finding and masking personal identifiers in Chinese and English text.
 
 ``detect`` finds e-mail addresses, 18-digit resident ID numbers (date and ISO 7064
-checksum verified), bank card numbers (16–19 digits, Luhn verified), phone numbers
-(mainland mobiles and landlines, and international numbers, validated by
-``phonenumbers``), passport numbers (mainland formats, or any 6–9 character number
-right after "护照"/"passport"), and names or addresses the caller knows (the CRM's
-own records are the dictionary).
+checksum verified), bank card numbers (16–19 digits, Luhn verified; an 18-digit number
+shaped like an ID number is never a card), phone numbers (validated by
+``phonenumbers`` against the caller's regions — the contact's or tenant's — and the
+configured ones, ``KITH_PII_PHONE_REGIONS``; accepted when valid in any, and always
+when written with a +country code), passport numbers (mainland formats, or any 6–9
+character number right after "护照"/"passport"), and names or addresses the caller
+knows (the CRM's own records are the dictionary).
+
+Never personal data, in either mode: dates and times ("2026-12-04 10:20", "2026/12/04",
+"10:20-11:00", "20261204") are claimed first and left as they are; a number right
+after a business-reference word (订单号, order no., 合同编号, invoice, 发票号, tracking,
+运单号, …) or glued to a reference prefix ("INV-", "SO-") is not a card or a phone.
 
 ``mask_text`` is what snapshots (decision records, rationale inputs), logs and model
 prompts use. It errs toward masking: a number shaped like an ID number or a card is
@@ -31,6 +38,45 @@ import phonenumbers
 
 MASK = "***"
 LABELS = ("EMAIL", "ID_CN", "BANK_CARD", "PHONE", "PASSPORT", "KNOWN")
+DEFAULT_PHONE_REGIONS = ("CN", "US", "GB")
+_phone_regions: list[tuple[str, ...]] = [DEFAULT_PHONE_REGIONS]
+
+
+def set_phone_regions(regions: Iterable[str]) -> None:
+    """The configured regions phone numbers are parsed against (``kith.bootstrap`` sets
+    them from ``Settings.pii_phone_regions``)."""
+    cleaned = tuple(dict.fromkeys(r.strip().upper() for r in regions if r and r.strip()))
+    _phone_regions[0] = cleaned or DEFAULT_PHONE_REGIONS
+
+
+def phone_regions() -> tuple[str, ...]:
+    return _phone_regions[0]
+
+
+# Dates and times: claimed before any number pattern, never masked.
+_DATE_TIME = re.compile(
+    r"(?<![0-9A-Za-z])(?:"
+    r"(?:19|20)\d{2}[-/.](?:0?[1-9]|1[0-2])[-/.](?:0?[1-9]|[12]\d|3[01])"  # 2026-12-04
+    r"(?:[ T]?(?:[01]?\d|2[0-3]):[0-5]\d(?::[0-5]\d)?"
+    r"(?:\s*[-~–至到]\s*(?:[01]?\d|2[0-3]):[0-5]\d)?)?"
+    r"|(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"  # 20261204
+    r"(?:[ T]?(?:[01]\d|2[0-3])[0-5]\d(?:[0-5]\d)?)?"
+    r"|(?:[01]?\d|2[0-3]):[0-5]\d(?::[0-5]\d)?(?:\s*[-~–至到]\s*(?:[01]?\d|2[0-3]):[0-5]\d(?::[0-5]\d)?)?"
+    r")(?![0-9A-Za-z])"
+)
+# Words after which a number is a business reference, not a card or a phone number.
+_REFERENCE_WORDS = (
+    "订单号", "订单编号", "订单", "合同编号", "合同号", "发票号", "发票代码", "发票", "运单号",
+    "快递单号", "物流单号", "单号", "流水号", "交易号", "工单", "编号", "序列号", "型号", "批次号",
+    "order no", "order number", "order #", "order", "invoice", "inv", "tracking", "waybill",
+    "contract no", "contract number", "reference", "ref", "serial", "sku", "po", "ticket", "isbn",
+    "会议号", "会议 id", "meeting id",
+)  # fmt: skip
+_REFERENCE_BEFORE = re.compile(
+    r"(?:^|[^a-z])(?:" + "|".join(re.escape(w) for w in _REFERENCE_WORDS) + r")[\s:：#.no-]*$"
+)
+_PREFIX_BEFORE = re.compile(r"[A-Za-z]{2,6}[-_/]$")
+_CLAUSE_END = re.compile(r"[，。；;,!！?？\n、]")
 
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 # 6-digit region, birth date 18xx/19xx/20xx-MM-DD, 3-digit sequence, checksum digit or X.
@@ -100,51 +146,87 @@ class _Spans:
 
     def __init__(self) -> None:
         self.items: list[Span] = []
+        self.protected: list[tuple[int, int]] = []  # dates and times: claimed, never output
 
     def free(self, start: int, end: int) -> bool:
-        return all(end <= s.start or start >= s.end for s in self.items)
+        return all(end <= s.start or start >= s.end for s in self.items) and all(
+            end <= a or start >= b for a, b in self.protected
+        )
 
     def add(self, text: str, start: int, end: int, label: str) -> None:
         if self.free(start, end):
             self.items.append(Span(start, end, label, text[start:end]))
 
 
-def _phone_valid(candidate: str) -> bool:
+def _phone_valid(candidate: str, regions: tuple[str, ...]) -> bool:
+    """Valid in any of ``regions`` (a number with +country code is parsed as written)."""
     digits = _digits(candidate)
     if len(digits) < 7:
         return False
-    try:
-        number = phonenumbers.parse(candidate, "CN")
-    except phonenumbers.NumberParseException:
-        return False
-    return bool(phonenumbers.is_valid_number(number))
+    # A bare run of digits (no separator, no trunk 0, no +) reads as a number of the
+    # first region only: "1763718000" is a timestamp, not a British landline.
+    bare = candidate.isdigit() and not candidate.startswith("0")
+    for region in regions[:1] if bare or candidate.startswith("+") else regions:
+        try:
+            number = phonenumbers.parse(candidate, region)
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_valid_number(number):
+            return True
+    return False
+
+
+def _reference(text: str, start: int) -> bool:
+    """Is the number at ``start`` a business reference (order, invoice, tracking number)?"""
+    before = text[max(0, start - 24) : start]
+    if _PREFIX_BEFORE.search(before):
+        return True  # INV-5431567064, SO-…, PO/…
+    clause = _CLAUSE_END.split(before)[-1].lower()
+    return bool(_REFERENCE_BEFORE.search(clause))
 
 
 def detect(
-    text: str, *, strict: bool = True, known: Iterable[str] = (), vehicles: bool = False
+    text: str,
+    *,
+    strict: bool = True,
+    known: Iterable[str] = (),
+    vehicles: bool = False,
+    regions: Iterable[str] = (),
 ) -> list[Span]:
     """Identifiers in ``text``, in order. ``strict`` (the default) keeps only numbers that
     pass their checksum or phone-number validation; ``strict=False`` also takes numbers
     merely shaped like an ID number, a card or a mainland mobile (what masking uses).
-    ``vehicles`` adds VINs (label ``VIN``)."""
+    ``vehicles`` adds VINs (label ``VIN``). ``regions`` (the contact's, the tenant's)
+    are tried before the configured phone regions."""
     spans = _Spans()
+    tried = tuple(dict.fromkeys([*(r.upper() for r in regions if r), *phone_regions()]))
     for value in sorted({k for k in known if k and len(k) >= 2}, key=len, reverse=True):
         for m in re.finditer(re.escape(value), text):
             spans.add(text, m.start(), m.end(), "KNOWN")
     for m in _EMAIL.finditer(text):
         spans.add(text, m.start(), m.end(), "EMAIL")
+    for m in _DATE_TIME.finditer(text):
+        if spans.free(m.start(), m.end()):
+            spans.protected.append((m.start(), m.end()))
     for m in _ID_NUMBER.finditer(text):
-        if not strict or id_checksum_ok(m.group(0)):
-            spans.add(text, m.start(), m.end(), "ID_CN")
+        if id_checksum_ok(m.group(0)) or not (strict or _reference(text, m.start())):
+            spans.add(text, m.start(), m.end(), "ID_CN")  # masking: a mistyped ID still is one
     for m in _BANK_CARD.finditer(text):
         digits = _digits(m.group(0))
+        if _ID_NUMBER.fullmatch(m.group(0)) or _reference(text, m.start()):
+            continue  # an ID number with a bad checksum, an order or contract number
         if not strict or luhn_ok(digits):
             spans.add(text, m.start(), m.end(), "BANK_CARD")
     if not strict:
         for m in _CN_MOBILE.finditer(text):
-            spans.add(text, m.start(), m.end(), "PHONE")
+            if not _reference(text, m.start()):
+                spans.add(text, m.start(), m.end(), "PHONE")
     for m in _PHONE_CANDIDATE.finditer(text):
-        if spans.free(m.start(), m.end()) and _phone_valid(m.group(0)):
+        if (
+            spans.free(m.start(), m.end())
+            and not _reference(text, m.start())
+            and _phone_valid(m.group(0), tried)
+        ):
             spans.add(text, m.start(), m.end(), "PHONE")
     for m in _PASSPORT.finditer(text):
         spans.add(text, m.start(), m.end(), "PASSPORT")
@@ -176,13 +258,13 @@ def _mask_span(span: Span) -> str:
     return MASK
 
 
-def mask_text(text: str, *, known: Iterable[str] = ()) -> str:
+def mask_text(text: str, *, known: Iterable[str] = (), regions: Iterable[str] = ()) -> str:
     """Mask every personal identifier found in free text; the rest is left as is."""
     if not any(ch.isdigit() or ch == "@" for ch in text) and not known:
         return text  # nothing any pattern could match
     out: list[str] = []
     last = 0
-    for span in detect(text, strict=False, known=known):
+    for span in detect(text, strict=False, known=known, regions=regions):
         out.append(text[last : span.start])
         out.append(_mask_span(span))
         last = span.end

