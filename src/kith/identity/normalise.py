@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 import phonenumbers
@@ -361,6 +361,11 @@ def normalise_name(raw: str | None) -> NameForm:
     """The comparable form of a person's name in any of the scripts Kith meets."""
     if not raw:
         return EMPTY_NAME
+    return _normalise_name(raw)
+
+
+@lru_cache(maxsize=65_536)
+def _normalise_name(raw: str) -> NameForm:
     name = unicodedata.normalize("NFKC", raw).strip()
     if not name:
         return EMPTY_NAME
@@ -373,12 +378,19 @@ def normalise_name(raw: str | None) -> NameForm:
 # --- phones --------------------------------------------------------------------------
 
 
+_PHONE_PUNCTUATION = re.compile(r"[\s\-().]")
+_CN_MOBILE = re.compile(r"(?:\+86|0086)?(1[3-9]\d{9})")
+
+
 def normalise_phone(raw: str | None, region: str = "CN") -> str | None:
     """E.164 ('+8613900001234') of a phone written in any local or international
     form, read with ``region`` (the contact's, else the tenant's) when it has no
     country code; None when it is not a possible number."""
     if not raw:
         return None
+    digits = _PHONE_PUNCTUATION.sub("", raw)
+    if region.upper() == "CN" and (mobile := _CN_MOBILE.fullmatch(digits)):
+        return "+86" + mobile.group(1)  # the common case, without a full parse
     text = raw.strip()
     if text.startswith("00"):
         text = "+" + text[2:]
