@@ -238,6 +238,7 @@ def _register_context_commands() -> None:
     from kith.demo.command import demo
     from kith.events.command import events_app
     from kith.gateway.command import approvals_app, decisions_app
+    from kith.identity.command import identity_app
     from kith.intelligence.command import model_app
     from kith.intelligence.forecast.command import forecast_app
     from kith.intelligence.segments.command import segments_app
@@ -268,6 +269,7 @@ def _register_context_commands() -> None:
     app.add_typer(dsar_app, name="dsar")
     app.add_typer(consent_app, name="consent")
     app.add_typer(privacy_app, name="privacy")
+    app.add_typer(identity_app, name="identity")
     app.add_typer(bench_app, name="bench")
     app.add_typer(schedule_app, name="schedule")
     app.command("backup")(backup_command)

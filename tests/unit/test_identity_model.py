@@ -50,7 +50,7 @@ def test_a_cluster_too_large_is_reported_and_not_formed() -> None:
 PARAMS = Parameters(
     prior=1e-4,
     levels={
-        "name": [
+        "full_name": [
             ("missing", 1, 1),
             ("exact", 0.8, 1e-4),
             ("same surname, similar given name", 0.05, 1e-3),
@@ -83,12 +83,12 @@ def test_a_score_explains_which_fields_agreed_and_by_how_much() -> None:
     b = features({"name": "Jianguo Zhang", "phone": "13900001234", "city": "上海"})
     explained = score(a, b, PARAMS)
     fields = {c.comparison: (c.level, c.match_weight) for c in explained.contributions}
-    assert fields["name"][0] == "exact" and fields["phone"][0] == "exact"
+    assert fields["full_name"][0] == "exact" and fields["phone"][0] == "exact"
     assert fields["email"][0] == "missing" and fields["email"][1] == 0
-    assert fields["phone"][1] > fields["name"][1] > 0
+    assert fields["phone"][1] > fields["full_name"][1] > 0
     assert explained.probability > 0.99
     shown = explained.as_dict()
-    assert {f["field"] for f in shown["fields"]} == {"name", "phone"}
+    assert {f["field"] for f in shown["fields"]} == {"full_name", "phone"}
 
     stranger = features({"name": "王伟", "phone": "13800005678"})
     assert score(a, stranger, PARAMS).probability < 0.01

@@ -142,7 +142,7 @@ def _identifier(column: str, tf: bool = False) -> Comparison:
 
 COMPARISONS: tuple[Comparison, ...] = (
     Comparison(
-        "name",
+        "full_name",
         (
             _null("name_key"),
             _exact("name_key", tf=True),
@@ -309,27 +309,6 @@ def probability(weight: float) -> float:
     return 1.0 / (1.0 + 2.0 ** (-weight)) if weight > -1000 else 0.0
 
 
-def explain_row(row: Mapping[str, Any], params: Parameters) -> Explanation:
-    """The explanation of one pair of Splink's ``predict`` output (gamma_/bf_ columns)."""
-    prior_weight = math.log2(params.prior / (1 - params.prior))
-    contributions = []
-    total = prior_weight
-    for comparison in COMPARISONS:
-        name = comparison.name
-        gamma = int(row[f"gamma_{name}"])
-        labels = params.levels[name]
-        # Splink numbers levels from the else level (0) up; -1 is the null level.
-        index = 0 if gamma == -1 else len(labels) - 1 - gamma
-        bf = float(row[f"bf_{name}"])
-        tf = row.get(f"bf_tf_adj_{name}")
-        if tf is not None and not (isinstance(tf, float) and math.isnan(tf)):
-            bf *= float(tf)
-        weight = math.log2(bf) if bf > 0 else -50.0
-        total += weight if gamma != -1 else 0.0
-        contributions.append(Contribution(name, labels[index][0], weight if gamma != -1 else 0))
-    return Explanation(probability(total), total, prior_weight, tuple(contributions))
-
-
 @dataclass
 class LinkResult:
     """A batch run: clusters (record id → cluster id), scored pairs, what was held back."""
@@ -389,7 +368,7 @@ def train(frame: Any, *, seed: int = 24) -> tuple[Any, Parameters]:
         [block_on("phone"), block_on("email"), block_on("wechat_id")], recall=0.6
     )
     linker.training.estimate_u_using_random_sampling(max_pairs=U_SAMPLE_PAIRS, seed=seed)
-    _em(linker)
+    linker = _em(linker, frame)
     # Random pairs include true matches: with 2–3 records per person and tens of
     # thousands of records, a shared phone among random pairs is mostly the same
     # person, and u comes out thousands of times too high. Take the matches out
@@ -400,9 +379,19 @@ def train(frame: Any, *, seed: int = 24) -> tuple[Any, Parameters]:
         if c.name in ATTRIBUTES and (column := _exact_column(c))
     }
     model = correct_u(linker.misc.save_model_to_json(), floors)
-    linker = Linker(duckdb_api().register(frame), model, log_level=logging.ERROR)
-    _em(linker)
+    linker = _em(_linker_from(model, frame), frame)
     return linker, Parameters.from_splink(linker.misc.save_model_to_json())
+
+
+def _linker_from(model: dict[str, Any], frame: Any) -> Any:
+    import logging
+
+    from splink import Linker
+
+    # The saved model drops these output settings.
+    model["retain_intermediate_calculation_columns"] = True
+    model["additional_columns_to_retain"] = ["segment"]
+    return Linker(duckdb_api().register(frame), model, log_level=logging.ERROR)
 
 
 U_SAMPLE_PAIRS = 2e6
@@ -412,14 +401,22 @@ ATTRIBUTES = frozenset({"birth_date", "city"})
 U_FLOOR = 1e-6  # below what sampling can see; a level's u is never taken as smaller
 
 
-def _em(linker: Any) -> None:
+def _em(linker: Any, frame: Any) -> Any:
     from splink import block_on
 
     # EM twice, each blocked on one field so that the others are estimated.
     for rule in (block_on("phone"), block_on("name_key")):
-        linker.training.estimate_parameters_using_expectation_maximisation(
-            rule, estimate_without_term_frequencies=True
-        )
+        before = linker.misc.save_model_to_json()
+        try:
+            linker.training.estimate_parameters_using_expectation_maximisation(
+                rule, estimate_without_term_frequencies=True
+            )
+        except ValueError:
+            # Too few pairs under this rule (a small file): EM drove a level's m to 0
+            # and left the linker without the blocked comparison. Start again from
+            # the estimates before it; the other rule's, or the defaults, stand.
+            linker = _linker_from(before, frame)
+    return linker
 
 
 def _exact_column(comparison: Comparison) -> str | None:
@@ -445,6 +442,7 @@ def correct_u(model: dict[str, Any], exact_floors: Mapping[str, float]) -> dict[
             if level.get("label_for_charts") == "exact":
                 floor = exact_floors.get(comparison["output_column_name"], U_FLOOR)
             level["u_probability"] = max((u - prior * m) / (1 - prior), floor)
+            level["m_probability"] = max(m, U_FLOOR)  # a level never seen among matches
         total = sum(level["u_probability"] for level in levels)
         for level in levels:
             level["u_probability"] /= total
