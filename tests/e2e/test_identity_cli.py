@@ -61,3 +61,20 @@ def test_resolve_refuses_a_file_too_small_to_estimate_a_model(tmp_path: Path) ->
     result = CliRunner().invoke(app, ["identity", "resolve", "--data", str(data), "--json"])
     assert result.exit_code == 2
     assert "at least 50 are needed" in result.output
+
+
+def test_quality_of_an_empty_graph_from_the_command_line(tmp_path: Path) -> None:
+    from tests.e2e.test_events_api import kith
+
+    init = kith(tmp_path, "init", "--admin-email", "root@corp.cn", "--admin-password", "pw-1234567")
+    assert init.returncode == 0, init.stderr
+    shown = kith(tmp_path, "identity", "quality", "--json")
+    assert shown.returncode == 0, shown.stderr
+    quality = json.loads(shown.stdout)
+    assert (quality["identities"], quality["resolution_rate"], quality["review_backlog"]) == (
+        0,
+        None,
+        0,
+    )
+    missing = kith(tmp_path, "identity", "quality", "--tenant", "nope")
+    assert missing.returncode == 2 and "no workspace 'nope'" in missing.stderr

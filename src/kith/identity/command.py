@@ -15,7 +15,7 @@ from typing import Annotated, Any
 
 import typer
 
-from kith.clikit import JsonFlag, fail, report
+from kith.clikit import JsonFlag, TenantOpt, fail, open_container, report
 
 identity_app = typer.Typer(help="Identity resolution (one person across channels).")
 
@@ -165,4 +165,27 @@ def resolve(
         f"{result['identities']} identities → {result['clusters']} clusters "
         f"({result['linked_identities']} linked, {result['review_pairs']} pairs to review)"
         + "".join(f"\nwarning: {w}" for w in result["warnings"]),
+    )
+
+
+@identity_app.command("quality")
+def quality(tenant: TenantOpt = "default", as_json: JsonFlag = False) -> None:
+    """Resolution rate, cluster sizes (suspicious large clusters), review backlog."""
+    from kith.access.repository import AccessRepository
+    from kith.access.service import system_principal
+    from kith.identity.service import IdentityService
+
+    with open_container().uow() as uow:
+        workspace = AccessRepository(uow.session).tenant_by_slug(tenant)
+        if workspace is None:
+            fail(f"no workspace {tenant!r}; run 'kith init' first")
+        principal = system_principal(workspace.id, "identity quality")
+        result = IdentityService(uow, principal).quality()
+    rate = result["resolution_rate"]
+    report(
+        result,
+        as_json,
+        f"{result['identities']} identities, {result['persons']} persons, resolution rate "
+        f"{'n/a' if rate is None else f'{rate:.1%}'}, review backlog {result['review_backlog']}, "
+        f"{len(result['suspicious_clusters'])} suspicious clusters",
     )
