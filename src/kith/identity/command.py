@@ -189,3 +189,53 @@ def quality(tenant: TenantOpt = "default", as_json: JsonFlag = False) -> None:
         f"{'n/a' if rate is None else f'{rate:.1%}'}, review backlog {result['review_backlog']}, "
         f"{len(result['suspicious_clusters'])} suspicious clusters",
     )
+
+
+@identity_app.command("link")
+def link_command(
+    data: Annotated[Path, typer.Option("--data", help="CSV file of identities.")],
+    mapping: Annotated[
+        Path | None,
+        typer.Option("--mapping", help='JSON {"file column": "field"} as for kith import.'),
+    ] = None,
+    kind: Annotated[str, typer.Option(help="Node kind of the rows (import, open_id…).")] = "import",
+    tenant: TenantOpt = "default",
+    as_json: JsonFlag = False,
+) -> None:
+    """Link a file's identities and store them in the workspace's identity graph:
+    a person per cluster, links auto-linked or proposed for review."""
+    from kith.access.repository import AccessRepository
+    from kith.access.service import system_principal
+    from kith.core.errors import KithError
+    from kith.identity.models import NODE_KINDS
+    from kith.identity.service import IdentityService
+    from kith.transfer.errors import UnusableInput
+    from kith.transfer.mapping import load_mapping
+
+    if kind not in (*NODE_KINDS, "import"):
+        fail(f"--kind must be one of import, {', '.join(NODE_KINDS)}")
+    try:
+        columns = load_mapping(mapping)
+    except UnusableInput as exc:
+        fail(str(exc))
+    rows = read_rows(data, columns)
+    if len(rows) < MIN_ROWS:
+        fail(f"{data} has {len(rows)} rows; at least {MIN_ROWS} are needed to estimate the model")
+    for row in rows:
+        row.pop("row", None)
+    with open_container().uow() as uow:
+        workspace = AccessRepository(uow.session).tenant_by_slug(tenant)
+        if workspace is None:
+            fail(f"no workspace {tenant!r}; run 'kith init' first")
+        principal = system_principal(workspace.id, "identity link")
+        try:
+            result = IdentityService(uow, principal).store_batch(rows, kind)
+        except KithError as exc:
+            fail(exc.detail)
+        uow.commit()
+    report(
+        result,
+        as_json,
+        f"{result['identities']} identities → {result['persons']} persons "
+        f"({result['linked_persons']} with several identities); links {result['links']}",
+    )

@@ -61,6 +61,20 @@ class IdentityRepository:
         ).all()
         return {row.id: row for row in rows}
 
+    def existing_refs(self, kind: str, refs: Sequence[str]) -> set[str]:
+        found: set[str] = set()
+        for start in range(0, len(refs), 500):
+            found.update(
+                self.session.scalars(
+                    select(IdentityNode.ref).where(
+                        IdentityNode.tenant_id == self.tenant_id,
+                        IdentityNode.kind == kind,
+                        IdentityNode.ref.in_(refs[start : start + 500]),
+                    )
+                )
+            )
+        return found
+
     def nodes_of(self, person_id: str) -> Sequence[IdentityNode]:
         return self.session.scalars(
             select(IdentityNode).where(

@@ -73,6 +73,107 @@ class IdentityService:
             "estimated_precision": round(confirmed / reviewed, 4) if reviewed else None,
         }
 
+    # --- batch -------------------------------------------------------------------
+
+    def store_batch(
+        self, rows: list[dict[str, Any]], kind: str = "import", max_cluster: int = 50
+    ) -> dict[str, Any]:
+        """Link ``rows`` (identity fields, ``record_id`` required) with the model and
+        store the result: one person per cluster, a node per row (``kind``,
+        ``ref`` = record id), links auto-linked inside clusters and proposed for
+        review otherwise. Rows already in the graph are refused, not overwritten."""
+        from kith.identity.model import features, link
+        from kith.identity.online import TF_COLUMNS, score
+
+        policy.require(self.principal, "contact", "update")
+        refs = [str(r["record_id"]) for r in rows]
+        if len(set(refs)) != len(refs):
+            raise Conflict("record ids repeat in the batch; each row needs its own")
+        present = self.repo.existing_refs(kind, refs)
+        if present:
+            sample = ", ".join(sorted(present)[:5])
+            raise Conflict(f"{len(present)} rows are already in the graph (e.g. {sample})")
+        result = link(rows, max_cluster=max_cluster)
+        now = self.clock()
+        tenant = self.principal.tenant_id
+        segment_of = {str(r["record_id"]): str(r.get("segment") or "other") for r in rows}
+        persons: dict[str, IdentityPerson] = {}
+        for cluster_id, members in sorted(result.clusters().items()):
+            high = any(segment_of[m] == "high_value" for m in members)
+            person = IdentityPerson(
+                tenant_id=tenant, segment="high_value" if high else "other", created_at=now
+            )
+            self.uow.session.add(person)
+            persons[cluster_id] = person
+        self.uow.session.flush()
+        feats = {str(r["record_id"]): features(r, r.get("region") or "CN") for r in rows}
+        nodes = {}
+        for ref in refs:
+            node = IdentityNode(
+                tenant_id=tenant,
+                kind=kind,
+                ref=ref,
+                person_id=persons[result.cluster_of[ref]].id,
+                features=feats[ref],
+                created_at=now,
+            )
+            self.uow.session.add(node)
+            nodes[ref] = node
+        self.uow.session.flush()
+        tf = {
+            column: {
+                value: n / len(rows)
+                for value, n in Counter(
+                    f[column] for f in feats.values() if f[column] is not None
+                ).items()
+            }
+            for column in TF_COLUMNS
+        }
+        states: Counter[str] = Counter()
+        for pair in result.pairs:
+            left, right = pair["unique_id_l"], pair["unique_id_r"]
+            same = result.cluster_of[left] == result.cluster_of[right]
+            state = "auto_linked" if pair["decision"] == "link" and same else "proposed"
+            states[state] += 1
+            explained = score(feats[left], feats[right], result.parameters, tf)
+            self.uow.session.add(
+                IdentityLink(
+                    tenant_id=tenant,
+                    node_id=nodes[left].id,
+                    other_node_id=nodes[right].id,
+                    probability=pair["match_probability"],
+                    match_weight=explained.match_weight,
+                    explanation=explained.as_dict(),
+                    state=state,
+                    created_at=now,
+                )
+            )
+        linked_persons = 0
+        for cluster_id, members in result.clusters().items():
+            if len(members) < 2:
+                continue
+            linked_persons += 1
+            person = persons[cluster_id]
+            self.uow.emit(
+                DomainEvent(
+                    type=EventType.IDENTITY_LINKED,
+                    tenant_id=tenant,
+                    subject_type="identity_person",
+                    subject_id=person.id,
+                    actor=self.principal.actor,
+                    payload={"person_id": person.id, "refs": sorted(members)[:50], "kind": kind},
+                    summary=f"{len(members)} identities linked to one person",
+                    occurred_at=now,
+                )
+            )
+        return {
+            "identities": len(rows),
+            "persons": len(persons),
+            "linked_persons": linked_persons,
+            "links": dict(states),
+            "suspicious_clusters": result.suspicious,
+        }
+
     # --- review inbox -------------------------------------------------------------
 
     def proposals(self, limit: int = 50) -> list[dict[str, Any]]:
