@@ -32,6 +32,7 @@ from kith.crm.inbound_endpoints import router as inbound_router
 from kith.events.endpoints import router as events_router
 from kith.gateway.endpoints import router as gateway_router
 from kith.gateway.record_endpoints import router as crm_router
+from kith.identity.endpoints import router as identity_router
 from kith.intelligence.endpoints import router as intelligence_router
 from kith.intelligence.performance_endpoints import router as performance_router
 from kith.intelligence.segment_endpoints import router as segments_router
@@ -94,6 +95,7 @@ def create_app(container: Container | None = None) -> FastAPI:
     app.include_router(knowledge_router)
     app.include_router(language_router)
     app.include_router(privacy_router)
+    app.include_router(identity_router)
     app.include_router(scheduling_router)
 
     _install_offline_docs(app)

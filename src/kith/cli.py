@@ -118,6 +118,10 @@ LAZY_COMMANDS: dict[str, tuple[str, Callable[[], Any]]] = {
         _command("kith.privacy.command", "consent_app"),
     ),
     "privacy": ("Field encryption keys.", _command("kith.privacy.command", "privacy_app")),
+    "identity": (
+        "Identity resolution (one person across channels).",
+        _command("kith.identity.command", "identity_app"),
+    ),
     "kb": (
         "Knowledge spaces, documents and answers.",
         _command("kith.knowledge.command", "kb_app"),

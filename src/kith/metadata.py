@@ -7,6 +7,7 @@ from kith.crm import models as crm_models
 from kith.db.base import Base
 from kith.events import models as event_models
 from kith.gateway import models as gateway_models  # noqa: F401 - registers the gateway tables
+from kith.identity import models as identity_models  # noqa: F401 - registers the identity graph
 from kith.intelligence import models as intelligence_models  # noqa: F401 - registers its tables
 from kith.knowledge import models as knowledge_models  # noqa: F401 - registers its tables
 from kith.language import models as language_models  # noqa: F401 - registers language_commands

@@ -320,3 +320,18 @@ def test_the_cli_sends_events_and_shows_outbox_and_dead_letters(
     assert json.loads(letters.stdout) == []
     assert replay.returncode == 0, replay.stderr
     assert "scheduled" in json.loads(replay.stdout)
+
+
+def test_an_inbound_email_finds_its_contact_whatever_the_case(admin: Api) -> None:
+    """Issue 24: `JINGHE@mail.example` matched no one because the lookup compared case."""
+    lower = admin.post("/contacts", {"name": "景和", "email": "jinghe@mail.example"})
+    mixed = admin.post("/contacts", {"name": "Mixed Case", "email": "Mei.Lin@Mail.Example"})
+
+    def visit(email: str) -> Any:
+        event = {**VISIT, "data": {**VISIT["data"], "visitor": {"email": email}}}  # type: ignore[dict-item]
+        return admin.post("/events", event)
+
+    assert visit("JINGHE@mail.example")["contact_id"] == lower["id"]
+    assert visit("jinghe@MAIL.EXAMPLE")["contact_id"] == lower["id"]
+    assert visit("mei.lin@mail.example")["contact_id"] == mixed["id"]
+    assert visit("someone.else@mail.example")["contact_id"] is None

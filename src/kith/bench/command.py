@@ -131,3 +131,33 @@ def _register_knowledge() -> None:
 
 
 _register_knowledge()
+
+
+@bench_app.command("identity")
+def identity(
+    identities: Annotated[
+        int, typer.Option(min=200, help="Generated Chinese/English identities to link.")
+    ] = 20_000,
+    small: Annotated[
+        int, typer.Option(min=100, help="A second, smaller size, for the extrapolation.")
+    ] = 10_000,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the JSON result only.")] = False,
+) -> None:
+    """Identity resolution: Febrl 4 and the Chinese/English benchmark (precision,
+    recall, F1), batch seconds per million (extrapolated), online p99."""
+    from kith.bench.identity import run
+    from kith.clikit import fail
+
+    if small >= identities:
+        fail(f"--small ({small}) must be below --identities ({identities})")
+    result = run(identities, small)
+    if as_json:
+        typer.echo(json.dumps(result, ensure_ascii=False))
+        return
+    febrl, chinese = result["febrl4"], result["chinese"]
+    typer.echo(
+        f"Febrl4 F1 {febrl.get('f1', febrl.get('skipped'))}; Chinese F1 {chinese['f1']} "
+        f"(P {chinese['precision']}, R {chinese['recall']}, {chinese['identities']} "
+        f"identities); batch {result['batch_seconds_per_million']} s per million "
+        f"(extrapolated); online p99 {result['online_p99_ms']} ms"
+    )

@@ -76,6 +76,10 @@ class EventType(StrEnum):
     PRIVACY_RECTIFIED = "privacy.rectified"
     PRIVACY_REIMPORT_FLAGGED = "privacy.reimport_flagged"
     CONTACT_ERASED = "contact.erased"
+    # --- identity graph (kith.identity) -------------------------------------------
+    IDENTITY_LINKED = "identity.linked"
+    IDENTITY_UNLINKED = "identity.unlinked"
+    IDENTITY_MERGED = "identity.merged"
     # --- agents (kith.agents) -----------------------------------------------------
     AGENT_PAUSED = "agent.paused"
     AGENT_RESUMED = "agent.resumed"
@@ -270,6 +274,25 @@ _OTHERS: tuple[EventTypeInfo, ...] = (
         "privacy",
         "A person's data was rectified at their request.",
         "已应当事人请求更正其数据。",
+    ),
+    EventTypeInfo(
+        EventType.IDENTITY_LINKED,
+        "identity",
+        "An identity was linked to a person (auto-linked above the segment's threshold, or "
+        "confirmed in review).",
+        "身份已关联到某人(高于分群阈值自动关联,或经审核确认)。",
+    ),
+    EventTypeInfo(
+        EventType.IDENTITY_UNLINKED,
+        "identity",
+        "A proposed or existing identity link was rejected or marked never-link.",
+        "身份关联建议被拒绝或标记为永不关联。",
+    ),
+    EventTypeInfo(
+        EventType.IDENTITY_MERGED,
+        "identity",
+        "Two persons of the identity graph became one; the absorbed person id redirects.",
+        "身份图中的两个人已合并;被合并的人员 ID 重定向到保留者。",
     ),
     EventTypeInfo(
         EventType.PRIVACY_REIMPORT_FLAGGED,

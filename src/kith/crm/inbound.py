@@ -38,6 +38,8 @@ from kith.events.models import InboundRejection
 from kith.events.repository import EventRepository
 
 MAX_STORED_BODY = 65_536  # characters of a rejected body kept in inbound_rejections
+# Identifiers compared without case: an e-mail address reaches Kith in any case.
+CASE_INSENSITIVE = frozenset({"email"})
 
 
 @dataclass(frozen=True)
@@ -102,7 +104,10 @@ class InboundService:
                 )
             return contact
         for column, value in _lookups(ref):
-            found = repo.find_by(spec, **{column: value})
+            if column in CASE_INSENSITIVE:
+                found = repo.find_by_casefold(spec, column, value)
+            else:
+                found = repo.find_by(spec, **{column: value})
             if isinstance(found, Contact):
                 return found
         return None

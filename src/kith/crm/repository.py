@@ -82,6 +82,18 @@ class RecordRepository:
         )
         return self.session.scalars(stmt.limit(1)).first()
 
+    def find_by_casefold(self, spec: ObjectSpec, column: str, value: str) -> RecordMixin | None:
+        """The first live record whose ``column`` equals ``value`` ignoring case (e-mail
+        addresses: ``JINGHE@mail.example`` is jinghe@mail.example). Served by the
+        ``lower(email)`` indexes of contacts and leads."""
+        model = spec.model
+        stmt = select(model).where(
+            model.tenant_id == self.principal.tenant_id,
+            model.deleted_at.is_(None),
+            func.lower(getattr(model, column)) == value.strip().lower(),
+        )
+        return self.session.scalars(stmt.order_by(model.created_at, model.id).limit(1)).first()
+
     # --- listing -------------------------------------------------------------
 
     def page(self, spec: ObjectSpec, query: ListQuery) -> tuple[Sequence[Any], str | None]:

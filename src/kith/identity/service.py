@@ -1,0 +1,282 @@
+"""Use cases of the identity graph: its quality, the review inbox (proposals and
+their confirmation, rejection or "never link"), and person merges caused by a
+confirmation. Never commits; the entry point does."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, Literal
+
+from kith.access import policy
+from kith.access.principal import Principal
+from kith.core.clock import utcnow
+from kith.core.errors import Conflict, NotFound
+from kith.db.uow import UnitOfWork
+from kith.events.types import DomainEvent, EventType
+from kith.identity.models import IdentityLink, IdentityNode, IdentityPerson
+from kith.identity.repository import IdentityRepository
+
+Decision = Literal["confirm", "reject", "never_link"]
+SUSPICIOUS_SIZE = 10  # a person with more identities than this is listed for a look
+SIZE_BUCKETS = ((1, "1"), (2, "2"), (5, "3-5"), (10, "6-10"), (50, "11-50"))
+
+
+def _bucket(size: int) -> str:
+    for upper, label in SIZE_BUCKETS:
+        if size <= upper:
+            return label
+    return ">50"
+
+
+class IdentityService:
+    def __init__(
+        self, uow: UnitOfWork, principal: Principal, clock: Callable[[], datetime] = utcnow
+    ) -> None:
+        self.uow = uow
+        self.principal = principal
+        self.clock = clock
+        self.repo = IdentityRepository(uow.session, principal)
+
+    # --- quality ------------------------------------------------------------------
+
+    def quality(self) -> dict[str, Any]:
+        """Resolution rate (share of identities linked to a person that has another
+        identity), cluster size distribution with the suspicious large clusters,
+        the review backlog, and precision estimated from reviewed proposals."""
+        policy.require(self.principal, "contact", "read")
+        counts = self.repo.node_counts_by_person()
+        identities = sum(n for _, n in counts)
+        unattached = sum(n for person, n in counts if person is None)
+        persons = [(p, n) for p, n in counts if p is not None]
+        linked = sum(n for _, n in persons if n > 1)
+        distribution = Counter(_bucket(n) for _, n in persons)
+        states = self.repo.link_counts_by_state()
+        confirmed, rejected = states.get("confirmed", 0), states.get("rejected", 0)
+        reviewed = confirmed + rejected + states.get("never_link", 0)
+        return {
+            "identities": identities,
+            "persons": len(persons),
+            "unattached_identities": unattached,
+            "resolution_rate": round(linked / identities, 4) if identities else None,
+            "cluster_sizes": {
+                label: distribution.get(label, 0) for _, label in (*SIZE_BUCKETS, (0, ">50"))
+            },
+            "suspicious_clusters": [
+                {"person_id": p, "identities": n}
+                for p, n in sorted(persons, key=lambda c: (-c[1], c[0]))
+                if n > SUSPICIOUS_SIZE
+            ][:20],
+            "review_backlog": states.get("proposed", 0),
+            "links": {state: states.get(state, 0) for state in sorted(states)},
+            "estimated_precision": round(confirmed / reviewed, 4) if reviewed else None,
+        }
+
+    # --- batch -------------------------------------------------------------------
+
+    def store_batch(
+        self, rows: list[dict[str, Any]], kind: str = "import", max_cluster: int = 50
+    ) -> dict[str, Any]:
+        """Link ``rows`` (identity fields, ``record_id`` required) with the model and
+        store the result: one person per cluster, a node per row (``kind``,
+        ``ref`` = record id), links auto-linked inside clusters and proposed for
+        review otherwise. Rows already in the graph are refused, not overwritten."""
+        from kith.identity.model import features, link
+        from kith.identity.online import TF_COLUMNS, score
+
+        policy.require(self.principal, "contact", "update")
+        refs = [str(r["record_id"]) for r in rows]
+        if len(set(refs)) != len(refs):
+            raise Conflict("record ids repeat in the batch; each row needs its own")
+        present = self.repo.existing_refs(kind, refs)
+        if present:
+            sample = ", ".join(sorted(present)[:5])
+            raise Conflict(f"{len(present)} rows are already in the graph (e.g. {sample})")
+        result = link(rows, max_cluster=max_cluster)
+        now = self.clock()
+        tenant = self.principal.tenant_id
+        segment_of = {str(r["record_id"]): str(r.get("segment") or "other") for r in rows}
+        persons: dict[str, IdentityPerson] = {}
+        for cluster_id, members in sorted(result.clusters().items()):
+            high = any(segment_of[m] == "high_value" for m in members)
+            person = IdentityPerson(
+                tenant_id=tenant, segment="high_value" if high else "other", created_at=now
+            )
+            self.uow.session.add(person)
+            persons[cluster_id] = person
+        self.uow.session.flush()
+        feats = {str(r["record_id"]): features(r, r.get("region") or "CN") for r in rows}
+        nodes = {}
+        for ref in refs:
+            node = IdentityNode(
+                tenant_id=tenant,
+                kind=kind,
+                ref=ref,
+                person_id=persons[result.cluster_of[ref]].id,
+                features=feats[ref],
+                created_at=now,
+            )
+            self.uow.session.add(node)
+            nodes[ref] = node
+        self.uow.session.flush()
+        tf = {
+            column: {
+                value: n / len(rows)
+                for value, n in Counter(
+                    f[column] for f in feats.values() if f[column] is not None
+                ).items()
+            }
+            for column in TF_COLUMNS
+        }
+        states: Counter[str] = Counter()
+        for pair in result.pairs:
+            left, right = pair["unique_id_l"], pair["unique_id_r"]
+            same = result.cluster_of[left] == result.cluster_of[right]
+            state = "auto_linked" if pair["decision"] == "link" and same else "proposed"
+            states[state] += 1
+            explained = score(feats[left], feats[right], result.parameters, tf)
+            self.uow.session.add(
+                IdentityLink(
+                    tenant_id=tenant,
+                    node_id=nodes[left].id,
+                    other_node_id=nodes[right].id,
+                    probability=pair["match_probability"],
+                    match_weight=explained.match_weight,
+                    explanation=explained.as_dict(),
+                    state=state,
+                    created_at=now,
+                )
+            )
+        linked_persons = 0
+        for cluster_id, members in result.clusters().items():
+            if len(members) < 2:
+                continue
+            linked_persons += 1
+            person = persons[cluster_id]
+            self.uow.emit(
+                DomainEvent(
+                    type=EventType.IDENTITY_LINKED,
+                    tenant_id=tenant,
+                    subject_type="identity_person",
+                    subject_id=person.id,
+                    actor=self.principal.actor,
+                    payload={"person_id": person.id, "refs": sorted(members)[:50], "kind": kind},
+                    summary=f"{len(members)} identities linked to one person",
+                    occurred_at=now,
+                )
+            )
+        return {
+            "identities": len(rows),
+            "persons": len(persons),
+            "linked_persons": linked_persons,
+            "links": dict(states),
+            "suspicious_clusters": result.suspicious,
+        }
+
+    # --- review inbox -------------------------------------------------------------
+
+    def proposals(self, limit: int = 50) -> list[dict[str, Any]]:
+        policy.require(self.principal, "contact", "read")
+        links = self.repo.links("proposed", limit)
+        nodes = self.repo.nodes([i for link in links for i in (link.node_id, link.other_node_id)])
+        return [self._proposal(link, nodes) for link in links]
+
+    @staticmethod
+    def _proposal(link: IdentityLink, nodes: dict[str, IdentityNode]) -> dict[str, Any]:
+        def side(node_id: str) -> dict[str, Any]:
+            node = nodes.get(node_id)
+            if node is None:
+                return {"id": node_id}
+            return {
+                "id": node.id,
+                "kind": node.kind,
+                "ref": node.ref,
+                "person_id": node.person_id,
+                "features": node.features,
+            }
+
+        return {
+            "id": link.id,
+            "probability": link.probability,
+            "match_weight": link.match_weight,
+            "explanation": link.explanation,
+            "state": link.state,
+            "left": side(link.node_id),
+            "right": side(link.other_node_id),
+            "created_at": link.created_at,
+        }
+
+    def decide(self, link_id: str, decision: Decision) -> dict[str, Any]:
+        """Confirm (the two persons become one), reject, or never link a proposal."""
+        policy.require(self.principal, "contact", "update")
+        link = self.repo.link(link_id, lock=True)
+        if link is None:
+            raise NotFound(f"no identity link {link_id}")
+        if link.state != "proposed":
+            raise Conflict(f"identity link {link_id} is {link.state}, not proposed")
+        now = self.clock()
+        link.state = {"confirm": "confirmed", "reject": "rejected", "never_link": "never_link"}[
+            decision
+        ]
+        link.decided_by_id = self.principal.id
+        link.decided_at = now
+        nodes = self.repo.nodes([link.node_id, link.other_node_id])
+        merged = None
+        if decision == "confirm":
+            merged = self._join(nodes[link.node_id], nodes[link.other_node_id], now)
+        self.uow.emit(
+            DomainEvent(
+                type=EventType.IDENTITY_LINKED
+                if decision == "confirm"
+                else EventType.IDENTITY_UNLINKED,
+                tenant_id=self.principal.tenant_id,
+                subject_type="identity_link",
+                subject_id=link.id,
+                actor=self.principal.actor,
+                payload={
+                    "link_id": link.id,
+                    "state": link.state,
+                    "node_ids": [link.node_id, link.other_node_id],
+                    "probability": link.probability,
+                },
+                summary=f"identity link {link.state}",
+                occurred_at=now,
+            )
+        )
+        out = self._proposal(link, nodes)
+        out["merged"] = merged
+        return out
+
+    def _join(self, a: IdentityNode, b: IdentityNode, now: datetime) -> dict[str, str] | None:
+        """Put both nodes in one person. Two persons merge into the older id (the
+        survivor keeps its id; the other redirects to it)."""
+        if a.person_id is None and b.person_id is None:
+            person = IdentityPerson(tenant_id=self.principal.tenant_id, created_at=now)
+            self.repo.add(person)
+            a.person_id = b.person_id = person.id
+            return None
+        if a.person_id is None or b.person_id is None:
+            a.person_id = b.person_id = a.person_id or b.person_id
+            return None
+        if a.person_id == b.person_id:
+            return None
+        first, second = self.repo.person(a.person_id), self.repo.person(b.person_id)
+        assert first is not None and second is not None
+        survivor, absorbed = sorted((first, second), key=lambda p: (p.created_at, p.id))
+        for node in self.repo.nodes_of(absorbed.id):
+            node.person_id = survivor.id
+        absorbed.merged_into = survivor.id
+        self.uow.emit(
+            DomainEvent(
+                type=EventType.IDENTITY_MERGED,
+                tenant_id=self.principal.tenant_id,
+                subject_type="identity_person",
+                subject_id=survivor.id,
+                actor=self.principal.actor,
+                payload={"person_id": survivor.id, "merged_person_id": absorbed.id},
+                summary=f"person {absorbed.id} merged into {survivor.id}",
+                occurred_at=now,
+            )
+        )
+        return {"person_id": survivor.id, "merged_person_id": absorbed.id}
