@@ -73,6 +73,34 @@ class IntelligenceRepository:
             .limit(1)
         )
 
+    def unfit_versions(self) -> dict[str, tuple[str, dict[str, str]]]:
+        """Classifier versions that may not score records: id -> (name, zh/en reason)."""
+        from kith.intelligence.training.guards import unfit_reason
+
+        rows = self.session.execute(
+            select(
+                ModelVersion.id,
+                ModelVersion.name,
+                ModelVersion.metrics,
+                ModelVersion.baseline,
+                ModelVersion.rows,
+            ).where(ModelVersion.tenant_id == self.tenant_id, ModelVersion.kind == "classifier")
+        ).all()
+        out: dict[str, tuple[str, dict[str, str]]] = {}
+        for version_id, name, metrics, baseline, count in rows:
+            reason = unfit_reason("classifier", metrics, baseline, count)
+            if reason is not None:
+                out[version_id] = (name, reason)
+        return out
+
+    def latest(self, name: str) -> ModelVersion | None:
+        return self.session.scalar(
+            select(ModelVersion)
+            .where(ModelVersion.tenant_id == self.tenant_id, ModelVersion.name == name)
+            .order_by(ModelVersion.number.desc())
+            .limit(1)
+        )
+
     # -- scores --------------------------------------------------------------
     def scores_for(self, object_type: str, record_id: str) -> Sequence[Score]:
         return self.session.scalars(
