@@ -72,7 +72,7 @@ class Settings(BaseSettings):
         "baseline's by at least this much.",
     )
     model_min_labelled_rows: int = Field(
-        default=50,
+        default=30,
         ge=1,
         description="A classifier scores records only if it learnt from this many labelled rows.",
     )

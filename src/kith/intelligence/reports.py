@@ -116,7 +116,10 @@ def revenue_forecast(
             better_than_baseline=metrics["better_than_baseline"],
         ),
         baseline=s.ForecastBaseline(
-            name=baseline["name"], mase=baseline["mase"], mape=_finite(baseline["mape"])
+            name=baseline["name"],
+            mase=baseline["mase"],
+            mape=_finite(baseline["mape"]),
+            note=baseline.get("note"),
         ),
     )
 

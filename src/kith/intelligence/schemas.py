@@ -52,9 +52,12 @@ class ForecastModel(BaseModel):
 
 
 class ForecastBaseline(BaseModel):
-    name: str
+    name: str  # seasonal_naive, or naive for a series shorter than two seasons
     mase: float
     mape: float | None
+    note: dict[str, str] | None = Field(
+        default=None, description="zh/en: why the baseline is naive rather than seasonal-naive."
+    )
 
 
 class ForecastCandidate(BaseModel):

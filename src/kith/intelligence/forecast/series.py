@@ -32,13 +32,14 @@ from __future__ import annotations
 import time
 import warnings
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from statsmodels.tsa.arima.model import ARIMA
+from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 
 from kith.core.errors import FieldError, ValidationFailed
-
-if TYPE_CHECKING:
-    import numpy as np
-    import pandas as pd
 
 SEASON = {"M": 12, "W": 52, "D": 7, "Q": 4}
 PANDAS_FREQ = {"M": "MS", "W": "W-MON", "D": "D", "Q": "QS"}
@@ -72,8 +73,6 @@ class ForecastResult:
 
 
 def parse_dates(values: pd.Series, column: str) -> pd.Series:
-    import pandas as pd
-
     present = values.dropna()
     text = present.astype(str).str.strip()
     parsed = pd.to_datetime(text, errors="coerce", utc=True, format="mixed")
@@ -93,8 +92,6 @@ def infer_freq(dates: pd.Series) -> str:
     Monthly figures dated on the 1st are months, and so are a few orders a month
     on scattered days (weeks would be mostly empty).
     """
-    import pandas as pd
-
     index = pd.DatetimeIndex(dates.dropna())
     for freq in ("D", "W", "M"):
         periods = index.to_period(freq)
@@ -107,8 +104,6 @@ def infer_freq(dates: pd.Series) -> str:
 def make_series(
     frame: pd.DataFrame, date: str, value: str, freq: str | None
 ) -> tuple[pd.Series, str]:
-    import pandas as pd
-
     for column, flag in ((date, "--date"), (value, "--value")):
         if column not in frame.columns:
             raise _bad(flag, f"column {column!r} is not in the data")
@@ -129,8 +124,6 @@ def make_series(
 
 
 def seasonal_naive(train: np.ndarray, horizon: int, season: int) -> np.ndarray:
-    import numpy as np
-
     if len(train) < season:
         return np.repeat(train[-1], horizon)
     last = train[-season:]
@@ -138,8 +131,6 @@ def seasonal_naive(train: np.ndarray, horizon: int, season: int) -> np.ndarray:
 
 
 def _scale(train: np.ndarray, season: int) -> float:
-    import numpy as np
-
     lag = season if len(train) > season else 1
     diffs = np.abs(train[lag:] - train[:-lag])
     scale = float(diffs.mean()) if len(diffs) else 0.0
@@ -147,8 +138,6 @@ def _scale(train: np.ndarray, season: int) -> float:
 
 
 def _errors(actual: np.ndarray, predicted: np.ndarray, scale: float) -> dict[str, float]:
-    import numpy as np
-
     mae = float(np.abs(actual - predicted).mean())
     nonzero = actual != 0
     mape = (
@@ -163,9 +152,6 @@ def _fit_predict(
     name: str, train: np.ndarray, horizon: int, season: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Point forecast and a 95 % interval from the model itself."""
-    import numpy as np
-    import pandas as pd
-
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         if name == "holt_winters":
@@ -192,8 +178,6 @@ def _fit_predict(
             bounds = np.asarray(forecast_s.conf_int(alpha=0.05))
             return np.asarray(forecast_s.predicted_mean), bounds[:, 0], bounds[:, 1]
         if name == "ets":
-            from statsmodels.tsa.exponential_smoothing.ets import ETSModel
-
             seasonal = "add" if len(train) >= 2 * season else None
             model = ETSModel(
                 pd.Series(train),
@@ -213,8 +197,6 @@ def _fit_predict(
                 frame["pi_upper"].to_numpy(),
             )
         if name.startswith("arima"):
-            from statsmodels.tsa.arima.model import ARIMA
-
             order = tuple(int(c) for c in name[6:-1].split(","))
             fitted = ARIMA(train, order=order, trend="t" if order[1] == 1 else "c").fit()
             prediction = fitted.get_forecast(horizon)
@@ -245,9 +227,6 @@ def candidate_names(train_length: int, season: int) -> list[str]:
 
 
 def train_forecast(series: pd.Series, freq: str, horizon: int | None = None) -> ForecastResult:
-    import numpy as np
-    import pandas as pd
-
     started = time.perf_counter()
     values = series.to_numpy(dtype=np.float64)
     if len(values) < MIN_PERIODS:

@@ -6,7 +6,7 @@ becomes the champion, never scores records, and scores an older version of it
 wrote are not shown: the record page says "not enough data to score" instead
 of a number. The margin and the minimum are settings
 (``KITH_MODEL_MIN_AUC_GAIN``, default 0.02; ``KITH_MODEL_MIN_LABELLED_ROWS``,
-default 50). The out-of-fold AUC is compared with the baseline's (the prior,
+default 30). The out-of-fold AUC is compared with the baseline's (the prior,
 AUC 0.5); the out-of-fold Brier score must also beat the prior's.
 
 Forecasts are not gated: their chosen method is the backtest's best, the
