@@ -360,8 +360,7 @@ def near_duplicates(
         if number is not None:
             if number.nunique() / len(data) > DISTINCTIVE:
                 distinctive = True
-            rounded = number.map(lambda v: float(f"{v:.3g}") if v == v else v)
-            normal[name] = rounded.astype(str)
+            normal[name] = _three_digits(number.to_numpy(dtype=np.float64))
         else:
             normal[name] = data[name].astype(str).str.strip().str.lower()
     if not distinctive:
@@ -374,6 +373,17 @@ def near_duplicates(
     spread = frame.groupby("key")["fold"].transform("nunique")
     count = int((spread > 1).sum())
     return count, count / len(data)
+
+
+def _three_digits(values: np.ndarray) -> np.ndarray:
+    """Each number rounded to 3 significant digits (NaN and 0 unchanged)."""
+    import numpy as np
+
+    with np.errstate(divide="ignore", invalid="ignore"):
+        plain = (values == 0) | ~np.isfinite(values)
+        exponent = np.floor(np.log10(np.abs(np.where(plain, 1.0, values)))) - 2
+        step = np.where(plain, 1.0, 10.0**exponent)
+        return np.where(plain, values, np.round(values / step) * step)
 
 
 def blocked_message(findings: Sequence[Finding]) -> dict[str, str]:
