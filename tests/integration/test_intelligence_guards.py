@@ -24,7 +24,7 @@ from kith.crm.specs import PATCH_SCHEMAS
 from kith.events.types import Actor
 from kith.intelligence.models import Score
 from kith.intelligence.scoring.builtin import BuiltinModels, deal_dataset, interaction_sentiment
-from kith.intelligence.service import IntelligenceService
+from kith.intelligence.service import IntelligenceService, ScoreRow
 from tests.conftest import Workspace
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -156,3 +156,23 @@ def test_deal_features_count_only_what_was_known_at_the_close(
     assert by_id.loc[closed, "meetings"] == 1.0
     assert by_id.loc[still_open, "activities"] == 2.0  # open: everything up to now
     assert by_id.loc[still_open, "meetings"] == 1.0
+
+
+def test_readers_of_scores_skip_those_of_an_unfit_version(
+    container: Container, workspace: Workspace
+) -> None:
+    tenant = workspace.tenant_id
+    with intelligence(container, tenant) as service:
+        unfit, _ = service.train_classifier(
+            "deal_win", "t", chance().drop(columns="id"), "outcome", None
+        )
+        fit, _ = service.train_classifier(
+            "deal_win", "t", signal().drop(columns="id"), "outcome", None
+        )
+        service.record_scores("deal_win", "deal", "deal_win@1", unfit.id, [ScoreRow("d1", 0.9, [])])
+        service.record_scores("deal_win", "deal", "deal_win@2", fit.id, [ScoreRow("d2", 0.4, [])])
+        service.record_scores("sentiment", "deal", "rules/1", None, [ScoreRow("d3", 0.5, [])])
+        repo = service.repo
+        assert set(repo.scores_by_record("deal_win", "deal")) == {"d1", "d2"}
+        assert set(repo.scores_by_record("deal_win", "deal", usable_only=True)) == {"d2"}
+        assert set(repo.scores_by_record("sentiment", "deal", usable_only=True)) == {"d3"}

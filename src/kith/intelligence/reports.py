@@ -24,6 +24,7 @@ from kith.intelligence.forecast.series import (
     train_forecast,
 )
 from kith.intelligence.models import Score
+from kith.intelligence.repository import IntelligenceRepository
 from kith.intelligence.scoring.builtin import stalled_deals
 
 _CACHE: OrderedDict[str, ForecastResult] = OrderedDict()
@@ -139,6 +140,7 @@ def churn_distribution(session: Session, principal: Principal, bins: int) -> s.D
             Score.tenant_id == principal.tenant_id,
             Score.kind == "churn",
             Score.object_type == "contact",
+            IntelligenceRepository(session, principal.tenant_id).usable_scores(),
             policy.row_filter(principal, m.Contact, "contact", "read"),
             m.Contact.deleted_at.is_(None),
         )
