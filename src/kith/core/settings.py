@@ -69,6 +69,25 @@ class Settings(BaseSettings):
         default=300, ge=30, description="Life of the pending token between password and code."
     )
     totp_issuer: str = Field(default="Kith", description="Issuer shown in authenticator apps.")
+    # --- model guards (kith.intelligence.training.guards) -----------------------------------
+    model_min_auc_gain: float = Field(
+        default=0.02,
+        ge=0.0,
+        le=0.5,
+        description="A classifier scores records only if its out-of-fold AUC beats the "
+        "baseline's by at least this much.",
+    )
+    model_min_labelled_rows: int = Field(
+        default=30,
+        ge=1,
+        description="A classifier scores records only if it learnt from this many labelled rows.",
+    )
+    model_min_factor_support: int = Field(
+        default=30,
+        ge=1,
+        description="Explanation factors backed by fewer training rows are flagged, and "
+        "missing-value indicators with less support are not learnt.",
+    )
 
     @property
     def install_secret_path(self) -> Path:

@@ -11,7 +11,7 @@ output helpers are imported inside the commands.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 
@@ -81,11 +81,35 @@ def train(
     name: Annotated[
         str | None, typer.Option("--name", help="Model name (default: the file's name).")
     ] = None,
+    label_date: Annotated[
+        str | None,
+        typer.Option(
+            "--label-date",
+            help="Classifier: the column with the outcome's date (not a feature); date "
+            "columns later than it are reported as leakage.",
+        ),
+    ] = None,
+    drop: Annotated[
+        list[str] | None,
+        typer.Option("--drop", help="Classifier: leave this column out (repeatable)."),
+    ] = None,
+    allow_leaky: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--allow-leaky",
+            help="Classifier: train on this column although a leakage check flags it (repeatable).",
+        ),
+    ] = None,
     tenant: TenantOpt = "default",
     as_json: JsonFlag = False,
 ) -> None:
-    """Train a model on a CSV file, evaluate it against a baseline and register the version."""
+    """Train a model on a CSV file, evaluate it against a baseline and register the version.
+
+    A classifier is checked for leakage first (training/leakage.py): a flagged column
+    the model would use stops training (exit 2) until it is dropped (--drop) or
+    confirmed (--allow-leaky)."""
     from kith.intelligence.service import version_ref
+    from kith.intelligence.training.classifier import LeakageFound
 
     if kind not in ("classifier", "forecast"):
         _fail(f"KIND must be 'classifier' or 'forecast', not {kind!r}")
@@ -102,13 +126,22 @@ def train(
         try:
             if kind == "classifier":
                 version, trained = service.train_classifier(
-                    model_name, data.name, frame, str(target), id_column
+                    model_name,
+                    data.name,
+                    frame,
+                    str(target),
+                    id_column,
+                    label_date=label_date,
+                    drop=drop or [],
+                    allow_leaky=allow_leaky or [],
                 )
                 extra: dict[str, Any] = {
                     "auc": version.metrics["auc"],
                     "accuracy": version.metrics["accuracy"],
                     "candidates": trained.candidates,
                     "top_features": dict(list(version.importance.items())[:5]),
+                    "leakage": version.metrics["leakage"],
+                    "fit_to_score": version.metrics["fit_to_score"],
                 }
             else:
                 version, result = service.train_forecast(
@@ -134,6 +167,8 @@ def train(
                         for period, row in result.future.iterrows()
                     ],
                 }
+        except LeakageFound as exc:
+            _leakage_refused(exc, as_json)
         except KithError as exc:
             _fail_kith(exc)
         uow.commit()
@@ -155,13 +190,39 @@ def train(
         }
     key = "auc" if kind == "classifier" else "mase"
     verdict = "better than" if out["better_than_baseline"] else "NOT better than"
+    notes = [f"  leakage [{f['check']}]: {f['message']['en']}" for f in out.get("leakage", [])]
+    unfit = out["metrics"].get("unfit_reason")
+    if unfit:
+        notes.append(f"  not a champion, scores no records: {unfit['en']}")
+    if out["baseline"].get("note"):
+        notes.append(f"  baseline: {out['baseline']['note']['en']}")
     _report(
         out,
         as_json,
         f"{out['ref']} ({out['algorithm']}, {out['status']}): {key} {out[key]}, "
         f"{verdict} the baseline ({out['baseline']['name']}: {key} {out['baseline'][key]}); "
-        f"trained in {out['training_seconds']} s; version {out['version']}",
+        f"trained in {out['training_seconds']} s; version {out['version']}"
+        + "".join(f"\n{n}" for n in notes),
     )
+
+
+def _leakage_refused(exc: Any, as_json: bool) -> NoReturn:
+    """Training refused for leakage: every finding (JSON on stdout with --json), exit 2."""
+    import sys
+
+    findings = [f.as_dict() for f in exc.findings]
+    if as_json:
+        from kith.core.serialize import dumps
+
+        body = {"error": "leakage", "detail": exc.detail, "detail_zh": exc.message_zh}
+        sys.stdout.write(dumps({**body, "leakage": findings}).decode() + "\n")
+        raise typer.Exit(2)
+    lines = [exc.detail, exc.message_zh]
+    for f in findings:
+        state = "blocking" if f["blocking"] else "warning"
+        lines.append(f"  [{f['check']}, {state}] {f['message']['en']}")
+        lines.append(f"      {f['message']['zh']}")
+    _fail("\n".join(lines))
 
 
 @model_app.command("predict")

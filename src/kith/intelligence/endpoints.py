@@ -17,7 +17,7 @@ from kith.intelligence import reports
 from kith.intelligence import schemas as s
 from kith.intelligence.forecast import groups as forecast_groups
 from kith.intelligence.repository import IntelligenceRepository
-from kith.intelligence.service import version_out
+from kith.intelligence.service import version_out, version_ref
 
 router = APIRouter(prefix="/api/v1", default_response_class=KithJSON)
 
@@ -30,24 +30,55 @@ SCORED_OBJECTS = {
 }
 
 
+# The built-in classifiers that score each object type (scoring/builtin.py).
+BUILTIN_KINDS = {"deal": ("deal_win",), "lead": ("lead_conversion",), "contact": ("churn",)}
+
+
+def _not_enough_data(kind: str, model_version: str, reason: dict[str, str]) -> s.ScoreOut:
+    return s.ScoreOut(
+        kind=kind,
+        score=None,
+        band="none",
+        model_version=model_version,
+        factors=[],
+        status="not_enough_data",
+        reason=reason,
+    )
+
+
 def _scores_route(object_type: str) -> Any:
     def record_scores(record_id: str, uow: UoW, principal: CurrentPrincipal) -> list[s.ScoreOut]:
+        """Scores with factors; a score written by a version that may not score records
+        (training/guards.py) is replaced by ``status: not_enough_data`` and the reason,
+        and so is a missing score of a built-in model whose versions are all unfit."""
         RecordService(uow, principal).get(object_type, record_id)  # 404 / 403 as for the record
-        rows = IntelligenceRepository(uow.session, principal.tenant_id).scores_for(
-            object_type, record_id
-        )
-        return [
-            s.ScoreOut(
-                kind=r.kind,
-                score=r.score,
-                band=r.band,
-                model_version=r.model_version,
-                factors=[s.FactorOut(**f) for f in r.factors],
-                scored_at=r.scored_at,
-                detail=r.detail,
+        repo = IntelligenceRepository(uow.session, principal.tenant_id)
+        rows = repo.scores_for(object_type, record_id)
+        unfit = repo.unfit_versions()
+        out: list[s.ScoreOut] = []
+        for r in rows:
+            if r.model_version_id in unfit:
+                out.append(_not_enough_data(r.kind, r.model_version, unfit[r.model_version_id][1]))
+                continue
+            out.append(
+                s.ScoreOut(
+                    kind=r.kind,
+                    score=r.score,
+                    band=r.band,
+                    model_version=r.model_version,
+                    factors=[s.FactorOut(**f) for f in r.factors],
+                    scored_at=r.scored_at,
+                    detail=r.detail,
+                )
             )
-            for r in rows
-        ]
+        present = {r.kind for r in rows}
+        for kind in BUILTIN_KINDS.get(object_type, ()):
+            if kind in present:
+                continue
+            version = repo.champion(kind) or repo.latest(kind)
+            if version is not None and version.id in unfit:
+                out.append(_not_enough_data(kind, version_ref(version), unfit[version.id][1]))
+        return out
 
     return record_scores
 

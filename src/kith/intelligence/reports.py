@@ -23,6 +23,7 @@ from kith.intelligence.forecast.series import (
     train_forecast,
 )
 from kith.intelligence.models import Score
+from kith.intelligence.repository import IntelligenceRepository
 from kith.intelligence.scoring.builtin import stalled_deals
 
 if TYPE_CHECKING:
@@ -122,7 +123,10 @@ def revenue_forecast(
             better_than_baseline=metrics["better_than_baseline"],
         ),
         baseline=s.ForecastBaseline(
-            name=baseline["name"], mase=baseline["mase"], mape=_finite(baseline["mape"])
+            name=baseline["name"],
+            mase=baseline["mase"],
+            mape=_finite(baseline["mape"]),
+            note=baseline.get("note"),
         ),
     )
 
@@ -142,6 +146,7 @@ def churn_distribution(session: Session, principal: Principal, bins: int) -> s.D
             Score.tenant_id == principal.tenant_id,
             Score.kind == "churn",
             Score.object_type == "contact",
+            IntelligenceRepository(session, principal.tenant_id).usable_scores(),
             policy.row_filter(principal, m.Contact, "contact", "read"),
             m.Contact.deleted_at.is_(None),
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from kith.intelligence.models import DriftCheck, ModelVersion, Score
@@ -73,6 +73,34 @@ class IntelligenceRepository:
             .limit(1)
         )
 
+    def unfit_versions(self) -> dict[str, tuple[str, dict[str, str]]]:
+        """Classifier versions that may not score records: id -> (name, zh/en reason)."""
+        from kith.intelligence.training.guards import unfit_reason
+
+        rows = self.session.execute(
+            select(
+                ModelVersion.id,
+                ModelVersion.name,
+                ModelVersion.metrics,
+                ModelVersion.baseline,
+                ModelVersion.rows,
+            ).where(ModelVersion.tenant_id == self.tenant_id, ModelVersion.kind == "classifier")
+        ).all()
+        out: dict[str, tuple[str, dict[str, str]]] = {}
+        for version_id, name, metrics, baseline, count in rows:
+            reason = unfit_reason("classifier", metrics, baseline, count)
+            if reason is not None:
+                out[version_id] = (name, reason)
+        return out
+
+    def latest(self, name: str) -> ModelVersion | None:
+        return self.session.scalar(
+            select(ModelVersion)
+            .where(ModelVersion.tenant_id == self.tenant_id, ModelVersion.name == name)
+            .order_by(ModelVersion.number.desc())
+            .limit(1)
+        )
+
     # -- scores --------------------------------------------------------------
     def scores_for(self, object_type: str, record_id: str) -> Sequence[Score]:
         return self.session.scalars(
@@ -85,15 +113,26 @@ class IntelligenceRepository:
             .order_by(Score.kind)
         ).all()
 
-    def scores_by_record(self, kind: str, object_type: str) -> dict[str, Score]:
-        rows = self.session.scalars(
-            select(Score).where(
-                Score.tenant_id == self.tenant_id,
-                Score.kind == kind,
-                Score.object_type == object_type,
-            )
+    def scores_by_record(
+        self, kind: str, object_type: str, usable_only: bool = False
+    ) -> dict[str, Score]:
+        """Every score of a kind by record; ``usable_only`` leaves out those written by a
+        version that may not score records (training/guards.py)."""
+        stmt = select(Score).where(
+            Score.tenant_id == self.tenant_id,
+            Score.kind == kind,
+            Score.object_type == object_type,
         )
-        return {row.record_id: row for row in rows}
+        if usable_only:
+            stmt = stmt.where(self.usable_scores())
+        return {row.record_id: row for row in self.session.scalars(stmt)}
+
+    def usable_scores(self) -> ColumnElement[bool]:
+        """A condition on ``Score``: not written by a version unfit to score."""
+        unfit = list(self.unfit_versions())
+        if not unfit:
+            return true()
+        return or_(Score.model_version_id.is_(None), Score.model_version_id.not_in(unfit))
 
     def score_values(self, kind: str, record_ids: Sequence[str] | None = None) -> list[float]:
         stmt = select(Score.score).where(Score.tenant_id == self.tenant_id, Score.kind == kind)

@@ -11,16 +11,28 @@ class FactorOut(BaseModel):
     name: str
     contribution: float
     value: Any = None
+    support: int | None = Field(
+        default=None, description="Training rows behind this value, when fewer than the minimum."
+    )
+    note: dict[str, str] | None = Field(
+        default=None, description='zh/en caveat, e.g. "based on only 9 examples".'
+    )
 
 
 class ScoreOut(BaseModel):
     kind: str
-    score: float
+    score: float | None = Field(
+        description="None when the model may not score (status not_enough_data)."
+    )
     band: str
     model_version: str
     factors: list[FactorOut]
     scored_at: Any = None
     detail: dict[str, Any] = {}
+    status: Literal["scored", "not_enough_data"] = "scored"
+    reason: dict[str, str] | None = Field(
+        default=None, description="zh/en: why there is no score (status not_enough_data)."
+    )
 
 
 class ForecastPoint(BaseModel):
@@ -40,9 +52,12 @@ class ForecastModel(BaseModel):
 
 
 class ForecastBaseline(BaseModel):
-    name: str
+    name: str  # seasonal_naive, or naive for a series shorter than two seasons
     mase: float
     mape: float | None
+    note: dict[str, str] | None = Field(
+        default=None, description="zh/en: why the baseline is naive rather than seasonal-naive."
+    )
 
 
 class ForecastCandidate(BaseModel):

@@ -21,7 +21,7 @@ from kith.intelligence.forecast.series import ForecastResult, make_series, train
 from kith.intelligence.models import DriftCheck, ModelVersion, Score
 from kith.intelligence.monitoring import drift
 from kith.intelligence.repository import IntelligenceRepository
-from kith.intelligence.training import registry
+from kith.intelligence.training import guards, registry
 from kith.intelligence.training.classifier import (
     ClassifierModel,
     TrainedClassifier,
@@ -115,14 +115,23 @@ class IntelligenceService:
         )
 
     def _register(self, **fields: Any) -> ModelVersion:
+        """Register a version; the first one fit to score becomes the champion."""
         name = fields["name"]
         champion = self.repo.champion(name)
         now = self.clock()
+        unfit = guards.unfit_reason(
+            fields["kind"], fields["metrics"], fields["baseline"], fields["rows"]
+        )
+        if fields["kind"] == "classifier":
+            fields["metrics"] = {**fields["metrics"], "fit_to_score": unfit is None}
+            if unfit is not None:
+                fields["metrics"]["unfit_reason"] = unfit
+        first = champion is None and unfit is None
         version = ModelVersion(
             tenant_id=self.tenant_id,
             number=self.repo.next_number(name),
-            status="challenger" if champion else "champion",
-            promoted_at=None if champion else now,
+            status="champion" if first else "challenger",
+            promoted_at=now if first else None,
             created_at=now,
             created_by=self.actor.name or self.actor.kind,
             **fields,
@@ -166,10 +175,20 @@ class IntelligenceService:
         )
 
     def train_classifier(
-        self, name: str, source: str, frame: pd.DataFrame, target: str, id_column: str | None
+        self,
+        name: str,
+        source: str,
+        frame: pd.DataFrame,
+        target: str,
+        id_column: str | None,
+        **options: Any,
     ) -> tuple[ModelVersion, TrainedClassifier]:
-        trained = train_classifier(frame, target, id_column)
-        return self.register_classifier(name, source, frame, trained), trained
+        """Train (``options``: ``label_date``, ``drop``, ``allow_leaky`` of
+        ``train_classifier``) and register the version."""
+        trained = train_classifier(frame, target, id_column, **options)
+        dropped = [c for c in options.get("drop", ()) if c in frame.columns]
+        kept = frame.drop(columns=dropped)
+        return self.register_classifier(name, source, kept, trained), trained
 
     def train_forecast(
         self,
@@ -226,6 +245,9 @@ class IntelligenceService:
         version = self.resolve(ref)
         if version.status == "champion":
             raise Conflict(f"{version_ref(version)} is already the champion")
+        unfit = guards.version_unfit(version)
+        if unfit is not None:
+            raise Conflict(f"{version_ref(version)} cannot be the champion. {unfit['en']}")
         current = self.repo.champion(version.name)
         if current is not None:
             current.status = "retired"

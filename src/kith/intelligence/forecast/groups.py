@@ -211,7 +211,7 @@ def load(session: Session, principal: Principal, by: str) -> Workbook:
     for deal_id, changed_at, stage_id in changes:
         paths.setdefault(deal_id, []).append((_naive(changed_at) or changed_at, stage_id))
     scores = IntelligenceRepository(session, principal.tenant_id).scores_by_record(
-        "deal_win", "deal"
+        "deal_win", "deal", usable_only=True
     )
     deals: list[DealFacts] = []
     raw: dict[str, str | None] = {}

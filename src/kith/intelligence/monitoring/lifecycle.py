@@ -26,6 +26,7 @@ from kith.core.lazy import lazy_module
 from kith.intelligence.models import ModelVersion
 from kith.intelligence.scoring import builtin as b
 from kith.intelligence.service import IntelligenceService, ScoreRow, version_ref
+from kith.intelligence.training import guards
 from kith.intelligence.training.classifier import (
     ClassifierModel,
     TrainedClassifier,
@@ -62,7 +63,7 @@ class ModelData:
 @dataclass
 class RetrainOutcome:
     kind: str
-    decision: str  # promoted | kept | first_champion | skipped
+    decision: str  # promoted | kept | first_champion | not_fit | skipped
     reason: str
     challenger: str | None = None
     champion: str | None = None
@@ -98,7 +99,7 @@ def model_data(service: IntelligenceService, kinds: Sequence[str]) -> list[Model
     out: list[ModelData] = []
     empty = pd.DataFrame(columns=["id", "outcome"])
     if "deal_win" in kinds:
-        deals = b.deal_dataset(session, tenant, interactions)
+        deals = b.deal_dataset(session, tenant, interactions, service.clock())
         features = list(b.DEAL_FEATURES)
         out.append(
             ModelData("deal_win", "deal", features, empty, empty)
@@ -247,14 +248,19 @@ class Retrainer:
             )
             comparison["champion"] = _holdout_metrics(y_test, champion_scores)
         decision, reason = self._decide(comparison, champion is None)
+        unfit = guards.unfit_reason("classifier", trained.metrics, trained.baseline, trained.rows)
+        if unfit is not None and decision in ("promoted", "first_champion"):
+            decision, reason = "not_fit", unfit["en"]
         comparison["decision"] = decision
         comparison["reason"] = reason
         plan = Plan(data, RetrainOutcome(data.kind, decision, reason, comparison=comparison))
         plan.trained, plan.train_frame = trained, train[columns]
         if rescore:
-            keeps = champion is not None and decision == "kept"
-            scorer = self.service.classifier(champion) if keeps and champion else trained.model
-            plan.score_rows = score_rows(data, scorer)
+            # Only a version fit to score writes scores (training/guards.py).
+            if decision in ("promoted", "first_champion"):
+                plan.score_rows = score_rows(data, trained.model)
+            elif champion is not None and guards.version_unfit(champion) is None:
+                plan.score_rows = score_rows(data, self.service.classifier(champion))
         return plan
 
     def apply(self, plan: Plan) -> RetrainOutcome:
@@ -274,7 +280,7 @@ class Retrainer:
             self.service.promote(version.id)
         champion = self.service.repo.champion(data.kind) or version
         outcome.challenger, outcome.champion = version_ref(version), version_ref(champion)
-        if plan.score_rows is not None:
+        if plan.score_rows is not None and champion.status == "champion":
             counts = self.service.record_scores(
                 data.kind, data.object_type, version_ref(champion), champion.id, plan.score_rows
             )

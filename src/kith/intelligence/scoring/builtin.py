@@ -23,6 +23,7 @@ from kith.core.lazy import lazy_module
 from kith.crm import models as m
 from kith.intelligence.scoring import sentiment
 from kith.intelligence.service import IntelligenceService, ScoreRow, version_ref
+from kith.intelligence.training import guards
 from kith.intelligence.training.classifier import ClassifierModel
 
 if TYPE_CHECKING:
@@ -122,7 +123,12 @@ def _read_interaction(channel: Any, subject: Any, text: Any) -> sentiment.Sentim
     return sentiment.analyse(" ".join(p for p in (subject, text) if isinstance(p, str)))
 
 
-def deal_dataset(session: Session, tenant_id: str, interactions: pd.DataFrame) -> pd.DataFrame:
+def deal_dataset(
+    session: Session, tenant_id: str, interactions: pd.DataFrame, now: datetime
+) -> pd.DataFrame:
+    """One row per deal; activity and interaction features count only what was
+    known at the label's date: the close for a closed deal, ``now`` for an open one
+    (a note logged after a win must not teach the model that notes mean wins)."""
     deals = _frame(
         session,
         select(
@@ -148,12 +154,21 @@ def deal_dataset(session: Session, tenant_id: str, interactions: pd.DataFrame) -
         return deals
     activities = _frame(
         session,
-        select(m.Activity.deal_id, m.Activity.kind).where(
+        select(m.Activity.deal_id, m.Activity.kind, m.Activity.created_at).where(
             m.Activity.tenant_id == tenant_id,
             m.Activity.deleted_at.is_(None),
             m.Activity.deal_id.is_not(None),
         ),
     )
+    closed = deals["status"].isin([WON, LOST]) & deals["closed_at"].notna()
+    as_of = pd.Series(_naive(now), index=deals.index)
+    as_of[closed] = _to_naive(deals.loc[closed, "closed_at"])
+    cutoff = pd.Series(as_of.to_numpy(), index=deals["id"])
+    if not activities.empty:
+        activities = activities[
+            _to_naive(activities["created_at"]).to_numpy()
+            <= activities["deal_id"].map(cutoff).to_numpy()
+        ]
     counts = activities.groupby("deal_id").size() if not activities.empty else pd.Series()
     meetings = (
         activities[activities["kind"] == "meeting"].groupby("deal_id").size()
@@ -163,6 +178,9 @@ def deal_dataset(session: Session, tenant_id: str, interactions: pd.DataFrame) -
     deals["activities"] = deals["id"].map(counts).fillna(0).astype(float)
     deals["meetings"] = deals["id"].map(meetings).fillna(0).astype(float)
     linked = interactions[interactions["deal_id"].notna()] if not interactions.empty else None
+    if linked is not None and not linked.empty:
+        known = linked["occurred_at"].to_numpy() <= linked["deal_id"].map(cutoff).to_numpy()
+        linked = linked[known]
     if linked is not None and not linked.empty:
         grouped = linked.groupby("deal_id")
         deals["interactions"] = deals["id"].map(grouped.size()).fillna(0).astype(float)
@@ -317,9 +335,8 @@ class BuiltinOutcome:
 
 
 def _factors(factors: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [
-        {"name": f["name"], "contribution": f["contribution"], "value": f["value"]} for f in factors
-    ]
+    keep = ("name", "contribution", "value", "support", "note")
+    return [{k: f[k] for k in keep if k in f} for f in factors]
 
 
 class BuiltinModels:
@@ -349,7 +366,26 @@ class BuiltinModels:
             )
         except KithError as exc:
             return BuiltinOutcome(kind, "skipped", reason=exc.detail)
-        champion = self.service.repo.champion(kind) or version
+        champion = self.service.repo.champion(kind)
+        unfit = (
+            guards.version_unfit(champion)
+            if champion is not None
+            else guards.version_unfit(version)
+            or {"zh": "数据不足，无法评分。", "en": "Not enough data to score."}
+        )
+        if champion is None or unfit is not None:
+            # Registered for the record, but it scores nothing (training/guards.py).
+            return BuiltinOutcome(
+                kind,
+                "trained",
+                version=version_ref(version),
+                reason=(unfit or {}).get("en"),
+                metrics={
+                    k: trained.metrics[k]
+                    for k in ("auc", "accuracy", "brier", "better_than_baseline")
+                },
+                baseline=trained.baseline,
+            )
         model: ClassifierModel = self.service.classifier(champion)
         label = version_ref(champion)
         rows: list[ScoreRow] = []
@@ -386,7 +422,7 @@ class BuiltinModels:
         now = self.service.clock()
         interactions = interaction_sentiment(self.session, self.tenant_id)
         outcomes = [self._sentiment(interactions)]
-        deals = deal_dataset(self.session, self.tenant_id, interactions)
+        deals = deal_dataset(self.session, self.tenant_id, interactions, now)
         if deals.empty:
             outcomes.append(BuiltinOutcome("deal_win", "skipped", reason="no deals"))
         else:

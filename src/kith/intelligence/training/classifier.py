@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from kith.core.errors import FieldError, ValidationFailed
 from kith.core.lazy import lazy_module
+from kith.core.settings import get_settings
 from kith.intelligence.training.features import (
     ColumnPlan,
     infer_columns,
@@ -29,6 +31,7 @@ from kith.intelligence.training.features import (
     preprocessor,
     source_columns,
 )
+from kith.intelligence.training.leakage import Finding, blocked_message, check_leakage
 from kith.intelligence.training.treeshap import PathTreeShap
 
 if TYPE_CHECKING:
@@ -127,10 +130,22 @@ class ClassifierModel:
         return scores, top
 
     def top_factors(
-        self, frame: pd.DataFrame, k: int = 3
+        self, frame: pd.DataFrame, k: int = 3, min_support: int | None = None
     ) -> tuple[np.ndarray, list[list[dict[str, Any]]]]:
+        """Scores and each row's top factors; a factor whose value fewer than
+        ``min_support`` training rows shared (default: the ``model_min_factor_support``
+        setting) carries ``support`` and a zh/en ``note`` ("based on only 9 examples")."""
+        if min_support is None:
+            min_support = get_settings().model_min_factor_support
         scores, top = self.explain_top(frame, k)
-        return scores, top.as_lists()
+        rows = top.as_lists()
+        if self.plan.support:
+            for factors in rows:
+                for factor in factors:
+                    flag_thin(
+                        factor, self.plan.support_of(factor["name"], factor["value"]), min_support
+                    )
+        return scores, rows
 
     def importance(self, frame: pd.DataFrame, sample: int = 2000) -> dict[str, float]:
         """Global importance: mean |contribution| per feature on (a sample of) the data."""
@@ -139,6 +154,17 @@ class ClassifierModel:
         mean = np.abs(contrib).mean(axis=0)
         pairs = sorted(zip(self.plan.features, mean, strict=True), key=lambda p: -p[1])
         return {name: round(float(v), 4) for name, v in pairs}
+
+
+def flag_thin(factor: dict[str, Any], support: int | None, min_support: int) -> None:
+    """Mark a factor learnt from fewer than ``min_support`` training rows."""
+    if support is None or support >= min_support:
+        return
+    factor["support"] = support
+    factor["note"] = {
+        "zh": f"仅基于 {support} 个样本",
+        "en": f"based on only {support} example{'s' if support != 1 else ''}",
+    }
 
 
 def _plain(value: Any) -> Any:
@@ -303,14 +329,59 @@ def _metrics(y: np.ndarray, p: np.ndarray) -> dict[str, Any]:
     }
 
 
+class LeakageFound(ValidationFailed):
+    """Training refused: columns the model would use look like they carry the outcome."""
+
+    def __init__(self, findings: list[Finding]) -> None:
+        text = blocked_message(findings)
+        super().__init__(
+            text["en"],
+            [
+                FieldError(["data", str(f.column)], f.message()["en"])
+                for f in findings
+                if f.blocking
+            ],
+        )
+        self.findings = findings
+        self.message_zh = text["zh"]
+
+
 def train_classifier(
-    frame: pd.DataFrame, target: str, id_column: str | None = None
+    frame: pd.DataFrame,
+    target: str,
+    id_column: str | None = None,
+    *,
+    label_date: str | None = None,
+    drop: Sequence[str] = (),
+    allow_leaky: Sequence[str] = (),
+    min_support: int | None = None,
 ) -> TrainedClassifier:
+    """Cross-validate the candidates and fit the best on every labelled row.
+
+    Leakage checks (``leakage.py``) run first on the same folds; a finding on a
+    column the model would use raises ``LeakageFound`` unless the column is in
+    ``allow_leaky`` (columns in ``drop`` are removed before anything else).
+    ``label_date`` names the date of the outcome: it is not a feature, and date
+    columns later than it are reported. Missing-value indicators are learnt only
+    for columns with at least ``min_support`` missing training rows (default: the
+    ``model_min_factor_support`` setting).
+    """
     from sklearn.base import clone
     from sklearn.metrics import roc_auc_score
     from sklearn.model_selection import StratifiedKFold
 
     started = time.perf_counter()
+    if min_support is None:
+        min_support = get_settings().model_min_factor_support
+    for flag, columns in (("--drop", drop), ("--allow-leaky", allow_leaky)):
+        unknown = [c for c in columns if c not in frame.columns]
+        if unknown:
+            raise _bad(flag, f"column(s) not in the data: {', '.join(map(repr, unknown))}")
+    if label_date is not None and label_date not in frame.columns:
+        raise _bad("--label-date", f"label date column {label_date!r} is not in the data")
+    if target in drop:
+        raise _bad("--drop", f"{target!r} is the target; it cannot be dropped")
+    frame = frame.drop(columns=list(drop))
     if id_column is not None and id_column not in frame.columns:
         raise _bad("--id", f"id column {id_column!r} is not in the data")
     y_all, classes = _labels(frame, target)
@@ -324,7 +395,8 @@ def train_classifier(
             "--target",
             f"too few rows of the rarer outcome: {minority} (need at least {MIN_PER_CLASS})",
         )
-    plan = infer_columns(data, exclude={target, *([id_column] if id_column else [])})
+    not_features = {target, *(c for c in (id_column, label_date) if c)}
+    plan = infer_columns(data, exclude=not_features, min_support=min_support)
     if not plan.features:
         raise _bad("--data", f"no usable feature columns (dropped: {plan.dropped})")
     x = prepare(data, plan)
@@ -332,6 +404,19 @@ def train_classifier(
     folds = 5 if len(x) <= 20_000 else 3
     folds = min(folds, minority)
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=0)
+    fold_tests = [test for _, test in splitter.split(x, y)]
+    findings = check_leakage(
+        data.reset_index(drop=True),
+        y,
+        fold_tests,
+        used=set(plan.features),
+        skip={target, *([label_date] if label_date else [])},
+        label_date=label_date,
+    )
+    for finding in findings:
+        finding.allowed = finding.column in allow_leaky
+    if any(f.blocking for f in findings):
+        raise LeakageFound(findings)
     candidates = _candidates(plan, len(x))
     oof: dict[str, np.ndarray] = {}
     for name, pipeline in candidates.items():
@@ -363,6 +448,7 @@ def train_classifier(
     metrics["better_than_baseline"] = bool(
         metrics["auc"] > baseline["auc"] + 0.02 and metrics["brier"] < baseline["brier"]
     )
+    metrics["leakage"] = [f.as_dict() for f in findings]
     params = {
         "algorithm": best,
         "estimator": {
@@ -375,6 +461,9 @@ def train_classifier(
         "target": target,
         "id_column": id_column,
         "rows_without_target": int(len(frame) - len(data)),
+        "label_date": label_date,
+        "dropped_columns": list(drop),
+        "allowed_leaky": sorted(f.column for f in findings if f.allowed and f.column),
     }
     return TrainedClassifier(
         model=model,

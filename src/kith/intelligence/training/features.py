@@ -30,22 +30,64 @@ MAX_MISSING = 0.95
 Encoding = Literal["onehot", "ordinal"]
 
 
+MISSING = "(missing)"
+
+
 @dataclass(frozen=True)
 class ColumnPlan:
+    """Which columns are features, and how many training rows back each value.
+
+    ``support`` counts, per feature, the training rows that were missing
+    (``MISSING``) and, for categories, the rows of each category: an explanation
+    factor from a value few rows share is flagged. ``indicators`` are the numeric
+    columns that get a missing-value indicator (enough missing rows to learn one);
+    ``None`` (plans stored before it existed) means every numeric column.
+    """
+
     numeric: list[str]
     categorical: list[str]
     dropped: dict[str, str] = field(default_factory=dict)
+    support: dict[str, dict[str, int]] = field(default_factory=dict)
+    indicators: list[str] | None = None
 
     @property
     def features(self) -> list[str]:
         return [*self.numeric, *self.categorical]
 
     def as_dict(self) -> dict[str, Any]:
-        return {"numeric": self.numeric, "categorical": self.categorical, "dropped": self.dropped}
+        out: dict[str, Any] = {
+            "numeric": self.numeric,
+            "categorical": self.categorical,
+            "dropped": self.dropped,
+            "support": self.support,
+        }
+        if self.indicators is not None:
+            out["indicators"] = self.indicators
+        return out
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ColumnPlan:
-        return cls(list(data["numeric"]), list(data["categorical"]), dict(data.get("dropped", {})))
+        indicators = data.get("indicators")
+        return cls(
+            list(data["numeric"]),
+            list(data["categorical"]),
+            dict(data.get("dropped", {})),
+            {k: dict(v) for k, v in data.get("support", {}).items()},
+            None if indicators is None else list(indicators),
+        )
+
+    def support_of(self, name: str, value: Any) -> int | None:
+        """Training rows behind a factor's value: missing, or the category's rows.
+
+        None for a present number (its coefficient is learnt from every row)."""
+        counts = self.support.get(name)
+        if counts is None:
+            return None
+        if value is None or (isinstance(value, float) and value != value):
+            return int(counts.get(MISSING, 0))
+        if name in self.numeric:
+            return None
+        return int(counts.get(str(value), 0))
 
 
 def _as_number(series: pd.Series) -> pd.Series | None:
@@ -62,7 +104,9 @@ def _as_number(series: pd.Series) -> pd.Series | None:
     return pd.to_numeric(series.astype(str).str.replace(",", "", regex=False), errors="coerce")
 
 
-def infer_columns(frame: pd.DataFrame, exclude: set[str]) -> ColumnPlan:
+def infer_columns(frame: pd.DataFrame, exclude: set[str], min_support: int = 0) -> ColumnPlan:
+    """Column roles; numeric columns get a missing indicator only with ``min_support``
+    missing rows (an indicator learnt from 9 rows dominates explanations)."""
     numeric: list[str] = []
     categorical: list[str] = []
     dropped: dict[str, str] = {}
@@ -86,7 +130,20 @@ def infer_columns(frame: pd.DataFrame, exclude: set[str]) -> ColumnPlan:
             dropped[name] = "identifier or free text (mostly unique values)"
             continue
         categorical.append(name)
-    return ColumnPlan(numeric, categorical, dropped)
+    support: dict[str, dict[str, int]] = {}
+    for name in numeric:
+        missing = int(frame[name].isna().sum())
+        if missing:
+            support[name] = {MISSING: missing}
+    for name in categorical:
+        column = frame[name]
+        counts = column.dropna().astype(str).value_counts().head(MAX_CATEGORIES)
+        support[name] = {str(k): int(v) for k, v in counts.items()}
+        missing = int(column.isna().sum())
+        if missing:
+            support[name][MISSING] = missing
+    indicators = [n for n in numeric if support.get(n, {}).get(MISSING, 0) >= min_support]
+    return ColumnPlan(numeric, categorical, dropped, support, indicators)
 
 
 def prepare(frame: pd.DataFrame, plan: ColumnPlan) -> pd.DataFrame:
@@ -117,9 +174,10 @@ def preprocessor(plan: ColumnPlan, encoding: Encoding) -> ColumnTransformer:
     parts: list[tuple[str, Any, list[str]]] = []
     for name in plan.numeric:
         if encoding == "onehot":
+            indicator = plan.indicators is None or name in plan.indicators
             steps = Pipeline(
                 [
-                    ("impute", SimpleImputer(strategy="median", add_indicator=True)),
+                    ("impute", SimpleImputer(strategy="median", add_indicator=indicator)),
                     ("scale", StandardScaler()),
                 ]
             )
@@ -130,7 +188,7 @@ def preprocessor(plan: ColumnPlan, encoding: Encoding) -> ColumnTransformer:
         if encoding == "onehot":
             encoder: Any = Pipeline(
                 [
-                    ("impute", SimpleImputer(strategy="constant", fill_value="(missing)")),
+                    ("impute", SimpleImputer(strategy="constant", fill_value=MISSING)),
                     (
                         "encode",
                         OneHotEncoder(

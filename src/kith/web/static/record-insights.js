@@ -8,7 +8,7 @@ import { objects } from "./boot.js";
 import { factorChart, gauge } from "./charts.js";
 import { h, replace, uid } from "./dom.js";
 import { problemNotice } from "./forms.js";
-import { actorKindLabel, formatDateTime, formatNumber, has, t } from "./i18n.js";
+import { actorKindLabel, formatDateTime, formatNumber, has, locale, t } from "./i18n.js";
 
 function lazyCard(title, load) {
   const id = uid("insight");
@@ -31,7 +31,30 @@ function label(prefix, value) {
   return has(key) ? t(key) : String(value ?? "—");
 }
 
+function localized(text) {
+  if (!text) return "";
+  return locale.startsWith("zh") ? text.zh || text.en : text.en || text.zh;
+}
+
+function thinFactors(factors) {
+  const thin = (factors || []).filter((f) => f.note);
+  if (!thin.length) return null;
+  return h(
+    "ul",
+    { class: "muted small thin-factors" },
+    thin.map((f) => h("li", { dataset: { name: f.name } }, `${f.name}: ${localized(f.note)}`)),
+  );
+}
+
 function scoreBlock(score) {
+  if (score.status === "not_enough_data") {
+    return h(
+      "div",
+      { class: "score", dataset: { kind: score.kind, status: score.status } },
+      h("p", {}, h("strong", {}, label("score.kind", score.kind)), " ", t("score.not_enough_data")),
+      h("p", { class: "muted small" }, localized(score.reason)),
+    );
+  }
   const pct = Number(score.score);
   return h(
     "div",
@@ -47,6 +70,7 @@ function scoreBlock(score) {
     ),
     pct <= 1 ? gauge(pct, null, label("score.kind", score.kind)) : null,
     score.factors && score.factors.length ? factorChart(score.factors, t("score.factors")) : null,
+    thinFactors(score.factors),
     h("p", { class: "muted small" }, t("score.model", { version: score.model_version }), score.scored_at ? ` · ${formatDateTime(score.scored_at)}` : ""),
   );
 }
