@@ -20,7 +20,18 @@ RECORD_OBJECTS = (
     "product",
     "order",
 )
-ADMIN_OBJECTS = ("user", "team", "role", "api_key", "field", "model", "segment", "schedule")
+ADMIN_OBJECTS = (
+    "user",
+    "team",
+    "role",
+    "api_key",
+    "field",
+    "model",
+    "segment",
+    "schedule",
+    "risk_rule",
+    "risk_decision",
+)
 ACTIONS = ("read", "create", "update", "delete")
 
 Grants = dict[tuple[str, str], Scope]
@@ -143,3 +154,13 @@ for _role, _grants in SEGMENT_GRANTS.items():
 # may look. Migration 0013_scheduling grants the same (and ``model``) to the
 # built-in roles of existing workspaces.
 BUILTIN_ROLES["analyst"][1].update(_grant(("schedule",), READ_ONLY, "all"))
+
+# Real-time decisions (kith.realtime): admins author rule sets and decide through
+# ADMIN_OBJECTS; managers and analysts read rule sets, lists and figures. Migration
+# 0017_realtime grants the same to the built-in roles of existing workspaces.
+RISK_GRANTS: dict[str, Grants] = {
+    "manager": _grant(("risk_rule",), READ_ONLY, "all"),
+    "analyst": _grant(("risk_rule",), READ_ONLY, "all"),
+}
+for _role, _grants in RISK_GRANTS.items():
+    BUILTIN_ROLES[_role][1].update(_grants)

@@ -33,6 +33,13 @@ class Settings(BaseSettings):
     bus_url: str | None = Field(
         default=None, description="Broker URL for scale-out (e.g. redis://127.0.0.1:6379/0)."
     )
+    realtime_window_url: str | None = Field(
+        default=None,
+        description=(
+            "Redis URL for the real-time decisions' sliding windows (default: KITH_BUS_URL when "
+            "it is redis://, else the process's memory)."
+        ),
+    )
     admin_email: str | None = None
     admin_password: str | None = None
     audit_retention_days: int = Field(
