@@ -21,12 +21,55 @@ An activation is not thread-safe; build one per evaluation.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+import re
 from dataclasses import dataclass
 from typing import Any
 
 from kith.core.errors import FieldError, ValidationFailed
 
 MAX_LENGTH = 4_000
+_MACRO_VARIABLE = re.compile(r"\.(?:all|exists|exists_one|map|filter)\(\s*([A-Za-z_]\w*)\s*,")
+# CEL's standard functions and macros an expression may call; operators (``_&&_``,
+# ``_?_:_``, ``!_``, ``@in``) are always allowed. Anything else is refused when the
+# expression is compiled, so a typo fails at publish time, not at 3 a.m.
+STANDARD_FUNCTIONS = frozenset(
+    {
+        "size",
+        "int",
+        "uint",
+        "double",
+        "string",
+        "bytes",
+        "bool",
+        "dyn",
+        "type",
+        "matches",
+        "startsWith",
+        "endsWith",
+        "contains",
+        "lowerAscii",
+        "upperAscii",
+        "timestamp",
+        "duration",
+        "getFullYear",
+        "getMonth",
+        "getDate",
+        "getDayOfMonth",
+        "getDayOfWeek",
+        "getDayOfYear",
+        "getHours",
+        "getMinutes",
+        "getSeconds",
+        "max",
+        "min",
+        "has",
+        "exists",
+        "all",
+        "exists_one",
+        "map",
+        "filter",
+    }
+)
 
 
 class Activation:
@@ -80,9 +123,14 @@ class CompiledExpression:
 
 
 def compile_expression(
-    source: str, declared: Iterable[str], *, path: Sequence[str | int] = ("expression",)
+    source: str,
+    declared: Iterable[str],
+    *,
+    path: Sequence[str | int] = ("expression",),
+    functions: Iterable[str] = (),
 ) -> CompiledExpression:
-    """Compile ``source``; every variable it reads must be in ``declared``."""
+    """Compile ``source``; every variable it reads must be in ``declared`` and every
+    function it calls a CEL standard one (or in ``functions``)."""
     import cel  # the Rust extension; imported on first use
 
     where = list(path)
@@ -99,15 +147,31 @@ def compile_expression(
         raise ValidationFailed(
             f"expression does not compile: {message}", [FieldError(where, message, "cel_syntax")]
         ) from exc
-    allowed = frozenset(declared)
-    used = frozenset(str(v) for v in program.variables())
+    # the iteration variables of macros (``list.exists(x, x > 1)``) are not free variables
+    bound = frozenset(_MACRO_VARIABLE.findall(source))
+    allowed = frozenset(declared) | bound
+    used = frozenset(str(v) for v in program.variables()) - (bound - frozenset(declared))
     unknown = sorted(used - allowed)
     if unknown:
         message = f"unknown variable(s) {', '.join(unknown)}; known: {', '.join(sorted(allowed))}"
         raise ValidationFailed(
             f"expression does not compile: {message}", [FieldError(where, message, "cel_unknown")]
         )
+    callable_ = STANDARD_FUNCTIONS | frozenset(functions)
+    unknown_calls = sorted(
+        str(f) for f in program.functions() if _is_named(str(f)) and str(f) not in callable_
+    )
+    if unknown_calls:
+        message = f"unknown function(s) {', '.join(unknown_calls)}"
+        raise ValidationFailed(
+            f"expression does not compile: {message}", [FieldError(where, message, "cel_unknown")]
+        )
     return CompiledExpression(source, used, program)
+
+
+def _is_named(function: str) -> bool:
+    """A named function rather than an operator (``_&&_``, ``@in``, ``!_``)."""
+    return not function.startswith("@") and any(c.isalpha() for c in function)
 
 
 def _first_line(message: str) -> str:

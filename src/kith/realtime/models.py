@@ -91,6 +91,7 @@ class RealtimeDecision(IdMixin, TenantMixin, Base):
     __table_args__ = (
         Index("ix_realtime_decisions_key_at", "tenant_id", "decision_key", "at"),
         Index("ix_realtime_decisions_order", "tenant_id", "order_id"),
+        Index("ix_realtime_decisions_customer", "tenant_id", "customer_id"),
     )
 
     at: Mapped[datetime]

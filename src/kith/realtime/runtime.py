@@ -23,6 +23,7 @@ from kith.realtime.engine import CompiledRuleSet, compile_ruleset, with_defaults
 from kith.realtime.features.history import HistoryCache
 from kith.realtime.features.lists import Entry, ListSnapshot
 from kith.realtime.features.window import MemoryWindow, RedisWindow, WindowStore
+from kith.realtime.log import DecisionLog
 from kith.realtime.repository import RealtimeRepository
 from kith.realtime.schemas import RuleSetDefinition
 
@@ -55,8 +56,12 @@ class TenantState:
 
 
 class DecisionRuntime:
-    def __init__(self, window: WindowStore, *, poll_s: float = POLL_S) -> None:
+    def __init__(
+        self, window: WindowStore, *, poll_s: float = POLL_S, log: DecisionLog | None = None
+    ) -> None:
         self.window = window
+        # None: every decision's log row is written in the request's transaction
+        self.log = log
         self.history = HistoryCache()
         self.poll_s = poll_s
         self._states: dict[str, TenantState] = {}
@@ -89,6 +94,10 @@ class DecisionRuntime:
             return fresh
         finally:
             self._reload_lock.release()
+
+    def flush_log(self) -> None:
+        if self.log is not None:
+            self.log.flush()
 
     def expire(self, tenant_id: str) -> None:
         """Check the generation on the next decision, whatever the poll interval."""
@@ -166,7 +175,9 @@ def runtime_for(container: Container) -> DecisionRuntime:
         with _create_lock:
             runtime = getattr(container, _ATTR, None)
             if runtime is None:
-                runtime = DecisionRuntime(window_for(container))
+                runtime = DecisionRuntime(
+                    window_for(container), log=DecisionLog(container.session_factory)
+                )
                 setattr(container, _ATTR, runtime)
     return runtime
 

@@ -189,34 +189,40 @@ class RealtimeService:
         reasons = self._reasons(serving, fired, outcome, fallback)
         actions = serving.actions(outcome)
         latency_ms = round((time.perf_counter() - began) * 1000, 3)
-        row = RealtimeDecision(
-            id=new_id(),
-            tenant_id=self.tenant_id,
-            at=now,
-            decision_key=decision_key,
-            version=serving.version,
-            variant=variant,
-            outcome=outcome,
-            score=score,
-            latency_ms=latency_ms,
-            fallback=fallback,
-            customer_id=payload.customer_id,
-            order_id=payload.order_id,
-            inputs=inputs,
-            features={k: v for k, v in values.items() if k != "input"} or None,
-            fired=[
+        fields: dict[str, Any] = {
+            "id": new_id(),
+            "tenant_id": self.tenant_id,
+            "at": now,
+            "decision_key": decision_key,
+            "version": serving.version,
+            "variant": variant,
+            "outcome": outcome,
+            "score": score,
+            "latency_ms": latency_ms,
+            "fallback": fallback,
+            "customer_id": payload.customer_id,
+            "order_id": payload.order_id,
+            "inputs": inputs,
+            "features": {k: v for k, v in values.items() if k != "input"} or None,
+            "fired": [
                 {"rule": f.rule, "contribution": f.contribution, "outcome": f.outcome}
                 for f in fired
             ],
-            shadow_version=shadow.version if shadow is not None else None,
-            shadow_outcome=shadow_eval.outcome if shadow_eval is not None else None,
-            actions_done=not actions,
-        )
-        self.uow.session.add(row)
-        if outcome != "pass" or fallback:
-            self._passport(row, serving, evaluation, reasons, actions)
+            "shadow_version": shadow.version if shadow is not None else None,
+            "shadow_outcome": shadow_eval.outcome if shadow_eval is not None else None,
+            "passport_id": None,
+            "label": None,
+            "actions_done": not actions,
+        }
+        if outcome == "pass" and not fallback and self.runtime.log is not None:
+            self.runtime.log.append(fields)  # compact, written behind (kith.realtime.log)
+        else:
+            row = RealtimeDecision(**fields)
+            self.uow.session.add(row)
+            if outcome != "pass" or fallback:
+                self._passport(row, serving, evaluation, reasons, actions)
         return DecisionOut(
-            decision_id=row.id,
+            decision_id=fields["id"],
             outcome=outcome,
             score=score,
             reasons=reasons,
@@ -363,6 +369,7 @@ class RealtimeService:
         """The version's test cases, and (``last``) how many of the last N decisions
         would change outcome under it."""
         row = self.version(decision_key, version)
+        self.runtime.flush_log()
         compiled = compile_ruleset(
             decision_key, version, RuleSetDefinition.model_validate(row.definition)
         )
@@ -591,6 +598,7 @@ class RealtimeService:
         """A label arrived for an order (chargeback, fraud, delivered): precision and
         recall of the high-risk outcome count it. Returns the decisions labelled."""
         policy.require(self.principal, "risk_decision", "create")
+        self.runtime.flush_log()
         rows = self.repo.decisions_of_order(order_id)
         value = "fraud" if label in HIGH_RISK_LABELS else "legit"
         for row in rows:
@@ -604,6 +612,7 @@ class RealtimeService:
         precision/recall of the high-risk outcome among labelled decisions; shadow
         disagreements for the challenger."""
         policy.require(self.principal, "risk_rule", "read")
+        self.runtime.flush_log()
         groups: dict[tuple[int, str], list[Any]] = defaultdict(list)
         shadows: dict[int, Counter[str]] = defaultdict(Counter)
         for row in self.repo.decision_rows(decision_key, since):

@@ -65,6 +65,9 @@ def upgrade() -> None:
             "ix_realtime_decisions_order", ["tenant_id", "order_id"], unique=False
         )
         batch_op.create_index(
+            "ix_realtime_decisions_customer", ["tenant_id", "customer_id"], unique=False
+        )
+        batch_op.create_index(
             batch_op.f("ix_realtime_decisions_tenant_id"), ["tenant_id"], unique=False
         )
 
@@ -214,6 +217,7 @@ def downgrade() -> None:
     op.drop_table("realtime_generations")
     with op.batch_alter_table("realtime_decisions", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_realtime_decisions_tenant_id"))
+        batch_op.drop_index("ix_realtime_decisions_customer")
         batch_op.drop_index("ix_realtime_decisions_order")
         batch_op.drop_index("ix_realtime_decisions_key_at")
 
