@@ -244,6 +244,7 @@ def _register_context_commands() -> None:
     from kith.language.command import ask_command, bench_language, plan_command
     from kith.ops.command import backup_command, restore_command
     from kith.privacy.command import consent_app, dsar_app, privacy_app
+    from kith.realtime.command import decide_command, rules_app
     from kith.runtime import worker
     from kith.scheduling.command import schedule_app
     from kith.transfer.command import export_command, import_command
@@ -264,6 +265,8 @@ def _register_context_commands() -> None:
     app.add_typer(model_app, name="model")
     app.add_typer(forecast_app, name="forecast")
     app.add_typer(segments_app, name="segments")
+    app.command("decide")(decide_command)
+    app.add_typer(rules_app, name="rules")
     app.add_typer(audit_app, name="audit")
     app.add_typer(dsar_app, name="dsar")
     app.add_typer(consent_app, name="consent")

@@ -91,6 +91,7 @@ def decide(
     redis_url: Annotated[
         str, typer.Option(help="Redis for --window redis.")
     ] = "redis://127.0.0.1:6379/15",
+    customers: Annotated[int, typer.Option(min=1, help="Customers seeded with orders.")] = 2000,
     as_json: Annotated[bool, typer.Option("--json", help="Print the JSON result only.")] = False,
 ) -> None:
     """The S4 payment check (lists, the card's last hour, the customer's history):
@@ -107,6 +108,7 @@ def decide(
             max_decisions=max_decisions,
             window=window,
             redis_url=redis_url,
+            customers=customers,
         )
     )
     if as_json:

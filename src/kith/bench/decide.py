@@ -45,6 +45,7 @@ class Options:
     window: str = "memory"
     redis_url: str = "redis://127.0.0.1:6379/15"
     seed: int = 16
+    customers: int = CUSTOMERS
 
 
 def run(options: Options) -> dict[str, Any]:
@@ -71,11 +72,11 @@ def _run(container: Container, options: Options) -> dict[str, Any]:
         window = MemoryWindow()
     runtime = DecisionRuntime(window)
     use_runtime(container, runtime)
-    customers = _seed(container, str(tenant_id), runtime, rng)
+    customers = _seed(container, str(tenant_id), runtime, rng, options.customers)
     traffic = _Traffic(rng, customers)
     principal = system_principal(str(tenant_id), "bench")
     try:
-        for _ in range(options.warmup):
+        for _ in range(min(options.warmup, options.max_decisions)):
             _decide(container, principal, runtime, traffic.next())
         flat = _phase(container, principal, runtime, traffic, options.max_decisions, None)
         paced = _phase(
@@ -102,7 +103,7 @@ def _run(container: Container, options: Options) -> dict[str, Any]:
         "max": flat,
         "targets": {"decisions_per_second": 1000, "p99_ms": 20},
         "budget_ms": PAYMENT_RULES["budget_ms"],
-        "seeded": {"customers": CUSTOMERS, "cards": CARDS, "ring_cards": RING_CARDS},
+        "seeded": {"customers": options.customers, "cards": CARDS, "ring_cards": RING_CARDS},
         "machine": machine(container),
     }
 
@@ -200,7 +201,11 @@ class _Traffic:
 
 
 def _seed(
-    container: Container, tenant_id: str, runtime: DecisionRuntime, rng: random.Random
+    container: Container,
+    tenant_id: str,
+    runtime: DecisionRuntime,
+    rng: random.Random,
+    count: int = CUSTOMERS,
 ) -> list[str]:
     """The payment rules, 120 list entries and customers with 0–8 orders each
     (inserted directly: an administrative load, like the demo loader)."""
@@ -210,7 +215,7 @@ def _seed(
     now = container.clock()
     customers: list[str] = []
     with container.uow() as uow:
-        for n in range(CUSTOMERS):
+        for n in range(count):
             contact = Contact(tenant_id=tenant_id, name=f"客户{n}")
             uow.session.add(contact)
             uow.session.flush()
