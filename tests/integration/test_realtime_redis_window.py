@@ -4,6 +4,7 @@ in-memory one, shared by every process (redis://…/15 via KITH_TEST_REDIS_URL).
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 import uuid
 from datetime import UTC, datetime
 
@@ -16,7 +17,7 @@ START = datetime(2026, 11, 18, 2, 0, tzinfo=UTC).timestamp()
 
 
 @pytest.fixture
-def redis_window() -> RedisWindow:
+def redis_window() -> Iterator[RedisWindow]:
     if not REDIS_URL:
         pytest.skip("KITH_TEST_REDIS_URL not set")
     window = RedisWindow(REDIS_URL, prefix=f"kith:test:{uuid.uuid4().hex[:8]}")
