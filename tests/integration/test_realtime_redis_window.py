@@ -4,8 +4,8 @@ in-memory one, shared by every process (redis://…/15 via KITH_TEST_REDIS_URL).
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
