@@ -11,7 +11,9 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from kith.access.service import system_principal
+from kith.access.models import Role, User, UserRole
+from kith.access.principal import Principal
+from kith.access.service import principal_for_user
 from kith.container import Container
 from kith.crm.models import Contact, Order
 from kith.realtime.defaults import PAYMENT_CHECK, PAYMENT_RULES
@@ -35,9 +37,11 @@ class _At:
 def seed_payment_story(container: Container, tenant_id: str, anchor: datetime) -> dict[str, Any]:
     """Publish the rules, block the device, decide the three checkouts; what happened."""
     clock = _At(anchor - timedelta(hours=2))
-    principal = system_principal(tenant_id, "demo loader")
     runtime = DecisionRuntime(MemoryWindow())
     with container.uow() as uow:
+        principal = _admin(uow.session, tenant_id)  # timelines name people, not "system"
+        if principal is None:
+            return {}
         service = RealtimeService(uow, principal, runtime, clock=clock)
         draft = service.draft(
             PAYMENT_CHECK,
@@ -87,6 +91,18 @@ def seed_payment_story(container: Container, tenant_id: str, anchor: datetime) -
         "loyal_customer_id": loyal,
         "decision_ids": [blocked.decision_id, *(d.decision_id for d in ring), passed.decision_id],
     }
+
+
+def _admin(session: Any, tenant_id: str) -> Principal | None:
+    user = session.scalars(
+        select(User)
+        .join(UserRole, UserRole.user_id == User.id)
+        .join(Role, Role.id == UserRole.role_id)
+        .where(User.tenant_id == tenant_id, User.is_active.is_(True), Role.name == "admin")
+        .order_by(User.created_at, User.id)
+        .limit(1)
+    ).first()
+    return principal_for_user(session, user) if user is not None else None
 
 
 def _customers(session: Any, tenant_id: str) -> tuple[str | None, list[str]]:
