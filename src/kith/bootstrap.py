@@ -32,6 +32,7 @@ from kith.gateway.principals import register_principal_resolver
 from kith.intelligence.monitoring.performance import performance_consumer
 from kith.privacy import reimport
 from kith.privacy.ledger import ConsentLedger
+from kith.realtime.actions import risk_actions_consumer
 from kith.timeline.projection import project
 
 _wired: list[bool] = []
@@ -53,6 +54,7 @@ def wire() -> None:
     import kith.agents.tools
     import kith.gateway.tools
     import kith.intelligence.segment_enrollment
+    import kith.realtime.tools
 
     use_default_consent(ConsentLedger)
     # The contact rule flags people coming back after erasure (privacy's tombstones).
@@ -71,7 +73,11 @@ def wire() -> None:
     _wired.append(True)
 
 
-CONSUMER_FACTORIES: tuple[ConsumerFactory, ...] = (agents_consumer, performance_consumer)
+CONSUMER_FACTORIES: tuple[ConsumerFactory, ...] = (
+    agents_consumer,
+    performance_consumer,
+    risk_actions_consumer,
+)
 
 
 def build_container(

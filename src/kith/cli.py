@@ -122,6 +122,14 @@ LAZY_COMMANDS: dict[str, tuple[str, Callable[[], Any]]] = {
         "Identity resolution (one person across channels).",
         _command("kith.identity.command", "identity_app"),
     ),
+    "decide": (
+        "Decide now: outcome, score, reasons, actions, version, variant, latency.",
+        _command("kith.realtime.command", "decide_command"),
+    ),
+    "rules": (
+        "Real-time decision rule sets: list, show, draft, test, publish, rollback, experiment.",
+        _command("kith.realtime.command", "rules_app"),
+    ),
     "kb": (
         "Knowledge spaces, documents and answers.",
         _command("kith.knowledge.command", "kb_app"),

@@ -12,6 +12,7 @@ from kith.intelligence import models as intelligence_models  # noqa: F401 - regi
 from kith.knowledge import models as knowledge_models  # noqa: F401 - registers its tables
 from kith.language import models as language_models  # noqa: F401 - registers language_commands
 from kith.privacy import models as privacy_models  # noqa: F401 - registers the privacy tables
+from kith.realtime import models as realtime_models  # noqa: F401 - registers the realtime tables
 from kith.scheduling import models as scheduling_models  # noqa: F401 - registers its tables
 from kith.search import models as search_models  # noqa: F401 - registers search_documents
 from kith.timeline import models as timeline_models

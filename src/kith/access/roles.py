@@ -30,6 +30,8 @@ ADMIN_OBJECTS = (
     "segment",
     "schedule",
     "knowledge",
+    "risk_rule",
+    "risk_decision",
 )
 ACTIONS = ("read", "create", "update", "delete")
 
@@ -167,4 +169,14 @@ KNOWLEDGE_GRANTS: dict[str, Grants] = {
     "viewer": _grant(("knowledge",), READ_ONLY, "all"),
 }
 for _role, _grants in KNOWLEDGE_GRANTS.items():
+    BUILTIN_ROLES[_role][1].update(_grants)
+
+# Real-time decisions (kith.realtime): admins author rule sets and decide through
+# ADMIN_OBJECTS; managers and analysts read rule sets, lists and figures. Migration
+# 0019_realtime grants the same to the built-in roles of existing workspaces.
+RISK_GRANTS: dict[str, Grants] = {
+    "manager": _grant(("risk_rule",), READ_ONLY, "all"),
+    "analyst": _grant(("risk_rule",), READ_ONLY, "all"),
+}
+for _role, _grants in RISK_GRANTS.items():
     BUILTIN_ROLES[_role][1].update(_grants)

@@ -161,3 +161,47 @@ def identity(
         f"identities); batch {result['batch_seconds_per_million']} s per million "
         f"(extrapolated); online p99 {result['online_p99_ms']} ms"
     )
+
+
+@bench_app.command("decide")
+def decide(
+    rate: Annotated[float, typer.Option(min=1, help="Sustained phase decisions/s.")] = 1000.0,
+    seconds: Annotated[float, typer.Option(min=0.1, help="Sustained phase length.")] = 10.0,
+    max_decisions: Annotated[
+        int, typer.Option(min=1, help="Decisions of the back-to-back phase.")
+    ] = 5_000,
+    window: Annotated[str, typer.Option(help="memory (embedded) or redis (scaled out).")] = (
+        "memory"
+    ),
+    redis_url: Annotated[
+        str, typer.Option(help="Redis for --window redis.")
+    ] = "redis://127.0.0.1:6379/15",
+    customers: Annotated[int, typer.Option(min=1, help="Customers seeded with orders.")] = 2000,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the JSON result only.")] = False,
+) -> None:
+    """The S4 payment check (lists, the card's last hour, the customer's history):
+    decisions/s and p50/p99/p999 latency, and the share of budget fallbacks."""
+    from kith.bench.decide import Options, run
+    from kith.clikit import fail
+
+    if window not in ("memory", "redis"):
+        fail(f"--window must be memory or redis, not {window!r}")
+    result = run(
+        Options(
+            rate=rate,
+            seconds=seconds,
+            max_decisions=max_decisions,
+            window=window,
+            redis_url=redis_url,
+            customers=customers,
+        )
+    )
+    if as_json:
+        typer.echo(json.dumps(result, ensure_ascii=False))
+        return
+    typer.echo(
+        f"payment check ({result['window']} window): {result['decisions_per_second']} decisions/s "
+        f"sustained (target {rate:g}), p50 {result['p50_ms']} ms, p99 {result['p99_ms']} ms, "
+        f"p999 {result['p999_ms']} ms, budget fallbacks {result['budget_fallbacks']:.3%}; "
+        f"back to back {result['max']['decisions_per_second']} decisions/s"
+    )

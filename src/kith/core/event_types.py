@@ -97,6 +97,11 @@ class EventType(StrEnum):
     SEGMENT_REFRESHED = "segment.refreshed"
     SEGMENT_MEMBER_ADDED = "segment.member_added"
     SEGMENT_MEMBER_REMOVED = "segment.member_removed"
+    # --- real-time decisions (kith.realtime) --------------------------------------
+    RISK_DECISION_FLAGGED = "risk_decision.flagged"
+    RISK_RULES_PUBLISHED = "risk_rules.published"
+    RISK_RULES_ROLLED_BACK = "risk_rules.rolled_back"
+    RISK_RULES_EXPERIMENT_CHANGED = "risk_rules.experiment_changed"
     # --- language (kith.language) -------------------------------------------------
     LANGUAGE_COMMAND_PLANNED = "language_command.planned"
     LANGUAGE_COMMAND_EXECUTED = "language_command.executed"
@@ -378,6 +383,30 @@ _OTHERS: tuple[EventTypeInfo, ...] = (
         "A record left a segment (capped per refresh).",
         "记录移出客群(每次刷新有上限)。",
         p.SegmentMemberChanged,
+    ),
+    EventTypeInfo(
+        EventType.RISK_DECISION_FLAGGED,
+        "realtime",
+        "A real-time decision did not pass (outcome, score, version, variant, actions to run).",
+        "实时决策未通过(结果、分数、版本、实验分组、待执行动作)。",
+    ),
+    EventTypeInfo(
+        EventType.RISK_RULES_PUBLISHED,
+        "realtime",
+        "A rule-set version became the champion of its decision key.",
+        "规则集版本已发布为该决策的主版本。",
+    ),
+    EventTypeInfo(
+        EventType.RISK_RULES_ROLLED_BACK,
+        "realtime",
+        "A decision key went back to its previous rule-set version.",
+        "决策已回滚到上一个规则集版本。",
+    ),
+    EventTypeInfo(
+        EventType.RISK_RULES_EXPERIMENT_CHANGED,
+        "realtime",
+        "A decision key's experiment changed (A/B, canary percentage, shadow, stopped).",
+        "决策的实验设置已变更(A/B、灰度比例、影子模式、停止)。",
     ),
     EventTypeInfo(
         EventType.LANGUAGE_COMMAND_PLANNED,

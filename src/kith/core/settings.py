@@ -39,6 +39,13 @@ class Settings(BaseSettings):
         "against when masking (a number valid in any of them is masked; numbers written "
         "with +country code always are).",
     )
+    realtime_window_url: str | None = Field(
+        default=None,
+        description=(
+            "Redis URL for the real-time decisions' sliding windows (default: KITH_BUS_URL when "
+            "it is redis://, else the process's memory)."
+        ),
+    )
     admin_email: str | None = None
     admin_password: str | None = None
     audit_retention_days: int = Field(
