@@ -85,6 +85,12 @@ class RecordService:
         self._audit_sensitive_list(spec, len(items))
         return Page(items, cursor)
 
+    def count(self, object_type: str, query: ListQuery) -> int:
+        """How many records the list has over all its pages (what the caller may read)."""
+        spec = SPECS[object_type]
+        policy.require(self.principal, spec.name, "read")
+        return self.repo.count(spec, query)
+
     def timeline(
         self, object_type: str, record_id: str, limit: int = 50, before: str | None = None
     ) -> list[dict[str, Any]]:

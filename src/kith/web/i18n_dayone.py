@@ -1,0 +1,14 @@
+"""UI text added for the day-one walk-through (issue 21): counts, SLA wording, the mobile
+menu, notifications, labels for internal names. Both languages side by side:
+key -> (zh-CN, en). Merged into ``kith.web.i18n.ZH_CN`` / ``EN``.
+"""
+
+from __future__ import annotations
+
+DAYONE: dict[str, tuple[str, str]] = {
+    # --- lists and the queue -------------------------------------------------------------
+    "list.total": ("共 {total} 条 · 第 {page} 页", "{total} records · page {page}"),
+    "sla.breached_by": ("已超时 {duration}", "Breached by {duration}"),
+    "sla.due_in": ("剩余 {duration}", "{duration} left"),
+    "duration.hours_short": ("{n} 小时", "{n} h"),
+}

@@ -1,0 +1,154 @@
+"""What a team sees on day one (issue 21): the web app walked page by page on demo data,
+as the admin and as a sales rep, in zh-CN and English, at 1440 and 390 px wide.
+
+The demo is loaded at a small scale with a fixed anchor; the server's clock and the
+browser's clock are both pinned to it, so no answer depends on today's date. Screenshots
+go to test-output/ (``dayone-*.png``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from kith.access.models import Tenant
+from kith.container import Container
+from kith.demo.loader import load_demo
+from tests.e2e.conftest import OUTPUT
+
+ANCHOR = datetime(2026, 11, 20, 1, 0, tzinfo=UTC)  # 09:00 in Shanghai, the demo's "now"
+PASSWORD = "kith-demo-2026"
+ADMIN = "zhou.ming@kith.demo"
+SALES = "wang.qiang@kith.demo"
+MANAGER = "chen.jing@kith.demo"
+SUPPLY = "zhao.min@kith.demo"
+PLURALS = (
+    "accounts",
+    "contacts",
+    "leads",
+    "deals",
+    "tickets",
+    "activities",
+    "interactions",
+    "products",
+    "orders",
+    "pipelines",
+)
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1440, "height": 900}
+
+
+@dataclass
+class Demo:
+    base: str
+    tenant_id: str
+    container: Container
+
+
+@pytest.fixture
+def demo(container: Container, live_server: str) -> Demo:
+    """The demo personas and their data behind a live server, "now" pinned to the anchor."""
+    result = load_demo(
+        container, tenant_slug="demo", password=PASSWORD, seed=42, scale=0.05, anchor=ANCHOR
+    )
+    assert result.status == "loaded"
+    container.clock = lambda: ANCHOR
+    with container.uow() as uow:
+        tenant_id = uow.session.scalars(select(Tenant.id).where(Tenant.slug == "demo")).one()
+    return Demo(live_server, tenant_id, container)
+
+
+@dataclass
+class Visit:
+    """A signed-in browser page that records failed requests and script errors."""
+
+    page: Any
+    base: str
+    failures: list[str] = field(default_factory=list)
+
+    def go(self, path: str) -> str:
+        self.page.goto(self.base + path)
+        self.page.wait_for_selector("#page[aria-busy=false]")
+        self.page.wait_for_load_state("networkidle")
+        text: str = self.page.locator("body").inner_text()
+        return text
+
+
+def open_page(
+    browser: Any, demo: Demo, email: str, locale: str = "zh-CN", size: dict[str, int] = DESKTOP
+) -> Visit:
+    page = browser.new_page(viewport=size, locale=locale)
+    page.clock.set_fixed_time(ANCHOR)
+    visit = Visit(page, demo.base)
+    page.on("pageerror", lambda error: visit.failures.append(f"script error: {error}"))
+    page.on(
+        "response",
+        lambda r: (
+            visit.failures.append(f"{r.status} {r.request.method} {r.url}")
+            if r.status >= 400
+            else None
+        ),
+    )
+    page.goto(f"{demo.base}/login")
+    page.fill("#login-email", email)
+    page.fill("#login-password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{demo.base}/")
+    if locale == "en":
+        page.goto(f"{demo.base}/lang/en?next=/")
+    return visit
+
+
+def first_record_link(visit: Visit) -> str | None:
+    link = visit.page.locator("#page table a[href^='/o/']").first
+    if not link.count():
+        return None
+    href: str | None = link.get_attribute("href")
+    return href
+
+
+# --- 7: lists count, the queue says how late, ticket pages ask only for what exists ---------
+
+
+def test_lists_count_every_record_queue_says_how_late_and_ticket_pages_request_nothing_missing(
+    demo: Demo, browser: Any
+) -> None:
+    visit = open_page(browser, demo, ADMIN)
+    text = visit.go("/o/interactions")
+    match = re.search(r"共 ([\d,]+) 条", text)
+    assert match, text[:400]
+    assert int(match.group(1).replace(",", "")) > 25  # more than one page: the whole list
+    everyone = re.search(r"共 ([\d,]+) 条", visit.go("/o/contacts"))
+    visit.go("/o/contacts?q=王")
+    searched = re.search(r"共 ([\d,]+) 条", visit.page.locator(".list-status").inner_text())
+    assert everyone and searched
+    assert 0 < int(searched.group(1)) < int(everyone.group(1))  # the count follows the search
+
+    queue = visit.go("/queue")
+    assert "已超时" in queue
+    assert re.search(r"已超时 \d+ 小时", queue), queue
+    assert not re.search(r"-\d+ ?(分钟|小时)|\d+ 分钟前", queue)
+    visit.page.screenshot(path=str(OUTPUT / "dayone-queue.png"), full_page=True)
+
+    visit.go("/o/tickets")
+    ticket = first_record_link(visit)
+    assert ticket
+    visit.failures.clear()
+    visit.go(ticket)
+    assert not [f for f in visit.failures if "/scores" in f], visit.failures
+    assert not visit.failures, visit.failures
+
+
+def test_a_list_counts_its_records_over_all_pages_when_asked(as_role: Any) -> None:
+    sales = as_role("sales")
+    for name in ("张伟", "张敏", "李雷"):
+        sales.post("/contacts", {"name": name})
+    page = sales.get("/contacts", params={"limit": 1, "total": "true"})
+    assert len(page["items"]) == 1 and page["total"] == 3
+    assert sales.get("/contacts", params={"limit": 1, "q": "张", "total": "true"})["total"] == 2
+    assert sales.get("/contacts", params={"limit": 1})["total"] is None  # only when asked
