@@ -14,11 +14,15 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from kith.access.models import Tenant
 from kith.container import Container
+from kith.crm.specs import SPECS
 from kith.demo.loader import load_demo
+from tests.conftest import PASSWORD as TEST_PASSWORD
+from tests.conftest import Workspace
 from tests.e2e.conftest import OUTPUT
 
 ANCHOR = datetime(2026, 11, 20, 1, 0, tzinfo=UTC)  # 09:00 in Shanghai, the demo's "now"
@@ -152,3 +156,37 @@ def test_a_list_counts_its_records_over_all_pages_when_asked(as_role: Any) -> No
     assert len(page["items"]) == 1 and page["total"] == 3
     assert sales.get("/contacts", params={"limit": 1, "q": "张", "total": "true"})["total"] == 2
     assert sales.get("/contacts", params={"limit": 1})["total"] is None  # only when asked
+
+
+# --- 3: navigation by role -----------------------------------------------------------------
+
+
+def _nav_links(html: str) -> set[str]:
+    nav = html.split('<nav class="sidenav"', 1)[1].split("</nav>", 1)[0]
+    return set(re.findall(r'href="([^"]+)"', nav))
+
+
+def test_navigation_offers_only_what_the_role_may_open(
+    app_client: TestClient, workspace: Workspace
+) -> None:
+    for role, present, absent in (
+        ("sales", {"/board", "/approvals", "/o/deals"}, {"/agents", "/admin"}),
+        ("admin", {"/board", "/queue", "/agents", "/admin", "/o/deals"}, set()),
+        ("viewer", {"/approvals"}, {"/agents", "/admin"}),
+    ):
+        app_client.cookies.clear()
+        response = app_client.post(
+            "/api/v1/auth/login",
+            json={"email": workspace.users[role].email, "password": TEST_PASSWORD},
+        )
+        assert response.status_code == 200
+        links = _nav_links(app_client.get("/").text)
+        assert present <= links, (role, links)
+        assert not absent & links, (role, links)
+        # every link the navigation offers opens without "no access"
+        me = app_client.get("/api/v1/me", headers={"X-Kith-Client": "web"}).json()
+        for link in links:
+            if link.startswith("/o/"):
+                plural = link.removeprefix("/o/")
+                name = next(n for n, s in SPECS.items() if s.plural == plural)
+                assert me["grants"].get(name, {}).get("read"), (role, link)
