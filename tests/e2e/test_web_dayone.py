@@ -13,14 +13,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from kith.access.models import Tenant
 from kith.container import Container
+from kith.core.event_types import CATALOG
 from kith.crm.specs import SPECS
 from kith.demo.loader import load_demo
+from kith.gateway.registry import REGISTRY
 from tests.conftest import PASSWORD as TEST_PASSWORD
 from tests.conftest import Workspace
 from tests.e2e.conftest import OUTPUT
@@ -31,6 +34,7 @@ ADMIN = "zhou.ming@kith.demo"
 SALES = "wang.qiang@kith.demo"
 MANAGER = "chen.jing@kith.demo"
 SUPPLY = "zhao.min@kith.demo"
+SUPPORT = "sun.li@kith.demo"
 PLURALS = (
     "accounts",
     "contacts",
@@ -190,3 +194,93 @@ def test_navigation_offers_only_what_the_role_may_open(
                 plural = link.removeprefix("/o/")
                 name = next(n for n, s in SPECS.items() if s.plural == plural)
                 assert me["grants"].get(name, {}).get("read"), (role, link)
+
+
+# --- 1: no internal names, no English where Chinese is expected -----------------------------
+
+
+def _raw_names() -> re.Pattern[str]:
+    """Identifiers a person must never read: tools, event types, purposes, statuses, codes."""
+    tools = [spec.name for spec in REGISTRY]
+    events = [t.value for t in CATALOG if "." in t.value]
+    codes = [
+        "crm_ui",
+        "sales_outreach",
+        "pending_approval",
+        "not_reversible",
+        "undone",
+        "deal_win",
+        "logistics",
+        "installation",
+        "battery_range",
+        "logistics_delay",
+        "software_ota",
+        "medical_devices",
+        "healthcare",
+        "automotive",
+    ]
+    words = sorted({*tools, *events, *codes}, key=len, reverse=True)
+    alternatives = "|".join(re.escape(w) for w in words)
+    roles = r"\((?:admin|manager|sales|service|marketing|analyst|viewer)\)"
+    return re.compile(
+        rf"(?<![\w.@/-])(?:{alternatives})(?![\w@-]|\.\w)|(?<![\w&])#[0-9a-f]{{6}}\b|{roles}"
+    )
+
+
+# English sentences of the UI and the engines that used to show in the Chinese UI.
+ENGLISH = re.compile(
+    r"The request is not valid|nothing was written|Lead triage|Opens, routes|"
+    r"Consent-respecting|Aggregates telemetry|cannot be undone"
+)
+
+
+def _pending_refund(demo: Demo) -> str:
+    """A refund waiting for a manager's approval (the approvals page and passport show it)."""
+    with httpx.Client(base_url=f"{demo.base}/api/v1", timeout=20) as http:
+        login = http.post("/auth/login", json={"email": SUPPORT, "password": PASSWORD})
+        http.headers["Authorization"] = f"Bearer {login.json()['token']}"
+        order = http.get("/orders", params={"limit": 1}).json()["items"][0]
+        waiting = http.post(
+            "/tools/refunds.request/invoke",
+            json={
+                "args": {"order_id": order["id"], "amount": "100", "reason": "划痕"},
+                "purpose": "service",
+            },
+        )
+        assert waiting.status_code == 202, waiting.text
+        decision: str = waiting.json()["decision_id"]
+        return decision
+
+
+def _every_page(visit: Visit, decision_id: str | None) -> dict[str, str]:
+    texts: dict[str, str] = {}
+    for path in ("/", "/board", "/queue", "/approvals", "/dashboards", "/agents", "/admin"):
+        texts[path] = visit.go(path)
+    texts["/search"] = visit.go("/search?q=物流")
+    for plural in PLURALS:
+        texts[f"/o/{plural}"] = visit.go(f"/o/{plural}")
+        record = first_record_link(visit)
+        if record:
+            texts[record] = visit.go(record)
+    if decision_id:
+        texts["/passport"] = visit.go(f"/passport/{decision_id}")
+    return texts
+
+
+@pytest.mark.parametrize("email", [ADMIN, SALES, MANAGER])
+def test_every_page_in_chinese_shows_labels_not_internal_names(
+    demo: Demo, browser: Any, email: str
+) -> None:
+    decision = _pending_refund(demo)
+    visit = open_page(browser, demo, email)
+    raw, english = _raw_names(), []
+    found: dict[str, list[str]] = {}
+    for path, text in _every_page(visit, decision if email != SALES else None).items():
+        hits = sorted(set(raw.findall(text)))
+        if hits:
+            found[path] = hits
+        english += [f"{path}: {m}" for m in ENGLISH.findall(text)]
+    visit.page.screenshot(path=str(OUTPUT / f"dayone-zh-{email.split('@')[0]}.png"))
+    assert not found, found
+    assert not english, english
+    assert not [f for f in visit.failures if "script error" in f], visit.failures

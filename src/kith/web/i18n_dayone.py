@@ -11,4 +11,10 @@ DAYONE: dict[str, tuple[str, str]] = {
     "sla.breached_by": ("已超时 {duration}", "Breached by {duration}"),
     "sla.due_in": ("剩余 {duration}", "{duration} left"),
     "duration.hours_short": ("{n} 小时", "{n} h"),
+    # --- records that are gone or not visible --------------------------------------------
+    "common.unavailable_record": (
+        "{object}（已删除或无权查看）",
+        "{object} (deleted or not visible)",
+    ),
+    "common.deleted_record": ("（已删除或无权查看）", "(deleted or not visible)"),
 }
