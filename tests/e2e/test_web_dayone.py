@@ -284,3 +284,64 @@ def test_every_page_in_chinese_shows_labels_not_internal_names(
     assert not found, found
     assert not english, english
     assert not [f for f in visit.failures if "script error" in f], visit.failures
+
+
+# --- 2: a phone ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("locale", ["zh-CN", "en"])
+def test_every_page_fits_a_phone_with_a_menu_drawer_and_a_usable_search_box(
+    demo: Demo, browser: Any, locale: str
+) -> None:
+    decision = _pending_refund(demo)
+    visit = open_page(browser, demo, ADMIN, locale=locale, size=PHONE)
+    page = visit.page
+    too_wide: dict[str, int] = {}
+    for path in (
+        "/",
+        "/board",
+        "/queue",
+        "/approvals",
+        "/dashboards",
+        "/agents",
+        "/admin",
+        "/search?q=物流",
+        f"/passport/{decision}",
+        *(f"/o/{plural}" for plural in PLURALS),
+    ):
+        visit.go(path)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        if width > page.evaluate("innerWidth"):
+            too_wide[path] = width
+        record = first_record_link(visit) if path.startswith("/o/") else None
+        if record:
+            visit.go(record)
+            width = page.evaluate("document.documentElement.scrollWidth")
+            if width > page.evaluate("innerWidth"):
+                too_wide[record] = width
+    assert not too_wide, too_wide
+
+    # The navigation is a drawer: closed, it takes no room; the menu button opens it.
+    visit.go("/o/contacts")
+    page.screenshot(path=str(OUTPUT / f"dayone-phone-contacts-{locale}.png"), full_page=True)
+    nav = page.locator("#sidenav")
+    assert not nav.is_visible()
+    search = page.locator("#global-search")
+    assert search.bounding_box()["width"] >= 120  # a box one can type in, not a square
+    menu = page.locator("#menu-toggle")
+    menu.click()
+    assert menu.get_attribute("aria-expanded") == "true"
+    queue = nav.locator("a[href='/queue']")
+    queue.wait_for(state="visible")
+    page.wait_for_timeout(300)  # the drawer slides in
+    page.screenshot(path=str(OUTPUT / f"dayone-phone-menu-{locale}.png"))
+    page.keyboard.press("Escape")
+    assert menu.get_attribute("aria-expanded") == "false"
+    menu.click()
+    queue.click()
+    page.wait_for_url(f"{demo.base}/queue")
+    # Record lists read as cards: each value under its column's name.
+    visit.go("/o/contacts")
+    cell = page.locator("table.records.cards tbody td[data-label]").first
+    assert cell.get_attribute("data-label")
+    assert not [f for f in visit.failures if "script error" in f], visit.failures

@@ -6,6 +6,9 @@ key -> (zh-CN, en). Merged into ``kith.web.i18n.ZH_CN`` / ``EN``.
 from __future__ import annotations
 
 DAYONE: dict[str, tuple[str, str]] = {
+    # --- phone navigation ----------------------------------------------------------------
+    "nav.menu": ("菜单", "Menu"),
+    "nav.close_menu": ("关闭菜单", "Close menu"),
     # --- lists and the queue -------------------------------------------------------------
     "list.total": ("共 {total} 条 · 第 {page} 页", "{total} records · page {page}"),
     "sla.breached_by": ("已超时 {duration}", "Breached by {duration}"),
