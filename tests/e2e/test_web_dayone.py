@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -23,6 +24,7 @@ from kith.container import Container
 from kith.core.event_types import CATALOG
 from kith.crm.specs import SPECS
 from kith.demo.loader import load_demo
+from kith.gateway.fx import rate_table
 from kith.gateway.registry import REGISTRY
 from tests.conftest import PASSWORD as TEST_PASSWORD
 from tests.conftest import Workspace
@@ -345,3 +347,41 @@ def test_every_page_fits_a_phone_with_a_menu_drawer_and_a_usable_search_box(
     cell = page.locator("table.records.cards tbody td[data-label]").first
     assert cell.get_attribute("data-label")
     assert not [f for f in visit.failures if "script error" in f], visit.failures
+
+
+# --- 6: currencies are never added together ------------------------------------------------
+
+
+def test_funnel_totals_each_currency_and_labels_the_converted_sum(as_role: Any) -> None:
+    admin = as_role("admin")
+    pipeline = admin.post("/pipelines", {"name": "Fleet", "is_default": True})["id"]
+    stage = admin.post(f"/pipelines/{pipeline}/stages", {"name": "Demo", "probability": 40})["id"]
+    for amount, currency in (("1000", "CNY"), ("500", "CNY"), ("100", "USD")):
+        admin.post(
+            "/deals",
+            {"name": amount, "amount": amount, "currency": currency, "stage_id": stage},
+        )
+    data = admin.get("/web/stats/pipeline", params={"pipeline_id": pipeline})
+    demo = next(s for s in data["stages"] if s["id"] == stage)
+    assert demo["count"] == 3
+    assert {k: float(v) for k, v in demo["amounts"].items()} == {"CNY": 1500, "USD": 100}
+    table = rate_table()
+    assert data["fx"] == {
+        "base": "CNY",
+        "as_of": table.as_of.isoformat(),
+        "version": table.version,
+    }
+    converted = Decimal("1500") + (table.to_base(Decimal("100"), "USD") or Decimal(0))
+    assert Decimal(demo["amount"]) == converted  # not 1600: dollars are not yuan
+
+
+def test_browser_funnel_shows_each_currency_on_its_own(demo: Demo, browser: Any) -> None:
+    visit = open_page(browser, demo, ADMIN)
+    visit.go("/dashboards")
+    visit.page.select_option("#dash-pipeline", label="新车销售 / Fleet sales")
+    visit.page.wait_for_function("document.getElementById('main').textContent.includes('汇率换算')")
+    text = visit.page.locator("#main").text_content() or ""
+    # the won column holds euros and yuan: each on its own, the sum only converted and dated
+    assert re.search(r"¥[\d,.]+ \+ €[\d,.]+ ?（折合约 ¥[\d,.]+，按 2025年6月30日 汇率换算）", text)
+    assert not re.search(r"\+ €[\d,.]++(?! ?（|…)", text), text  # no bare mixed sum
+    visit.page.screenshot(path=str(OUTPUT / "dayone-dashboards-currencies.png"), full_page=True)

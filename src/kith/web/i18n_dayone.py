@@ -14,6 +14,11 @@ DAYONE: dict[str, tuple[str, str]] = {
     "sla.breached_by": ("已超时 {duration}", "Breached by {duration}"),
     "sla.due_in": ("剩余 {duration}", "{duration} left"),
     "duration.hours_short": ("{n} 小时", "{n} h"),
+    # --- money in several currencies ---------------------------------------------------
+    "dash.converted": (
+        "（折合约 {amount}，按 {date} 汇率换算）",
+        "(≈ {amount} converted at {date} rates)",
+    ),
     # --- records that are gone or not visible --------------------------------------------
     "common.unavailable_record": (
         "{object}（已删除或无权查看）",
