@@ -27,7 +27,7 @@ from kith.demo.loader import load_demo
 from kith.gateway.fx import rate_table
 from kith.gateway.registry import REGISTRY
 from tests.conftest import PASSWORD as TEST_PASSWORD
-from tests.conftest import Workspace
+from tests.conftest import Workspace, sign_in
 from tests.e2e.conftest import OUTPUT
 
 ANCHOR = datetime(2026, 11, 20, 1, 0, tzinfo=UTC)  # 09:00 in Shanghai, the demo's "now"
@@ -385,3 +385,80 @@ def test_browser_funnel_shows_each_currency_on_its_own(demo: Demo, browser: Any)
     assert re.search(r"¥[\d,.]+ \+ €[\d,.]+ ?（折合约 ¥[\d,.]+，按 2025年6月30日 汇率换算）", text)
     assert not re.search(r"\+ €[\d,.]++(?! ?（|…)", text), text  # no bare mixed sum
     visit.page.screenshot(path=str(OUTPUT / "dayone-dashboards-currencies.png"), full_page=True)
+
+
+# --- 5: the decision passport after an approval ----------------------------------------------
+
+
+def _refund_waiting(admin: Any, service: Any, amount: str = "300") -> dict[str, Any]:
+    product = admin.post("/products", {"sku": f"BAT-{amount}", "name": "电池检测"})
+    line = {"product_id": product["id"], "quantity": 1, "unit_price": "900.00"}
+    order = admin.post("/orders", {"number": f"SO-{amount}", "lines": [line]})
+    waiting: dict[str, Any] = service.post(
+        "/tools/refunds.request/invoke",
+        {
+            "args": {"order_id": order["id"], "amount": amount, "reason": "划痕"},
+            "purpose": "service",
+        },
+        expected=202,
+    )
+    return waiting
+
+
+def test_an_approval_outcome_shows_on_the_decision_it_was_asked_for(
+    as_role: Any, workspace: Workspace
+) -> None:
+    admin, service, manager = as_role("admin"), as_role("service"), as_role("manager")
+    approved = _refund_waiting(admin, service, "300")
+    rejected = _refund_waiting(admin, service, "200")
+    before = admin.get(f"/decisions/{approved['decision_id']}")
+    assert before["status"] == "pending_approval" and before["approval"]["approver"] is None
+
+    manager.post(f"/approvals/{approved['approval_id']}/approve", {"reason": "同意"}, 200)
+    manager.post(f"/approvals/{rejected['approval_id']}/reject", {"reason": "金额不符"}, None)
+
+    after = admin.get(f"/decisions/{approved['decision_id']}")
+    approval = admin.get(f"/approvals/{approved['approval_id']}")
+    assert after["status"] == approval["status"] == "executed"
+    assert after["recorded_status"] == "pending_approval"  # the record itself is history
+    assert after["approval"]["approver"]["name"] == workspace.users["manager"].name
+    assert after["approval"]["reason"] == "同意"
+    follow_up = admin.get(f"/decisions/{after['approval']['result_decision_id']}")
+    assert follow_up["status"] == "executed" and follow_up["tool"] == "refunds.request"
+    listed = admin.get("/decisions", params={"limit": 50})["items"]
+    assert {d["id"]: d["status"] for d in listed}[approved["decision_id"]] == "executed"
+
+    refused = admin.get(f"/decisions/{rejected['decision_id']}")
+    assert refused["status"] == "rejected"
+    assert refused["approval"]["approver"]["name"] == workspace.users["manager"].name
+
+
+def test_browser_passport_of_an_approved_call_shows_the_outcome_and_the_follow_up(
+    live_server: str, app_client: TestClient, workspace: Workspace, browser: Any
+) -> None:
+    admin = sign_in(app_client, workspace.users["admin"].email)
+    service = sign_in(app_client, workspace.users["service"].email)
+    waiting = _refund_waiting(admin, service)
+    sign_in(app_client, workspace.users["manager"].email).post(
+        f"/approvals/{waiting['approval_id']}/approve", {"reason": "同意"}, 200
+    )
+    for locale, done, follow in (("zh-CN", "已执行", "查看执行决策"), ("en", "Executed", "Open")):
+        page = browser.new_page(viewport=DESKTOP, locale=locale)
+        page.goto(f"{live_server}/login")
+        page.fill("#login-email", workspace.users["admin"].email)
+        page.fill("#login-password", TEST_PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{live_server}/")
+        if locale == "en":
+            page.goto(f"{live_server}/lang/en?next=/")
+        page.goto(f"{live_server}/passport/{waiting['decision_id']}")
+        page.wait_for_selector("a.follow-up")
+        heading = page.locator("h1").inner_text()
+        assert done in heading and "待审批" not in heading and "Pending" not in heading
+        body = page.locator("#page").inner_text()
+        assert workspace.users["manager"].name in body and follow in body
+        page.screenshot(path=str(OUTPUT / f"dayone-passport-approved-{locale}.png"), full_page=True)
+        page.locator("a.follow-up").click()
+        page.wait_for_url(re.compile(r".*/passport/[0-9a-f]{32}$"))
+        assert waiting["decision_id"] not in page.url
+        page.close()

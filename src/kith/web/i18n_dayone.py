@@ -19,6 +19,10 @@ DAYONE: dict[str, tuple[str, str]] = {
         "（折合约 {amount}，按 {date} 汇率换算）",
         "(≈ {amount} converted at {date} rates)",
     ),
+    # --- the passport after an approval -----------------------------------------------
+    "passport.decided_at": ("决定时间", "Decided at"),
+    "passport.follow_up": ("审批后的执行", "After the approval"),
+    "passport.follow_up_link": ("查看执行决策", "Open the resulting decision"),
     # --- records that are gone or not visible --------------------------------------------
     "common.unavailable_record": (
         "{object}（已删除或无权查看）",

@@ -6,7 +6,7 @@ import { api } from "./api.js";
 import { h, replace, uid } from "./dom.js";
 import { problemNotice } from "./forms.js";
 import { t } from "./i18n.js";
-import { purposeLabel, toolLabel, toolTag } from "./labels.js";
+import { purposeLabel, roleName, toolLabel, toolTag } from "./labels.js";
 import { loadMe } from "./me.js";
 import { actorBadge, jsonList, rationaleBlock, riskBadge, statusBadge, subjectLink, when } from "./passport.js";
 import { resolveTitles } from "./refs.js";
@@ -110,9 +110,11 @@ export async function render(root, page) {
               "dl",
               { class: "mini-dl" },
               row(t("passport.approval_status"), statusBadge(approval.status)),
-              row(t("passport.approver_role"), approval.approver_role || "—"),
+              row(t("passport.approver_role"), roleName(approval.approver_role) || "—"),
               row(t("passport.approver"), approval.approver ? approval.approver.name : "—"),
-              row(t("passport.approver_decision"), approval.decision || "—", approval.reason ? ` · ${approval.reason}` : null),
+              row(t("passport.approver_decision"), approval.decision ? statusBadge(approval.decision) : "—", approval.reason ? ` · ${approval.reason}` : null),
+              approval.decided_at ? row(t("passport.decided_at"), when(approval.decided_at)) : null,
+              approval.result_decision_id ? row(t("passport.follow_up"), h("a", { href: `/passport/${approval.result_decision_id}`, class: "follow-up" }, t("passport.follow_up_link")), " ", statusBadge(approval.result_status)) : null,
               row(t("passport.expires"), when(approval.expires_at)),
               approval.status === "pending" ? row("", h("a", { href: "/approvals" }, t("passport.to_inbox"))) : null,
             )
