@@ -256,7 +256,16 @@ def _pending_refund(demo: Demo) -> str:
 
 def _every_page(visit: Visit, decision_id: str | None) -> dict[str, str]:
     texts: dict[str, str] = {}
-    for path in ("/", "/board", "/queue", "/approvals", "/dashboards", "/agents", "/admin"):
+    for path in (
+        "/",
+        "/board",
+        "/queue",
+        "/approvals",
+        "/dashboards",
+        "/agents",
+        "/admin",
+        "/notifications",
+    ):
         texts[path] = visit.go(path)
     texts["/search"] = visit.go("/search?q=物流")
     for plural in PLURALS:
@@ -307,6 +316,7 @@ def test_every_page_fits_a_phone_with_a_menu_drawer_and_a_usable_search_box(
         "/dashboards",
         "/agents",
         "/admin",
+        "/notifications",
         "/search?q=物流",
         f"/passport/{decision}",
         *(f"/o/{plural}" for plural in PLURALS),
@@ -462,3 +472,44 @@ def test_browser_passport_of_an_approved_call_shows_the_outcome_and_the_follow_u
         page.wait_for_url(re.compile(r".*/passport/[0-9a-f]{32}$"))
         assert waiting["decision_id"] not in page.url
         page.close()
+
+
+# --- 4: notifications ------------------------------------------------------------------------
+
+
+def test_browser_bell_counts_unread_live_and_the_notifications_page_marks_them_read(
+    live_server: str, app_client: TestClient, workspace: Workspace, browser: Any
+) -> None:
+    admin = sign_in(app_client, workspace.users["admin"].email)
+    service = sign_in(app_client, workspace.users["service"].email)
+    page = browser.new_page(viewport=PHONE, locale="zh-CN")
+    page.goto(f"{live_server}/login")
+    page.fill("#login-email", workspace.users["manager"].email)
+    page.fill("#login-password", TEST_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server}/")
+    page.wait_for_selector("#bell[data-unread='0']", state="attached")
+    # A call waits for a manager: the approver is told, and the open page's bell shows it.
+    waiting = _refund_waiting(admin, service)
+    page.wait_for_selector("#bell-count:has-text('1')", timeout=15_000)
+    page.screenshot(path=str(OUTPUT / "dayone-bell.png"))
+    page.click("#bell")
+    page.wait_for_url(f"{live_server}/notifications")
+    page.wait_for_selector("li.notification.unread")
+    item = page.locator("li.notification.unread").first
+    assert "待你审批" in item.inner_text()
+    assert page.locator(".drafts-list").count() == 1
+    page.screenshot(path=str(OUTPUT / "dayone-notifications.png"), full_page=True)
+    page.get_by_role("button", name="全部标为已读").click()
+    page.wait_for_selector("#bell[data-unread='0']", state="attached")
+    assert page.locator("li.notification.unread").count() == 0
+    manager = sign_in(app_client, workspace.users["manager"].email)
+    assert manager.get("/web/notifications/unread") == {"unread": 0}
+    # The requester is told when it is decided.
+    manager.post(f"/approvals/{waiting['approval_id']}/approve", {"reason": "同意"}, 200)
+    service = sign_in(app_client, workspace.users["service"].email)
+    assert service.get("/web/notifications/unread")["unread"] == 1
+    kinds = [n["kind"] for n in service.get("/notifications")["items"]]
+    assert kinds == ["approval_decided"]
+    assert service.post("/web/notifications/read", {}, 200) == {"unread": 0}
+    page.close()

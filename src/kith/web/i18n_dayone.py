@@ -23,6 +23,22 @@ DAYONE: dict[str, tuple[str, str]] = {
     "passport.decided_at": ("决定时间", "Decided at"),
     "passport.follow_up": ("审批后的执行", "After the approval"),
     "passport.follow_up_link": ("查看执行决策", "Open the resulting decision"),
+    # --- notifications and drafts -------------------------------------------------------
+    "notifications.title": ("通知", "Notifications"),
+    "notifications.bell_unread": ("通知（{n} 条未读）", "Notifications ({n} unread)"),
+    "notifications.unread": ("未读", "Unread"),
+    "notifications.mark_read": ("标为已读", "Mark read"),
+    "notifications.mark_all": ("全部标为已读", "Mark all read"),
+    "notifications.none": ("没有通知。", "No notifications."),
+    "notifications.open": ("打开", "Open"),
+    "notifications.drafts": ("邮件草稿", "Drafted e-mails"),
+    "notifications.no_drafts": ("没有草稿。", "No drafts."),
+    "notifications.to": ("收件人", "To"),
+    "notifications.kind.approval_requested": ("待你审批", "Waiting for your approval"),
+    "notifications.kind.approval_decided": ("审批结果", "Approval decided"),
+    "notifications.kind.message": ("同事的消息", "From a colleague"),
+    "notifications.kind.cohort_owners": ("车主群体提醒", "Owner cohort alert"),
+    "notifications.kind.fleet_telemetry": ("车队遥测提醒", "Fleet telemetry alert"),
     # --- records that are gone or not visible --------------------------------------------
     "common.unavailable_record": (
         "{object}（已删除或无权查看）",

@@ -34,6 +34,7 @@ from kith.crm.specs import SPECS_BY_PLURAL
 from kith.web.api import router as web_api_router
 from kith.web.i18n import LANG_COOKIE, LOCALES, Translator, negotiate
 from kith.web.imports import router as web_import_router
+from kith.web.notifications import router as web_notifications_router
 from kith.web.objects import NAV, ui_objects
 
 WEB_DIR = Path(__file__).parent
@@ -224,6 +225,7 @@ def install(app: FastAPI) -> None:
     app.mount("/static", StaticAssets(directory=STATIC_DIR), name="static")
     app.include_router(web_api_router)
     app.include_router(web_import_router)
+    app.include_router(web_notifications_router)
 
     @app.get("/favicon.ico", include_in_schema=False, dependencies=[public_route()])
     def favicon() -> RedirectResponse:
@@ -312,6 +314,15 @@ def install(app: FastAPI) -> None:
     )
     def approvals_page(request: Request) -> Response:
         return _work_page(request, "approvals")
+
+    @app.get(
+        "/notifications",
+        include_in_schema=False,
+        response_model=None,
+        dependencies=[session_only()],
+    )
+    def notifications_page(request: Request) -> Response:
+        return _work_page(request, "notifications")
 
     @app.get("/agents", include_in_schema=False, response_model=None, dependencies=[session_only()])
     def agents_page(request: Request) -> Response:

@@ -103,8 +103,36 @@ function labelTableCells(root) {
   label();
 }
 
+/** The bell: unread notifications, kept current by server-sent events. */
+function initBell() {
+  const count = document.getElementById("bell-count");
+  const bell = document.getElementById("bell");
+  if (!count || !bell) return;
+  const show = (n) => {
+    count.hidden = !n;
+    count.textContent = n > 99 ? "99+" : String(n);
+    bell.setAttribute("aria-label", n ? t("notifications.bell_unread", { n }) : t("notifications.title"));
+    bell.dataset.unread = String(n);
+  };
+  document.addEventListener("kith:unread", (event) => show(event.detail));
+  if (!("EventSource" in window)) {
+    api.get("/web/notifications/unread").then((r) => show(r.unread)).catch(() => null);
+    return;
+  }
+  const source = new EventSource("/api/v1/web/notifications/stream?wait=60");
+  source.addEventListener("unread", (event) => {
+    try {
+      show(JSON.parse(event.data).unread);
+    } catch {
+      // a malformed line: the next one corrects the count
+    }
+  });
+  window.addEventListener("pagehide", () => source.close());
+}
+
 export async function initShell() {
   initMenu();
+  initBell();
   const main = document.getElementById("main");
   if (main) labelTableCells(main);
   initCommandBar();
