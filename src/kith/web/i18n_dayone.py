@@ -44,5 +44,6 @@ DAYONE: dict[str, tuple[str, str]] = {
         "{object}（已删除或无权查看）",
         "{object} (deleted or not visible)",
     ),
+    "common.stage_not_loaded": ("（另一阶段）", "(another stage)"),
     "common.deleted_record": ("（已删除或无权查看）", "(deleted or not visible)"),
 }

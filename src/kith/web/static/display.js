@@ -78,7 +78,8 @@ export function renderValue(objectName, field, value, record = {}) {
     case "ref":
       if (info.target === "stage") {
         const stage = stageOf(value);
-        return h("span", {}, stage ? stage.name : shortId(value));
+        // a stage of a pipeline not loaded here (e.g. a deal's change in an account's timeline)
+        return stage ? h("span", {}, stage.name) : h("span", { class: "muted", title: value }, t("common.stage_not_loaded"));
       }
       return refLink(info.target, value);
     case "user":

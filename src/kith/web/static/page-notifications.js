@@ -5,6 +5,12 @@ import { api } from "./api.js";
 import { announce, h, replace } from "./dom.js";
 import { problemNotice } from "./forms.js";
 import { formatDateTime, has, t } from "./i18n.js";
+import { toolLabel } from "./labels.js";
+
+/** Titles written by the gateway name tools ("refunds.request ..."): read them as labels. */
+function readable(text) {
+  return String(text || "").replace(/\b[a-z_]+\.[a-z_]+\b/g, (name) => (has(`tool.${name}`) ? toolLabel(name) : name));
+}
 
 function kindLabel(kind) {
   return has(`notifications.kind.${kind}`) ? t(`notifications.kind.${kind}`) : t("notifications.title");
@@ -34,8 +40,8 @@ function notificationItem(item, onRead) {
       "div",
       {},
       h("p", { class: "small muted" }, kindLabel(item.kind), " · ", h("time", { datetime: item.created_at }, formatDateTime(item.created_at)), unread ? [" · ", h("strong", {}, t("notifications.unread"))] : null),
-      h("p", {}, link ? h("a", { href: link }, item.title) : item.title),
-      item.body ? h("p", { class: "small pre-wrap" }, item.body) : null,
+      h("p", {}, link ? h("a", { href: link }, readable(item.title)) : readable(item.title)),
+      item.body ? h("p", { class: "small pre-wrap" }, readable(item.body)) : null,
     ),
     mark,
   );
