@@ -123,7 +123,7 @@ def test_browser_admin_adds_a_user_changes_roles_and_reads_agents_and_risk(
     form.get_by_label("Email").fill("new.rep@acme.example.com")
     form.get_by_label("Name").fill("New Rep")
     form.get_by_label("Initial password").fill("a-long-password-1")
-    form.get_by_label("Service (service)").check()
+    form.get_by_label("Service", exact=True).check()
     form.get_by_role("button", name="Add user").click()
     page.wait_for_selector("text=User New Rep added.")
     made = next(u for u in admin("GET", "/users") if u["email"] == "new.rep@acme.example.com")
@@ -139,7 +139,7 @@ def test_browser_admin_adds_a_user_changes_roles_and_reads_agents_and_risk(
     page.wait_for_selector("form.admin-form .notice-error")
 
     row = page.locator('tr[data-email="new.rep@acme.example.com"]')
-    row.get_by_label("Service (service)").uncheck()
+    row.get_by_label("Service", exact=True).uncheck()
     row.get_by_role("button", name="Save").click()
     page.wait_for_selector("text=New Rep saved.")
     made = next(u for u in admin("GET", "/users") if u["email"] == "new.rep@acme.example.com")

@@ -99,14 +99,7 @@ class RecordRepository:
     def page(self, spec: ObjectSpec, query: ListQuery) -> tuple[Sequence[Any], str | None]:
         """One page and the sort value + id of its last row when more rows follow."""
         model = spec.model
-        stmt = self.scoped(spec, "read")
-        stmt = stmt.where(*(self.filter_condition(spec, f) for f in query.filters))
-        if query.q:
-            stmt = stmt.where(
-                model.id.in_(
-                    matching_ids(self.session, self.principal.tenant_id, spec.name, query.q)
-                )
-            )
+        stmt = self._matching(spec, query)
         column = getattr(model, query.sort.field)
         # NULL handling only where NULLs can occur: for NOT NULL columns an index
         # on (…, column, id) can then deliver the order without a sort.
@@ -122,10 +115,21 @@ class RecordRepository:
         more = len(rows) > query.limit
         return rows[: query.limit], ("more" if more else None)
 
+    def _matching(self, spec: ObjectSpec, query: ListQuery) -> Select[tuple[Any]]:
+        """The readable rows that pass the query's filters and full-text search."""
+        stmt = self.scoped(spec, "read")
+        stmt = stmt.where(*(self.filter_condition(spec, f) for f in query.filters))
+        if query.q:
+            stmt = stmt.where(
+                spec.model.id.in_(
+                    matching_ids(self.session, self.principal.tenant_id, spec.name, query.q)
+                )
+            )
+        return stmt
+
     def count(self, spec: ObjectSpec, query: ListQuery) -> int:
-        stmt = self.scoped(spec, "read").where(
-            *(self.filter_condition(spec, f) for f in query.filters)
-        )
+        """How many rows the whole list has (every page): filters and search applied."""
+        stmt = self._matching(spec, query)
         return int(self.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0)
 
     def aggregate(

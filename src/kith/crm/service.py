@@ -96,6 +96,13 @@ class RecordService:
         self._audit_sensitive_list(spec, len(items))
         return Page(items, cursor)
 
+    def count(self, object_type: str, query: ListQuery) -> int:
+        """How many records the list has over all its pages (what the caller may read)."""
+        spec = SPECS[object_type]
+        policy.require(self.principal, spec.name, "read")
+        self._refuse_hidden(spec, query, [])
+        return self.repo.count(spec, query)
+
     def aggregate(
         self,
         object_type: str,

@@ -307,7 +307,8 @@ class DecisionReader:
                 "basis": row.consent_basis,
             },
             "risk": {"level": row.risk_level, "rule_id": row.risk_rule_id},
-            "status": row.status,
+            "status": current_status(row, approval),
+            "recorded_status": row.status,
             "reason": row.reason,
             "errors": row.errors,
             "output": row.output,
@@ -328,19 +329,40 @@ class DecisionReader:
         return data
 
 
+def current_status(row: DecisionRecord, approval: ApprovalRequest | None) -> str:
+    """A call that waited for approval reads as what became of it (approved, executed,
+    rejected, expired, cancelled); the stored record keeps ``pending_approval`` as it was
+    (``recorded_status``) and the approval links the decision that ran or refused it."""
+    if row.status == "pending_approval" and approval is not None and approval.status != "pending":
+        return approval.status
+    return row.status
+
+
 def _approval_view(row: DecisionRecord, approval: ApprovalRequest | None) -> dict[str, Any] | None:
     if row.approval_id is None:
         return None
+    approver = None
+    if row.approver_id:
+        approver = {"id": row.approver_id, "name": row.approver_name}
+    elif approval is not None and approval.decided_by_id:
+        approver = {"id": approval.decided_by_id, "name": approval.decided_by_name}
+    decided = approval is not None and approval.status not in ("pending",)
     return {
         "id": row.approval_id,
         "status": approval.status if approval else None,
         "expires_at": approval.expires_at if approval else None,
         "approver_role": approval.approver_role if approval else None,
-        "approver": (
-            {"id": row.approver_id, "name": row.approver_name} if row.approver_id else None
+        "approver": approver,
+        "decision": row.approver_decision or (approval.status if decided and approval else None),
+        "reason": row.approver_reason or (approval.decision_reason if approval else None),
+        "decided_at": approval.decided_at if approval else None,
+        # the decision record of what happened when it was decided, unless it is this one
+        "result_decision_id": (
+            approval.result_decision_id
+            if approval and approval.result_decision_id != row.id
+            else None
         ),
-        "decision": row.approver_decision,
-        "reason": row.approver_reason,
+        "result_status": approval.result_status if approval else None,
     }
 
 

@@ -46,6 +46,7 @@ def _page_model(spec: ObjectSpec) -> type[BaseModel]:
         f"{spec.name.title()}Page",
         items=(list.__class_getitem__(READ_SCHEMAS[spec.name]), ...),
         next_cursor=(str | None, None),
+        total=(int | None, None),
     )
     return model
 
@@ -84,6 +85,9 @@ def _register(spec: ObjectSpec) -> None:
         cursor: Annotated[str | None, Query()] = None,
         limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
         q: Annotated[str | None, Query(max_length=200, description="full-text search")] = None,
+        total: Annotated[
+            bool, Query(description="also count the matching records over all pages")
+        ] = False,
     ) -> Any:
         query = build_list_query(
             spec,
@@ -94,9 +98,11 @@ def _register(spec: ObjectSpec) -> None:
             q=q,
             custom_fields=_custom_types(uow, principal, name),
         )
-        page = RecordService(uow, principal).list_page(name, query)
+        records = RecordService(uow, principal)
+        page = records.list_page(name, query)
+        counted = records.count(name, query) if total else None
         uow.commit()
-        return {"items": page.items, "next_cursor": page.next_cursor}
+        return {"items": page.items, "next_cursor": page.next_cursor, "total": counted}
 
     def create_record(
         body: input_schema,  # type: ignore[valid-type]

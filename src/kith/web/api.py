@@ -25,6 +25,7 @@ from kith.crm.models import Deal, Ticket
 from kith.crm.repository import RecordRepository
 from kith.crm.specs import SPECS
 from kith.gateway.decisions import DecisionReader
+from kith.gateway.fx import rate_table
 from kith.gateway.models import DecisionRecord
 from kith.gateway.risk import rules_of
 
@@ -42,8 +43,9 @@ def pipeline_funnel(
     principal: CurrentPrincipal,
     pipeline_id: Annotated[str | None, Query(pattern=r"^[0-9a-f]{32}$")] = None,
 ) -> dict[str, Any]:
-    """Deals per stage of a pipeline the caller can see: count and amount (amounts only
-    when the caller's role may see the amount field)."""
+    """Deals per stage of a pipeline the caller can see: count, amounts per currency and
+    their total converted to the base currency with the dated rate table ``fx`` (amounts
+    only when the caller's role may see the amount field)."""
     repo = RecordRepository(uow.session, principal)
     spec = SPECS["deal"]
     policy.require(principal, "deal", "read")
@@ -59,25 +61,49 @@ def pipeline_funnel(
         return {"pipeline_id": None, "stages": [], "amounts_visible": False}
     show_amounts = "amount" not in policy.hidden_fields(principal, "deal")
     scoped = repo.scoped(spec, "read").where(Deal.pipeline_id == pipeline.id).subquery()
+    # Amounts are summed per currency, never across currencies; the single total per stage is
+    # converted with the dated rate table and labelled so (None when a rate is missing).
     stmt = select(
-        scoped.c.stage_id, func.count(), func.coalesce(func.sum(scoped.c.amount), 0)
-    ).group_by(scoped.c.stage_id)
-    totals = {row[0]: (int(row[1]), Decimal(row[2] or 0)) for row in uow.session.execute(stmt)}
+        scoped.c.stage_id,
+        scoped.c.currency,
+        func.count(),
+        func.coalesce(func.sum(scoped.c.amount), 0),
+    ).group_by(scoped.c.stage_id, scoped.c.currency)
+    counts: dict[str, int] = {}
+    by_currency: dict[str, dict[str, Decimal]] = {}
+    for stage_id, currency, count, amount in uow.session.execute(stmt):
+        counts[stage_id] = counts.get(stage_id, 0) + int(count)
+        if amount:
+            sums = by_currency.setdefault(stage_id, {})
+            code = (currency or "CNY").upper()
+            sums[code] = sums.get(code, Decimal(0)) + Decimal(amount)
+    table = rate_table()
     stages: list[dict[str, Any]] = []
     for stage in repo.stages(pipeline.id):
-        count, amount = totals.get(stage.id, (0, Decimal(0)))
+        sums = by_currency.get(stage.id, {})
+        converted = [table.to_base(amount, code) for code, amount in sums.items()]
+        total = None if None in converted else sum((c or Decimal(0) for c in converted), Decimal(0))
         stages.append(
             {
                 "id": stage.id,
                 "name": stage.name,
                 "kind": stage.kind,
                 "position": stage.position,
-                "count": count,
-                "amount": str(amount) if show_amounts else None,
+                "count": counts.get(stage.id, 0),
+                "amounts": {code: str(a) for code, a in sorted(sums.items())}
+                if show_amounts
+                else None,
+                "amount": str(total) if show_amounts and total is not None else None,
             }
         )
+    fx = {"base": table.base, "as_of": table.as_of.isoformat(), "version": table.version}
     uow.commit()
-    return {"pipeline_id": pipeline.id, "stages": stages, "amounts_visible": show_amounts}
+    return {
+        "pipeline_id": pipeline.id,
+        "stages": stages,
+        "amounts_visible": show_amounts,
+        "fx": fx,
+    }
 
 
 def sla_state(ticket: Ticket, now: datetime) -> str | None:

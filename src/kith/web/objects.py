@@ -18,6 +18,7 @@ from functools import cache
 from typing import Any, Literal, get_args, get_origin
 
 from kith.crm.specs import META_FIELDS, SPECS, ObjectSpec
+from kith.intelligence.endpoints import SCORED_OBJECTS
 
 # Objects in the left navigation, in order. Pipelines are reachable from deals.
 NAV: tuple[str, ...] = (
@@ -361,5 +362,7 @@ def ui_objects(locale: str) -> dict[str, dict[str, Any]]:
             "form_defaults": dict(view.form_defaults),
             "related": [{"object": r.object, "field": r.field} for r in view.related],
             "default_sort": view.default_sort,
+            # GET /{plural}/{id}/scores exists only for these: the page asks for nothing else
+            "scored": spec.plural in SCORED_OBJECTS,
         }
     return out

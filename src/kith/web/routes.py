@@ -23,9 +23,10 @@ from starlette.staticfiles import PathLike, StaticFiles
 from starlette.types import Scope
 
 from kith import __version__
+from kith.access import policy
 from kith.access import service as access
 from kith.access.admin import KNOWN_OBJECTS
-from kith.access.principal import Principal
+from kith.access.principal import Action, Principal
 from kith.api.deps import SESSION_COOKIE, public_route, session_only
 from kith.container import Container
 from kith.core.errors import Unauthenticated
@@ -33,6 +34,7 @@ from kith.crm.specs import SPECS_BY_PLURAL
 from kith.web.api import router as web_api_router
 from kith.web.i18n import LANG_COOKIE, LOCALES, Translator, negotiate
 from kith.web.imports import router as web_import_router
+from kith.web.notifications import router as web_notifications_router
 from kith.web.objects import NAV, ui_objects
 
 WEB_DIR = Path(__file__).parent
@@ -48,6 +50,25 @@ WORK_NAV = (
     ("agents", "/agents"),
     ("admin", "/admin"),
 )
+# What a role must be allowed for a work screen's link to show (any one of them); screens
+# not listed (approvals: everyone sees their own requests) always show. Administration is
+# for those who may change users or read roles, not for everyone who may read the directory.
+WORK_NEEDS: dict[str, tuple[tuple[str, Action], ...]] = {
+    "board": (("deal", "read"),),
+    "queue": (("ticket", "read"),),
+    "dashboards": (("deal", "read"), ("ticket", "read"), ("contact", "read"), ("account", "read")),
+    "agents": (("role", "read"),),
+    "admin": (("user", "update"), ("role", "read")),
+}
+
+
+def may_open(principal: Principal | None, page: str) -> bool:
+    """Does the navigation offer this work screen or object list to the principal?"""
+    if principal is None:
+        return True
+    needs = WORK_NEEDS.get(page, ((page, "read"),) if page in NAV else ())
+    return not needs or any(policy.scope_for(principal, name, act) for name, act in needs)
+
 
 # Explicit types: the platform's mimetypes table differs between machines,
 # and browsers refuse ES modules served with a non-JavaScript type.
@@ -172,6 +193,7 @@ def render(
     locale = locale_of(request)
     t = Translator(locale)
     objects = ui_objects(locale)
+    principal = signed_in(request) if template == "app.html" else None
     boot = {
         "locale": locale,
         "version": __version__,
@@ -188,8 +210,8 @@ def render(
         page=page,
         entry=entry,
         boot=boot,
-        nav=[objects[name] for name in NAV],
-        work_nav=WORK_NAV,
+        nav=[objects[name] for name in NAV if may_open(principal, name)],
+        work_nav=[(work, path) for work, path in WORK_NAV if may_open(principal, work)],
         active=active,
         here=_current_path(request),
         version=__version__,
@@ -203,6 +225,7 @@ def install(app: FastAPI) -> None:
     app.mount("/static", StaticAssets(directory=STATIC_DIR), name="static")
     app.include_router(web_api_router)
     app.include_router(web_import_router)
+    app.include_router(web_notifications_router)
 
     @app.get("/favicon.ico", include_in_schema=False, dependencies=[public_route()])
     def favicon() -> RedirectResponse:
@@ -291,6 +314,15 @@ def install(app: FastAPI) -> None:
     )
     def approvals_page(request: Request) -> Response:
         return _work_page(request, "approvals")
+
+    @app.get(
+        "/notifications",
+        include_in_schema=False,
+        response_model=None,
+        dependencies=[session_only()],
+    )
+    def notifications_page(request: Request) -> Response:
+        return _work_page(request, "notifications")
 
     @app.get("/agents", include_in_schema=False, response_model=None, dependencies=[session_only()])
     def agents_page(request: Request) -> Response:

@@ -19,6 +19,7 @@ const PAGES = {
   agents: () => import("./page-agents.js"),
   dashboards: () => import("./page-dashboards.js"),
   admin: () => import("./page-admin.js"),
+  notifications: () => import("./page-notifications.js"),
 };
 
 async function main() {

@@ -11,6 +11,7 @@ import { horizontalBars } from "./charts.js";
 import { announce, h, replace, uid } from "./dom.js";
 import { problemNotice } from "./forms.js";
 import { formatNumber, t } from "./i18n.js";
+import { purposeLabel, toolTag } from "./labels.js";
 import { jsonList, statusBadge } from "./passport.js";
 
 let dialog = null;
@@ -58,7 +59,7 @@ function stepBlock(step) {
   return h(
     "li",
     { class: "command-step", dataset: { approval: String(Boolean(step.needs_approval)) } },
-    h("p", {}, h("strong", {}, `${step.index + 1}. `), h("code", {}, step.tool), " ", step.purpose ? h("span", { class: "muted" }, step.purpose) : null, step.needs_approval ? [" ", h("span", { class: "badge risk", dataset: { risk: "high" } }, t("command.needs_approval"))] : null),
+    h("p", {}, h("strong", {}, `${step.index + 1}. `), toolTag(step.tool), " ", step.purpose ? h("span", { class: "muted" }, purposeLabel(step.purpose)) : null, step.needs_approval ? [" ", h("span", { class: "badge risk", dataset: { risk: "high" } }, t("command.needs_approval"))] : null),
     step.depends_on && step.depends_on.length ? h("p", { class: "small muted" }, t("command.depends_on", { steps: step.depends_on.map((i) => i + 1).join(", ") })) : null,
     h("details", {}, h("summary", {}, t("command.show_args")), jsonList(step.args)),
   );

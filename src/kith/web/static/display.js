@@ -4,7 +4,7 @@
 import { fieldSpec, objects, recordUrl } from "./boot.js";
 import { h } from "./dom.js";
 import {
-  actorKindLabel, enumLabel, fieldLabel, formatDate, formatDateTime, formatMoney, formatNumber, t,
+  actorKindLabel, enumLabel, fieldLabel, formatDate, formatDateTime, formatMoney, formatNumber, has, t,
 } from "./i18n.js";
 import { shortId, stageOf, teamName, titleOf, userName } from "./refs.js";
 
@@ -26,6 +26,8 @@ function safeHref(url) {
 function refLink(target, id) {
   if (!objects[target]) return h("span", {}, shortId(id));
   const title = titleOf(target, id);
+  // Looked up and not found: deleted, or not the reader's to see; never a bare "#1a2b3c".
+  if (title === null) return h("span", { class: "muted", title: id }, t("common.unavailable_record", { object: objects[target].label }));
   return h("a", { href: recordUrl(target, id) }, title || shortId(id));
 }
 
@@ -76,7 +78,8 @@ export function renderValue(objectName, field, value, record = {}) {
     case "ref":
       if (info.target === "stage") {
         const stage = stageOf(value);
-        return h("span", {}, stage ? stage.name : shortId(value));
+        // a stage of a pipeline not loaded here (e.g. a deal's change in an account's timeline)
+        return stage ? h("span", {}, stage.name) : h("span", { class: "muted", title: value }, t("common.stage_not_loaded"));
       }
       return refLink(info.target, value);
     case "user":
@@ -112,8 +115,11 @@ export function renderValue(objectName, field, value, record = {}) {
       return renderJson(objectName, value);
     case "id":
       return h("code", {}, value);
-    default:
-      return h("span", {}, String(value));
+    default: {
+      // Codes stored as text (an industry, a ticket category) read as words when known.
+      const key = `value.${objectName}.${field}.${value}`;
+      return h("span", {}, has(key) ? t(key) : String(value));
+    }
   }
 }
 

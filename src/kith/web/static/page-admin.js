@@ -8,6 +8,7 @@ import { boot, objects } from "./boot.js";
 import { h, replace, uid } from "./dom.js";
 import { problemNotice } from "./forms.js";
 import { fieldLabel, has, t } from "./i18n.js";
+import { toolLabel } from "./labels.js";
 import { can, loadMe } from "./me.js";
 
 const TABS = ["users", "roles", "agents", "risk"];
@@ -21,7 +22,7 @@ function objectName(type) {
 }
 
 function roleLabel(name) {
-  return has(`admin.role.${name}`) ? `${t(`admin.role.${name}`)} (${name})` : name;
+  return has(`admin.role.${name}`) ? t(`admin.role.${name}`) : name;
 }
 
 /** problemNotice with an admin-appropriate headline for 409 (a name or email in use). */
@@ -406,9 +407,9 @@ async function agentsPanel(panel, openRole) {
             "tr",
             { dataset: { name: agent.name } },
             h("th", { scope: "row" }, (boot.locale === "en" ? agent.label_en : agent.label_zh) || agent.name),
-            h("td", {}, agent.status),
-            h("td", {}, agent.role || "—"),
-            h("td", {}, (agent.tools || []).join(", ")),
+            h("td", {}, has(`agents.status_${agent.status}`) ? t(`agents.status_${agent.status}`) : agent.status),
+            h("td", {}, agent.role ? roleLabel(agent.role) : "—"),
+            h("td", {}, (agent.tools || []).map(toolLabel).join("、")),
             h("td", {}, agent.role ? h("button", { type: "button", class: "button button-small", on: { click: () => openRole(agent.role) } }, t("admin.edit_permissions")) : null),
           )),
         ),

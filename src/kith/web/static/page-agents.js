@@ -8,9 +8,11 @@ import { announce, h, replace, uid } from "./dom.js";
 import { problemNotice } from "./forms.js";
 import { formatDateTime, formatNumber, has, locale, t } from "./i18n.js";
 import { can, loadMe } from "./me.js";
+import { eventTypeLabel, roleName, toolLabel, toolTag } from "./labels.js";
 import { statusBadge } from "./passport.js";
 
 const FEED_MAX = 200;
+const agentNames = new Map(); // agent name -> its label, filled when the agents load
 
 function label(agent) {
   return (locale === "en" ? agent.label_en : agent.label_zh) || agent.label_en || agent.name;
@@ -59,12 +61,12 @@ function agentCard(agent, mayChange, onChange) {
     h(
       "div",
       { class: "card-body" },
-      agent.description ? h("p", { class: "small" }, agent.description) : null,
+      agent.description ? h("p", { class: "small" }, has(`agent.description.${agent.name}`) ? t(`agent.description.${agent.name}`) : agent.description) : null,
       h(
         "dl",
         { class: "mini-dl" },
         h("dt", {}, t("agents.role")),
-        h("dd", {}, agent.role || "—"),
+        h("dd", {}, roleName(agent.role) || "—"),
         h("dt", {}, t("agents.budget")),
         h(
           "dd",
@@ -74,9 +76,9 @@ function agentCard(agent, mayChange, onChange) {
         ),
       ),
       h("h3", {}, t("agents.subscriptions")),
-      tags(agent.subscriptions),
+      tags((agent.subscriptions || []).map(eventTypeLabel)),
       h("h3", {}, t("agents.tools")),
-      tags(agent.tools),
+      tags((agent.tools || []).map(toolLabel)),
     ),
   );
 }
@@ -89,11 +91,11 @@ function feedItem(item) {
     { dataset: { phase: item.phase, id: item.id } },
     h("time", { datetime: item.at, class: "muted small" }, formatDateTime(item.at)),
     " ",
-    h("strong", {}, item.agent),
+    h("strong", {}, agentNames.get(item.agent) || item.agent),
     " ",
     has(phaseKey) ? t(phaseKey) : item.phase,
     " ",
-    h("code", {}, item.tool || item.event_type),
+    item.tool ? toolTag(item.tool) : h("span", {}, eventTypeLabel(item.event_type)),
     item.status ? [" ", statusBadge(item.status)] : null,
     item.summary || item.reason ? h("div", { class: "small" }, item.summary || item.reason) : null,
     h(
@@ -155,6 +157,9 @@ export async function render(root) {
   );
   try {
     agents = await api.get("/agents");
+    for (const a of agents) {
+      for (const key of [a.name, a.id, a.role, `agent_${a.name}`]) if (key) agentNames.set(key, label(a));
+    }
     draw();
   } catch (error) {
     replace(grid, problemNotice(error));

@@ -5,6 +5,7 @@ import { api } from "./api.js";
 import { h, replace, uid, announce } from "./dom.js";
 import { problemNotice } from "./forms.js";
 import { formatRelative, t } from "./i18n.js";
+import { purposeLabel, toolTag } from "./labels.js";
 import { loadMe } from "./me.js";
 import { actorBadge, jsonList, rationaleBlock, riskBadge, statusBadge, subjectLink, when } from "./passport.js";
 import { resolveTitles } from "./refs.js";
@@ -91,7 +92,7 @@ function approvalCard(me, approval) {
     h(
       "header",
       { class: "card-head" },
-      h("h2", { id: titleId }, h("code", {}, approval.tool), " ", statusBadge(approval.status), " ", riskBadge(approval.risk_level)),
+      h("h2", { id: titleId }, toolTag(approval.tool), " ", statusBadge(approval.status), " ", riskBadge(approval.risk_level)),
       h("div", { class: "card-actions" }, h("a", { href: `/passport/${approval.decision_id}` }, t("approvals.open_passport"))),
     ),
     h(
@@ -103,7 +104,7 @@ function approvalCard(me, approval) {
         h("dt", {}, t("approvals.requested_by")),
         h("dd", {}, requester, approval.on_behalf_of_name ? ` · ${t("approvals.on_behalf_of", { name: approval.on_behalf_of_name })}` : null),
         h("dt", {}, t("approvals.purpose")),
-        h("dd", {}, approval.purpose),
+        h("dd", {}, purposeLabel(approval.purpose)),
         subject ? [h("dt", {}, t("approvals.about")), h("dd", {}, subjectLink(subject.type, subject.id))] : null,
         h("dt", {}, t("approvals.requested_at")),
         h("dd", {}, when(approval.created_at)),

@@ -6,7 +6,7 @@ import { ApiError, api } from "./api.js";
 import { horizontalBars, intervalChart, stackedColumns } from "./charts.js";
 import { h, replace, uid } from "./dom.js";
 import { problemNotice } from "./forms.js";
-import { formatMoney, formatNumber, locale, t } from "./i18n.js";
+import { formatDate, formatMoney, formatNumber, locale, t } from "./i18n.js";
 import { can, loadMe } from "./me.js";
 
 function panel(titleKey, load, extra = null) {
@@ -26,6 +26,15 @@ function panel(titleKey, load, extra = null) {
   return { card, run };
 }
 
+/** Each currency on its own; a total across currencies only converted, and said so. */
+function stageMoney(stage, fx) {
+  const sums = Object.entries(stage.amounts || {});
+  if (!sums.length) return null;
+  const parts = sums.map(([code, amount]) => formatMoney(amount, code)).join(" + ");
+  if (sums.length === 1 || stage.amount === null || !fx) return parts;
+  return `${parts} ${t("dash.converted", { amount: formatMoney(stage.amount, fx.base), date: formatDate(fx.as_of) })}`;
+}
+
 function funnelPanel(pipelines) {
   const select = h("select", { id: "dash-pipeline", "aria-label": t("board.pipeline") }, pipelines.map((p) => h("option", { value: p.id, selected: p.is_default }, p.name)));
   const p = panel("dash.funnel", async () => {
@@ -36,7 +45,7 @@ function funnelPanel(pipelines) {
       value: s.count,
       kind: s.kind === "open" ? null : s.kind,
       centered: s.kind === "open",
-      sublabel: data.amounts_visible && s.amount !== null ? formatMoney(s.amount, "CNY") : null,
+      sublabel: data.amounts_visible ? stageMoney(s, data.fx) : null,
     });
     const open = data.stages.filter((s) => s.kind === "open");
     const closed = data.stages.filter((s) => s.kind !== "open");

@@ -5,6 +5,7 @@ import { listUrl, objects } from "./boot.js";
 import { h, replace } from "./dom.js";
 import { problemNotice } from "./forms.js";
 import { formatDateTime, t } from "./i18n.js";
+import { toolTag } from "./labels.js";
 import { can, loadMe } from "./me.js";
 import { actorBadge, statusBadge, subjectLink } from "./passport.js";
 import { prepareDisplay, resolveTitles } from "./refs.js";
@@ -110,7 +111,7 @@ function approvalsCard(me) {
         "ul",
         { class: "hit-list" },
         items.slice(0, 8).map((a) =>
-          h("li", {}, h("a", { href: "/approvals" }, h("code", {}, a.tool)), " · ", actorBadge(a.requester_kind, a.requester_name), " · ", h("span", { class: "muted" }, formatDateTime(a.created_at))),
+          h("li", {}, h("a", { href: "/approvals" }, toolTag(a.tool)), " · ", actorBadge(a.requester_kind, a.requester_name), " · ", h("span", { class: "muted" }, formatDateTime(a.created_at))),
         ),
       ),
     );
@@ -141,7 +142,7 @@ function agentsTodayCard() {
             {},
             actorBadge("agent", item.agent),
             " ",
-            h("code", {}, item.tool || "—"),
+            toolTag(item.tool),
             " ",
             statusBadge(item.status),
             item.for_me ? [" ", h("span", { class: "badge" }, t("home.for_me"))] : null,

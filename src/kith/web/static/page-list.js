@@ -8,7 +8,7 @@ import { objects } from "./boot.js";
 import { renderValue } from "./display.js";
 import { debounce, h, replace, uid } from "./dom.js";
 import { problemNotice } from "./forms.js";
-import { enumLabel, fieldLabel, t } from "./i18n.js";
+import { enumLabel, fieldLabel, formatNumber, t } from "./i18n.js";
 import {
   bulkChangeOwner,
   bulkDelete,
@@ -314,6 +314,7 @@ export async function render(root, page) {
         sort: state.sort || spec.default_sort,
         cursor: state.cursor,
         limit: PAGE_SIZE,
+        total: true,
       });
       await prepareDisplay(objectName, page.items, shownColumns());
     } catch (error) {
@@ -338,7 +339,9 @@ export async function render(root, page) {
       const select = { selected, onChange: updateBulkBar };
       replace(results, recordTable(objectName, page.items, shownColumns(), { sort: state.sort || spec.default_sort, onSort, caption: spec.label, select }));
     }
-    status.textContent = t("list.showing", { n: page.items.length, page: pageNumber });
+    status.textContent = page.total === null || page.total === undefined
+      ? t("list.showing", { n: page.items.length, page: pageNumber })
+      : t("list.total", { total: formatNumber(page.total), page: pageNumber });
     pageLabel.textContent = t("list.page", { page: pageNumber });
     prevButton.disabled = !state.stack.length;
     nextButton.disabled = !page.next_cursor;

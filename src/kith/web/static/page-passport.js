@@ -6,6 +6,7 @@ import { api } from "./api.js";
 import { h, replace, uid } from "./dom.js";
 import { problemNotice } from "./forms.js";
 import { t } from "./i18n.js";
+import { purposeLabel, roleName, toolLabel, toolTag } from "./labels.js";
 import { loadMe } from "./me.js";
 import { actorBadge, jsonList, rationaleBlock, riskBadge, statusBadge, subjectLink, when } from "./passport.js";
 import { resolveTitles } from "./refs.js";
@@ -65,7 +66,7 @@ export async function render(root, page) {
     h(
       "div",
       { class: "page-head passport-head" },
-      h("div", {}, h("p", { class: "muted small" }, t("passport.title")), h("h1", { class: "page-title" }, d.tool || t("passport.no_tool"), " ", statusBadge(d.status), " ", riskBadge(d.risk && d.risk.level))),
+      h("div", {}, h("p", { class: "muted small" }, t("passport.title")), h("h1", { class: "page-title" }, d.tool ? toolTag(d.tool) : t("passport.no_tool"), " ", statusBadge(d.status), " ", riskBadge(d.risk && d.risk.level))),
       h("div", { class: "page-actions no-print" }, printButton, h("a", { class: "button button-quiet", href: `/decisions/${d.id}`, target: "_blank", rel: "noopener" }, t("passport.plain_page"))),
     ),
     h(
@@ -80,7 +81,7 @@ export async function render(root, page) {
           row(t("passport.actor"), actorBadge(d.actor.kind, d.actor.name)),
           d.on_behalf_of ? row(t("passport.on_behalf_of"), d.on_behalf_of.name || d.on_behalf_of.id) : null,
           row(t("passport.trigger"), d.trigger_event_id ? h("code", {}, d.trigger_event_id) : t("passport.no_trigger")),
-          row(t("passport.purpose"), d.purpose || "—"),
+          row(t("passport.purpose"), purposeLabel(d.purpose) || "—"),
           row(t("passport.subject"), subjectLink(d.subject && d.subject.type, d.subject && d.subject.id)),
           row(t("passport.outcome"), statusBadge(d.status), d.reason ? [" ", d.reason] : null),
           d.duplicate_of ? row(t("passport.duplicate_of"), h("a", { href: `/passport/${d.duplicate_of}` }, d.duplicate_of.slice(-8))) : null,
@@ -109,9 +110,11 @@ export async function render(root, page) {
               "dl",
               { class: "mini-dl" },
               row(t("passport.approval_status"), statusBadge(approval.status)),
-              row(t("passport.approver_role"), approval.approver_role || "—"),
+              row(t("passport.approver_role"), roleName(approval.approver_role) || "—"),
               row(t("passport.approver"), approval.approver ? approval.approver.name : "—"),
-              row(t("passport.approver_decision"), approval.decision || "—", approval.reason ? ` · ${approval.reason}` : null),
+              row(t("passport.approver_decision"), approval.decision ? statusBadge(approval.decision) : "—", approval.reason ? ` · ${approval.reason}` : null),
+              approval.decided_at ? row(t("passport.decided_at"), when(approval.decided_at)) : null,
+              approval.result_decision_id ? row(t("passport.follow_up"), h("a", { href: `/passport/${approval.result_decision_id}`, class: "follow-up" }, t("passport.follow_up_link")), " ", statusBadge(approval.result_status)) : null,
               row(t("passport.expires"), when(approval.expires_at)),
               approval.status === "pending" ? row("", h("a", { href: "/approvals" }, t("passport.to_inbox"))) : null,
             )
@@ -132,5 +135,5 @@ export async function render(root, page) {
       d.errors && d.errors.length ? section(t("passport.errors"), h("ul", {}, d.errors.map((e) => h("li", {}, typeof e === "string" ? e : JSON.stringify(e))))) : null,
     ),
   );
-  document.title = `${t("passport.title")} · ${d.tool || d.status} · Kith`;
+  document.title = `${t("passport.title")} · ${toolLabel(d.tool) || d.status} · Kith`;
 }

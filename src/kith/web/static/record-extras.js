@@ -5,10 +5,10 @@ import { api, ApiError } from "./api.js";
 import { recordUrl } from "./boot.js";
 import { h, replace, uid } from "./dom.js";
 import { buildControls, clearProblem, problemNotice, showProblem } from "./forms.js";
-import { actorKindLabel, enumLabel, fieldLabel, formatDateTime, formatDuration, formatRelative, t } from "./i18n.js";
+import { actorKindLabel, enumLabel, fieldLabel, formatDateTime, formatDuration, t } from "./i18n.js";
 import { can } from "./me.js";
 import { forgetStages, loadStages, loadUserNames, shortId, stageOf, userName } from "./refs.js";
-import { slaBadge, slaState } from "./sla.js";
+import { slaBadge, slaDistance, slaState } from "./sla.js";
 
 function card(title, ...children) {
   const id = uid("card");
@@ -128,7 +128,7 @@ function slaRow(label, dueAt, doneAt, startedAt) {
       dueAt
         ? [
           h("time", { datetime: dueAt, title: dueAt }, formatDateTime(dueAt)),
-          doneAt ? null : h("span", { class: "muted" }, ` (${formatRelative(dueAt)})`),
+          doneAt ? null : h("span", { class: "muted" }, ` (${t(state === "breached" ? "sla.breached_by" : "sla.due_in", { duration: slaDistance(dueAt) })})`),
           " ",
           slaBadge(state),
           doneAt ? h("div", { class: "muted small" }, t("sla.done_at", { time: formatDateTime(doneAt) })) : null,

@@ -145,7 +145,7 @@ function consentCard(record) {
 /** Cards for the record page's side column (removed when their feature is absent). */
 export function insightCards(objectName, record) {
   const cards = [];
-  if (["contact", "account", "deal", "lead", "ticket"].includes(objectName)) cards.push(scoresCard(objectName, record));
+  if (objects[objectName].scored) cards.push(scoresCard(objectName, record));
   if (objectName === "contact") cards.push(consentCard(record));
   return cards;
 }

@@ -110,6 +110,21 @@ export async function prepareDisplay(objectName, records, fields) {
     if (!info) continue;
     if (info.kind === "user") needUsers = true;
     if (info.kind === "team") needTeams = true;
+    if (info.kind === "json") {
+      // Lines such as an order's [{product_id, ...}]: their references get titles too.
+      for (const record of records) {
+        for (const row of [].concat(record[field] || [])) {
+          if (!row || typeof row !== "object") continue;
+          for (const [key, value] of Object.entries(row)) {
+            const target = key.endsWith("_id") ? key.slice(0, -3) : null;
+            if (!target || !objects[target] || typeof value !== "string") continue;
+            if (!wanted.has(target)) wanted.set(target, new Set());
+            wanted.get(target).add(value);
+          }
+        }
+      }
+      continue;
+    }
     if (info.kind !== "ref") continue;
     for (const record of records) {
       if (info.target === "stage") {

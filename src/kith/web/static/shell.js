@@ -51,7 +51,90 @@ function initCommandBar() {
   });
 }
 
+/** Below the breakpoint the side navigation is a drawer behind the menu button. */
+function initMenu() {
+  const button = document.getElementById("menu-toggle");
+  const nav = document.getElementById("sidenav");
+  if (!button || !nav) return;
+  const backdrop = document.createElement("div");
+  backdrop.className = "nav-backdrop";
+  nav.after(backdrop);
+  const setOpen = (open) => {
+    nav.classList.toggle("open", open);
+    backdrop.classList.toggle("open", open);
+    button.setAttribute("aria-expanded", String(open));
+    button.setAttribute("aria-label", t(open ? "nav.close_menu" : "nav.menu"));
+    if (open) (nav.querySelector("[aria-current=page]") || nav.querySelector("a"))?.focus();
+  };
+  button.addEventListener("click", () => setOpen(!nav.classList.contains("open")));
+  backdrop.addEventListener("click", () => setOpen(false));
+  document.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && nav.classList.contains("open")) {
+      setOpen(false);
+      button.focus();
+    }
+  });
+}
+
+/**
+ * Record tables become cards on a phone (CSS below 560 px): each cell carries its column's
+ * name, copied from the header, whenever a table appears or its rows change.
+ */
+function labelTableCells(root) {
+  let pending = false;
+  const label = () => {
+    pending = false;
+    for (const table of root.querySelectorAll("table.records:not(.perm-matrix)")) {
+      const heads = [...table.querySelectorAll("thead th")].map((th) => th.textContent.replace(/[↕↑↓]/g, "").trim());
+      for (const row of table.querySelectorAll("tbody tr")) {
+        [...row.children].forEach((cell, index) => {
+          if (heads[index] && cell.dataset.label === undefined) cell.dataset.label = heads[index];
+        });
+      }
+      table.classList.add("cards");
+    }
+  };
+  new MutationObserver(() => {
+    if (!pending) {
+      pending = true;
+      requestAnimationFrame(label);
+    }
+  }).observe(root, { childList: true, subtree: true });
+  label();
+}
+
+/** The bell: unread notifications, kept current by server-sent events. */
+function initBell() {
+  const count = document.getElementById("bell-count");
+  const bell = document.getElementById("bell");
+  if (!count || !bell) return;
+  const show = (n) => {
+    count.hidden = !n;
+    count.textContent = n > 99 ? "99+" : String(n);
+    bell.setAttribute("aria-label", n ? t("notifications.bell_unread", { n }) : t("notifications.title"));
+    bell.dataset.unread = String(n);
+  };
+  document.addEventListener("kith:unread", (event) => show(event.detail));
+  if (!("EventSource" in window)) {
+    api.get("/web/notifications/unread").then((r) => show(r.unread)).catch(() => null);
+    return;
+  }
+  const source = new EventSource("/api/v1/web/notifications/stream?wait=60");
+  source.addEventListener("unread", (event) => {
+    try {
+      show(JSON.parse(event.data).unread);
+    } catch {
+      // a malformed line: the next one corrects the count
+    }
+  });
+  window.addEventListener("pagehide", () => source.close());
+}
+
 export async function initShell() {
+  initMenu();
+  initBell();
+  const main = document.getElementById("main");
+  if (main) labelTableCells(main);
   initCommandBar();
   const search = document.getElementById("global-search");
   if (search) initGlobalSearch(search);

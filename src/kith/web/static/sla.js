@@ -1,7 +1,7 @@
 // Ticket SLA states: met, late (met after the due time), breached, at risk, on track.
 
 import { h } from "./dom.js";
-import { formatRelative, t } from "./i18n.js";
+import { formatNumber, formatRelative, t } from "./i18n.js";
 
 const AT_RISK_SHARE = 0.25; // at risk when less than a quarter of the window is left
 const AT_RISK_FALLBACK_MS = 60 * 60 * 1000;
@@ -25,15 +25,27 @@ export function slaBadge(state) {
   return h("span", { class: "badge sla", dataset: { sla: state } }, t(`sla.${state}`));
 }
 
-/** The resolution SLA of a ticket as a compact cell: relative due time + badge when urgent. */
-export function ticketDueCell(ticket) {
-  const state = slaState(ticket.resolution_due_at, ticket.resolved_at, ticket.created_at);
+const HOUR_MS = 60 * 60 * 1000;
+
+/** Whole hours (at least 1) between now and the due time: "breached by 3 h", "5 h left". */
+export function slaDistance(dueAt, now = Date.now()) {
+  const hours = Math.max(1, Math.round(Math.abs(Date.parse(dueAt) - now) / HOUR_MS));
+  return t("duration.hours_short", { n: formatNumber(hours) });
+}
+
+/** The resolution SLA of a ticket as a compact cell: how far past or before the due time. */
+export function ticketDueCell(ticket, now = Date.now()) {
+  const state = slaState(ticket.resolution_due_at, ticket.resolved_at, ticket.created_at, now);
   if (!ticket.resolution_due_at) return h("span", { class: "muted" }, "—");
   const showBadge = state === "breached" || state === "at_risk";
+  const open = state !== "met" && state !== "late";
+  const text = !open
+    ? formatRelative(ticket.resolution_due_at)
+    : t(state === "breached" ? "sla.breached_by" : "sla.due_in", { duration: slaDistance(ticket.resolution_due_at, now) });
   return h(
     "span",
     { class: "sla-cell" },
-    h("time", { datetime: ticket.resolution_due_at, title: ticket.resolution_due_at }, formatRelative(ticket.resolution_due_at)),
-    showBadge ? [" ", slaBadge(state)] : null,
+    h("time", { datetime: ticket.resolution_due_at, title: ticket.resolution_due_at }, text),
+    showBadge && state !== "breached" ? [" ", slaBadge(state)] : null,
   );
 }

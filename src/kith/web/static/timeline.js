@@ -6,6 +6,7 @@ import { renderValue } from "./display.js";
 import { h, replace } from "./dom.js";
 import { problemNotice } from "./forms.js";
 import { actorKindLabel, enumLabel, fieldLabel, formatDateTime, formatDuration, formatMoney, t } from "./i18n.js";
+import { eventTypeLabel } from "./labels.js";
 import { prepareDisplay, resolveTitles, shortId, titleOf, userName } from "./refs.js";
 
 const PAGE = 50;
@@ -17,7 +18,7 @@ function eventLabel(entry) {
   const verb = entry.event_type.split(".").slice(1).join(".");
   const key = `event.${verb}`;
   const label = t(key);
-  return label === key ? entry.event_type : label;
+  return label === key ? eventTypeLabel(entry.event_type) : label;
 }
 
 function changeValue(objectName, field, value) {
@@ -95,7 +96,9 @@ function entryNode(entry, objectName, recordId) {
     : [
       h("span", { class: "muted" }, t(`object.${entry.subject_type}`)),
       " ",
-      h("a", { href: recordUrl(entry.subject_type, entry.subject_id) }, titleOf(entry.subject_type, entry.subject_id) || shortId(entry.subject_id)),
+      titleOf(entry.subject_type, entry.subject_id) === null
+        ? h("span", { class: "muted", title: entry.subject_id }, t("common.deleted_record"))
+        : h("a", { href: recordUrl(entry.subject_type, entry.subject_id) }, titleOf(entry.subject_type, entry.subject_id) || shortId(entry.subject_id)),
     ];
   return h(
     "li",
