@@ -14,6 +14,7 @@ from kith.agents.collaboration import (
     AnalysisAnswer,
     AnalysisRequest,
     AnswerContext,
+    hub_of,
 )
 from kith.agents.models import AgentRequest
 from kith.agents.roster import ensure_agents, principal_for_agent
@@ -22,7 +23,7 @@ from kith.agents.sdk import Agent, AgentRegistry, AgentSpec, DataScope
 from kith.agents.wiring import GatewayDecisionLog
 from kith.container import Container
 from kith.events.models import OutboxEvent
-from kith.gateway.gateway import Gateway
+from kith.gateway.gateway import gateway_of
 from kith.gateway.models import DecisionRecord
 from tests.conftest import Workspace
 
@@ -61,7 +62,7 @@ def runtime(container: Container) -> Iterator[AgentRuntime]:
     registry.register(Oracle)
     registry.register(Asker)
     runtime = AgentRuntime(
-        registry, Gateway(), container.session_factory, decisions=GatewayDecisionLog()
+        registry, gateway_of(container), decisions=GatewayDecisionLog(), hub=hub_of(container)
     )
     yield runtime
     runtime.close()

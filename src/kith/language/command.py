@@ -37,10 +37,10 @@ def _plan(text: str, lang: str | None, when: datetime | None) -> Any:
     from kith.language.llm import configured_engine
     from kith.language.service import LanguageService
 
-    def work(uow: Any, principal: Any) -> Any:
+    def work(uow: Any, principal: Any, gateway: Any) -> Any:
         model = configured_engine()  # offline unless KITH_LLM_BASE_URL is set
         try:
-            return LanguageService(uow, principal, model=model).plan(text, lang, when)
+            return LanguageService(uow, principal, gateway, model=model).plan(text, lang, when)
         finally:
             close = getattr(model, "close", None)
             if close is not None:
@@ -75,11 +75,13 @@ def _run(email: str, tenant: str, work: Any) -> Any:
     from kith.clikit import acting_person as _person
     from kith.clikit import fail, fail_kith, open_container
     from kith.clikit import workspace_id as _tenant_id
+    from kith.gateway.gateway import gateway_of
 
-    with open_container().uow() as uow:
+    container = open_container()
+    with container.uow() as uow:
         principal = _person(uow, _tenant_id(uow, tenant), email)
         try:
-            result = work(uow, principal)
+            result = work(uow, principal, gateway_of(container))
         except KithError as exc:
             fail_kith(exc)
         except ValueError as exc:
@@ -131,7 +133,9 @@ def ask_command(
         else:
             typer.echo("not executed")
         return
-    result = _run(as_user, tenant, lambda uow, p: LanguageService(uow, p).execute(out["id"]))
+    result = _run(
+        as_user, tenant, lambda uow, p, gateway: LanguageService(uow, p, gateway).execute(out["id"])
+    )
     lines = [f"{result['status']}"] + [
         f"  {r['step'] + 1}. {r['status']}" for r in result["results"]
     ]
@@ -144,9 +148,12 @@ def bench_language(
 ) -> None:
     """Accuracy (exact plan match, per slot) and p50/p99 planning latency on the dev set,
     against a fresh demo workspace (scale 0.05) in a temporary SQLite database."""
+    from kith.clikit import open_container
+    from kith.gateway.gateway import gateway_of
     from kith.language.devset import run_devset
 
-    result = run_devset(devset)
+    # The devset plans in a temporary demo database; the gateway is the process's.
+    result = run_devset(devset, gateway=gateway_of(open_container()))
     summary = {k: v for k, v in result.items() if k != "failures"}
     summary["failures_sample"] = result["failures"][:15]
     sys.stdout.write(json.dumps(summary, ensure_ascii=False, indent=None if as_json else 2) + "\n")

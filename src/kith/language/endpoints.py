@@ -45,9 +45,11 @@ def plan_command(
     response_model=CommandOut,
     dependencies=[requires_scope("commands:read")],
 )
-def get_command(command_id: CommandId, uow: UoW, principal: CurrentPrincipal) -> Any:
+def get_command(
+    command_id: CommandId, uow: UoW, principal: CurrentPrincipal, gateway: GatewayDep
+) -> Any:
     """A command the caller typed earlier, with its plan and status."""
-    return present(LanguageService(uow, principal).get(command_id))
+    return present(LanguageService(uow, principal, gateway).get(command_id))
 
 
 @router.post(
