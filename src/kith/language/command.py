@@ -42,9 +42,8 @@ def _plan(text: str, lang: str | None, when: datetime | None) -> Any:
         try:
             return LanguageService(uow, principal, gateway, model=model).plan(text, lang, when)
         finally:
-            close = getattr(model, "close", None)
-            if close is not None:
-                close()
+            if model is not None:
+                model.close()
 
     return work
 

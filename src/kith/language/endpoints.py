@@ -33,9 +33,8 @@ def plan_command(
             body.text, body.lang, body.now
         )
     finally:
-        close = getattr(model, "close", None)
-        if close is not None:
-            close()
+        if model is not None:
+            model.close()
     uow.commit()
     return out
 
