@@ -4,7 +4,8 @@
 workers (``kith.runtime``), the benchmarks and the tests call; lower layers receive the
 container. It first calls ``wire``, which lists everything Kith registers at start-up —
 nothing registers itself by being imported (cosmicpython's ``bootstrap.py`` is the
-model). Also here: start-up helpers (migrations, planner statistics).
+model) — then ``wire_services``, which builds the container's one gateway and the
+agents' collaboration hub. Also here: start-up helpers (migrations, planner statistics).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from datetime import datetime
 
 from sqlalchemy import Engine
 
+from kith.agents.collaboration import CollaborationHub
 from kith.agents.wiring import agents_consumer, resolve_agent
 from kith.audit import chain as audit_chain
 from kith.audit.log import write_entry
@@ -28,7 +30,9 @@ from kith.db.uow import UowHooks, install_hooks
 from kith.events.consumers import ConsumerFactory, register_consumer_factory
 from kith.events.outbox import write_outbox
 from kith.gateway.consent import use_default_consent
+from kith.gateway.gateway import Gateway
 from kith.gateway.principals import register_principal_resolver
+from kith.gateway.registry import ToolServices
 from kith.intelligence.monitoring.performance import performance_consumer
 from kith.privacy import reimport
 from kith.privacy.ledger import ConsentLedger
@@ -85,16 +89,40 @@ def build_container(
     *,
     engine: Engine | None = None,
     clock: Callable[[], datetime] = utcnow,
+    gateway: object | None = None,
+    hub: CollaborationHub | None = None,
 ) -> Container:
     """The container for ``settings`` (default: the environment's).
 
-    The seams for tests: pass an ``engine`` (e.g. one already migrated) and a
-    ``clock`` (a pinned "now")."""
+    The seams for tests: pass an ``engine`` (e.g. one already migrated), a ``clock`` (a
+    pinned "now"), a ``gateway`` (a fake) or a ``hub``."""
     wire()
     settings = settings or get_settings()
     set_phone_regions(settings.pii_phone_regions.split(","))
     engine = engine if engine is not None else engine_from_settings(settings)
-    return Container(settings, engine, make_session_factory(engine), clock=clock)
+    container = Container(settings, engine, make_session_factory(engine), clock=clock)
+    wire_services(container, gateway=gateway, hub=hub)
+    return container
+
+
+def wire_services(
+    container: Container, *, gateway: object | None = None, hub: CollaborationHub | None = None
+) -> None:
+    """The container's shared services, built here and nowhere else: the agents'
+    collaboration hub, and the one ``Gateway`` (its tool catalogue and consent hook are
+    wired above; its tools reach the hub through ``ToolServices``). Everything else
+    receives them: HTTP routes through ``kith.gateway.deps``, CLI commands through
+    ``open_container``, agent runtimes through ``kith.agents.wiring.build_runtime``."""
+    container.hub = hub if hub is not None else CollaborationHub(container.session_factory)
+    container.gateway = (
+        gateway
+        if gateway is not None
+        else Gateway(
+            consent=ConsentLedger(container.clock),
+            clock=container.clock,
+            services=ToolServices(container.hub),
+        )
+    )
 
 
 def migrate(container: Container) -> None:

@@ -14,6 +14,7 @@ from kith.agents.collaboration import (
     AnalysisAnswer,
     AnalysisRequest,
     AnswerContext,
+    hub_of,
 )
 from kith.agents.models import AgentRequest
 from kith.agents.roster import ensure_agents, principal_for_agent
@@ -22,7 +23,7 @@ from kith.agents.sdk import Agent, AgentRegistry, AgentSpec, DataScope
 from kith.agents.wiring import GatewayDecisionLog
 from kith.container import Container
 from kith.events.models import OutboxEvent
-from kith.gateway.gateway import Gateway
+from kith.gateway.gateway import gateway_of
 from kith.gateway.models import DecisionRecord
 from tests.conftest import Workspace
 
@@ -61,7 +62,7 @@ def runtime(container: Container) -> Iterator[AgentRuntime]:
     registry.register(Oracle)
     registry.register(Asker)
     runtime = AgentRuntime(
-        registry, Gateway(), container.session_factory, decisions=GatewayDecisionLog()
+        registry, gateway_of(container), decisions=GatewayDecisionLog(), hub=hub_of(container)
     )
     yield runtime
     runtime.close()
@@ -155,6 +156,37 @@ def test_requests_nobody_can_answer_fail_with_a_reason(
 ) -> None:
     output = _ask(container, runtime, workspace.tenant_id, agent=agent, kind=kind, params={})
     assert (output["status"], output["reason"]) == ("failed", reason)
+
+
+def test_the_containers_hub_answers_only_while_a_runtime_serves_it(
+    container: Container, workspace: Workspace
+) -> None:
+    registry = AgentRegistry()
+    registry.register(Oracle)
+    registry.register(Asker)
+    hub = hub_of(container)
+    assert not hub.running
+    runtime = AgentRuntime(registry, gateway_of(container), decisions=GatewayDecisionLog(), hub=hub)
+    assert hub.running
+    output = _ask(
+        container, runtime, workspace.tenant_id, agent="oracle", kind="forecast",
+        params={"city": "长春"},
+    )  # fmt: skip
+    assert output["status"] == "answered"
+    runtime.close()
+    assert not hub.running
+    with container.uow() as uow:
+        asker = principal_for_agent(
+            uow.session,
+            {r.name: r for r in ensure_agents(uow.session, workspace.tenant_id, registry)}["asker"],
+        )
+        result = gateway_of(container).execute(
+            uow, asker, "agents.request_analysis", {"agent": "oracle", "kind": "forecast"},
+            purpose="service",
+        )  # fmt: skip
+        uow.commit()
+    assert result.status == "failed"
+    assert result.reason == "RuntimeError: no agent runtime is running in this process"
 
 
 def _wait_for_no_answer_threads(timeout: float = 5.0) -> None:

@@ -74,7 +74,6 @@ def world(
     runtime = AgentRuntime(
         registry,
         gateway,
-        container.session_factory,
         decisions=GatewayDecisionLog(),
         catalog=GatewayToolCatalog(),
         engine=engine_for(fake_llm),

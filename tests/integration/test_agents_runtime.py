@@ -108,9 +108,7 @@ class Harness:
             self.registry.register(agent)
         self.gateway = FakeGateway()
         self.decisions = RecordingDecisions()
-        self.runtime = AgentRuntime(
-            self.registry, self.gateway, container.session_factory, decisions=self.decisions
-        )
+        self.runtime = AgentRuntime(self.registry, self.gateway, decisions=self.decisions)
         self.router = AgentRouter(self.registry, self.runtime)
         self.seq = last_seq(container)
 

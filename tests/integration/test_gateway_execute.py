@@ -168,6 +168,8 @@ class _DenyMarketing:
             return ConsentDecision(False, "marketing consent withdrawn", "consent:marketing/email")
         return ConsentDecision(True, "granted", "legal:service")
 
+    decide = check
+
 
 def test_consent_refusal_is_recorded_with_its_reason(
     run: Callable[..., Any], container: Container

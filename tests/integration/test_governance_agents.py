@@ -26,7 +26,7 @@ from kith.agents.runtime import AgentRuntime
 from kith.agents.wiring import build_runtime
 from kith.container import Container
 from kith.core.clock import utcnow
-from kith.gateway.gateway import Gateway, GatewayResult
+from kith.gateway.gateway import GatewayResult, gateway_of
 from kith.gateway.models import DecisionRecord, OutboundMessage
 from tests.conftest import Workspace
 from tests.integration.test_agents_support import (
@@ -74,7 +74,7 @@ class World:
         """The requester calls the gateway tool, then the agents react to the answer."""
         args = {**FLEET_QUESTION, "contact_id": self.owner, **extra}
         with self.container.uow() as uow:
-            result = Gateway().execute(
+            result = gateway_of(self.container).execute(
                 uow, principal, "agents.request_analysis", args, purpose="analytics"
             )
             uow.commit()
@@ -175,7 +175,9 @@ def test_a_revoked_key_stops_the_agents_acting_on_its_request(world: World) -> N
     key = world.api_key("admin", ["*"])
     with world.container.uow() as uow:
         args = {**FLEET_QUESTION, "contact_id": world.owner}
-        Gateway().execute(uow, key, "agents.request_analysis", args, purpose="analytics")
+        gateway_of(world.container).execute(
+            uow, key, "agents.request_analysis", args, purpose="analytics"
+        )
         revoked = uow.session.get(ApiKey, key.id)
         assert revoked is not None
         revoked.revoked_at = utcnow()

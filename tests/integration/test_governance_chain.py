@@ -22,6 +22,7 @@ from kith.agents.collaboration import (
     AnalysisAnswer,
     AnalysisRequest,
     AnswerContext,
+    hub_of,
 )
 from kith.agents.roster import ensure_agents, principal_for_agent
 from kith.agents.router import AgentRouter
@@ -41,7 +42,7 @@ from kith.container import Container
 from kith.core.errors import PermissionDenied
 from kith.crm.models import Ticket
 from kith.gateway.approvals import ApprovalService
-from kith.gateway.gateway import Gateway
+from kith.gateway.gateway import gateway_of
 from kith.gateway.models import DecisionRecord, OutboundMessage
 from tests.conftest import Workspace
 from tests.integration.test_agents_support import add_owner, drive, last_seq
@@ -109,7 +110,7 @@ def runtime(container: Container) -> Iterator[AgentRuntime]:
     for cls in (Oracle, Scout, Herald):
         registry.register(cls)
     runtime = AgentRuntime(
-        registry, Gateway(), container.session_factory, decisions=GatewayDecisionLog()
+        registry, gateway_of(container), decisions=GatewayDecisionLog(), hub=hub_of(container)
     )
     yield runtime
     runtime.close()
@@ -136,7 +137,7 @@ def _ask_and_settle(
     after = last_seq(container)
     args: dict[str, Any] = {"agent": "oracle", "kind": "probe", "contact_id": contact_id}
     with container.uow() as uow:
-        result = Gateway().execute(
+        result = gateway_of(container).execute(
             uow, requester, "agents.request_analysis", args, purpose="service"
         )
         uow.commit()
@@ -215,7 +216,9 @@ def test_an_approved_bounded_action_runs_with_the_requesters_rights_of_the_momen
     def decide_as(role: str) -> str:
         with container.uow() as uow:
             user = uow.session.merge(workspace.users[role])
-            service = ApprovalService(Gateway(), uow, principal_for_user(uow.session, user))
+            service = ApprovalService(
+                gateway_of(container), uow, principal_for_user(uow.session, user)
+            )
             try:
                 result = service.approve(approval_id)
             except PermissionDenied as exc:

@@ -341,9 +341,7 @@ def agents(container: Container) -> Iterator[tuple[FakeGateway, AgentRouter]]:
     agent_registry = AgentRegistry()
     agent_registry.register(WinBackAgent)
     gateway = FakeGateway()
-    runtime = AgentRuntime(
-        agent_registry, gateway, container.session_factory, decisions=RecordingDecisions()
-    )
+    runtime = AgentRuntime(agent_registry, gateway, decisions=RecordingDecisions())
     yield gateway, AgentRouter(agent_registry, runtime)
     runtime.close()
 

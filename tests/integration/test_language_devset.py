@@ -10,9 +10,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from kith.bootstrap import build_container
+from kith.core.settings import Settings
+from kith.gateway.gateway import Gateway, gateway_of
 from kith.language.devset import DEFAULT_DEVSET, load_entries, run_devset
 
 HOLDOUT = DEFAULT_DEVSET.with_name("language_holdout.jsonl")
+
+
+def _gateway() -> Gateway:
+    """The process's gateway (run_devset plans in its own temporary database)."""
+    return gateway_of(build_container(Settings(database_url="sqlite://", mode="test")))
 
 
 def test_devset_is_bilingual_large_and_covers_the_catalog() -> None:
@@ -34,12 +42,12 @@ def test_devset_is_bilingual_large_and_covers_the_catalog() -> None:
 
 
 def test_devset_accuracy_does_not_regress() -> None:
-    result = run_devset()
+    result = run_devset(gateway=_gateway())
     assert result["exact_plan_match"] >= 0.97, result["failures"][:10]
     assert result["slot_accuracy"] >= 0.98
 
 
 def test_holdout_accuracy_does_not_regress() -> None:
     assert Path(HOLDOUT).exists()
-    result = run_devset(HOLDOUT)
+    result = run_devset(HOLDOUT, gateway=_gateway())
     assert result["exact_plan_match"] >= 0.93, result["failures"][:10]

@@ -16,6 +16,7 @@ import pytest
 from kith.agents.llm import LLMSettings, OpenAICompatibleEngine
 from kith.container import Container
 from kith.demo.loader import load_demo
+from kith.gateway.gateway import gateway_of
 from kith.language.resolve import clear_cache
 from kith.language.service import LanguageService
 from tests.integration.test_language_service import person
@@ -115,9 +116,9 @@ def test_model_plan_is_validated_and_used(demo: Container, provider: Provider) -
         seen,
     )
     with demo.uow() as uow:
-        out = LanguageService(uow, person(uow, "wang.qiang@kith.demo"), model=fake).plan(
-            TEXT, None, NOW
-        )
+        out = LanguageService(
+            uow, person(uow, "wang.qiang@kith.demo"), gateway_of(demo), model=fake
+        ).plan(TEXT, None, NOW)
     assert out["engine"] == "llm:fake"
     (step,) = out["steps"]
     assert step["tool"] == "tasks.create" and step["args"]["contact_id"]
@@ -127,7 +128,10 @@ def test_model_plan_is_validated_and_used(demo: Container, provider: Provider) -
 def test_failure_falls_back_to_the_offline_plan(demo: Container, provider: Provider) -> None:
     with demo.uow() as uow:
         out = LanguageService(
-            uow, person(uow, "wang.qiang@kith.demo"), model=engine(provider, "error", [])
+            uow,
+            person(uow, "wang.qiang@kith.demo"),
+            gateway_of(demo),
+            model=engine(provider, "error", []),
         ).plan(TEXT, None, NOW)
     assert out["engine"].startswith("rules")
     assert [s["tool"] for s in out["steps"]] == ["tasks.create"]
@@ -139,9 +143,9 @@ def test_a_refused_model_step_never_reaches_the_plan(demo: Container, provider: 
     delete = {"object_type": "contact", "record_id": "@CONTACT", "version": 1}
     fake = engine(provider, [("records.delete", delete)], [])
     with demo.uow() as uow:
-        out = LanguageService(uow, person(uow, "wang.qiang@kith.demo"), model=fake).plan(
-            TEXT, None, NOW
-        )
+        out = LanguageService(
+            uow, person(uow, "wang.qiang@kith.demo"), gateway_of(demo), model=fake
+        ).plan(TEXT, None, NOW)
     assert [s["tool"] for s in out["steps"]] == ["tasks.create"]
     assert out["engine"].startswith("rules")
     (warning,) = [w for w in out["warnings"] if "records.delete" in w]

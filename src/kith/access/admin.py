@@ -76,7 +76,7 @@ def role_out(repo: AccessRepository, role: Role) -> s.RoleOut:
     )
 
 
-def _check_objects(body: s.RoleIn) -> None:
+def check_objects(body: s.RoleIn) -> None:
     errors = [
         FieldError(["body", "permissions", i, "object_type"], "unknown object type")
         for i, p in enumerate(body.permissions)
@@ -94,7 +94,7 @@ def create_role(session: Session, tenant_id: str, body: s.RoleIn) -> Role:
     repo = AccessRepository(session)
     if repo.role_by_name(tenant_id, body.name) is not None:
         raise Conflict("role exists", [FieldError(["body", "name"], "already exists")])
-    _check_objects(body)
+    check_objects(body)
     role = Role(
         tenant_id=tenant_id,
         name=body.name,

@@ -32,6 +32,7 @@ from kith.agents.memory import MemoryStore, Retriever
 from kith.agents.models import AgentRequest
 from kith.agents.origin import REQUESTED_BY, Origin, origin_of_request
 from kith.agents.roster import Member, Roster
+from kith.container import Container
 from kith.core.errors import PermissionDenied
 from kith.crm.service import RecordService
 from kith.db.uow import UnitOfWork
@@ -80,18 +81,34 @@ class AnswerContext:
     now: datetime
 
 
+@dataclass(frozen=True)
+class _Serving:
+    roster: Roster
+    retriever: Retriever
+    clock: Callable[[], datetime]
+
+
 class CollaborationHub:
-    def __init__(
-        self,
-        roster: Roster,
-        session_factory: sessionmaker[Session],
-        retriever: Retriever,
-        clock: Callable[[], datetime],
-    ) -> None:
-        self.roster = roster
+    """One per container (``kith.bootstrap.build_container`` builds it and gives it to the
+    gateway's tools and the agent runtimes). The agent runtime started last in the
+    process serves requests with its roster (``serve``); without one, asking fails."""
+
+    def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self.session_factory = session_factory
-        self.retriever = retriever
-        self.clock = clock
+        self._serving: list[_Serving] = []
+
+    def serve(self, roster: Roster, retriever: Retriever, clock: Callable[[], datetime]) -> None:
+        """Answer with ``roster``'s agents from now on (an agent runtime starting)."""
+        self._serving[:] = [_Serving(roster, retriever, clock)]
+
+    def stop(self, roster: Roster) -> None:
+        """The runtime of ``roster`` stopped; if it was serving, nobody is now."""
+        if self._serving and self._serving[0].roster is roster:
+            self._serving.clear()
+
+    @property
+    def running(self) -> bool:
+        return bool(self._serving)
 
     def ask(
         self,
@@ -101,15 +118,18 @@ class CollaborationHub:
         on_behalf_of: Principal | None = None,
     ) -> AnalysisResult:
         """``on_behalf_of``: the person an asking agent works for (its call's own)."""
+        if not self._serving:
+            raise RuntimeError("no agent runtime is running in this process")
+        serving = self._serving[0]
         started = time.monotonic()
-        member = self.roster.members(uow.session, requester.tenant_id).get(request.agent)
+        member = serving.roster.members(uow.session, requester.tenant_id).get(request.agent)
         problem = _why_unable(member, request)
         answer: AnalysisAnswer | None = None
         person = on_behalf_of if on_behalf_of is not None else requester
         origin = origin_of_request(requester, on_behalf_of, _asked(request))
         if problem is None and member is not None:
             answering = _answering_principal(member, person if origin else None)
-            future = self._start_answer(member, answering, request)
+            future = self._start_answer(serving, member, answering, request)
             answer, problem = self._wait_for(future, request, person if origin else None)
         elapsed_ms = int((time.monotonic() - started) * 1000)
         status: Literal["answered", "timed_out", "failed"] = (
@@ -119,7 +139,9 @@ class CollaborationHub:
             if problem == "timed out"
             else "failed"
         )
-        row = self._record(uow, requester, member, request, status, answer, problem, elapsed_ms)
+        row = _record(
+            uow, serving.clock(), requester, member, request, status, answer, problem, elapsed_ms
+        )
         if answer is not None and member is not None:
             uow.emit(_completed_event(row, requester, request, answer, origin))
         return AnalysisResult(
@@ -127,30 +149,30 @@ class CollaborationHub:
         )
 
     def _start_answer(
-        self, member: Member, principal: Principal, request: AnalysisRequest
+        self, serving: _Serving, member: Member, principal: Principal, request: AnalysisRequest
     ) -> Future[AnalysisAnswer]:
         """A thread per request: requests are rare, and nothing idles between them. A
         thread whose answer comes too late finishes on its own; its answer is dropped."""
         executor = ThreadPoolExecutor(1, thread_name_prefix="kith-agent-answer")
         try:
-            return executor.submit(self._answer, member, principal, request)
+            return executor.submit(self._answer, serving, member, principal, request)
         finally:
             executor.shutdown(wait=False)
 
     def _answer(
-        self, member: Member, principal: Principal, request: AnalysisRequest
+        self, serving: _Serving, member: Member, principal: Principal, request: AnalysisRequest
     ) -> AnalysisAnswer:
-        now = self.clock()
+        now = serving.clock()
         with UnitOfWork(self.session_factory) as uow:  # never committed: answers only read
             memory = MemoryStore(
                 uow.session,
                 principal.tenant_id,
                 principal.id,
                 member.agent.spec.namespace,
-                self.retriever,
+                serving.retriever,
                 now,
             )
-            records = RecordService(uow, principal, self.clock)
+            records = RecordService(uow, principal, serving.clock)
             return member.agent.answer(request, AnswerContext(uow, principal, records, memory, now))
 
     @staticmethod
@@ -167,37 +189,37 @@ class CollaborationHub:
         except Exception as exc:  # the answering agent failed; the asker carries on without
             return None, f"{type(exc).__name__}: {exc}"[:500]
 
-    def _record(
-        self,
-        uow: UnitOfWork,
-        requester: Principal,
-        member: Member | None,
-        request: AnalysisRequest,
-        status: str,
-        answer: AnalysisAnswer | None,
-        problem: str | None,
-        elapsed_ms: int,
-    ) -> AgentRequest:
-        now = self.clock()
-        row = AgentRequest(
-            tenant_id=requester.tenant_id,
-            requester_kind=requester.kind,
-            requester_id=requester.id,
-            to_agent=request.agent,
-            to_agent_id=member.row_id if member else None,
-            kind=request.kind,
-            params=request.params,
-            status=status,
-            reason=problem,
-            answer=answer.model_dump(mode="json") if answer else None,
-            trace_id=request.trace_id,
-            created_at=now,
-            answered_at=now if answer else None,
-            elapsed_ms=elapsed_ms,
-        )
-        uow.session.add(row)
-        uow.session.flush()
-        return row
+
+def _record(
+    uow: UnitOfWork,
+    now: datetime,
+    requester: Principal,
+    member: Member | None,
+    request: AnalysisRequest,
+    status: str,
+    answer: AnalysisAnswer | None,
+    problem: str | None,
+    elapsed_ms: int,
+) -> AgentRequest:
+    row = AgentRequest(
+        tenant_id=requester.tenant_id,
+        requester_kind=requester.kind,
+        requester_id=requester.id,
+        to_agent=request.agent,
+        to_agent_id=member.row_id if member else None,
+        kind=request.kind,
+        params=request.params,
+        status=status,
+        reason=problem,
+        answer=answer.model_dump(mode="json") if answer else None,
+        trace_id=request.trace_id,
+        created_at=now,
+        answered_at=now if answer else None,
+        elapsed_ms=elapsed_ms,
+    )
+    uow.session.add(row)
+    uow.session.flush()
+    return row
 
 
 def _why_unable(member: Member | None, request: AnalysisRequest) -> str | None:
@@ -251,18 +273,9 @@ def _completed_event(
     )
 
 
-_active: list[CollaborationHub] = []  # the hub of the runtime started last, if running
-
-
-def install(hub: CollaborationHub) -> None:
-    """Make ``hub`` the one ``agents.request_analysis`` uses in this process."""
-    _active[:] = [hub]
-
-
-def uninstall(hub: CollaborationHub) -> None:
-    if hub in _active:
-        _active.clear()
-
-
-def active_hub() -> CollaborationHub | None:
-    return _active[0] if _active else None
+def hub_of(container: Container) -> CollaborationHub:
+    """The container's hub (the container cannot name the type: it sits below)."""
+    hub = container.hub
+    if not isinstance(hub, CollaborationHub):
+        raise RuntimeError("the container has no collaboration hub (build it with kith.bootstrap)")
+    return hub

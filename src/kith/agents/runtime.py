@@ -30,10 +30,10 @@ from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from kith.access.principal import Principal
-from kith.agents.collaboration import CollaborationHub, install, uninstall
+from kith.agents.collaboration import CollaborationHub
 from kith.agents.coordinator import Coordinator
 from kith.agents.memory import BM25Retriever, MemoryStore, Retriever
 from kith.agents.models import AgentAction
@@ -111,7 +111,6 @@ class AgentRuntime:
         self,
         registry: AgentRegistry,
         gateway: GatewayPort,
-        session_factory: sessionmaker[Session],
         *,
         decisions: DecisionLog,
         catalog: ToolCatalog | None = None,
@@ -120,7 +119,10 @@ class AgentRuntime:
         retriever: Retriever | None = None,
         clock: Callable[[], datetime] = utcnow,
         max_event_age: timedelta = timedelta(hours=24),
+        hub: CollaborationHub | None = None,
     ) -> None:
+        """``hub``: the container's collaboration hub, which answers other agents'
+        requests with this runtime's agents while it runs (none: it does not)."""
         self.registry = registry
         self.gateway = gateway
         self.decisions = decisions
@@ -131,11 +133,13 @@ class AgentRuntime:
         self.clock = clock
         self.max_event_age = max_event_age
         self.roster = Roster(registry)
-        self.hub = CollaborationHub(self.roster, session_factory, self.retriever, clock)
-        install(self.hub)
+        self.hub = hub
+        if hub is not None:
+            hub.serve(self.roster, self.retriever, clock)
 
     def close(self) -> None:
-        uninstall(self.hub)
+        if self.hub is not None:
+            self.hub.stop(self.roster)
         self.engine.close()
 
     def run(self, envelope: Envelope, uow: UnitOfWork, agents: Sequence[Agent]) -> None:

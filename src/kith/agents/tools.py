@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kith.agents.collaboration import AnalysisRequest, AnalysisResult, active_hub
+from kith.agents.collaboration import AnalysisRequest, AnalysisResult, CollaborationHub
 from kith.gateway.registry import ToolContext, tool
 
 
@@ -16,7 +16,5 @@ from kith.gateway.registry import ToolContext, tool
     ),
 )
 def request_analysis(ctx: ToolContext, args: AnalysisRequest) -> AnalysisResult:
-    hub = active_hub()
-    if hub is None:
-        raise RuntimeError("no agent runtime is running in this process")
+    hub = ctx.services.get(CollaborationHub)  # the container's (kith.bootstrap)
     return hub.ask(ctx.uow, ctx.principal, args, ctx.on_behalf_of)

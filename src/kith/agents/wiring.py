@@ -1,8 +1,9 @@
 """Connecting the agent runtime to the rest of Kith: the gateway, decision records,
 the events engine's consumer registry and the approval path's principal resolver.
 
-The composition root (``kith.bootstrap.wire``) registers the ``agents`` consumer
-factory and the resolver of agent principals defined here.
+The composition root (``kith.bootstrap``) registers the ``agents`` consumer factory and
+the resolver of agent principals defined here; a runtime acts through the container's
+gateway and answers through its collaboration hub.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from kith.access.principal import Principal
 from kith.agents.builtin import builtin_registry
+from kith.agents.collaboration import hub_of
 from kith.agents.llm import LLMSettings, OpenAICompatibleEngine
 from kith.agents.memory import tokenize
 from kith.agents.models import AgentRow
@@ -37,7 +39,7 @@ from kith.gateway.decisions import (
     subject_from_args,
     with_customer,
 )
-from kith.gateway.gateway import Gateway
+from kith.gateway.gateway import gateway_of
 from kith.gateway.registry import REGISTRY, ToolRegistry
 
 
@@ -140,14 +142,17 @@ def build_runtime(
     engine: ReasoningEngine | None = None,
     clock: Callable[[], datetime] = utcnow,
 ) -> AgentRuntime:
+    """A runtime of ``registry``'s agents (default: the built-in ones) acting through the
+    container's gateway (or ``gateway``, a test's), answering other agents' requests
+    through the container's collaboration hub while it runs."""
     return AgentRuntime(
         registry if registry is not None else builtin_registry(),
-        gateway or Gateway(clock=clock),
-        container.session_factory,
+        gateway if gateway is not None else gateway_of(container),
         decisions=GatewayDecisionLog(clock),
         catalog=GatewayToolCatalog(),
         engine=engine or engine_from_environment(),
         clock=clock,
+        hub=hub_of(container),
     )
 
 

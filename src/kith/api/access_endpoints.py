@@ -442,7 +442,7 @@ def update_role(role_id: Id, body: s.RoleIn, uow: UoW, principal: CurrentPrincip
     role = next((r for r in repo.roles(principal.tenant_id) if r.id == role_id), None)
     if role is None:
         raise NotFound("no such role")
-    admin._check_objects(body)
+    admin.check_objects(body)
     admin.apply_permissions(uow.session, role, body.permissions, body.field_rules)
     if body.requires_2fa is not None:
         role.requires_2fa = body.requires_2fa

@@ -24,3 +24,23 @@ class OutboxEventOut(BaseModel):
 class OutboxPage(BaseModel):
     items: list[OutboxEventOut]
     next_after_seq: int | None
+
+
+class EventDescription(BaseModel):
+    en: str
+    zh: str
+
+
+class EventTypeOut(BaseModel):
+    """One registered event type (``kith.core.event_types``): who emits it, what it means
+    and, where the payload is stable, its JSON Schema."""
+
+    type: str
+    subject: str
+    producer: str
+    description: EventDescription
+    payload_schema: dict[str, Any] | None = None
+
+
+class EventCatalogue(BaseModel):
+    items: list[EventTypeOut]

@@ -22,7 +22,7 @@ from kith.core.errors import KithError
 from kith.core.serialize import dumps
 from kith.gateway.approvals import ApprovalService
 from kith.gateway.decisions import DecisionReader
-from kith.gateway.gateway import Gateway
+from kith.gateway.gateway import gateway_of
 from kith.gateway.schemas import ApprovalOut
 
 approvals_app = typer.Typer(help="Review approval requests.", no_args_is_help=True)
@@ -66,9 +66,11 @@ def approvals_list(
     as_json: JsonFlag = False,
 ) -> None:
     """List approval requests (pending by default); overdue ones are marked expired."""
-    with _container().uow() as uow:
+    container = _container()
+    with container.uow() as uow:
         principal = system_principal(_tenant_id(uow, tenant))
-        rows = ApprovalService(Gateway(), uow, principal).list(None if status == "all" else status)
+        service = ApprovalService(gateway_of(container), uow, principal)
+        rows = service.list(None if status == "all" else status)
         items = [ApprovalOut.of(r).model_dump(mode="json") for r in rows]
         uow.commit()
     lines = [
@@ -80,9 +82,10 @@ def approvals_list(
 
 
 def _decide(tenant: str, email: str, decide: Any) -> dict[str, Any]:
-    with _container().uow() as uow:
+    container = _container()
+    with container.uow() as uow:
         tenant_id = _tenant_id(uow, tenant)
-        service = ApprovalService(Gateway(), uow, _person(uow, tenant_id, email))
+        service = ApprovalService(gateway_of(container), uow, _person(uow, tenant_id, email))
         try:
             data: dict[str, Any] = decide(service)
         except KithError as exc:

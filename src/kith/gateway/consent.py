@@ -1,5 +1,5 @@
-"""The consent seam. ``Gateway()`` uses the default consent hook the composition root
-installs (``kith.bootstrap.wire``: the privacy context's ``ConsentLedger``);
+"""The consent seam. A gateway built without a hook uses the default consent hook the
+composition root installs (``kith.bootstrap.wire``: the privacy context's ``ConsentLedger``);
 ``NoConsentLedger`` remains for callers that deliberately run without one (it allows
 everything and says so)."""
 
@@ -30,13 +30,24 @@ class NoConsentLedger:
     ) -> ConsentDecision:
         return ConsentDecision(allowed=True, reason="no consent ledger", basis=NO_LEDGER_BASIS)
 
+    def decide(
+        self,
+        uow: UnitOfWork,
+        principal: Principal,
+        tool_name: str,
+        purpose: str,
+        channel: str | None,
+        subject: Mapping[str, Any],
+    ) -> ConsentDecision:
+        return self.check(uow, principal, tool_name, purpose, channel, subject)
+
 
 ConsentHookFactory = Callable[[Callable[[], datetime]], ConsentHook]
 _default: list[ConsentHookFactory] = []
 
 
 def use_default_consent(factory: ConsentHookFactory) -> None:
-    """The hook ``Gateway()`` consults unless given one (set by the composition root)."""
+    """The hook a gateway consults unless given one (set by the composition root)."""
     _default[:] = [factory]
 
 

@@ -65,10 +65,22 @@ class ConsentDecision:
 
 
 class ConsentHook(Protocol):
-    """Filled by the privacy issue (consent ledger). Asked for every tool that declares
-    a purpose and a channel, before the risk policy, inside the caller's unit of work."""
+    """The consent ledger (``kith.privacy.ledger.ConsentLedger``, installed by
+    ``kith.bootstrap``). ``Gateway.execute`` asks ``check`` for every call, before the risk
+    policy, inside the caller's unit of work (a refusal may be audited there);
+    ``Gateway.preview`` asks ``decide``, which gives the same answer and writes nothing."""
 
     def check(
+        self,
+        uow: UnitOfWork,
+        principal: Principal,
+        tool_name: str,
+        purpose: str,
+        channel: str | None,
+        subject: Mapping[str, Any],
+    ) -> ConsentDecision: ...
+
+    def decide(
         self,
         uow: UnitOfWork,
         principal: Principal,

@@ -6,18 +6,15 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from kith.api.deps import SESSION_COOKIE
-from kith.gateway.gateway import Gateway
+from kith.api.deps import SESSION_COOKIE, get_container
+from kith.container import Container
+from kith.gateway.gateway import Gateway, gateway_of
 
 
-def get_gateway(request: Request) -> Gateway:
-    """One gateway per application; tests and the privacy issue may set their own
-    (e.g. with a consent ledger) on ``app.state.gateway``."""
-    state = request.app.state
-    if getattr(state, "gateway", None) is None:
-        state.gateway = Gateway()
-    gateway: Gateway = state.gateway
-    return gateway
+def get_gateway(container: Annotated[Container, Depends(get_container)]) -> Gateway:
+    """The container's one gateway (``kith.bootstrap.wire_services``; a test passes a fake
+    to ``build_container(gateway=...)``)."""
+    return gateway_of(container)
 
 
 def request_purpose(request: Request) -> str:

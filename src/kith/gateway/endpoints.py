@@ -17,10 +17,11 @@ from kith.access import policy
 from kith.access.models import User
 from kith.api.deps import CurrentPrincipal, UoW, requires_scope
 from kith.api.responses import KithJSON, ProblemJSON
-from kith.core.errors import KithError, NotFound, PermissionDenied
+from kith.core.errors import FieldError, KithError, NotFound, PermissionDenied
 from kith.crm.service import RecordService
 from kith.gateway.approvals import STATUSES, ApprovalService
-from kith.gateway.authz import with_gateway_grants
+from kith.gateway.authz import Refusal, with_gateway_grants
+from kith.gateway.calls import parse_args
 from kith.gateway.decisions import DecisionReader, override_decision
 from kith.gateway.deps import GatewayDep
 from kith.gateway.gateway import GatewayResult
@@ -31,12 +32,15 @@ from kith.gateway.schemas import (
     ApprovalDecisionOut,
     ApprovalOut,
     ApproveIn,
+    CallPreviewIn,
+    CallPreviewOut,
     ExecutionOut,
     InvokeIn,
     Items,
     MessageOut,
     NotificationOut,
     OverrideIn,
+    PreviewConsentOut,
     RejectIn,
     ToolOut,
 )
@@ -126,6 +130,58 @@ def invoke_tool(
         return _outcome_problem(request, result)
     status = 202 if result.status == "pending_approval" else 200
     return KithJSON(_execution(result).model_dump(), status_code=status)
+
+
+@router.post(
+    f"{API}/gateway/preview",
+    tags=["Tools"],
+    response_model=CallPreviewOut,
+    dependencies=[requires_scope("tools:read", "tools:write")],
+)
+def preview_call(
+    body: CallPreviewIn, uow: UoW, principal: CurrentPrincipal, gateway: GatewayDep
+) -> Any:
+    """Would the caller's call be allowed, wait for approval, or be refused — under which
+    risk rule, with what consent, and can it be undone? The gateway's checks without
+    running the tool: nothing is written (no decision record, approval or audit entry).
+    An unknown tool is 404 and arguments that do not fit its schema are 422, both
+    problem+json with field paths; a call the caller may not make is an answer
+    (``status: refused``), not an error."""
+    spec = gateway.registry.get(body.tool)
+    if spec is None:
+        missing = NotFound(f"no tool named {body.tool!r}")
+        missing.errors.append(FieldError(["body", "tool"], "no such tool"))
+        raise missing
+    try:
+        parse_args(spec, body.args)
+    except Refusal as refusal:
+        invalid = refusal.error
+        invalid.errors = [FieldError(["body", *e.path], e.message, e.type) for e in invalid.errors]
+        raise invalid from None
+    answer = gateway.preview(uow, principal, body.tool, body.args, purpose=body.purpose)
+    consent = (
+        PreviewConsentOut(
+            allowed=answer.consent_allowed,
+            reason=answer.consent_reason,
+            basis=answer.consent_basis,
+        )
+        if answer.consent_allowed is not None
+        else None
+    )
+    return CallPreviewOut(
+        status=answer.status,
+        tool=answer.tool,
+        allowed=answer.status == "allowed",
+        needs_approval=answer.status == "needs_approval",
+        reasons=list(answer.reasons),
+        errors=list(answer.errors),
+        risk_level=answer.risk_level,
+        rule_id=answer.rule_id,
+        rule_name=answer.rule_name,
+        approver_role=answer.approver_role,
+        consent=consent,
+        reversible=spec.reversible,
+    )
 
 
 # --- approvals -----------------------------------------------------------------------------

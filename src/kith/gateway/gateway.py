@@ -17,18 +17,17 @@ the original error for HTTP and CLI callers).
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Literal, Protocol, runtime_checkable
+from typing import Any, cast
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from kith.access.principal import Principal
+from kith.container import Container
 from kith.core.clock import utcnow
 from kith.core.errors import FieldError, KithError, NotFound, PermissionDenied, ValidationFailed
 from kith.crm.masking import mask_value
@@ -40,6 +39,18 @@ from kith.events.types import EventType
 from kith.gateway import risk
 from kith.gateway.authz import Refusal, effective_principal, refuse
 from kith.gateway.authz import authorise as authorise_call
+from kith.gateway.calls import (
+    Approved,
+    Call,
+    checked_output,
+    consent_subject,
+    describe,
+    digest,
+    note_approval,
+    parse_args,
+    summarise_output,
+    waiting_reason,
+)
 from kith.gateway.channels import ChannelRegistry
 from kith.gateway.consent import default_consent
 from kith.gateway.contracts import (
@@ -48,7 +59,6 @@ from kith.gateway.contracts import (
     ExecutionResult,
     Origin,
     Rationale,
-    RiskLevel,
 )
 from kith.gateway.decisions import (
     finish_decision,
@@ -63,16 +73,17 @@ from kith.gateway.decisions import (
 from kith.gateway.events import approval_event
 from kith.gateway.models import ApprovalRequest, DecisionRecord, IdempotencyKey
 from kith.gateway.notify import notify_users_with_role
+from kith.gateway.preview import Preview, preview_call
 from kith.gateway.registry import (
     REGISTRY,
     Subject,
     ToolContext,
     ToolRegistry,
+    ToolServices,
     ToolSpec,
-    message_of,
 )
 
-OUTPUT_LIST_SAMPLE = 20
+__all__ = ["Approved", "Call", "Gateway", "GatewayResult", "Preview", "gateway_of"]
 
 
 @dataclass(frozen=True)
@@ -88,80 +99,17 @@ class GatewayResult(ExecutionResult):
             raise self.error
 
 
-PreviewStatus = Literal["allowed", "needs_approval", "refused"]
-
-
-@dataclass(frozen=True)
-class Preview:
-    """What ``Gateway.execute`` would do with a call, found without running the tool or
-    writing anything. ``status``: allowed (it would run), needs_approval (it would wait
-    for a person), refused (and ``reasons[0]`` says why). ``risk_level`` and the rule come
-    from the risk policy, which is applied whenever the arguments are valid and the caller
-    may use the tool (so ``would_wait`` is known even for a call consent refuses)."""
-
-    status: PreviewStatus
-    tool: str
-    reasons: tuple[str, ...] = ()
-    errors: tuple[dict[str, Any], ...] = ()
-    risk_level: RiskLevel | None = None
-    rule_id: str | None = None
-    rule_name: str | None = None
-    approver_role: str | None = None
-    consent_allowed: bool | None = None
-    consent_reason: str | None = None
-    consent_basis: str | None = None
-
-    @property
-    def would_wait(self) -> bool:
-        """The risk policy asks a person to approve the call."""
-        return self.risk_level == "high"
-
-
-@runtime_checkable
-class QuietConsentHook(Protocol):
-    """A consent hook that can answer without writing (the ledger audits refusals in
-    ``check``; ``decide`` gives the same answer and records nothing)."""
-
-    def decide(
-        self,
-        uow: UnitOfWork,
-        principal: Principal,
-        tool_name: str,
-        purpose: str,
-        channel: str | None,
-        subject: Mapping[str, Any],
-    ) -> ConsentDecision: ...
-
-
-@dataclass(frozen=True)
-class Call:
-    principal: Principal
-    tool: str
-    args: Mapping[str, Any]
-    purpose: str
-    on_behalf_of: Principal | None = None
-    idempotency_key: str | None = None
-    trigger_event_id: str | None = None
-    rationale: dict[str, Any] | None = None
-    origin: Origin = "direct"
-
-
-@dataclass(frozen=True)
-class Approved:
-    """An approval being executed: who approved it, and why."""
-
-    request: ApprovalRequest
-    approver: Principal
-    reason: str | None
-
-
 class _DuplicateKey(Exception):
     pass
 
 
 class Gateway:
     """The door. ``consent`` is the consent hook (default: the privacy context's consent
-    ledger); ``channels`` the message adapters; ``clock`` stamps decisions and expiry."""
+    ledger); ``channels`` the message adapters; ``clock`` stamps decisions and expiry;
+    ``services`` what tools may use besides the unit of work (the agents' hub).
+
+    A process has one, built by ``kith.bootstrap.build_container`` and read with
+    ``gateway_of(container)``; tests may build their own."""
 
     def __init__(
         self,
@@ -170,11 +118,13 @@ class Gateway:
         consent: ConsentHook | None = None,
         channels: ChannelRegistry | None = None,
         clock: Callable[[], datetime] = utcnow,
+        services: ToolServices | None = None,
     ) -> None:
         self.registry = registry
         self.consent: ConsentHook = consent or default_consent(clock)
         self.channels = channels or ChannelRegistry.from_environment()
         self.clock = clock
+        self.services = services or ToolServices()
 
     def execute(
         self,
@@ -217,58 +167,17 @@ class Gateway:
         origin: Origin = "direct",
     ) -> Preview:
         """Would this call be allowed, wait for approval, or be refused — and under which
-        rule? The checks of ``execute`` (arguments, permission, the recipient, consent,
-        risk) without running the tool and without writing anything: no decision record,
-        approval, idempotency key, audit entry or event, and no risk rules seeded."""
-        call = Call(
-            principal=principal,
-            tool=tool,
-            args=args,
+        rule? The checks of ``execute`` without running the tool and without writing
+        anything (``kith.gateway.preview``)."""
+        return preview_call(
+            self,
+            uow,
+            principal,
+            tool,
+            args,
             purpose=purpose,
             on_behalf_of=on_behalf_of,
             origin=origin,
-        )
-        try:
-            spec = self._spec(tool)
-            parsed = _parse(spec, args)
-            acting = effective_principal(principal, on_behalf_of)
-            authorise_call(spec, acting, purpose, parsed, on_behalf_of)
-        except Refusal as refusal:
-            return _refused_preview(tool, [refusal.error])
-        args_json = parsed.model_dump(mode="json", exclude_unset=True)
-        refusals: list[KithError] = []
-        consent: ConsentDecision | None = None
-        try:
-            self._check_recipient(uow, spec, acting, parsed)
-        except Refusal as refusal:
-            refusals.append(refusal.error)
-        else:
-            subject = with_customer(uow, principal.tenant_id, subject_from_args(args_json))
-            consent = self._consent(uow, spec, acting, call, parsed, subject, quiet=True)
-            if not consent.allowed:
-                refusals.append(refuse(f"no consent: {consent.reason}").error)
-        assessment = self._assess(uow, spec, call, parsed, args_json, seed=False)
-        if refusals:
-            status: PreviewStatus = "refused"
-            reasons = [_describe(e) for e in refusals]
-        elif assessment.needs_approval:
-            status, reasons = "needs_approval", [_waiting_reason(assessment)]
-        else:
-            status, reasons = "allowed", []
-        if consent is not None and consent.allowed:
-            reasons.append(f"consent: {consent.reason}")
-        return Preview(
-            status=status,
-            tool=tool,
-            reasons=tuple(reasons),
-            errors=tuple(err.as_dict() for e in refusals for err in e.errors),
-            risk_level=assessment.level,
-            rule_id=assessment.rule_id,
-            rule_name=assessment.rule_name,
-            approver_role=assessment.approver_role if assessment.needs_approval else None,
-            consent_allowed=consent.allowed if consent is not None else None,
-            consent_reason=consent.reason if consent is not None else None,
-            consent_basis=consent.basis if consent is not None else None,
         )
 
     def execute_approved(self, uow: UnitOfWork, call: Call, approved: Approved) -> GatewayResult:
@@ -297,7 +206,7 @@ class Gateway:
         )
         decision.idempotency_key = call.idempotency_key
         if approved is not None:
-            _note_approval(decision, approved)
+            note_approval(decision, approved)
         return decision
 
     def _run(self, uow: UnitOfWork, call: Call, approved: Approved | None) -> GatewayResult:
@@ -316,7 +225,7 @@ class Gateway:
         self, uow: UnitOfWork, call: Call, approved: Approved | None, decision: DecisionRecord
     ) -> GatewayResult:
         spec = self._spec(call.tool)
-        args = _parse(spec, call.args)
+        args = parse_args(spec, call.args)
         args_json = args.model_dump(mode="json", exclude_unset=True)
         decision.args = mask_value(args_json)
         tenant_id = call.principal.tenant_id
@@ -394,16 +303,16 @@ class Gateway:
         *,
         quiet: bool,
     ) -> ConsentDecision:
-        """The consent hook's answer; ``quiet`` (a preview) asks a hook that can answer
-        without writing to do so (a hook without ``decide`` is asked as usual)."""
-        ask = self.consent.decide if quiet and isinstance(self.consent, QuietConsentHook) else None
-        return (ask or self.consent.check)(
+        """The consent hook's answer; ``quiet`` (a preview) asks ``decide``, which writes
+        nothing, instead of ``check``."""
+        ask = self.consent.decide if quiet else self.consent.check
+        return ask(
             uow,
             principal,
             spec.name,
             call.purpose,
             spec.channel_for(args),
-            _consent_subject(subject, args, spec),
+            consent_subject(subject, args, spec),
         )
 
     def _assess(
@@ -455,6 +364,7 @@ class Gateway:
             purpose=call.purpose,
             decision_id=decision.id,
             on_behalf_of=call.on_behalf_of,
+            services=self.services,
         )
         # Events the tool emits must vanish with its rolled-back changes.
         emitted_before = uow.event_mark()
@@ -465,7 +375,7 @@ class Gateway:
                     if call.idempotency_key
                     else None
                 )
-                output = to_json(_checked_output(spec, spec.fn(ctx, args)).model_dump())
+                output = to_json(checked_output(spec, spec.fn(ctx, args)).model_dump())
                 uow.session.flush()
                 if key is not None:
                     key.status, key.output = "executed", output
@@ -545,7 +455,7 @@ class Gateway:
             uow,
             decision,
             "pending_approval",
-            reason=_waiting_reason(assessment),
+            reason=waiting_reason(assessment),
             approval_id=request.id,
         )
 
@@ -557,7 +467,7 @@ class Gateway:
         first: IdempotencyKey,
         args_json: dict[str, Any],
     ) -> GatewayResult:
-        if first.tool != call.tool or first.args_digest != _digest(args_json):
+        if first.tool != call.tool or first.args_digest != digest(args_json):
             raise Refusal(
                 ValidationFailed(
                     "this idempotency key was used for a different call",
@@ -597,7 +507,7 @@ class Gateway:
         error: BaseException | None = None,
     ) -> GatewayResult:
         errors = tuple(e.as_dict() for e in error.errors) if isinstance(error, KithError) else ()
-        why = reason or (_describe(error) if error else None)
+        why = reason or (describe(error) if error else None)
         finish_decision(uow, decision, status, why, errors=list(errors))
         return GatewayResult(
             status=status,  # type: ignore[arg-type]
@@ -629,7 +539,7 @@ class Gateway:
             principal_id=call.principal.id,
             key=call.idempotency_key,
             tool=call.tool,
-            args_digest=_digest(args_json),
+            args_digest=digest(args_json),
             decision_id=decision.id,
             status="running",
             created_at=self.clock(),
@@ -658,83 +568,8 @@ def record_execution_of_approval(
     )
 
 
-# --- helpers ---------------------------------------------------------------------------
-
-
-def _parse(spec: ToolSpec, args: Mapping[str, Any]) -> BaseModel:
-    try:
-        return spec.input_schema.model_validate(dict(args))
-    except ValidationError as exc:
-        errors = [FieldError(["args", *e["loc"]], e["msg"], e["type"]) for e in exc.errors()]
-        raise Refusal(ValidationFailed(f"invalid arguments for {spec.name}", errors)) from exc
-
-
-def _checked_output(spec: ToolSpec, output: BaseModel) -> BaseModel:
-    if not isinstance(output, spec.output_schema):
-        raise TypeError(
-            f"{spec.name} returned {type(output).__name__}, not {spec.output_schema.__name__}"
-        )
-    return output
-
-
-def _note_approval(decision: DecisionRecord, approved: Approved) -> None:
-    decision.approval_id = approved.request.id
-    decision.approver_id = approved.approver.id
-    decision.approver_name = approved.approver.name
-    decision.approver_decision = "approved"
-    decision.approver_reason = approved.reason
-    decision.risk_level = approved.request.risk_level
-    decision.risk_rule_id = approved.request.risk_rule_id
-
-
-def _waiting_reason(assessment: risk.RiskAssessment) -> str:
-    rule = assessment.rule_name or "tool risk"
-    seen = f": {assessment.detail}" if assessment.detail else ""
-    return f"waiting for approval by a {assessment.approver_role} (rule {rule}{seen})"
-
-
-def _refused_preview(tool: str, errors: list[KithError]) -> Preview:
-    return Preview(
-        status="refused",
-        tool=tool,
-        reasons=tuple(_describe(e) for e in errors),
-        errors=tuple(err.as_dict() for e in errors for err in e.errors),
-    )
-
-
-def _consent_subject(subject: Subject, args: BaseModel, spec: ToolSpec) -> dict[str, Any]:
-    """Whom the call concerns: the record, its customer, the address it writes to and,
-    for a tool that writes messages, the message (the consent hook classifies it: a
-    promotional message needs the marketing basis whatever purpose was named)."""
-    fields = {k: v for k, v in vars(subject).items() if v is not None}
-    recipient = getattr(args, "to", None)
-    if recipient:
-        fields["recipient"] = recipient
-    message = message_of(spec, args)
-    if message is not None:
-        fields["message"] = message
-    return fields
-
-
-def _digest(args_json: dict[str, Any]) -> str:
-    canonical = json.dumps(args_json, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-def _describe(error: BaseException) -> str:
-    if isinstance(error, KithError):
-        return error.detail
-    return f"{type(error).__name__}: {error}"[:2000]
-
-
-def summarise_output(output: dict[str, Any]) -> dict[str, Any]:
-    """What the decision keeps of a tool's output: masked, long lists cut to their ids."""
-    summary: dict[str, Any] = {}
-    for name, value in output.items():
-        if isinstance(value, list) and len(value) > OUTPUT_LIST_SAMPLE:
-            ids = [v.get("id") for v in value if isinstance(v, dict)]
-            summary[name] = {"count": len(value), "ids": ids[:OUTPUT_LIST_SAMPLE]}
-        else:
-            summary[name] = value
-    masked: dict[str, Any] = mask_value(summary)
-    return masked
+def gateway_of(container: Container) -> Gateway:
+    """The container's gateway (the container cannot name the type: it sits below)."""
+    if container.gateway is None:
+        raise RuntimeError("the container has no gateway (build it with kith.bootstrap)")
+    return cast(Gateway, container.gateway)

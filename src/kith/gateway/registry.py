@@ -28,6 +28,7 @@ CHANNELS: tuple[str, ...] = get_args(ChannelName)
 RISK_LEVELS: tuple[str, ...] = get_args(RiskLevel)
 # "*" in ``touches`` stands for the object type the call names in ``args.object_type``.
 ANY_OBJECT = "*"
+S = TypeVar("S")
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,22 @@ class Subject:
     subject_id: str | None = None
     account_id: str | None = None
     contact_id: str | None = None
+
+
+class ToolServices:
+    """What the composition root gives the gateway's tools besides the unit of work: objects
+    of higher layers the gateway cannot name (e.g. the agents' collaboration hub), found by
+    their type. ``kith.bootstrap`` fills it; nothing registers itself here."""
+
+    def __init__(self, *services: object) -> None:
+        self._services = services
+
+    def get(self, kind: type[S]) -> S:
+        """The service of type ``kind``; ``LookupError`` when this process has none."""
+        for service in self._services:
+            if isinstance(service, kind):
+                return service
+        raise LookupError(f"no {kind.__name__} in this process (kith.bootstrap wires it)")
 
 
 @dataclass
@@ -56,6 +73,7 @@ class ToolContext:
     decision_id: str
     on_behalf_of: Principal | None = None
     subject: Subject | None = field(default=None)
+    services: ToolServices = field(default_factory=ToolServices)
 
     def about(
         self,

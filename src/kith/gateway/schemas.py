@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -18,6 +18,42 @@ class InvokeIn(BaseModel):
     args: dict[str, Any] = Field(default_factory=dict)
     purpose: Annotated[str, StringConstraints(min_length=1, max_length=64)]
     idempotency_key: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
+
+
+class CallPreviewIn(BaseModel):
+    """A call to preview: the caller's own, as ``POST /tools/{name}/invoke`` would make it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    tool: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")]
+    args: dict[str, Any] = Field(default_factory=dict)
+    purpose: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+
+
+class PreviewConsentOut(BaseModel):
+    allowed: bool
+    reason: str | None = None
+    basis: str | None = None
+
+
+class CallPreviewOut(BaseModel):
+    """What the gateway would do with the call; nothing ran and nothing was written.
+    ``status``: allowed, needs_approval (it would wait for ``approver_role``) or refused
+    (``reasons`` and ``errors`` say why). ``rule_id``/``rule_name``: the risk rule that
+    matched (none: the tool's declared risk). ``reversible``: the tool declares an undo."""
+
+    status: Literal["allowed", "needs_approval", "refused"]
+    tool: str
+    allowed: bool
+    needs_approval: bool
+    reasons: list[str]
+    errors: list[dict[str, Any]]
+    risk_level: str | None = None
+    rule_id: str | None = None
+    rule_name: str | None = None
+    approver_role: str | None = None
+    consent: PreviewConsentOut | None = None
+    reversible: bool
 
 
 class ExecutionOut(BaseModel):

@@ -36,14 +36,13 @@ def _plan(text: str, lang: str | None, when: datetime | None) -> Any:
     from kith.language.llm import configured_engine
     from kith.language.service import LanguageService
 
-    def work(uow: Any, principal: Any) -> Any:
+    def work(uow: Any, principal: Any, gateway: Any) -> Any:
         model = configured_engine()  # offline unless KITH_LLM_BASE_URL is set
         try:
-            return LanguageService(uow, principal, model=model).plan(text, lang, when)
+            return LanguageService(uow, principal, gateway, model=model).plan(text, lang, when)
         finally:
-            close = getattr(model, "close", None)
-            if close is not None:
-                close()
+            if model is not None:
+                model.close()
 
     return work
 
@@ -74,11 +73,13 @@ def _run(email: str, tenant: str, work: Any) -> Any:
     from kith.clikit import acting_person as _person
     from kith.clikit import fail, fail_kith, open_container
     from kith.clikit import workspace_id as _tenant_id
+    from kith.gateway.gateway import gateway_of
 
-    with open_container().uow() as uow:
+    container = open_container()
+    with container.uow() as uow:
         principal = _person(uow, _tenant_id(uow, tenant), email)
         try:
-            result = work(uow, principal)
+            result = work(uow, principal, gateway_of(container))
         except KithError as exc:
             fail_kith(exc)
         except ValueError as exc:
@@ -130,7 +131,9 @@ def ask_command(
         else:
             typer.echo("not executed")
         return
-    result = _run(as_user, tenant, lambda uow, p: LanguageService(uow, p).execute(out["id"]))
+    result = _run(
+        as_user, tenant, lambda uow, p, gateway: LanguageService(uow, p, gateway).execute(out["id"])
+    )
     lines = [f"{result['status']}"] + [
         f"  {r['step'] + 1}. {r['status']}" for r in result["results"]
     ]

@@ -125,14 +125,25 @@ def score(
     return sum(ok for _, ok in checks), len(checks), wrong
 
 
-def run_devset(path: str | Path | None = None, container: Any = None) -> dict[str, Any]:
+def run_devset(
+    path: str | Path | None = None, container: Any = None, gateway: Any = None
+) -> dict[str, Any]:
+    """Score the planner on the set at ``path`` against ``container`` (default: a fresh
+    demo workspace in a temporary SQLite database). The planner previews steps with
+    ``gateway``: the container's when one is given, else the caller's (the gateway does
+    not depend on the database: ``gateway_of`` any container built by kith.bootstrap)."""
     from kith.access.repository import AccessRepository
     from kith.access.service import principal_for_user
+    from kith.gateway.gateway import gateway_of
     from kith.language.resolve import clear_cache
     from kith.language.service import plan_only
 
     entries = load_entries(path)
     tmp = None
+    if gateway is None:
+        if container is None:
+            raise ValueError("run_devset needs a container or a gateway")
+        gateway = gateway_of(container)
     if container is None:
         from kith.container import Container
         from kith.core.settings import Settings
@@ -146,7 +157,10 @@ def run_devset(path: str | Path | None = None, container: Any = None) -> dict[st
         engine = make_engine(url)
         upgrade(engine)
         container = Container(
-            Settings(home=home, database_url=url, mode="test"), engine, make_session_factory(engine)
+            Settings(home=home, database_url=url, mode="test"),
+            engine,
+            make_session_factory(engine),
+            gateway=gateway,
         )
         load_demo(
             container,
@@ -179,7 +193,7 @@ def run_devset(path: str | Path | None = None, container: Any = None) -> dict[st
             started = time.perf_counter()
             try:
                 plan = plan_only(
-                    uow, principals[email], entry["text"], entry.get("lang"), NOW
+                    uow, principals[email], entry["text"], entry.get("lang"), NOW, gateway
                 ).as_dict()
             except Exception as exc:  # a crash is a miss, reported
                 plan = {

@@ -33,9 +33,8 @@ def plan_command(
             body.text, body.lang, body.now
         )
     finally:
-        close = getattr(model, "close", None)
-        if close is not None:
-            close()
+        if model is not None:
+            model.close()
     uow.commit()
     return out
 
@@ -45,9 +44,11 @@ def plan_command(
     response_model=CommandOut,
     dependencies=[requires_scope("commands:read")],
 )
-def get_command(command_id: CommandId, uow: UoW, principal: CurrentPrincipal) -> Any:
+def get_command(
+    command_id: CommandId, uow: UoW, principal: CurrentPrincipal, gateway: GatewayDep
+) -> Any:
     """A command the caller typed earlier, with its plan and status."""
-    return present(LanguageService(uow, principal).get(command_id))
+    return present(LanguageService(uow, principal, gateway).get(command_id))
 
 
 @router.post(

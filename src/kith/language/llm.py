@@ -27,9 +27,14 @@ PROMPT_SITUATION = (
 
 
 class ToolChooser(Protocol):
+    """The language model the planner may ask (the agents' OpenAI-compatible engine);
+    its caller closes it after planning."""
+
     name: str
 
     def choose(self, request: Any) -> Any: ...
+
+    def close(self) -> None: ...
 
 
 def configured_engine() -> ToolChooser | None:

@@ -25,7 +25,7 @@ from kith.access import policy
 from kith.access.principal import Principal
 from kith.gateway.authz import Refusal
 from kith.gateway.authz import authorise as authorise_call
-from kith.gateway.gateway import Preview
+from kith.gateway.preview import Preview
 from kith.gateway.registry import REGISTRY, ToolRegistry
 from kith.language.builders.context import BuildContext
 from kith.language.builders.table import BUILDERS

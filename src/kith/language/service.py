@@ -24,7 +24,8 @@ from kith.db.uow import UnitOfWork
 from kith.events.types import DomainEvent, EventType
 from kith.gateway.contracts import Rationale
 from kith.gateway.decisions import to_json
-from kith.gateway.gateway import Gateway, GatewayResult, Preview
+from kith.gateway.gateway import Gateway, GatewayResult
+from kith.gateway.preview import Preview
 from kith.gateway.registry import ANY_OBJECT, Undo
 from kith.language.llm import ToolChooser, propose
 from kith.language.models import LanguageCommand
@@ -60,14 +61,15 @@ class LanguageService:
         self,
         uow: UnitOfWork,
         principal: Principal,
-        gateway: Gateway | None = None,
+        gateway: Gateway,
         clock: Callable[[], datetime] = utcnow,
         model: ToolChooser | None = None,
     ) -> None:
+        """``gateway``: the container's (``gateway_of(container)``) or a test's."""
         self.model = model
         self.uow = uow
         self.principal = principal
-        self.gateway = gateway or Gateway()
+        self.gateway = gateway
         self.clock = clock
 
     # --- planning ------------------------------------------------------------------------
@@ -442,11 +444,11 @@ def plan_only(
     text: str,
     lang: str | None,
     now: datetime,
-    gateway: Gateway | None = None,
+    gateway: Gateway,
 ) -> Plan:
     """Planning without storing (the benchmark and the development set)."""
     cleaned = validate_text(text, lang)
-    preview = step_preview(uow, principal, gateway or Gateway())
+    preview = step_preview(uow, principal, gateway)
     return Planner(uow.session, principal, now, preview=preview).plan(
         cleaned, lang or detect_lang(cleaned)
     )

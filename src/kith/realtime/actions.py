@@ -12,7 +12,7 @@ from kith.access.service import system_principal
 from kith.core.event_types import EventType
 from kith.db.uow import UnitOfWork
 from kith.events.envelope import Envelope
-from kith.gateway.gateway import Gateway
+from kith.gateway.gateway import Gateway, gateway_of
 from kith.realtime.models import RealtimeDecision
 from kith.realtime.service import ACTION_PURPOSE, action_calls
 
@@ -55,8 +55,8 @@ class RiskActionsConsumer:
     name = CONSUMER_NAME
     event_types: frozenset[str] | None = frozenset({EventType.RISK_DECISION_FLAGGED.value})
 
-    def __init__(self, gateway: Gateway | None = None) -> None:
-        self.gateway = gateway or Gateway()
+    def __init__(self, gateway: Gateway) -> None:
+        self.gateway = gateway
 
     def handle(self, envelope: Envelope, uow: UnitOfWork) -> None:
         run_actions(
@@ -70,4 +70,4 @@ class RiskActionsConsumer:
 
 
 def risk_actions_consumer(container: Container) -> RiskActionsConsumer:
-    return RiskActionsConsumer(Gateway(clock=container.clock))
+    return RiskActionsConsumer(gateway_of(container))
