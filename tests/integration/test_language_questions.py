@@ -24,6 +24,7 @@ from kith.crm import schemas as cs
 from kith.crm.query import build_list_query
 from kith.crm.service import RecordService
 from kith.crm.specs import PATCH_SCHEMAS, SPECS
+from kith.gateway.gateway import gateway_of
 from kith.language.resolve import clear_cache
 from kith.language.service import LanguageService
 from tests.conftest import Workspace
@@ -51,7 +52,8 @@ def principal(container: Container, user: User) -> Principal:
 
 def ask(container: Container, user: User, text: str) -> dict[str, Any]:
     with container.uow() as uow:
-        out = LanguageService(uow, principal(container, user)).plan(text, None, NOW)
+        service = LanguageService(uow, principal(container, user), gateway_of(container))
+        out = service.plan(text, None, NOW)
     assert out["kind"] == "question", out
     answer: dict[str, Any] = out["answer"]
     return answer

@@ -11,6 +11,7 @@ from kith.container import Container
 from kith.crm import models as m
 from kith.crm import schemas as cs
 from kith.crm.service import RecordService
+from kith.gateway.gateway import gateway_of
 from kith.language.resolve import clear_cache
 from kith.language.service import LanguageService
 from tests.conftest import Workspace
@@ -44,7 +45,7 @@ def plan(container: Container, workspace: Workspace, text: str) -> dict[str, Any
     with container.uow() as uow:
         user = uow.session.merge(workspace.users["sales"])
         out: dict[str, Any] = LanguageService(
-            uow, access.principal_for_user(uow.session, user)
+            uow, access.principal_for_user(uow.session, user), gateway_of(container)
         ).plan(text, None, NOW)
     return out
 
@@ -113,9 +114,9 @@ def test_handing_a_deal_to_a_colleague_changes_its_owner(
     for text in ("把港城快运的商机转给李娜跟进", "Hand the 港城快运 deal over to Li Na"):
         with container.uow() as uow:
             manager = uow.session.merge(workspace.users["manager"])
-            out = LanguageService(uow, access.principal_for_user(uow.session, manager)).plan(
-                text, None, NOW
-            )
+            out = LanguageService(
+                uow, access.principal_for_user(uow.session, manager), gateway_of(container)
+            ).plan(text, None, NOW)
         (step,) = out["steps"]
         assert step["tool"] == "records.update", out
         assert step["args"]["record_id"] == deal["id"]

@@ -6,8 +6,9 @@ from __future__ import annotations
 import itertools
 from collections import Counter, defaultdict
 
+from kith.identity.clustering import cluster
 from kith.identity.generator import generate, generate_at_least
-from kith.identity.model import Parameters, Thresholds, cluster, features, link
+from kith.identity.model import Parameters, Thresholds, features, link
 from kith.identity.online import OnlineIndex, score
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from kith.language.resolve import starts_a_word
+from kith.language.names import starts_a_word
 
 
 @pytest.mark.parametrize(

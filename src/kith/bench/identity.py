@@ -29,8 +29,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from kith.identity.clustering import cluster
 from kith.identity.generator import generate_at_least
-from kith.identity.model import _frame, cluster, duckdb_api, link
+from kith.identity.model import duckdb_api, link, records_frame
 from kith.identity.online import OnlineIndex
 
 
@@ -213,7 +214,7 @@ def chinese(identities: int, seed: int = 24) -> tuple[dict[str, Any], Any, list[
 
 
 def online(result: Any, records: Sequence[Mapping[str, Any]], linked: int) -> dict[str, Any]:
-    frame = _frame(records[:linked], "CN")
+    frame = records_frame(records[:linked], "CN")
     index = OnlineIndex(result.parameters)
     index.add_all(
         (str(row["unique_id"]), _clean(row), result.cluster_of[str(row["unique_id"])])

@@ -20,12 +20,12 @@ Heavy libraries (splink, duckdb, pandas) are imported inside functions.
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from kith.identity.clustering import cluster, evidence_of, jaro_winkler
 from kith.identity.normalise import (
     normalise_email,
     normalise_name,
@@ -93,12 +93,6 @@ class Comparison:
     levels: tuple[Level, ...]  # first that holds wins; the last is "else"
 
 
-def _jw(a: str, b: str) -> float:
-    import jellyfish
-
-    return float(jellyfish.jaro_winkler_similarity(a, b))
-
-
 def _dl(a: str, b: str) -> int:
     import jellyfish
 
@@ -154,7 +148,7 @@ COMPARISONS: tuple[Comparison, ...] = (
                     a["surname"] == b["surname"]
                     and not a["name_partial"]
                     and not b["name_partial"]
-                    and _jw(a["given"] or "", b["given"] or "") >= 0.88
+                    and jaro_winkler(a["given"] or "", b["given"] or "") >= 0.88
                 ),
             ),
             Level(
@@ -321,12 +315,12 @@ class LinkResult:
 
     def clusters(self) -> dict[str, list[str]]:
         out: dict[str, list[str]] = defaultdict(list)
-        for record, cluster in self.cluster_of.items():
-            out[cluster].append(record)
+        for record, cluster_id in self.cluster_of.items():
+            out[cluster_id].append(record)
         return out
 
 
-def _frame(records: Sequence[Mapping[str, Any]], region: str) -> Any:
+def records_frame(records: Sequence[Mapping[str, Any]], region: str) -> Any:
     import pandas as pd
 
     rows = []
@@ -462,7 +456,7 @@ def link(
 
     thresholds = thresholds or Thresholds()
     started, cpu = time.perf_counter(), time.process_time()
-    frame = _frame(records, region)
+    frame = records_frame(records, region)
     prepared = time.perf_counter()
     linker, params = train(frame, seed=seed)
     trained = time.perf_counter()
@@ -501,7 +495,7 @@ def link(
         )
     }
     cluster_of, suspicious, refused = cluster(
-        frame["unique_id"].tolist(), edges, max_cluster, _evidence(evidence)
+        frame["unique_id"].tolist(), edges, max_cluster, evidence_of(evidence)
     )
     for pair in pairs:
         if (pair["unique_id_l"], pair["unique_id_r"]) in refused:
@@ -521,96 +515,3 @@ def link(
             "cpu_total_s": time.process_time() - cpu,
         },
     )
-
-
-def _evidence(
-    rows: Mapping[str, tuple[Any, Any]],
-) -> Callable[[str], tuple[str | None, str | None]]:
-    def of(uid: str) -> tuple[str | None, str | None]:
-        key, birth = rows[uid]
-        return (None if _missing(key) else str(key), None if _missing(birth) else str(birth))
-
-    return of
-
-
-def _missing(value: Any) -> bool:
-    return (
-        value is None
-        or (isinstance(value, float) and math.isnan(value))
-        or str(value)
-        in (
-            "",
-            "<NA>",
-        )
-    )
-
-
-def _names_compatible(a: set[str], b: set[str]) -> bool:
-    """Some full name of one side is the same or close (same surname, given names
-    Jaro–Winkler ≥ 0.88) to one of the other side's."""
-    for x in a:
-        for y in b:
-            if x == y:
-                return True
-            xs, ys = x.split(" "), y.split(" ")
-            if set(xs) & set(ys) and _jw(x, y) >= 0.88:
-                return True
-    return False
-
-
-def cluster(
-    ids: Iterable[str],
-    edges: Iterable[tuple[float, str, str]],
-    max_cluster: int,
-    evidence: Callable[[str], tuple[str | None, str | None]] | None = None,
-) -> tuple[dict[str, str], list[dict[str, Any]], set[tuple[str, str]]]:
-    """Clusters from the links, strongest first; a cluster's id is its smallest record
-    id. A link that would put two different full names or two birth dates in one
-    cluster is refused (returned, for review): a shared family phone joined through
-    a '王先生' record does not make husband and wife one person. Clusters above
-    ``max_cluster`` records are not formed (every record stays alone) and listed."""
-    parent: dict[str, str] = {i: i for i in ids}
-    names: dict[str, set[str]] = {}
-    births: dict[str, set[str]] = {}
-    for i in parent:
-        name, birth = evidence(i) if evidence else (None, None)
-        names[i] = {name} if name else set()
-        births[i] = {birth} if birth else set()
-    refused: set[tuple[str, str]] = set()
-
-    def root(x: str) -> str:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for _, a, b in sorted(edges, key=lambda e: (-e[0], e[1], e[2])):
-        ra, rb = root(a), root(b)
-        if ra == rb:
-            continue
-        if (births[ra] and births[rb] and not births[ra] & births[rb]) or (
-            names[ra] and names[rb] and not _names_compatible(names[ra], names[rb])
-        ):
-            refused.add((a, b))
-            continue
-        if rb < ra:
-            ra, rb = rb, ra
-        parent[rb] = ra
-        names[ra] |= names.pop(rb)
-        births[ra] |= births.pop(rb)
-    members: dict[str, list[str]] = defaultdict(list)
-    for i in parent:
-        members[root(i)].append(i)
-    cluster_of: dict[str, str] = {}
-    suspicious = []
-    for head, group in members.items():
-        if len(group) > max_cluster:
-            suspicious.append(
-                {"cluster_id": head, "size": len(group), "sample": sorted(group)[:10]}
-            )
-            for i in group:
-                cluster_of[i] = i
-        else:
-            for i in group:
-                cluster_of[i] = head
-    return cluster_of, suspicious, refused

@@ -40,9 +40,10 @@ from kith.language.intents import (
     find_intents,
 )
 from kith.language.lookups import Lookups
+from kith.language.names import UNKNOWN_PERSON
 from kith.language.plan import Plan, Step
 from kith.language.questions.parse import build_query
-from kith.language.resolve import UNKNOWN_PERSON, Entity
+from kith.language.resolve import Entity
 from kith.language.timeparse import TimeMention
 
 # What the gateway would do with a step: (tool, args, purpose) -> Gateway.preview's answer.

@@ -18,6 +18,15 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from kith.language.months import (
+    HOLIDAY_DATES,
+    HOLIDAY_ZH,
+    MONTH_END_ZH,
+    MONTH_NUMBER_EN,
+    MONTHS_AHEAD_READ_AS_FUTURE,
+    NAMED_MONTH,
+)
+
 CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6}
 CN_DIGITS.update({"七": 7, "八": 8, "九": 9})
 WEEKDAY_ZH = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6, "末": 5}
@@ -207,40 +216,6 @@ def _en_number(text: str) -> int | None:
     return NUMBER_EN.get(text)
 
 
-_MONTH_NAMES_EN = (
-    "january|february|march|april|may|june|july|august|september|october|november|december"
-)
-_NAMED_MONTH = {
-    "zh": re.compile(
-        r"(?:(?P<year>\d{4})\s*年\s*)?(?P<month>1[0-2]|0?[1-9]|十[一二]?|[一二三四五六七八九])\s*月份?"
-        r"(?![\d一二三四五六七八九十日号底末初中]|上旬|下旬)"
-    ),
-    "en": re.compile(
-        rf"\b(?:(?:in|during|for|of)\s+)?(?P<month>{_MONTH_NAMES_EN}|jan|feb|mar|apr|jun|jul|aug"
-        r"|sept|sep|oct|nov|dec)\.?(?:\s+(?P<year>\d{4}))?\b(?!\s+\d{1,2}(?:st|nd|rd|th)?\b)",
-        re.IGNORECASE,
-    ),
-}
-_MONTH_END_ZH = re.compile(
-    r"(?:(?P<year>\d{4})\s*年\s*)?(?P<month>1[0-2]|0?[1-9]|十[一二]?|[一二三四五六七八九])\s*月(?:底|末)"
-    r"(?:前|之前|以前)?"
-)
-_HOLIDAY_ZH = re.compile(r"(?P<holiday>元旦|国庆节?|劳动节|五一)(?:节)?(?:前|之前|以前)")
-_HOLIDAY_DATES = {
-    "元旦": (1, 1),
-    "国庆": (10, 1),
-    "国庆节": (10, 1),
-    "劳动节": (5, 1),
-    "五一": (5, 1),
-}
-_MONTH_NUMBER_EN = {name: i + 1 for i, name in enumerate(_MONTH_NAMES_EN.split("|"))}
-_MONTH_NUMBER_EN |= {"jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8}
-_MONTH_NUMBER_EN |= {"sep": 9, "sept": 9, "oct": 10, "nov": 11, "dec": 12}
-MONTHS_AHEAD_READ_AS_FUTURE = 2
-"""A bare month up to two months ahead is the coming one ("12月" in November); any other
-month without a year is the most recent one (questions look back: "won in March")."""
-
-
 class TimeParser:
     """Parses against ``now`` (aware) in the user's time zone."""
 
@@ -425,11 +400,11 @@ class TimeParser:
     def _named_months(self, text: str, lang: str) -> list[TimeMention]:
         """ "11月", "2026年11月", "in November", "Oct 2026": the whole month."""
         out: list[TimeMention] = []
-        for m in _NAMED_MONTH[lang].finditer(text):
+        for m in NAMED_MONTH[lang].finditer(text):
             raw = m.group("month")
             if lang == "en" and raw.lower() == "may" and not m.group(0).lower().startswith("in"):
                 continue  # the modal verb, not the month
-            month = cn_number(raw) if lang == "zh" else _MONTH_NUMBER_EN.get(raw.lower())
+            month = cn_number(raw) if lang == "zh" else MONTH_NUMBER_EN.get(raw.lower())
             if month is None or not 1 <= month <= 12:
                 continue
             year = int(m.group("year")) if m.group("year") else self._year_of_bare_month(month)
@@ -441,15 +416,15 @@ class TimeParser:
     def _named_deadlines_zh(self, text: str) -> list[TimeMention]:
         """ "12月底前" (by the end of December), "元旦前" (before New Year's Day)."""
         out: list[TimeMention] = []
-        for m in _MONTH_END_ZH.finditer(text):
+        for m in MONTH_END_ZH.finditer(text):
             month = cn_number(m.group("month"))
             if month is None or not 1 <= month <= 12:
                 continue
             year = int(m.group("year")) if m.group("year") else self._year_of_bare_month(month)
             end = date(year + (month == 12), month % 12 + 1, 1)
             out.append(self._mention(text, m, "deadline", (self._at(self.today), self._at(end))))
-        for m in _HOLIDAY_ZH.finditer(text):
-            month, day = _HOLIDAY_DATES[m.group("holiday")]
+        for m in HOLIDAY_ZH.finditer(text):
+            month, day = HOLIDAY_DATES[m.group("holiday")]
             holiday = date(self.today.year, month, day)
             if holiday <= self.today:
                 holiday = date(self.today.year + 1, month, day)

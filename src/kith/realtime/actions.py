@@ -8,13 +8,108 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import select
+
+from kith.access.models import Role, User, UserRole
 from kith.access.service import system_principal
 from kith.core.event_types import EventType
+from kith.crm.models import Contact
 from kith.db.uow import UnitOfWork
 from kith.events.envelope import Envelope
 from kith.gateway.gateway import Gateway, gateway_of
 from kith.realtime.models import RealtimeDecision
-from kith.realtime.service import ACTION_PURPOSE, action_calls
+
+ACTION_PURPOSE = "service"
+
+
+def action_calls(
+    uow: UnitOfWork, tenant_id: str, payload: Mapping[str, Any], decision_id: str
+) -> list[tuple[str, dict[str, Any]]]:
+    """The gateway calls of a flagged decision's actions (tool, args)."""
+    order_id = payload.get("order_id")
+    row = uow.session.get(RealtimeDecision, decision_id)
+    customer_id = row.customer_id if row is not None else None
+    contact_id = customer_id if customer_id and len(customer_id) <= 32 else None
+    what = f"{payload.get('decision_key')} v{payload.get('version')}: {payload.get('outcome')}"
+    calls: list[tuple[str, dict[str, Any]]] = []
+    for action in payload.get("actions") or ():
+        if action == "hold_shipment" and order_id:
+            calls.append(
+                (
+                    "orders.hold_shipment",
+                    {
+                        "order_id": order_id,
+                        "reason": f"Risk decision {what}",
+                        "risk_decision_id": decision_id,
+                    },
+                )
+            )
+        elif action == "notify_analyst":
+            analyst = _risk_analyst(uow, tenant_id)
+            if analyst:
+                calls.append(
+                    (
+                        "users.notify",
+                        {
+                            "user_id": analyst,
+                            "title": f"风险决策 / Risk decision: {what}",
+                            "body": f"Order {order_id}; passport {payload.get('passport_id')}",
+                            "subject_type": "decision",
+                            "subject_id": payload.get("passport_id"),
+                        },
+                    )
+                )
+        elif action == "open_review_ticket":
+            calls.append(
+                (
+                    "tickets.create",
+                    {
+                        "subject": f"Payment risk review: order {order_id}"[:300],
+                        "description": f"Risk decision {what} "
+                        f"(passport {payload.get('passport_id')})",
+                        "priority": "high",
+                        "category": "risk_review",
+                        "contact_id": contact_id,
+                    },
+                )
+            )
+        elif action == "step_up_sms" and _is_contact(uow, tenant_id, contact_id):
+            calls.append(
+                (
+                    "messages.send",
+                    {
+                        "channel": "sms",
+                        "contact_id": contact_id,
+                        "body": "为保障您的账户安全,请完成短信验证后继续支付。"
+                        " For your security, please complete the SMS verification to continue.",
+                    },
+                )
+            )
+    return calls
+
+
+def _is_contact(uow: UnitOfWork, tenant_id: str, contact_id: str | None) -> bool:
+    if not contact_id:
+        return False
+    contact = uow.session.get(Contact, contact_id)
+    return contact is not None and contact.tenant_id == tenant_id and contact.deleted_at is None
+
+
+def _risk_analyst(uow: UnitOfWork, tenant_id: str) -> str | None:
+    """The first active analyst, else the first active admin."""
+    for role in ("analyst", "admin"):
+        found = uow.session.scalar(
+            select(User.id)
+            .join(UserRole, UserRole.user_id == User.id)
+            .join(Role, Role.id == UserRole.role_id)
+            .where(User.tenant_id == tenant_id, User.is_active.is_(True), Role.name == role)
+            .order_by(User.created_at, User.id)
+            .limit(1)
+        )
+        if found:
+            return str(found)
+    return None
+
 
 if TYPE_CHECKING:
     from kith.container import Container

@@ -23,20 +23,14 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import select
 
 from kith.access import policy
-from kith.access.models import Role, User, UserRole
 from kith.access.principal import Principal
 from kith.core.domain import DomainEvent
 from kith.core.errors import Conflict, FieldError, NotFound, ValidationFailed
 from kith.core.event_types import EventType
 from kith.core.ids import new_id
-from kith.crm.models import Contact
 from kith.db.uow import UnitOfWork
-from kith.gateway.contracts import Factor, Rationale
-from kith.gateway.decisions import record_decision
-from kith.gateway.registry import Subject
 from kith.realtime.engine import (
     CompiledRuleSet,
     Evaluation,
@@ -44,6 +38,7 @@ from kith.realtime.engine import (
     with_defaults,
 )
 from kith.realtime.engine import run_test_cases as _run_cases
+from kith.realtime.explain import reasons_of, record_passport
 from kith.realtime.features.window import Txn
 from kith.realtime.models import DecisionRoute, RealtimeDecision, RiskListEntry, RuleSetVersion
 from kith.realtime.repository import HIGH_RISK_LABELS, RealtimeRepository
@@ -55,7 +50,6 @@ from kith.realtime.schemas import (
     FiredRule,
     ListEntryIn,
     PaymentCheckIn,
-    Reason,
     RuleSetDefinition,
     normalise_list_value,
 )
@@ -63,12 +57,6 @@ from kith.realtime.schemas import (
 log = logging.getLogger("kith.realtime")
 
 BUCKETS = 10_000
-# What the customer is told when the set fell back (budget exhausted, a rule failed).
-FALLBACK_REASON = Reason(
-    rule="fallback",
-    en="We need to verify this payment before it goes through.",
-    zh="我们需要先核实这笔支付,才能继续处理。",
-)
 HIGH_RISK = frozenset({"step_up", "review", "block"})
 
 
@@ -186,7 +174,7 @@ class RealtimeService:
         outcome = serving.fallback_outcome if fallback else evaluation.outcome  # type: ignore[union-attr]
         score = evaluation.score if evaluation is not None else 0.0
         fired = list(evaluation.fired) if evaluation is not None else []
-        reasons = self._reasons(serving, fired, outcome, fallback)
+        reasons = reasons_of(serving, fired, outcome, fallback)
         actions = serving.actions(outcome)
         latency_ms = round((time.perf_counter() - began) * 1000, 3)
         fields: dict[str, Any] = {
@@ -220,7 +208,7 @@ class RealtimeService:
             row = RealtimeDecision(**fields)
             self.uow.session.add(row)
             if outcome != "pass" or fallback:
-                self._passport(row, serving, evaluation, reasons, actions)
+                record_passport(self, row, serving, evaluation, reasons, actions)
         return DecisionOut(
             decision_id=fields["id"],
             outcome=outcome,
@@ -235,94 +223,6 @@ class RealtimeService:
                 FiredRule(rule=f.rule, contribution=f.contribution, outcome=f.outcome)
                 for f in fired
             ],
-        )
-
-    def _reasons(
-        self, ruleset: CompiledRuleSet, fired: list[Any], outcome: str, fallback: str | None
-    ) -> list[Reason]:
-        if fallback:
-            return [FALLBACK_REASON]
-        if outcome == "pass":
-            return []
-        out = []
-        for f in fired:
-            rule = ruleset.by_name[f.rule]
-            if f.contribution > 0 or f.outcome is not None:
-                out.append(Reason(rule=rule.name, en=rule.reason_en, zh=rule.reason_zh))
-        return out
-
-    def _passport(
-        self,
-        row: RealtimeDecision,
-        ruleset: CompiledRuleSet,
-        evaluation: Evaluation | None,
-        reasons: list[Reason],
-        actions: list[str],
-    ) -> None:
-        """The full, explained record of a non-pass decision, under its customer."""
-        factors = tuple(
-            Factor(
-                f["rule"],
-                True,
-                f["contribution"],
-                ruleset.by_name[f["rule"]].reason_en if f["rule"] in ruleset.by_name else None,
-            )
-            for f in row.fired
-        )
-        summary = (
-            f"{row.decision_key} v{row.version} ({row.variant}): {row.outcome}, score {row.score:g}"
-            + (f" — fallback: {row.fallback}" if row.fallback else "")
-            + (f" — {evaluation.error}" if evaluation is not None and evaluation.error else "")
-        )
-        rationale = Rationale(
-            engine="rules",
-            engine_version=f"{row.decision_key}@v{row.version}",
-            summary=summary,
-            factors=factors,
-            threshold=None,
-            inputs={
-                "input": row.inputs,
-                "features": row.features or {},
-                "variant": row.variant,
-                "actions": actions,
-                "reasons": [r.model_dump() for r in reasons],
-            },
-        )
-        contact_id = row.customer_id if row.customer_id and len(row.customer_id) <= 32 else None
-        order_id = row.order_id if row.order_id and len(row.order_id) <= 32 else None
-        subject = Subject("order" if order_id else None, order_id, None, contact_id)
-        row.passport_id = record_decision(
-            self.uow,
-            self.principal,
-            rationale=rationale,
-            status="no_action",
-            reason=summary,
-            subject=subject,
-            purpose="risk",
-            clock=self.clock,
-        )
-        self.uow.emit(
-            DomainEvent(
-                type=EventType.RISK_DECISION_FLAGGED,
-                tenant_id=self.tenant_id,
-                subject_type="risk_decision",
-                subject_id=row.id,
-                actor=self.principal.actor,
-                contact_id=contact_id,
-                payload={
-                    "decision_key": row.decision_key,
-                    "version": row.version,
-                    "variant": row.variant,
-                    "outcome": row.outcome,
-                    "score": row.score,
-                    "fallback": row.fallback,
-                    "actions": actions,
-                    "passport_id": row.passport_id,
-                    "order_id": row.order_id,
-                },
-                summary=summary,
-                occurred_at=row.at,
-            )
         )
 
     # --- authoring --------------------------------------------------------------------
@@ -672,94 +572,3 @@ def _check_key(decision_key: str) -> None:
 
 
 # --- actions (run by the consumer of risk_decision.flagged, through the gateway) -------
-
-ACTION_PURPOSE = "service"
-
-
-def action_calls(
-    uow: UnitOfWork, tenant_id: str, payload: Mapping[str, Any], decision_id: str
-) -> list[tuple[str, dict[str, Any]]]:
-    """The gateway calls of a flagged decision's actions (tool, args)."""
-    order_id = payload.get("order_id")
-    row = uow.session.get(RealtimeDecision, decision_id)
-    customer_id = row.customer_id if row is not None else None
-    contact_id = customer_id if customer_id and len(customer_id) <= 32 else None
-    what = f"{payload.get('decision_key')} v{payload.get('version')}: {payload.get('outcome')}"
-    calls: list[tuple[str, dict[str, Any]]] = []
-    for action in payload.get("actions") or ():
-        if action == "hold_shipment" and order_id:
-            calls.append(
-                (
-                    "orders.hold_shipment",
-                    {
-                        "order_id": order_id,
-                        "reason": f"Risk decision {what}",
-                        "risk_decision_id": decision_id,
-                    },
-                )
-            )
-        elif action == "notify_analyst":
-            analyst = _risk_analyst(uow, tenant_id)
-            if analyst:
-                calls.append(
-                    (
-                        "users.notify",
-                        {
-                            "user_id": analyst,
-                            "title": f"风险决策 / Risk decision: {what}",
-                            "body": f"Order {order_id}; passport {payload.get('passport_id')}",
-                            "subject_type": "decision",
-                            "subject_id": payload.get("passport_id"),
-                        },
-                    )
-                )
-        elif action == "open_review_ticket":
-            calls.append(
-                (
-                    "tickets.create",
-                    {
-                        "subject": f"Payment risk review: order {order_id}"[:300],
-                        "description": f"Risk decision {what} "
-                        f"(passport {payload.get('passport_id')})",
-                        "priority": "high",
-                        "category": "risk_review",
-                        "contact_id": contact_id,
-                    },
-                )
-            )
-        elif action == "step_up_sms" and _is_contact(uow, tenant_id, contact_id):
-            calls.append(
-                (
-                    "messages.send",
-                    {
-                        "channel": "sms",
-                        "contact_id": contact_id,
-                        "body": "为保障您的账户安全,请完成短信验证后继续支付。"
-                        " For your security, please complete the SMS verification to continue.",
-                    },
-                )
-            )
-    return calls
-
-
-def _is_contact(uow: UnitOfWork, tenant_id: str, contact_id: str | None) -> bool:
-    if not contact_id:
-        return False
-    contact = uow.session.get(Contact, contact_id)
-    return contact is not None and contact.tenant_id == tenant_id and contact.deleted_at is None
-
-
-def _risk_analyst(uow: UnitOfWork, tenant_id: str) -> str | None:
-    """The first active analyst, else the first active admin."""
-    for role in ("analyst", "admin"):
-        found = uow.session.scalar(
-            select(User.id)
-            .join(UserRole, UserRole.user_id == User.id)
-            .join(Role, Role.id == UserRole.role_id)
-            .where(User.tenant_id == tenant_id, User.is_active.is_(True), Role.name == role)
-            .order_by(User.created_at, User.id)
-            .limit(1)
-        )
-        if found:
-            return str(found)
-    return None
