@@ -71,6 +71,23 @@ def _seed(api: Api) -> dict[str, str]:
     }
     ids["segments"] = api.post("/segments", segment)["id"]
     ids["intelligence"] = "deal_win"  # /intelligence/models/{ref}/performance
+    api.post("/knowledge/spaces", {"name": "内部", "visibility": "internal"})
+    document = api.call(
+        "POST",
+        "/knowledge/documents",
+        201,
+        data={"space": "内部", "title": "报价"},
+        files={"file": ("quote.md", "# 报价\n\n顺达物流的年度报价为 88 万元。\n".encode())},
+    )
+    ids["knowledge:version_id"] = document["version_id"]
+    answer = api.call(
+        "POST", "/knowledge/answer", 200, json={"question": "顺达物流的年度报价是多少?"}
+    )
+    ids["knowledge:passage_id"] = answer["citations"][0]["link"].rsplit("/", 1)[-1]
+    entry = {"list_name": "blocklist", "kind": "ip", "value": "203.0.113.7", "reason": "x"}
+    ids["risk:entry_id"] = api.post("/risk/lists", entry)["id"]
+    ids["identity:link_id"] = "0" * 32  # no proposal exists in either tenant: 404 both ways
+    ids["identity:decision"] = "confirm"
     return ids
 
 
@@ -93,8 +110,11 @@ def _routes_with_ids(client: TestClient) -> list[tuple[str, str]]:
 
 
 def _fill(path: str, ids: dict[str, str]) -> str:
+    """The tenant-A id for each placeholder: ``plural:name`` when seeded, else the plural's."""
     plural = path.removeprefix("/api/v1/").split("/")[0]
-    return re.sub(r"\{[a-z_]+\}", ids[plural], path)
+    return re.sub(
+        r"\{([a-z_]+)\}", lambda m: ids.get(f"{plural}:{m.group(1)}") or ids[plural], path
+    )
 
 
 def test_no_endpoint_reaches_another_tenants_records(
@@ -108,8 +128,12 @@ def test_no_endpoint_reaches_another_tenants_records(
     routes = _routes_with_ids(app_client)
     assert len(routes) >= 4 * len(SPECS), "route discovery broke"
     for method, path in routes:
-        url = _fill(path, ids)
         short = path.removeprefix("/api/v1")
+        if short.startswith(("/agents/{agent}", "/decide/", "/risk/rulesets/")):
+            # agents and decision rule sets are addressed by name within the caller's own
+            # tenant (the intruder reaches their own payment_check, never tenant A's)
+            continue
+        url = _fill(path, ids)
         body = _body_for(method, short, ids)
         response = app_client.request(
             method,
@@ -118,9 +142,6 @@ def test_no_endpoint_reaches_another_tenants_records(
             json=body,
             params={"version": 1} if method == "DELETE" else None,
         )
-        if short.startswith("/agents/{agent}"):
-            # agents are addressed by name within the caller's own tenant; checked below
-            continue
         assert response.status_code in (403, 404, 422), (method, path, response.text)
 
     for plural, record_id in ids.items():
@@ -164,5 +185,10 @@ _NOT_RECORDS = frozenset(
         "web",
         "schedules",
         "intelligence",
+        "knowledge:version_id",
+        "knowledge:passage_id",
+        "risk:entry_id",
+        "identity:link_id",
+        "identity:decision",
     }
 )

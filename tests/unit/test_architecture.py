@@ -8,7 +8,8 @@ source's syntax trees (no imports, no database):
 - no package of ``src/kith`` sits in an import cycle (module-level imports,
   ``TYPE_CHECKING`` blocks excluded: what ``/work/shared/tools/package_cycles.py`` counts);
 - the composition root is the only place that constructs the gateway and the agents'
-  collaboration hub.
+  collaboration hub;
+- no HTTP or web module filters by tenant itself (row scoping lives in repositories).
 
 Each checker is a function over source text, so the tests below also show it can fail.
 """
@@ -224,7 +225,72 @@ def test_only_the_composition_root_builds_the_gateway_and_the_hub() -> None:
     ]
 
 
+def tenant_filters(source: str) -> list[str]:
+    """Lines where a query is narrowed by ``….tenant_id`` (inside ``.where``, ``.filter``,
+    ``.filter_by`` or ``.having``): what a repository, not an endpoint, does."""
+    found: list[str] = []
+    for node in ast.walk(ast.parse(source)):
+        if not (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in ("where", "filter", "filter_by", "having")
+        ):
+            continue
+        parts = [*node.args, *(k.value for k in node.keywords)]
+        names = {k.arg for k in node.keywords}
+        mentions = "tenant_id" in names or any(
+            isinstance(n, ast.Compare) and _compares_tenant(n)
+            for part in parts
+            for n in ast.walk(part)
+        )
+        if mentions:
+            found.append(f"{node.lineno}: .{node.func.attr}(… tenant_id …)")
+    return found
+
+
+def _compares_tenant(node: ast.Compare) -> bool:
+    return any(
+        isinstance(side, ast.Attribute) and side.attr == "tenant_id"
+        for side in (node.left, *node.comparators)
+    )
+
+
+def _http_modules() -> Iterator[tuple[str, Path]]:
+    for module, path in _modules():
+        name = path.name
+        if (
+            name == "endpoints.py"
+            or name.endswith("_endpoints.py")
+            or module.startswith("kith.web.")
+        ):
+            yield module, path
+
+
+def test_no_endpoint_filters_by_tenant() -> None:
+    offenders = {
+        module: found
+        for module, path in _http_modules()
+        if (found := tenant_filters(path.read_text(encoding="utf-8")))
+    }
+    assert len(list(_http_modules())) >= 20, "endpoint discovery broke"
+    assert not offenders, f"move these queries into the context's repository: {offenders}"
+
+
 # --- the checkers can fail -----------------------------------------------------------------
+
+
+def test_the_tenant_filter_check_sees_where_filter_and_filter_by() -> None:
+    source = (
+        "stmt = select(m).where(m.tenant_id == p.tenant_id, m.x == 1)\n"
+        "q = session.query(m).filter_by(tenant_id=t)\n"
+        "ok = row.tenant_id == p.tenant_id  # a comparison, not a query filter\n"
+        "rows = repo.scoped(spec).where(m.status == 'open')\n"
+        "rows = repo.scoped(spec).where(m.id.in_(matching(p.tenant_id)))\n"
+    )
+    assert tenant_filters(source) == [
+        "1: .where(… tenant_id …)",
+        "2: .filter_by(… tenant_id …)",
+    ]
 
 
 def test_the_private_name_check_finds_each_kind_of_crossing() -> None:

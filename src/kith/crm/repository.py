@@ -212,6 +212,20 @@ class RecordRepository:
 
     # --- configuration lookups ------------------------------------------------
 
+    def search(self, spec: ObjectSpec, q: str, limit: int) -> Sequence[Any]:
+        """Up to ``limit`` readable records of one type whose search terms match ``q``."""
+        ids = matching_ids(self.session, self.principal.tenant_id, spec.name, q)
+        stmt = self.scoped(spec, "read").where(spec.model.id.in_(ids)).limit(limit)
+        return self.session.scalars(stmt).all()
+
+    def field_definitions(self, object_type: str | None = None) -> Sequence[FieldDefinition]:
+        """The tenant's custom field definitions (of one object type), by type and name."""
+        fd = FieldDefinition
+        stmt = select(fd).where(fd.tenant_id == self.principal.tenant_id)
+        if object_type:
+            stmt = stmt.where(fd.object_type == object_type)
+        return self.session.scalars(stmt.order_by(fd.object_type, fd.name)).all()
+
     def custom_fields(self, object_type: str) -> dict[str, FieldDefinition]:
         stmt = select(FieldDefinition).where(
             FieldDefinition.tenant_id == self.principal.tenant_id,

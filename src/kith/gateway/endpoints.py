@@ -10,7 +10,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import HTMLResponse
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from kith.access import policy
@@ -26,8 +25,8 @@ from kith.gateway.decisions import DecisionReader, override_decision
 from kith.gateway.deps import GatewayDep
 from kith.gateway.gateway import GatewayResult
 from kith.gateway.ics import meeting_ics
-from kith.gateway.models import Notification, OutboundMessage
 from kith.gateway.passport import render_passport
+from kith.gateway.repository import GatewayRepository
 from kith.gateway.schemas import (
     ApprovalDecisionOut,
     ApprovalOut,
@@ -377,15 +376,9 @@ def list_messages(
     scope = policy.scope_for(with_gateway_grants(principal), "message", "read")
     if scope is None:
         raise PermissionDenied("you may not read outbound messages")
-    m = OutboundMessage
-    stmt = select(m).where(m.tenant_id == principal.tenant_id)
-    if scope != "all":
-        stmt = stmt.where(m.created_by_id.in_([principal.id, principal.user_id or principal.id]))
-    if contact_id:
-        stmt = stmt.where(m.contact_id == contact_id)
-    if status:
-        stmt = stmt.where(m.status == status)
-    rows = uow.session.scalars(stmt.order_by(m.created_at.desc(), m.id.desc()).limit(limit))
+    rows = GatewayRepository(uow.session, principal).messages(
+        own_only=scope != "all", contact_id=contact_id, status=status, limit=limit
+    )
     return Items[MessageOut](items=[MessageOut.of(r) for r in rows])
 
 
@@ -404,11 +397,7 @@ def list_notifications(
     """Notifications for the signed-in user, newest first."""
     if principal.user_id is None:
         return Items[NotificationOut](items=[])
-    n = Notification
-    stmt = select(n).where(n.tenant_id == principal.tenant_id, n.user_id == principal.user_id)
-    if unread:
-        stmt = stmt.where(n.read_at.is_(None))
-    rows = uow.session.scalars(stmt.order_by(n.created_at.desc(), n.id.desc()).limit(limit))
+    rows = GatewayRepository(uow.session, principal).notifications(unread=unread, limit=limit)
     return Items[NotificationOut](items=[NotificationOut.of(r) for r in rows])
 
 

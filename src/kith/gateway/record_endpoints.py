@@ -32,7 +32,6 @@ from kith.crm.service import RecordService
 from kith.crm.specs import PATCH_SCHEMAS, READ_SCHEMAS, SPECS, ObjectSpec
 from kith.gateway.deps import GatewayDep, Purpose
 from kith.gateway.gateway import GatewayResult
-from kith.search.query import matching_ids
 
 router = APIRouter(prefix="/api/v1", default_response_class=KithJSON)
 
@@ -401,14 +400,7 @@ def search(
         spec = SPECS[object_type]
         if policy.scope_for(principal, object_type, "read") is None:
             continue
-        stmt = (
-            repo.scoped(spec, "read")
-            .where(
-                spec.model.id.in_(matching_ids(uow.session, principal.tenant_id, object_type, q))
-            )
-            .limit(limit)
-        )
-        for record in uow.session.scalars(stmt):
+        for record in repo.search(spec, q, limit):
             hits.append(
                 SearchHit(
                     object_type=object_type,
@@ -439,10 +431,7 @@ def list_fields(
     uow: UoW, principal: CurrentPrincipal, object_type: str | None = None
 ) -> list[s.FieldDefinitionOut]:
     policy.require(principal, "field", "read")
-    stmt = select(m.FieldDefinition).where(m.FieldDefinition.tenant_id == principal.tenant_id)
-    if object_type:
-        stmt = stmt.where(m.FieldDefinition.object_type == object_type)
-    rows = uow.session.scalars(stmt.order_by(m.FieldDefinition.object_type, m.FieldDefinition.name))
+    rows = RecordRepository(uow.session, principal).field_definitions(object_type)
     return [s.FieldDefinitionOut.model_validate(r, from_attributes=True) for r in rows]
 
 

@@ -27,6 +27,7 @@ from kith.crm.specs import SPECS
 from kith.gateway.decisions import DecisionReader
 from kith.gateway.fx import rate_table
 from kith.gateway.models import DecisionRecord
+from kith.gateway.repository import GatewayRepository
 from kith.gateway.risk import rules_of
 
 router = APIRouter(prefix="/api/v1/web", default_response_class=KithJSON, tags=["Web UI"])
@@ -160,16 +161,9 @@ def _agent_decisions(
 ) -> list[DecisionRecord]:
     """Agent decisions since ``since`` that the principal may read, newest first; with
     ``mine_only``, only those made on the principal's behalf or about records they own."""
-    d = DecisionRecord
-    stmt = (
-        select(d)
-        .where(d.tenant_id == principal.tenant_id, d.actor_kind == "agent", d.at >= since)
-        .order_by(d.id.desc())
-        .limit(SCAN_LIMIT)
-    )
     reader = DecisionReader(uow, principal)
     visible: list[DecisionRecord] = []
-    for row in uow.session.scalars(stmt):
+    for row in GatewayRepository(uow.session, principal).agent_decisions_since(since, SCAN_LIMIT):
         if mine_only and not _concerns(uow, principal, row):
             continue
         if reader.may_read(row):

@@ -16,7 +16,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
-from sqlalchemy import func, select, update
 from starlette.concurrency import run_in_threadpool
 
 from kith.access.principal import Principal
@@ -24,7 +23,7 @@ from kith.api.deps import CurrentPrincipal, Now, UoW, get_container, requires_sc
 from kith.api.responses import KithJSON
 from kith.container import Container
 from kith.core.serialize import dumps
-from kith.gateway.models import Notification
+from kith.gateway.repository import GatewayRepository
 
 router = APIRouter(
     prefix="/api/v1/web/notifications", default_response_class=KithJSON, tags=["Web UI"]
@@ -39,13 +38,7 @@ class MarkRead(BaseModel):
 
 
 def _unread(session: Any, principal: Principal) -> int:
-    if principal.user_id is None:
-        return 0
-    n = Notification
-    stmt = select(func.count()).where(
-        n.tenant_id == principal.tenant_id, n.user_id == principal.user_id, n.read_at.is_(None)
-    )
-    return int(session.scalar(stmt) or 0)
+    return GatewayRepository(session, principal).unread_count()
 
 
 @router.get("/unread", response_model=None, dependencies=[requires_scope("notifications:read")])
@@ -57,16 +50,7 @@ def unread_count(uow: UoW, principal: CurrentPrincipal) -> dict[str, int]:
 @router.post("/read", response_model=None, dependencies=[requires_scope("notifications:read")])
 def mark_read(body: MarkRead, uow: UoW, principal: CurrentPrincipal, now: Now) -> dict[str, int]:
     """Mark the user's own notifications read (the listed ones, or all); the new count."""
-    if principal.user_id is not None:
-        n = Notification
-        stmt = update(n).where(
-            n.tenant_id == principal.tenant_id,
-            n.user_id == principal.user_id,
-            n.read_at.is_(None),
-        )
-        if body.ids is not None:
-            stmt = stmt.where(n.id.in_(body.ids))
-        uow.session.execute(stmt.values(read_at=now).execution_options(synchronize_session=False))
+    GatewayRepository(uow.session, principal).mark_read(body.ids, now)
     unread = _unread(uow.session, principal)
     uow.commit()
     return {"unread": unread}
