@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from kith.api.deps import CurrentPrincipal, UoW, get_container, requires_scope
 from kith.api.responses import KithJSON
@@ -30,7 +30,7 @@ from kith.realtime.service import RealtimeService
 router = APIRouter(prefix="/api/v1", default_response_class=KithJSON, tags=["Real-time decisions"])
 
 DecisionKey = Annotated[str, Path(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
-VersionNo = Annotated[int, Path(ge=1)]
+VersionNo = Annotated[int, Path(ge=1, le=1_000_000)]  # an INTEGER column: bounded
 ContainerDep = Annotated[Container, Depends(get_container)]
 
 
@@ -107,7 +107,7 @@ class RuleSetsOut(BaseModel):
 
 
 class PublishIn(BaseModel):
-    version: int
+    version: int = Field(ge=1, le=1_000_000)
 
 
 @router.get(

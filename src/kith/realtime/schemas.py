@@ -108,7 +108,7 @@ class ExperimentIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     mode: Mode
-    challenger: int | None = None
+    challenger: Annotated[int, Field(ge=1, le=1_000_000)] | None = None
     percent: Annotated[float, Field(ge=0, le=100)] = 0.0
     split_key: SplitKey = "customer_id"
 
