@@ -9,9 +9,9 @@ from kith.bench.harness import (
     database,
     machine,
     p50_p99,
-    percentile,
     workspace,
 )
+from kith.core.stats import percentile
 
 __all__ = [
     "ADMIN_EMAIL",

@@ -21,9 +21,10 @@ from typing import Any
 
 from kith.access.repository import AccessRepository
 from kith.access.service import system_principal
-from kith.bench.harness import machine, percentile, workspace
+from kith.bench.harness import machine, workspace
 from kith.container import Container
 from kith.core.settings import Settings
+from kith.core.stats import percentile
 from kith.crm.models import Contact, Order
 from kith.realtime.defaults import PAYMENT_CHECK, PAYMENT_RULES
 from kith.realtime.features.window import MemoryWindow, RedisWindow, WindowStore

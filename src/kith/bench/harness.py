@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import os
 import platform
 import secrets
@@ -20,6 +19,7 @@ from kith.access.workspace import init_workspace
 from kith.bootstrap import build_container
 from kith.container import Container
 from kith.core.settings import Settings
+from kith.core.stats import percentile
 from kith.db.engine import make_engine
 from kith.db.migrate import upgrade
 
@@ -148,13 +148,6 @@ def _memory_gb() -> float | None:
     except OSError:
         pass
     return None
-
-
-def percentile(samples: list[float], fraction: float) -> float:
-    """Nearest-rank percentile of the samples (milliseconds in, milliseconds out)."""
-    ordered = sorted(samples)
-    rank = max(1, math.ceil(fraction * len(ordered)))
-    return ordered[min(rank, len(ordered)) - 1]
 
 
 def p50_p99(samples: list[float]) -> dict[str, float]:

@@ -117,7 +117,7 @@ def _serve(env: dict[str, str], cwd: Path) -> float:
 
 
 def _summary(samples: list[float]) -> dict[str, Any]:
-    from kith.bench.harness import percentile
+    from kith.core.stats import percentile
 
     return {
         "p50_ms": round(percentile(samples, 0.5), 1),

@@ -20,6 +20,8 @@ from typing import Any
 
 from sqlalchemy import select
 
+from kith.core.stats import percentile
+
 DEFAULT_DEVSET = Path(__file__).resolve().parents[3] / "tests" / "data" / "language_devset.jsonl"
 ANCHOR = datetime(2026, 11, 20, 1, 0, tzinfo=UTC)
 DEMO_PASSWORD = "kith-demo-2026"  # noqa: S105 - the demo's documented password
@@ -236,16 +238,11 @@ def run_devset(
         "slot_accuracy": round(right / total, 4),
         "by_lang": {k: round(v[0] / v[1], 4) for k, v in by_lang.items()},
         "latency_ms_p50": round(statistics.median(latencies), 2),
-        "latency_ms_p99": round(_p99(latencies), 2),
+        "latency_ms_p99": round(percentile(latencies, 0.99), 2),
         "latency_ms_max": round(latencies[-1], 2),
-        "latency_ms_p99_including_cold": round(_p99(everything), 2),
+        "latency_ms_p99_including_cold": round(percentile(everything, 0.99), 2),
         "cold_first_plan_ms_max": round(max(cold), 2) if cold else None,
         "latency_note": "p50/p99 exclude each user's first plan, which also loads their "
         "gazetteer (cold_first_plan_ms_max)",
         "failures": failures,
     }
-
-
-def _p99(values: list[float]) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]

@@ -30,6 +30,7 @@ from kith.core.domain import DomainEvent
 from kith.core.errors import Conflict, FieldError, NotFound, ValidationFailed
 from kith.core.event_types import EventType
 from kith.core.ids import new_id
+from kith.core.stats import percentile
 from kith.db.uow import UnitOfWork
 from kith.realtime.engine import (
     CompiledRuleSet,
@@ -80,12 +81,9 @@ def choose_variant(
     return route.champion, "champion", None
 
 
-def percentile(values: list[float], q: float) -> float | None:
-    if not values:
-        return None
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(q / 100 * len(ordered) + 0.5) - 1))
-    return round(ordered[index], 3)
+def latency_percentile(values: list[float], q: float) -> float | None:
+    """The ``q``-th percentile (0–100) in ms, rounded to µs; None without samples."""
+    return round(percentile(values, q / 100), 3) if values else None
 
 
 class RealtimeService:
@@ -528,8 +526,8 @@ class RealtimeService:
                     "variant": variant,
                     "decisions": len(rows),
                     "outcomes": dict(Counter(r.outcome for r in rows)),
-                    "p50_ms": percentile(latencies, 50),
-                    "p99_ms": percentile(latencies, 99),
+                    "p50_ms": latency_percentile(latencies, 50),
+                    "p99_ms": latency_percentile(latencies, 99),
                     **_precision_recall([(r.outcome, r.label) for r in rows]),
                 }
             )

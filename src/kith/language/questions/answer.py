@@ -153,7 +153,7 @@ def _aggregate_answer(
         key = label(g.key.get(group)) if group else ("合计" if zh else "total")
         value: Any = g.count
         if g.total is not None:
-            value = float(g.total) if one_currency else money(g.total, g.key.get("currency"), zh)
+            value = float(g.total) if one_currency else money(g.total, g.key.get("currency"))
         rows.append([key, value] if not by_currency else [key, value, g.count])
     columns = [_group_label(group, zh), what] + (["数量" if zh else "count"] if by_currency else [])
     conditions = _conditions(query["filters"], zh, names, tz)
@@ -217,7 +217,7 @@ _VALUES = {
 }
 
 
-def money(amount: Decimal, currency: str | None, zh: bool) -> str:
+def money(amount: Decimal, currency: str | None) -> str:
     sign = _CURRENCY_SIGNS.get(currency or "CNY", f"{currency} ")
     return f"{sign}{amount:,.2f}"
 
@@ -249,7 +249,7 @@ def _aggregate_sentence(spec: Any, count: int, totals: dict[str, Decimal], zh: b
     noun = (spec.label_zh or spec.plural) if zh else (spec.name if count == 1 else spec.plural)
     if not totals:
         return f"共 {count} 个{noun}。" if zh else f"{count} {noun}."
-    sums = [money(v, cur, zh) for cur, v in sorted(totals.items())]
+    sums = [money(v, cur) for cur, v in sorted(totals.items())]
     if zh:
         joined = "；".join(sums) + ("（不同币种分别合计）" if len(sums) > 1 else "")
         return f"共 {count} 个{noun}，金额合计 {joined}。"
