@@ -31,6 +31,7 @@ from kith.agents.sdk import (
 )
 from kith.container import Container
 from kith.core.clock import utcnow
+from kith.core.errors import PermissionDenied
 from kith.core.event_payloads import SegmentMemberChanged
 from kith.crm.schemas import ContactIn, OrderIn
 from kith.crm.service import RecordService
@@ -211,6 +212,23 @@ def test_a_preview_counts_only_what_the_person_may_read(
         assert SegmentService(uow, own_only).preview(preview)["total"] == 1
         assert SegmentService(uow, person).preview(preview)["total"] == 2
     assert theirs
+
+
+def test_a_segment_cannot_filter_on_a_field_hidden_from_the_person(
+    container: Container, workspace: Workspace
+) -> None:
+    """Otherwise a saved segment (``city:eq:X`` for each X) would reveal the hidden value
+    of every record, one preview at a time, to someone the field is hidden from."""
+    _contacts(container, workspace.tenant_id, ["上海", "北京"])
+    preview = PreviewIn(definition=Definition.model_validate({"filters": ["city:eq:上海"]}))
+    with container.uow() as uow:
+        person = _as_role(container, workspace, "marketing", uow)
+        blind = replace(person, field_rules={**person.field_rules, "contact": {"city": "hidden"}})
+        with pytest.raises(PermissionDenied) as refused:
+            SegmentService(uow, blind).preview(preview)
+        assert [e.path for e in refused.value.errors] == [["filter"]]
+        assert "city" in refused.value.errors[0].message
+        assert SegmentService(uow, person).preview(preview)["total"] == 1
 
 
 def _enroll(container: Container, workspace: Workspace, segment: str, members: int) -> Any:

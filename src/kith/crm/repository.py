@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from kith.access import policy
 from kith.access.models import User
 from kith.access.principal import Action, Principal
+from kith.core.errors import FieldError, PermissionDenied
 from kith.crm.models import (
     FieldDefinition,
     Pipeline,
@@ -161,8 +162,11 @@ class RecordRepository:
         """The SQL condition of one parsed list filter (``kith.crm.query.Filter``).
 
         Public for other contexts that select records by the list filter language (saved
-        segments); use it under ``scoped()`` so the row scoping still applies.
+        segments); use it under ``scoped()`` so the row scoping still applies. A filter on a
+        field hidden from the principal is refused here, so that no caller can reveal it
+        row by row (``amount:gt:N`` halves the range each time).
         """
+        self.refuse_hidden(spec, [(("filter",), flt.field)])
         model = spec.model
         if flt.custom_type is not None:
             raw = model.custom[flt.field.removeprefix("custom.")]
@@ -183,6 +187,20 @@ class RecordRepository:
             column = getattr(model, flt.field)
             value = flt.value
         return _apply_op(column, flt.op, value)
+
+    def refuse_hidden(self, spec: ObjectSpec, used: Sequence[tuple[tuple[str, ...], str]]) -> None:
+        """Refuse, naming each one, the fields among ``used`` (error path, field) that the
+        principal may not see: filtering, sorting, grouping or summing by one would reveal it."""
+        hidden = policy.hidden_fields(self.principal, spec.name)
+        if not hidden:
+            return
+        errors = [
+            FieldError([*where], f"{name} is hidden from you")
+            for where, name in used
+            if name in hidden
+        ]
+        if errors:
+            raise PermissionDenied(f"{spec.plural}: hidden fields cannot be queried", errors)
 
     # --- search index ----------------------------------------------------------
 

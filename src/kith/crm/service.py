@@ -21,7 +21,7 @@ from kith.access import policy
 from kith.access.models import User
 from kith.access.principal import Principal
 from kith.core.clock import as_utc, utcnow
-from kith.core.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
+from kith.core.errors import Conflict, FieldError, NotFound, ValidationFailed
 from kith.crm import custom_fields
 from kith.crm.query import ListQuery, encode_cursor
 from kith.crm.refs import customer_refs
@@ -138,19 +138,11 @@ class RecordService:
     def _refuse_hidden(
         self, spec: ObjectSpec, query: ListQuery, named: list[tuple[str, str, str]]
     ) -> None:
-        """Filtering, sorting or grouping by a field the principal may not see would reveal
-        it row by row (amount:gt:N halves the range each time): refuse, naming the field."""
-        hidden = policy.hidden_fields(self.principal, spec.name)
-        if not hidden:
-            return
-        used = [("query", "filter", f.field) for f in query.filters] + named
-        errors = [
-            FieldError([where, key], f"{name} is hidden from you")
-            for where, key, name in used
-            if name in hidden
-        ]
-        if errors:
-            raise PermissionDenied(f"{spec.plural}: hidden fields cannot be queried", errors)
+        """Name every hidden field the query uses in one error, before any SQL is built
+        (the repository refuses a hidden filter on its own too, for every other caller)."""
+        used = [(("query", "filter"), f.field) for f in query.filters]
+        used += [((where, key), name) for where, key, name in named]
+        self.repo.refuse_hidden(spec, used)
 
     def timeline(
         self, object_type: str, record_id: str, limit: int = 50, before: str | None = None
