@@ -73,6 +73,9 @@ def test_plan_never_exceeds_the_users_rights(demo: Container) -> None:
         other = LanguageService(uow, person(uow, "li.na@kith.demo"), gateway_of(demo))
         update = other.plan("把张建国的手机号改成13900001111", None, NOW)
         assert update["steps"] == [] and "permission_denied" in update["flags"]
+    # a Chinese-speaking person reads why in Chinese: no tool name, no English reason
+    assert denied["warnings"] == ["不能执行「删除记录」：你无权删除这条联系人记录"]
+    assert update["warnings"] == ["不能执行「修改记录」：你无权修改这条联系人记录"]
 
 
 def test_injection_attempt_is_refused_and_audited(demo: Container) -> None:

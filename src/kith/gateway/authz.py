@@ -20,6 +20,7 @@ from pydantic import BaseModel
 from kith.access import policy
 from kith.access.principal import SCOPE_RANK, FieldAccess, Principal, Scope
 from kith.core.errors import FieldError, KithError, PermissionDenied
+from kith.crm.specs import SPECS
 from kith.gateway.registry import ToolSpec
 
 GATEWAY_OBJECTS = ("message", "notification", "coupon", "refund", "campaign")
@@ -59,15 +60,19 @@ GATEWAY_GRANTS: dict[str, _Grants] = {
 
 
 class Refusal(Exception):
-    """The gateway said no before the tool ran; ``error`` is what an API caller sees."""
+    """The gateway said no before the tool ran; ``error`` is what an API caller sees,
+    ``zh`` the reason as a Chinese-speaking person reads it (the planner shows it)."""
 
-    def __init__(self, error: KithError) -> None:
+    def __init__(self, error: KithError, zh: str = "你没有执行这一操作的权限") -> None:
         super().__init__(error.detail)
         self.error = error
+        self.zh = zh
 
 
-def refuse(reason: str, errors: list[FieldError] | None = None) -> Refusal:
-    return Refusal(PermissionDenied(reason, errors))
+def refuse(
+    reason: str, errors: list[FieldError] | None = None, zh: str = "你没有执行这一操作的权限"
+) -> Refusal:
+    return Refusal(PermissionDenied(reason, errors), zh)
 
 
 def with_gateway_grants(principal: Principal) -> Principal:
@@ -143,6 +148,7 @@ def authorise(
         raise refuse(
             f"{spec.name} serves {', '.join(spec.purposes)}; not purpose {purpose!r}",
             [FieldError(["purpose"], "purpose not served by this tool", "purpose")],
+            zh="这一操作不能用于该用途",
         )
     for object_type, field_name in spec.touched_objects(args):
         _require_touch(spec, principal, object_type, field_name, on_behalf_of)
@@ -160,15 +166,27 @@ def _require_touch(
         verb = "read" if spec.read_only else "change"
         raise refuse(
             f"{principal.kind} {principal.name} may not {verb} {object_type} records"
-            + bounded_by(on_behalf_of)
+            + bounded_by(on_behalf_of),
+            zh=f"没有{'查看' if spec.read_only else '修改'}{object_label_zh(object_type)}的权限",
         )
     if field_name and not spec.read_only:
         access = policy.field_access(principal, object_type).get(field_name)
         if access is not None:
             raise refuse(
                 f"{object_type}.{field_name} is {access.replace('_', '-')} for {principal.name}"
-                + bounded_by(on_behalf_of)
+                + bounded_by(on_behalf_of),
+                zh=f"{object_label_zh(object_type)}的这个字段对你"
+                f"{_ACCESS_ZH.get(access, '不可修改')}",
             )
+
+
+_ACCESS_ZH = {"hidden": "不可见", "read_only": "只读"}
+
+
+def object_label_zh(object_type: str) -> str:
+    """The object's Chinese name (``联系人``) for a refusal a person reads."""
+    spec = SPECS.get(object_type)
+    return spec.label_zh if spec is not None and spec.label_zh else "记录"
 
 
 def bounded_by(person: Principal | None) -> str:

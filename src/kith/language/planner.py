@@ -23,8 +23,9 @@ from sqlalchemy.orm import Session
 
 from kith.access import policy
 from kith.access.principal import Principal
-from kith.gateway.authz import Refusal
+from kith.gateway.authz import Refusal, object_label_zh
 from kith.gateway.authz import authorise as authorise_call
+from kith.gateway.labels import tool_label
 from kith.gateway.preview import Preview
 from kith.gateway.registry import REGISTRY, ToolRegistry
 from kith.language.builders.context import BuildContext
@@ -199,7 +200,7 @@ class Planner(Lookups):
                         spec.input_schema.model_construct(**step.args),
                     )
                 except Refusal as refusal:
-                    plan.warnings.append(_cannot(plan.lang, step.tool, refusal.error.detail))
+                    plan.warnings.append(_cannot(plan.lang, step.tool, refusal))
                     plan.flags.append("permission_denied")
                     continue
                 fields = ", ".join(
@@ -209,12 +210,7 @@ class Planner(Lookups):
                     {
                         "id": f"step:{step.index}",
                         "slot": f"steps[{step.index}].args",
-                        "text": (
-                            f"第{step.index + 1}步（{step.tool}）缺少或无效：{fields}"
-                            if plan.lang == "zh"
-                            else f"Step {step.index + 1} ({step.tool}) is missing or has invalid: "
-                            f"{fields}"
-                        ),
+                        "text": _missing(plan.lang, step, fields),
                         "options": [],
                         "blocking": True,
                     }
@@ -225,7 +221,7 @@ class Planner(Lookups):
                 authorise_call(spec, self.acting, step.purpose, parsed)
                 self._may_act_on_record(step, spec.destructive)
             except Refusal as refusal:
-                plan.warnings.append(_cannot(plan.lang, step.tool, refusal.error.detail))
+                plan.warnings.append(_cannot(plan.lang, step.tool, refusal))
                 plan.flags.append("permission_denied")
                 continue
             step.needs_approval = self._would_wait(step) or step.needs_approval
@@ -263,7 +259,7 @@ class Planner(Lookups):
         if row is None:
             return  # the tool reports an unknown id itself
         if not policy.may_act_on(self.acting, object_type, action, row.owner_id):  # type: ignore[arg-type]
-            raise Refusal(_denied(self.principal, f"{action} this {object_type}"))
+            raise _denied(self.principal, action, object_type)
 
 
 _RECORD_ARGS = {
@@ -282,14 +278,27 @@ def _record_of(step: Step) -> tuple[str, str] | None:
     return None
 
 
-def _cannot(lang: str, tool: str, detail: str) -> str:
-    return f"不能执行 {tool}：{detail}" if lang == "zh" else f"Cannot run {tool}: {detail}"
+def _missing(lang: str, step: Step, fields: str) -> str:
+    if lang == "zh":
+        return f"第{step.index + 1}步（{tool_label(step.tool, 'zh')}）缺少或无效：{fields}"
+    label = tool_label(step.tool, "en")
+    return f"Step {step.index + 1} ({label}) is missing or has invalid: {fields}"
 
 
-def _denied(principal: Principal, what: str) -> Any:
+def _cannot(lang: str, tool: str, refusal: Refusal) -> str:
+    if lang == "zh":
+        return f"不能执行「{tool_label(tool, 'zh')}」：{refusal.zh}"
+    return f"Cannot {tool_label(tool, 'en').lower()}: {refusal.error.detail}"
+
+
+def _denied(principal: Principal, action: str, object_type: str) -> Refusal:
     from kith.core.errors import PermissionDenied
 
-    return PermissionDenied(f"{principal.name} may not {what}")
+    verb = "删除" if action == "delete" else "修改"
+    return Refusal(
+        PermissionDenied(f"{principal.name} may not {action} this {object_type}"),
+        f"你无权{verb}这条{object_label_zh(object_type)}记录",
+    )
 
 
 def _build(ctx: BuildContext, hit: IntentHit) -> None:

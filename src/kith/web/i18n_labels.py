@@ -12,30 +12,9 @@ import re
 
 from kith.core.event_types import CATALOG
 from kith.demo.vocab import INDUSTRIES
+from kith.gateway.labels import TOOL_LABELS
 
-TOOLS: dict[str, tuple[str, str]] = {
-    "agents.request_analysis": ("请求智能体分析", "Request an agent analysis"),
-    "campaigns.enroll": ("加入营销活动", "Enrol in a campaign"),
-    "campaigns.enroll_segment": ("分群加入营销活动", "Enrol a segment in a campaign"),
-    "coupons.issue": ("发放优惠券", "Issue a coupon"),
-    "deals.update_stage": ("更新商机阶段", "Move a deal to a stage"),
-    "email.draft": ("起草邮件", "Draft an e-mail"),
-    "interactions.log": ("记录互动", "Log an interaction"),
-    "meetings.schedule": ("安排会议", "Schedule a meeting"),
-    "messages.send": ("发送消息", "Send a message"),
-    "notes.add": ("添加备注", "Add a note"),
-    "records.create": ("新建记录", "Create a record"),
-    "records.delete": ("删除记录", "Delete a record"),
-    "records.get": ("查看记录", "Read a record"),
-    "records.search": ("搜索记录", "Search records"),
-    "records.update": ("修改记录", "Update a record"),
-    "refunds.request": ("申请退款", "Request a refund"),
-    "tasks.create": ("创建任务", "Create a task"),
-    "tickets.assign": ("分派工单", "Assign a ticket"),
-    "tickets.create": ("创建工单", "Open a ticket"),
-    "tickets.escalate": ("升级工单", "Escalate a ticket"),
-    "users.notify": ("通知同事", "Notify a colleague"),
-}
+TOOLS = TOOL_LABELS
 
 PURPOSES: dict[str, tuple[str, str]] = {
     "crm_ui": ("在 CRM 界面中操作", "Work in the CRM"),

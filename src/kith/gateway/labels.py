@@ -1,0 +1,38 @@
+"""What a person reads for each gateway tool, (zh-CN, en): the web app's labels and the
+planner's sentences both take them from here, so a refusal never shows a tool's name."""
+
+from __future__ import annotations
+
+TOOL_LABELS: dict[str, tuple[str, str]] = {
+    "agents.request_analysis": ("请求智能体分析", "Request an agent analysis"),
+    "campaigns.enroll": ("加入营销活动", "Enrol in a campaign"),
+    "campaigns.enroll_segment": ("分群加入营销活动", "Enrol a segment in a campaign"),
+    "coupons.issue": ("发放优惠券", "Issue a coupon"),
+    "deals.update_stage": ("更新商机阶段", "Move a deal to a stage"),
+    "email.draft": ("起草邮件", "Draft an e-mail"),
+    "interactions.log": ("记录互动", "Log an interaction"),
+    "meetings.schedule": ("安排会议", "Schedule a meeting"),
+    "messages.send": ("发送消息", "Send a message"),
+    "notes.add": ("添加备注", "Add a note"),
+    "orders.hold_shipment": ("暂缓发货", "Hold a shipment"),
+    "records.create": ("新建记录", "Create a record"),
+    "records.delete": ("删除记录", "Delete a record"),
+    "records.get": ("查看记录", "Read a record"),
+    "records.search": ("搜索记录", "Search records"),
+    "records.update": ("修改记录", "Update a record"),
+    "refunds.request": ("申请退款", "Request a refund"),
+    "tasks.create": ("创建任务", "Create a task"),
+    "tickets.assign": ("分派工单", "Assign a ticket"),
+    "tickets.create": ("创建工单", "Open a ticket"),
+    "tickets.escalate": ("升级工单", "Escalate a ticket"),
+    "users.notify": ("通知同事", "Notify a colleague"),
+}
+
+
+def tool_label(name: str, lang: str) -> str:
+    """The tool's label in ``lang`` ("zh" or "en"); a tool nobody labelled yet reads as
+    a neutral phrase in Chinese rather than its code name."""
+    pair = TOOL_LABELS.get(name)
+    if pair is None:
+        return "这一操作" if lang == "zh" else name
+    return pair[0] if lang == "zh" else pair[1]
