@@ -19,6 +19,7 @@ from kith.cli import app
 from kith.container import Container
 from kith.core.settings import get_settings
 from kith.crm import models as m
+from kith.crm import repository
 from kith.crm.query import ListQuery
 from kith.crm.service import RecordService
 from kith.crm.specs import SPECS
@@ -167,6 +168,19 @@ def test_csv_import_of_chinese_contacts_is_searchable_and_idempotent(
     assistant = [["C-100", "张伟助理", "zhang.wei@shunda.example", "", "上海", "助理"]]
     shared = run_import(container, workspace, write_csv(tmp_path / "s.csv", HEADER, assistant))
     assert (shared.created, shared.updated) == (1, 0)
+
+
+def test_search_finds_the_same_rows_by_ids_first_and_by_sub_select(
+    container: Container, workspace: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Few matches are read by their ids, many through the sub-select: same answer."""
+    run_import(container, workspace, write_csv(tmp_path / "contacts.csv", HEADER, CONTACTS))
+    queries = ["张伟", "1381234", "alice.ch", "example", "上海"]
+    few = {q: sorted(search(container, workspace, q)) for q in queries}
+    monkeypatch.setattr(repository, "SEARCH_IDS_FIRST", 1)
+    many = {q: sorted(search(container, workspace, q)) for q in queries}
+    assert few == many
+    assert few["张伟"] == ["张伟"] and len(few["example"]) >= 2
 
 
 def test_products_upsert_by_sku(container: Container, workspace: Workspace, tmp_path: Path) -> None:

@@ -38,6 +38,9 @@ from kith.search.models import SearchDocument
 from kith.search.query import matching_ids
 from kith.search.tokenize import index_terms
 
+# Up to this many search matches, a list reads its page by the matching ids.
+SEARCH_IDS_FIRST = 5000
+
 
 class RecordRepository:
     def __init__(self, session: Session, principal: Principal) -> None:
@@ -121,12 +124,20 @@ class RecordRepository:
         stmt = self.scoped(spec, "read")
         stmt = stmt.where(*(self.filter_condition(spec, f) for f in query.filters))
         if query.q:
-            stmt = stmt.where(
-                spec.model.id.in_(
-                    matching_ids(self.session, self.principal.tenant_id, spec.name, query.q)
-                )
-            )
+            stmt = stmt.where(self._search_condition(spec, query.q))
         return stmt
+
+    def _search_condition(self, spec: ObjectSpec, q: str) -> ColumnElement[bool]:
+        """Rows whose search document matches ``q``, ids first: the matching ids are read
+        on their own (one full-text index lookup) and, when there are few, the page is
+        read by those ids. Left as a sub-select, PostgreSQL without exact statistics
+        walks the sort index backwards testing every row (seconds at 1M contacts, for a
+        name with 33 matches); dense matches keep the sub-select, found fast in order."""
+        ids = matching_ids(self.session, self.principal.tenant_id, spec.name, q)
+        found = list(self.session.scalars(ids.limit(SEARCH_IDS_FIRST + 1)))
+        if len(found) <= SEARCH_IDS_FIRST:
+            return spec.model.id.in_(found)
+        return spec.model.id.in_(ids)
 
     def count(self, spec: ObjectSpec, query: ListQuery) -> int:
         """How many rows the whole list has (every page): filters and search applied."""
@@ -148,8 +159,7 @@ class RecordRepository:
             .where(*(self.filter_condition(spec, f) for f in query.filters))
         )
         if query.q:
-            ids = matching_ids(self.session, self.principal.tenant_id, spec.name, query.q)
-            stmt = stmt.where(model.id.in_(ids))
+            stmt = stmt.where(self._search_condition(spec, query.q))
         if keys:
             stmt = stmt.group_by(*keys)
         width = len(keys)
@@ -232,8 +242,7 @@ class RecordRepository:
 
     def search(self, spec: ObjectSpec, q: str, limit: int) -> Sequence[Any]:
         """Up to ``limit`` readable records of one type whose search terms match ``q``."""
-        ids = matching_ids(self.session, self.principal.tenant_id, spec.name, q)
-        stmt = self.scoped(spec, "read").where(spec.model.id.in_(ids)).limit(limit)
+        stmt = self.scoped(spec, "read").where(self._search_condition(spec, q)).limit(limit)
         return self.session.scalars(stmt).all()
 
     def field_definitions(self, object_type: str | None = None) -> Sequence[FieldDefinition]:
