@@ -7,16 +7,25 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+HELD_OUT_KEYS = ("entries", "exact_plan_match", "slot_accuracy", "by_lang")
+
 
 def run(devset: str | Path | None = None) -> dict[str, Any]:
-    """Accuracy and planning latency of ``devset`` (default: the dev set)."""
+    """Accuracy and planning latency of ``devset``; by default the dev set, with the
+    held-out set (never used to write rules or train) reported apart under ``holdout``."""
     from kith.bench.harness import demo_workspace, generated_key
-    from kith.language.devset import run_devset
+    from kith.language.devset import DEFAULT_DEVSET, run_devset
 
     generated_key()
     with tempfile.TemporaryDirectory(prefix="kith-bench-language-") as tmp:
         container = demo_workspace(Path(tmp))
         try:
-            return run_devset(devset, container=container)
+            result = run_devset(devset, container=container)
+            held_out = DEFAULT_DEVSET.with_name("language_holdout.jsonl")
+            if devset is None and held_out.is_file():
+                other = run_devset(held_out, container=container)
+                result["holdout"] = {k: other[k] for k in HELD_OUT_KEYS if k in other}
+                result["holdout"]["failures_sample"] = other.get("failures", [])[:10]
+            return result
         finally:
             container.engine.dispose()

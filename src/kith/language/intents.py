@@ -1,14 +1,18 @@
 """Intents: trigger patterns per language, the tool each maps to, and clause splitting.
 
-Rules, not a model: a trained classifier needs labelled commands this workspace does
-not have yet, and each rule here is readable and testable. The development set
-(tests/data/language_devset.jsonl) measures where rules fall short.
+Rules first, each readable and testable; under them the trained classifier
+(``kith.language.understanding``) reads each clause as a whole. It decides where the
+rules disagree with it confidently — several rules matched and it is sure of one of
+them, or no rule matched a clause it is sure about — so a frame no rule was written
+for still plans. Times, permissions, bulk refusal and injection stay rules: exact.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+
+from kith.language.understanding.classifier import Guess, shipped
 
 
 @dataclass(frozen=True)
@@ -216,6 +220,7 @@ class IntentHit:
     start: int
     end: int
     clause: Clause
+    by_model: bool = False  # the classifier's reading of a clause no rule matched
 
 
 _REMIND = re.compile(r"remind|提醒", re.IGNORECASE)
@@ -257,7 +262,11 @@ def find_intents(text: str, lang: str) -> list[IntentHit]:
                 found.append(
                     IntentHit(rule, clause.start + m.start(), clause.start + m.end(), clause)
                 )
+        guess = _confident_guess(clause.text)
         if not found:
+            if guess is not None and guess.probability >= ADD_WHEN_SILENT:
+                rule = RULE_BY_NAME[guess.label]
+                hits.append(IntentHit(rule, clause.start, clause.end, clause, by_model=True))
             continue
         # the earliest-ranked rule wins, except that "remind me to send…" is a reminder
         first = found[0]
@@ -269,6 +278,8 @@ def find_intents(text: str, lang: str) -> list[IntentHit]:
             found.remove(reminder)
             found.insert(0, reminder)
             first = reminder
+        elif guess is not None and guess.label != first.rule.name:
+            first = _overruled(found, first, guess, clause)
         hits.append(first)
         for other in found[1:]:
             overlaps = other.start < first.end and other.end > first.start
@@ -280,6 +291,37 @@ def find_intents(text: str, lang: str) -> list[IntentHit]:
                 hits.append(other)
     hits.sort(key=lambda h: h.start)
     return hits
+
+
+# How sure the classifier must be to add an intent to a clause no rule matched, and to
+# put another intent first among (or instead of) the rules' candidates.
+ADD_WHEN_SILENT = 0.6
+OVERRULE_AMONG_MATCHES = 0.5
+OVERRULE_ALONE = 0.9
+
+
+def _confident_guess(text: str) -> Guess | None:
+    """The classifier's reading of a clause when it names an action intent."""
+    model = shipped()
+    if model is None:
+        return None
+    guess = model.guess(text)
+    return guess if guess.label in RULE_BY_NAME else None
+
+
+def _overruled(found: list[IntentHit], first: IntentHit, guess: Guess, clause: Clause) -> IntentHit:
+    """The clause's leading intent when the classifier reads it otherwise: one of the
+    other matches when it is fairly sure, an intent no rule matched only when very sure."""
+    match = next((h for h in found if h.rule.name == guess.label), None)
+    if match is not None and guess.probability >= OVERRULE_AMONG_MATCHES:
+        found.remove(match)
+        found.insert(0, match)
+        return match
+    if match is None and guess.probability >= OVERRULE_ALONE:
+        hit = IntentHit(RULE_BY_NAME[guess.label], clause.start, clause.end, clause)
+        found.insert(0, hit)
+        return hit
+    return first
 
 
 # Pairs that describe one action, not two ("send an email draft", "schedule a call task").

@@ -46,6 +46,7 @@ from kith.language.plan import Plan, Step
 from kith.language.questions.parse import build_query
 from kith.language.resolve import Entity
 from kith.language.timeparse import TimeMention
+from kith.language.understanding.classifier import shipped
 
 # What the gateway would do with a step: (tool, args, purpose) -> Gateway.preview's answer.
 StepPreview = Callable[[str, Mapping[str, Any], str], Preview]
@@ -64,7 +65,16 @@ def is_question(text: str, lang: str, hits: list[IntentHit]) -> bool:
     pattern = QUESTION_ZH if lang == "zh" else QUESTION_EN
     if not pattern.search(text):
         return False
+    # "Any open tickets for Kessler?": the rules see "open … ticket", the classifier,
+    # reading the whole sentence, a question; very sure of it, it wins
+    model = shipped()
+    if model is not None:
+        guess = model.guess(text)
+        if guess.label == "question" and guess.probability >= QUESTION_SURE:
+            return True
     # "帮我查一下…并发给…" is a command that reads first; a bare question has no writes
+    # (a clause only the classifier read as an action does not outvote the question words)
+    hits = [h for h in hits if not h.by_model]
     writes = [h for h in hits if h.rule.name not in ("task",) or "提醒" in h.clause.text]
     if lang == "en" and re.match(
         r"^\s*(?:which|what|how|who|are|is|list|show|find|top|give|total|number|count|sum)",
@@ -73,6 +83,9 @@ def is_question(text: str, lang: str, hits: list[IntentHit]) -> bool:
     ):
         return not any(h.rule.name in ("share", "send", "draft_email", "meeting") for h in hits)
     return not writes
+
+
+QUESTION_SURE = 0.9
 
 
 class Planner(Lookups):
