@@ -15,6 +15,7 @@ from datetime import datetime
 
 from sqlalchemy import Engine
 
+from kith.access import cache as access_cache
 from kith.agents.collaboration import CollaborationHub
 from kith.agents.wiring import agents_consumer, resolve_agent
 from kith.audit import chain as audit_chain
@@ -53,6 +54,8 @@ def wire() -> None:
     # through these; the audit chain links entries at flush.
     install_hooks(UowHooks(event_writers=(write_outbox, project), audit_writer=write_entry))
     audit_chain.install()
+    # Resolved principals are cached per request credential until access changes.
+    access_cache.install()
     # The gateway's tool catalogue (each module registers its tools with @tool) and
     # its default consent hook, the consent ledger.
     import kith.agents.tools

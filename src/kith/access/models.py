@@ -9,7 +9,7 @@ from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, 
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kith.core.clock import utcnow
-from kith.db.base import Base, IdMixin, TenantMixin, TimestampMixin
+from kith.db.base import ID, Base, IdMixin, TenantMixin, TimestampMixin
 from kith.db.crypto import EncryptedString
 
 # Room for the encrypted stored form (prefix, key id, base64 of nonce, text and tag).
@@ -189,3 +189,14 @@ class AccountLock(Base):
     account_key: Mapped[str] = mapped_column(String(64), primary_key=True)
     locked_until: Mapped[datetime | None] = mapped_column(default=None)
     level: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class AccessGeneration(Base):
+    """A counter per workspace, raised in the transaction of every change to who may do
+    what (roles, grants, field rules, teams, a user switched off): a cached principal
+    is reused only while its workspace's generation is the one it was built at."""
+
+    __tablename__ = "access_generations"
+
+    tenant_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    generation: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from kith.access.cache import access_changed
 from kith.access.models import (
     ApiKey,
     AuthSession,
@@ -101,6 +102,7 @@ class AccessRepository:
 
     def replace_user_roles(self, user: User, roles: Sequence[Role]) -> None:
         self.session.execute(delete(UserRole).where(UserRole.user_id == user.id))
+        access_changed(self.session, user.tenant_id)  # the ORM does not see a Core delete
         self.session.add_all(
             UserRole(tenant_id=user.tenant_id, user_id=user.id, role_id=r.id) for r in roles
         )

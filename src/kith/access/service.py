@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import cache
 
@@ -13,6 +13,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.orm import Session
 
+from kith.access import cache as access_cache
 from kith.access.models import (
     ApiKey,
     AuthSession,
@@ -276,10 +277,23 @@ def authenticate(session: Session, credential: str) -> Principal:
     row = AccessRepository(session).session_by_token_hash(sha256(credential))
     if row is None or row.revoked_at is not None or as_utc(row.expires_at) <= now:
         raise Unauthenticated("Session expired or unknown; sign in again")
-    user = session.get(User, row.user_id)
-    if user is None or not user.is_active:
-        raise Unauthenticated("User disabled")
-    return principal_for_user(session, user)
+    return _user_principal(session, row.tenant_id, row.user_id, "User disabled")
+
+
+def _user_principal(session: Session, tenant_id: str, user_id: str, disabled: str) -> Principal:
+    """The user's principal, from the cache while the workspace's access is unchanged
+    (a switched-off user raises the generation, so the cache never outlives that)."""
+    generation = access_cache.generation_of(session, tenant_id)
+    key = access_cache.cache_key(session, user_id)
+    cached = access_cache.CACHE.get(key, generation)
+    if cached is not None:
+        return cached
+    user = session.get(User, user_id)
+    if user is None or not user.is_active or user.tenant_id != tenant_id:
+        raise Unauthenticated(disabled)
+    principal = principal_for_user(session, user)
+    access_cache.CACHE.put(key, generation, principal)
+    return principal
 
 
 def _authenticate_api_key(session: Session, credential: str, now: datetime) -> Principal:
@@ -290,15 +304,12 @@ def _authenticate_api_key(session: Session, credential: str, now: datetime) -> P
         raise Unauthenticated("Unknown API key")
     if key.revoked_at is not None or (key.expires_at and as_utc(key.expires_at) <= now):
         raise Unauthenticated("API key revoked or expired")
-    user = session.get(User, key.user_id)
-    if user is None or not user.is_active:
-        raise Unauthenticated("API key owner disabled")
+    owner = _user_principal(session, key.tenant_id, key.user_id, "API key owner disabled")
     key.last_used_at = now
-    return principal_for_user(
-        session,
-        user,
+    return replace(
+        owner,
         kind="api_key",
-        principal_id=key.id,
+        id=key.id,
         name=f"API key {key.name}",
         api_scopes=frozenset(key.scopes),
     )
