@@ -86,6 +86,11 @@ LAZY_COMMANDS: dict[str, tuple[str, Callable[[], Any]]] = {
         "the audit chain (exit 1 if it does not verify).",
         _command("kith.ops.command", "restore_command"),
     ),
+    "reindex": (
+        "Rebuild the full-text search index (every searchable type, or those named), in\n"
+        "every workspace or the one given; searches keep working while it runs.",
+        _command("kith.crm.command", "reindex_command"),
+    ),
     "events": ("Inspect, send and replay events.", _events),
     "approvals": (
         "Review approval requests.",

@@ -386,6 +386,33 @@ class RecordRepository:
         ]
         self.session.execute(insert(_table(SearchDocument)), documents)
 
+    def reindex(self, spec: ObjectSpec, batch: int = 2000) -> int:
+        """Rebuild the search documents of every record of ``spec`` in the principal's
+        workspace (after a type becomes searchable, or to repair the index); returns
+        how many records were indexed."""
+        tenant_id = self.principal.tenant_id
+        self.session.execute(
+            delete(SearchDocument).where(
+                SearchDocument.tenant_id == tenant_id, SearchDocument.object_type == spec.name
+            )
+        )
+        if not spec.search_fields:
+            return 0
+        model = spec.model
+        columns = [model.id, model.tenant_id, *(getattr(model, f) for f in spec.search_fields)]
+        if hasattr(model, "channels"):
+            columns.append(model.channels)
+        stmt = (
+            select(*columns)
+            .where(model.tenant_id == tenant_id, model.deleted_at.is_(None))
+            .order_by(model.id)
+        )
+        done = 0
+        for part in self.session.execute(stmt).mappings().partitions(batch):
+            self.insert_search_documents(spec, [dict(row) for row in part])
+            done += len(part)
+        return done
+
     def settle_after_bulk_load(self, spec: ObjectSpec) -> None:
         """Refresh planner statistics and merge the search index after a bulk load.
 

@@ -293,6 +293,9 @@ SPECS: dict[str, ObjectSpec] = {
             m.Interaction,
             s.InteractionIn,
             "subject",
+            # a customer's words are what people search for ("物流延迟"); results stay
+            # row-scoped like every search, so only readers of the interaction find it
+            search_fields=("subject", "text"),
             confidential_fields=frozenset({"subject", "text", "meta", "custom"}),
             references={
                 "account_id": "account",

@@ -405,11 +405,18 @@ def search(
                 SearchHit(
                     object_type=object_type,
                     id=record.id,
-                    title=str(getattr(record, spec.title_field) or record.id),
+                    title=_title(record, spec.title_field),
                     subtitle=_subtitle(record),
                 )
             )
     return SearchResult(items=hits)
+
+
+def _title(record: Any, field: str) -> str:
+    """What a person recognises: the title field, else (a message without a subject)
+    the beginning of its text, never a bare id when there is anything to show."""
+    title = getattr(record, field, None) or (getattr(record, "text", None) or "")[:60]
+    return str(title or record.id)
 
 
 def _subtitle(record: Any) -> str | None:

@@ -42,13 +42,18 @@ def _phone_forms(text: str) -> list[str]:
     return forms
 
 
+# A long message is indexed by its beginning: where its subject matter is said, and
+# the search document of an e-mail stays a bounded size.
+INDEXED_CHARS = 4000
+
+
 def index_terms(values: Iterable[str | None]) -> str:
     """The space-separated terms stored for a record."""
     terms: dict[str, None] = {}
     for value in values:
         if not value:
             continue
-        text = _normalise(value)
+        text = _normalise(value[:INDEXED_CHARS])
         for run in _RUN.findall(text):
             for term in _cjk_grams(run) if _is_cjk(run) else [run]:
                 terms[term] = None
