@@ -27,6 +27,7 @@ from kith.crm.service import RecordService
 from kith.db.uow import UnitOfWork
 from kith.gateway.gateway import Gateway
 from kith.gateway.models import DecisionRecord, OutboundMessage
+from kith.intelligence.models import Score
 from kith.privacy import dsar
 from kith.privacy.schemas import ConsentIn
 from kith.privacy.service import ConsentService
@@ -65,11 +66,25 @@ def person(as_user: As, workspace: Workspace) -> str:
                 id_number="310115199003071239",
             ),
         )["id"]
-        for text in ("冬季续航缩水严重", f"请回电 {PHONE}"):
+        messages = [
             records.create(
                 "interaction",
                 s.InteractionIn(channel="app", direction="inbound", contact_id=contact, text=text),
-            )
+            )["id"]
+            for text in ("冬季续航缩水严重", f"请回电 {PHONE}")
+        ]
+        # automated decisions about them: a churn score and a message's sentiment
+        for object_type, record_id, kind in (
+            ("contact", contact, "churn"),
+            ("interaction", messages[0], "sentiment"),
+        ):
+            uow.session.add(
+                Score(
+                    tenant_id=admin.tenant_id, object_type=object_type, record_id=record_id,
+                    kind=kind, score=0.81, band="high", model_version=f"{kind}@1",
+                    factors=[{"feature": "tickets_90d", "value": 3, "weight": 0.4}],
+                )
+            )  # fmt: skip
         consents = ConsentService(uow, admin)
         consents.record(contact, ConsentIn(purpose="marketing", channel="sms", state="granted"))
         role = AccessRepository(uow.session).role_by_name(admin.tenant_id, "service")
@@ -126,10 +141,15 @@ def test_the_export_holds_everything_about_the_person(as_user: As, person: str) 
     assert [m["channel"] for m in tables["outbound_messages"]] == ["email"]
     assert [m["text"] for m in tables["agent_memories"]] == [f"林晓雯偏好短信，手机{PHONE}"]
     assert {c["purpose"] for c in data["consents_current"]} == {"marketing"}
+    # every automated decision about them, with its factors (S6)
+    scores = sorted((r["object_type"], r["kind"]) for r in tables["scores"])
+    assert scores == [("contact", "churn"), ("interaction", "sentiment")]
+    assert tables["scores"][0]["factors"][0]["feature"] == "tickets_90d"
     names = set(archive.namelist())
     assert {"data.json", "summary.md", "csv/contact.csv", "csv/interactions.csv"} <= names
     summary = archive.read("summary.md").decode()
     assert "Decisions about you" in summary and "关于您的决策" in summary
+    assert "Automated scores about you" in summary and "feature tickets_90d" in summary
 
 
 def test_only_admins_handle_data_subject_requests(as_user: As, person: str) -> None:
@@ -146,8 +166,10 @@ def test_erasure_leaves_no_trace_and_a_reimport_is_flagged(
 
     tombstone_id, tenant_id, summary = as_user("admin", erase)
     assert summary["agent_memories.deleted"] == 1
+    assert summary["scores.deleted"] == 2
     with container.uow() as uow:
         assert uow.session.scalars(select(AgentMemory)).all() == []
+        assert uow.session.scalars(select(Score)).all() == []
         texts = [i.text for i in uow.session.scalars(select(Interaction))]
         assert texts and all(PHONE not in (t or "") and "林晓雯" not in (t or "") for t in texts)
         assert (

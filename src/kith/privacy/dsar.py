@@ -3,7 +3,8 @@
 "Everything" is found by construction, not by a hand-kept list: every table with
 ``tenant_id`` and ``contact_id`` columns (records, interactions, consents and their
 history, decision records, messages sent, coupons, agent actions, timeline, and any
-table a later context adds — scores included), plus the agents' memories about the
+table a later context adds), every row about the person or their records by
+(object_type, record_id) — scores with their factors, model outcomes — plus the agents' memories about the
 person and the audit entries about their record.
 
 Erasure anonymises the person across those tables, deletes what only exists
@@ -49,6 +50,7 @@ from kith.transfer.formats import spreadsheet_safe
 ERASED = "[已删除 erased]"
 MEMORY_TABLE = "agent_memories"
 _SKIP = frozenset({"erasure_tombstones"})
+_NOT_ABOUT_PEOPLE = frozenset({"audit_log", "search_documents", "agent_leases"})
 # session.info key of the tenant's tombstone hashes (kith.privacy.reimport reads it).
 
 
@@ -64,6 +66,66 @@ def person_tables() -> list[Table]:
         for t in Base.metadata.sorted_tables
         if "tenant_id" in t.c and "contact_id" in t.c and t.name not in _SKIP
     ]
+
+
+def subject_tables() -> list[Table]:
+    """Every table that ties rows to any record by (object_type, record_id) — scores with
+    their factors, model outcomes: the automated decisions about the person and about
+    their interactions, deals and tickets. The audit log is handled on its own; the
+    search index and agents' leases are machinery, not data about anyone."""
+    return [
+        t
+        for t in Base.metadata.sorted_tables
+        if {"tenant_id", "object_type", "record_id"} <= set(t.c.keys())
+        and t.name not in _NOT_ABOUT_PEOPLE
+    ]
+
+
+def _records_of_person(
+    tables: Mapping[str, list[dict[str, Any]]], contact_id: str
+) -> dict[str, list[str]]:
+    """{object type: ids} of the person and of every record tied to them."""
+    owned: dict[str, list[str]] = {"contact": [contact_id]}
+    for spec in SPECS.values():
+        table = getattr(spec.model, "__table__", None)
+        rows = tables.get(table.name) if table is not None else None
+        if rows:
+            owned.setdefault(spec.name, []).extend(str(r["id"]) for r in rows)
+    return owned
+
+
+def _ids_tied_to(
+    session: Session, tables: Mapping[str, Table], tenant_id: str, contact_id: str
+) -> dict[str, list[str]]:
+    """{object type: ids} of the person and of every record tied to them, read before
+    anything is anonymised."""
+    owned: dict[str, list[str]] = {"contact": [contact_id]}
+    for spec in SPECS.values():
+        table = tables.get(getattr(getattr(spec.model, "__table__", None), "name", ""))
+        if table is None or "id" not in table.c:
+            continue
+        stmt = select(table.c.id).where(
+            table.c.tenant_id == tenant_id, table.c.contact_id == contact_id
+        )
+        owned.setdefault(spec.name, []).extend(str(i) for i in session.scalars(stmt))
+    return owned
+
+
+def _about(
+    session: Session, table: Table, tenant_id: str, owned: Mapping[str, list[str]]
+) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for object_type, ids in owned.items():
+        for first in range(0, len(ids), 500):
+            rows = session.execute(
+                select(table).where(
+                    table.c.tenant_id == tenant_id,
+                    table.c.object_type == object_type,
+                    table.c.record_id.in_(ids[first : first + 500]),
+                )
+            ).mappings()
+            out.extend(dict(r) for r in rows)
+    return out
 
 
 def require_dsar_rights(principal: Principal) -> None:
@@ -90,6 +152,9 @@ def collect(uow: UnitOfWork, principal: Principal, contact_id: str) -> Package:
             select(table).where(table.c.tenant_id == tenant_id, table.c.contact_id == contact_id)
         ).mappings()
         tables[table.name] = [dict(r) for r in rows]
+    owned = _records_of_person(tables, contact_id)
+    for table in subject_tables():
+        tables[table.name] = _about(session, table, tenant_id, owned)
     memories = Base.metadata.tables.get(MEMORY_TABLE)
     if memories is not None:
         rows = session.execute(
@@ -278,6 +343,18 @@ def summary(package: Package) -> str:
                 f"  - {factor.get('name')} = {factor.get('value')} "
                 f"(weight {factor.get('contribution')})"
             )
+    lines += ["", "## 关于您的自动评分 / Automated scores about you", ""]
+    for score in data["tables"].get("scores", []):
+        lines.append(
+            f"- {score['scored_at']} {score['kind']} ({score['object_type']}): "
+            f"{score['score']} [{score['band']}], model {score['model_version']}"
+        )
+        for factor in score.get("factors") or []:
+            if isinstance(factor, dict):
+                named = ", ".join(f"{k} {v}" for k, v in factor.items())
+                lines.append(f"  - {named}")
+    if not data["tables"].get("scores"):
+        lines.append("- 无 / none")
     return "\n".join(lines) + "\n"
 
 
@@ -368,6 +445,7 @@ def erase(
                 )
             )
         )
+    owned = _ids_tied_to(session, tables, tenant_id, contact_id)
     for name, values in ANONYMISE.items():
         table = tables.get(name)
         if table is None:
@@ -388,6 +466,21 @@ def erase(
                 )
             )
             summary_counts[f"{name}.deleted"] = int(result.rowcount)  # type: ignore[attr-defined]
+    # Automated decisions about the person and their records (scores and their
+    # factors, outcomes) exist only because of them: they go.
+    for table in subject_tables():
+        gone = 0
+        for object_type, ids in owned.items():
+            for first in range(0, len(ids), 500):
+                result = session.execute(
+                    delete(table).where(
+                        table.c.tenant_id == tenant_id,
+                        table.c.object_type == object_type,
+                        table.c.record_id.in_(ids[first : first + 500]),
+                    )
+                )
+                gone += int(result.rowcount)  # type: ignore[attr-defined]
+        summary_counts[f"{table.name}.deleted"] = gone
     memories = Base.metadata.tables.get(MEMORY_TABLE)
     if memories is not None:
         result = session.execute(
