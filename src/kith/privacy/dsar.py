@@ -4,8 +4,8 @@
 ``tenant_id`` and ``contact_id`` columns (records, interactions, consents and their
 history, decision records, messages sent, coupons, agent actions, timeline, and any
 table a later context adds), every row about the person or their records by
-(object_type, record_id) — scores with their factors, model outcomes — plus the agents' memories about the
-person and the audit entries about their record.
+(object_type, record_id) — scores with their factors, model outcomes — plus the
+agents' memories about the person and the audit entries about their record.
 
 Erasure anonymises the person across those tables, deletes what only exists
 because of them (agent memories, campaign enrollments, search documents), keeps
