@@ -8,6 +8,7 @@ from fastapi.testclient import TestClient
 
 from kith.app import create_app
 from kith.container import Container
+from kith.gateway.models import OutboundMessage
 from kith.demo.loader import load_demo
 from kith.language.resolve import clear_cache
 
@@ -69,10 +70,17 @@ def test_seed_sentence_plans_executes_and_undoes(container: Container) -> None:
 
     r = client.post(f"/api/v1/commands/{plan['id']}/undo", headers=headers)
     assert r.status_code == 200, r.text
-    statuses = {x["step"]: x["status"] for x in r.json()["results"]}
-    assert statuses[3] == "undone"
+    undone = {x["step"]: x for x in r.json()["results"]}
+    assert undone[3]["status"] == "undone"
     gone = client.get(f"/api/v1/activities/{meeting_out['id']}", headers=headers)
     assert gone.status_code == 404
+    # the read has nothing to undo, the draft is discarded, the notification reached 赵敏
+    assert (undone[0]["status"], undone[0]["reason_code"]) == ("nothing_to_undo", "read_only")
+    assert undone[2]["status"] == "undone" and undone[2]["decision_id"], undone[2]["reason"]
+    assert (undone[1]["status"], undone[1]["reason_code"]) == ("not_reversible", "no_inverse")
+    with container.uow() as uow:
+        draft = uow.session.get(OutboundMessage, done["results"][2]["output"]["message_id"])
+        assert draft is not None and draft.status == "discarded"
 
 
 def test_bad_input_and_injection(container: Container) -> None:

@@ -112,6 +112,10 @@ def test_each_tool_declares_how_it_is_undone() -> None:
         "records.update": Undo("restore_previous", "*"),
         "tickets.assign": Undo("restore_previous", "ticket", ("assignee_id",)),
         "deals.update_stage": Undo("restore_previous", "deal", ("stage_id",)),
+        # a draft never left Kith: it is discarded
+        "email.draft": Undo(
+            "inverse_tool", "message", ("message_id",), inverse="email.discard_draft"
+        ),
     }
     assert Undo("delete_created", "activity").describe() == "delete the activity it created"
     assert not any(spec.external_effect for spec in REGISTRY if spec.reversible)

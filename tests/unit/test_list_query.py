@@ -73,12 +73,12 @@ def test_limit_is_bounded() -> None:
 def test_full_text_query_on_an_unindexed_object_is_refused_not_silently_empty() -> None:
     with pytest.raises(ValidationFailed) as error:
         build_list_query(
-            SPECS["interaction"],
+            SPECS["pipeline"],
             filters=[],
             sort=None,
             cursor=None,
             limit=10,
-            q="物流延迟",
+            q="华东",
             custom_fields={},
         )
     assert error.value.errors[0].path == ["query", "q"]

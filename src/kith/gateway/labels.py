@@ -10,6 +10,7 @@ TOOL_LABELS: dict[str, tuple[str, str]] = {
     "coupons.issue": ("发放优惠券", "Issue a coupon"),
     "deals.update_stage": ("更新商机阶段", "Move a deal to a stage"),
     "email.draft": ("起草邮件", "Draft an e-mail"),
+    "email.discard_draft": ("删除邮件草稿", "Discard an e-mail draft"),
     "interactions.log": ("记录互动", "Log an interaction"),
     "meetings.schedule": ("安排会议", "Schedule a meeting"),
     "messages.send": ("发送消息", "Send a message"),

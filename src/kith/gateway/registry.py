@@ -89,7 +89,7 @@ class ToolContext:
 
 ToolFunction = Callable[[ToolContext, Any], BaseModel]
 
-UndoKind = Literal["delete_created", "restore_previous"]
+UndoKind = Literal["delete_created", "restore_previous", "inverse_tool"]
 
 
 @dataclass(frozen=True)
@@ -102,17 +102,22 @@ class Undo:
     same tool with the values read before the call ran. ``object_type`` ``"*"`` is the
     type the call names in ``args.object_type`` (its record in ``args.record_id``; for
     ``restore_previous`` the changed fields are the keys of ``args.values``, put back with
-    ``records.update``). A tool without ``undo`` cannot be undone (a message that reached
-    someone, a coupon, a refund in the approval flow)."""
+    ``records.update``). ``inverse_tool``: undo calls the tool ``inverse`` with ``fields``
+    taken from the call's output (a draft is discarded by its ``message_id``). A tool
+    without ``undo`` cannot be undone (a message that reached someone, a coupon, a refund
+    in the approval flow)."""
 
     kind: UndoKind
     object_type: str
     fields: tuple[str, ...] = ()
+    inverse: str = ""
 
     def describe(self) -> str:
         what = "the record" if self.object_type == ANY_OBJECT else f"the {self.object_type}"
         if self.kind == "delete_created":
             return f"delete {what} it created"
+        if self.kind == "inverse_tool":
+            return f"call {self.inverse} on {what} it created"
         changed = ", ".join(self.fields) or "the fields it changed"
         return f"put back {changed} of {what} as they were before"
 

@@ -75,6 +75,9 @@ class StepResultOut(BaseModel):
     approval_id: str | None
     output: dict[str, Any] | None
     reason: str | None = None
+    reason_code: str | None = Field(
+        default=None, description="why a step was not undone: waiting_approval, read_only, …"
+    )
 
 
 class ExecuteOut(BaseModel):

@@ -289,27 +289,18 @@ class LanguageService:
         for result in reversed(row.results):
             step = steps.get(result["step"], {})
             if result["status"] == "pending_approval":
-                out.append(
-                    _undo_result(
-                        result["step"],
-                        "not_reversible",
-                        None,
-                        "waiting for approval; reject it in Approvals",
-                    )
-                )
+                out.append(_not_undone(result["step"], "waiting_approval"))
                 continue
             if result["status"] != "executed":
                 continue
+            spec = self.gateway.registry.get(str(step.get("tool")))
+            if spec is not None and spec.read_only:
+                out.append(_not_undone(result["step"], "read_only", "nothing_to_undo"))
+                continue
             call = self._inverse(records, step, result)
             if call is None:
-                out.append(
-                    _undo_result(
-                        result["step"],
-                        "not_reversible",
-                        None,
-                        f"{step.get('tool')} cannot be undone (it already reached someone)",
-                    )
-                )
+                reached = spec is not None and spec.undo is None and spec.external_effect
+                out.append(_not_undone(result["step"], "reached" if reached else "no_inverse"))
                 continue
             tool, args = call
             res = self.gateway.execute(
@@ -347,6 +338,8 @@ class LanguageService:
         output = result.get("output") or {}
         before = result.get("before") or {}
         try:
+            if undo.kind == "inverse_tool":
+                return undo.inverse, {f: output[f] for f in undo.fields}
             if undo.kind == "delete_created":
                 object_type = _object_type(undo, args)
                 record_id = output["id"] if "id" in output else output["record"]["id"]
@@ -389,7 +382,11 @@ def _target(undo: Undo, args: dict[str, Any]) -> tuple[str, str]:
 
 
 def _undo_result(
-    step: int, status: str, decision_id: str | None, reason: str | None
+    step: int,
+    status: str,
+    decision_id: str | None,
+    reason: str | None,
+    reason_code: str | None = None,
 ) -> dict[str, Any]:
     return {
         "step": step,
@@ -398,13 +395,28 @@ def _undo_result(
         "approval_id": None,
         "output": None,
         "reason": reason,
+        "reason_code": reason_code,
     }
+
+
+# Why a step was not undone: a code the UI words in the reader's language, and the
+# English sentence API callers read.
+NOT_UNDONE = {
+    "waiting_approval": "waiting for approval; reject it in Approvals",
+    "read_only": "it only read data: there is nothing to undo",
+    "reached": "it already reached someone outside Kith",
+    "no_inverse": "this kind of step has no undo",
+}
+
+
+def _not_undone(step: int, code: str, status: str = "not_reversible") -> dict[str, Any]:
+    return _undo_result(step, status, None, NOT_UNDONE[code], code)
 
 
 def _public(result: dict[str, Any]) -> dict[str, Any]:
     return {
         k: result.get(k)
-        for k in ("step", "status", "decision_id", "approval_id", "output", "reason")
+        for k in ("step", "status", "decision_id", "approval_id", "output", "reason", "reason_code")
     }
 
 

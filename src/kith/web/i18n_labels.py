@@ -33,6 +33,8 @@ PURPOSES: dict[str, tuple[str, str]] = {
 STATUSES: dict[str, tuple[str, str]] = {
     "undone": ("已撤销", "Undone"),
     "not_reversible": ("无法撤销", "Cannot be undone"),
+    "nothing_to_undo": ("无需撤销", "Nothing to undo"),
+    "discarded": ("已删除草稿", "Draft discarded"),
     "running": ("执行中", "Running"),
     "planned": ("已计划", "Planned"),
     "needs_clarification": ("需要澄清", "Needs clarification"),

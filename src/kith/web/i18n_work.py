@@ -369,6 +369,19 @@ WORK: dict[str, tuple[str, str]] = {
     "command.to_approvals": ("等待审批", "Waiting for approval"),
     "command.undo": ("撤销", "Undo"),
     "command.undone": ("已撤销。", "Undone."),
+    "command.not_undone.waiting_approval": (
+        "仍在等待审批；请在审批页驳回。",
+        "Waiting for approval; reject it in Approvals.",
+    ),
+    "command.not_undone.read_only": (
+        "这一步只读取了数据，无需撤销。",
+        "It only read data: nothing to undo.",
+    ),
+    "command.not_undone.reached": (
+        "已经送达 Kith 之外的人，无法撤回。",
+        "It already reached someone outside Kith.",
+    ),
+    "command.not_undone.no_inverse": ("这类操作没有撤销方式。", "This kind of step has no undo."),
     # --- saved segments (contacts / accounts lists) --------------------------------------
     "segments.save_as": ("另存为分群…", "Save as segment…"),
     "segments.explain": (

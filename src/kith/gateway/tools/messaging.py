@@ -16,7 +16,7 @@ from kith.access import policy
 from kith.crm.schemas import InteractionIn, RecordRef
 from kith.gateway.models import Coupon, OutboundMessage
 from kith.gateway.notify import notify
-from kith.gateway.registry import ToolContext, tool
+from kith.gateway.registry import ToolContext, Undo, tool
 from kith.gateway.tools.common import PURPOSES, invalid, require_contact, require_user
 
 SendChannel = Literal["email", "sms", "app_push", "wechat"]
@@ -210,6 +210,7 @@ def _new_message(
     touches=("message",),
     idempotent=False,
     description="Prepare an email for a person to review; nothing is sent",
+    undo=Undo("inverse_tool", "message", ("message_id",), inverse="email.discard_draft"),
 )
 def draft_email(ctx: ToolContext, args: DraftEmailIn) -> DraftOut:
     to = _recipient(ctx, "email", args)
@@ -219,6 +220,37 @@ def draft_email(ctx: ToolContext, args: DraftEmailIn) -> DraftOut:
     if args.contact_id:
         ctx.about("contact", args.contact_id)
     return DraftOut(message_id=message.id, to=to, subject=args.subject, body=args.body)
+
+
+class DiscardDraftIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    message_id: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+
+
+class DiscardedOut(BaseModel):
+    message_id: str
+    status: str
+
+
+@tool(
+    "email.discard_draft",
+    purposes=OUTREACH_PURPOSES,
+    touches=("message",),
+    description="Discard an e-mail draft that was never sent",
+)
+def discard_draft(ctx: ToolContext, args: DiscardDraftIn) -> DiscardedOut:
+    message = ctx.uow.session.get(OutboundMessage, args.message_id)
+    if message is None or message.tenant_id != ctx.tenant_id:
+        raise invalid("no such draft", "message_id")
+    # whoever drafted it may throw it away; anyone else needs the right to change messages
+    if message.created_by_id != ctx.principal.id:
+        policy.require(ctx.principal, "message", "update")
+    if message.status != "draft":
+        raise invalid(
+            f"only a draft can be discarded; this message is {message.status}", "message_id"
+        )
+    message.status = "discarded"
+    return DiscardedOut(message_id=message.id, status=message.status)
 
 
 @tool(

@@ -115,7 +115,7 @@ function resultsBlock(outcome) {
           {},
           `${r.step + 1}. `,
           statusBadge(r.status),
-          r.reason ? ` ${r.reason}` : null,
+          r.reason_code ? ` ${t(`command.not_undone.${r.reason_code}`)}` : r.reason ? ` ${r.reason}` : null,
           r.decision_id ? [" ", h("a", { href: `/passport/${r.decision_id}` }, t("approvals.open_passport"))] : null,
           r.approval_id ? [" ", h("a", { href: "/approvals" }, t("command.to_approvals"))] : null,
         ),
