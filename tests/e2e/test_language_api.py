@@ -8,8 +8,8 @@ from fastapi.testclient import TestClient
 
 from kith.app import create_app
 from kith.container import Container
-from kith.gateway.models import OutboundMessage
 from kith.demo.loader import load_demo
+from kith.gateway.models import OutboundMessage
 from kith.language.resolve import clear_cache
 
 ANCHOR = datetime(2026, 11, 20, 1, 0, tzinfo=UTC)

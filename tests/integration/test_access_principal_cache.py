@@ -51,7 +51,9 @@ def who(container: Container, token: str) -> object:
         return authenticate(uow.session, token)
 
 
-def test_a_repeated_request_reuses_the_principal(container: Container, workspace: Workspace) -> None:
+def test_a_repeated_request_reuses_the_principal(
+    container: Container, workspace: Workspace
+) -> None:
     token = sign_in(container, workspace.users["sales"].email)
     first = who(container, token)
     with statements(container) as seen:

@@ -68,9 +68,7 @@ def test_interactions_are_found_by_their_words(container: Container, workspace: 
         assert [h.id for h in hits] == [delay]
 
 
-def test_only_readers_of_an_interaction_find_it(
-    container: Container, workspace: Workspace
-) -> None:
+def test_only_readers_of_an_interaction_find_it(container: Container, workspace: Workspace) -> None:
     delay, _, _ = log_messages(container, workspace)
     sales = as_role(container, workspace, "sales")
     own_only = replace(sales, grants={**sales.grants, ("interaction", "read"): "own"})
@@ -82,7 +80,9 @@ def test_reindex_rebuilds_what_the_index_lacks(container: Container, workspace: 
     delay, _, _ = log_messages(container, workspace)
     admin = as_role(container, workspace, "admin")
     with container.uow() as uow:
-        uow.session.execute(delete(SearchDocument).where(SearchDocument.object_type == "interaction"))
+        uow.session.execute(
+            delete(SearchDocument).where(SearchDocument.object_type == "interaction")
+        )
         uow.commit()
     assert found(container, admin, "物流延迟") == []
     with container.uow() as uow:
