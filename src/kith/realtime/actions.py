@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from kith.access.models import Role, User, UserRole
 from kith.access.service import system_principal
@@ -18,6 +18,7 @@ from kith.db.uow import UnitOfWork
 from kith.events.envelope import Envelope
 from kith.gateway.gateway import Gateway, gateway_of
 from kith.realtime.models import RealtimeDecision
+from kith.realtime.runtime import DecisionRuntime, runtime_for
 
 ACTION_PURPOSE = "service"
 
@@ -27,8 +28,10 @@ def action_calls(
 ) -> list[tuple[str, dict[str, Any]]]:
     """The gateway calls of a flagged decision's actions (tool, args)."""
     order_id = payload.get("order_id")
-    row = uow.session.get(RealtimeDecision, decision_id)
-    customer_id = row.customer_id if row is not None else None
+    customer_id = payload.get("customer_id")
+    if customer_id is None:  # an event from before the payload carried it
+        row = uow.session.get(RealtimeDecision, decision_id)
+        customer_id = row.customer_id if row is not None else None
     contact_id = customer_id if customer_id and len(customer_id) <= 32 else None
     what = f"{payload.get('decision_key')} v{payload.get('version')}: {payload.get('outcome')}"
     calls: list[tuple[str, dict[str, Any]]] = []
@@ -140,9 +143,14 @@ def run_actions(
             trigger_event_id=trigger_event_id,
         )
         results.append({"tool": tool, "status": result.status, "reason": result.reason})
-    row = uow.session.get(RealtimeDecision, decision_id)
-    if row is not None and row.tenant_id == tenant_id:
-        row.actions_done = True
+    # The log row is written behind (kith.realtime.log): this process's rows are
+    # flushed before the consumer runs; a row another process has not written yet
+    # keeps actions_done false (the passports and gateway records tell the truth).
+    uow.session.execute(
+        update(RealtimeDecision)
+        .where(RealtimeDecision.id == decision_id, RealtimeDecision.tenant_id == tenant_id)
+        .values(actions_done=True)
+    )
     return results
 
 
@@ -150,10 +158,13 @@ class RiskActionsConsumer:
     name = CONSUMER_NAME
     event_types: frozenset[str] | None = frozenset({EventType.RISK_DECISION_FLAGGED.value})
 
-    def __init__(self, gateway: Gateway) -> None:
+    def __init__(self, gateway: Gateway, runtime: DecisionRuntime | None = None) -> None:
         self.gateway = gateway
+        self.runtime = runtime
 
     def handle(self, envelope: Envelope, uow: UnitOfWork) -> None:
+        if self.runtime is not None:
+            self.runtime.flush_log()  # the decision's row and passport, if this process's
         run_actions(
             uow,
             self.gateway,
@@ -165,4 +176,4 @@ class RiskActionsConsumer:
 
 
 def risk_actions_consumer(container: Container) -> RiskActionsConsumer:
-    return RiskActionsConsumer(gateway_of(container))
+    return RiskActionsConsumer(gateway_of(container), runtime_for(container))

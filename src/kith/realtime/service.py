@@ -9,7 +9,9 @@ the rule set's documented ``fallback_outcome`` (``fallback`` says why), never an
 error or a hang. Every decision is logged compactly; a non-pass decision also gets a
 full decision passport (inputs, rules fired and their contributions, version,
 variant) and a ``risk_decision.flagged`` event, whose consumer runs the outcome's
-actions through the gateway after the caller has its answer.
+actions through the gateway after the caller has its answer. Only the event is
+written in the request's transaction; log rows and passports follow in batches
+(``kith.realtime.log`` says why that is safe).
 """
 
 from __future__ import annotations
@@ -39,7 +41,8 @@ from kith.realtime.engine import (
     with_defaults,
 )
 from kith.realtime.engine import run_test_cases as _run_cases
-from kith.realtime.explain import reasons_of, record_passport
+from kith.realtime.explain import flagged, reasons_of
+from kith.realtime.features.history import is_contact_id
 from kith.realtime.features.window import Txn
 from kith.realtime.models import DecisionRoute, RealtimeDecision, RiskListEntry, RuleSetVersion
 from kith.realtime.repository import HIGH_RISK_LABELS, RealtimeRepository
@@ -200,13 +203,15 @@ class RealtimeService:
             "label": None,
             "actions_done": not actions,
         }
-        if outcome == "pass" and not fallback and self.runtime.log is not None:
-            self.runtime.log.append(fields)  # compact, written behind (kith.realtime.log)
+        passport = None
+        if outcome != "pass" or fallback:
+            passport = flagged(self, fields, serving, evaluation, reasons, actions)
+        if self.runtime.log is not None:  # written behind, in batches (kith.realtime.log)
+            self.runtime.log.append(fields, passport)
         else:
-            row = RealtimeDecision(**fields)
-            self.uow.session.add(row)
-            if outcome != "pass" or fallback:
-                record_passport(self, row, serving, evaluation, reasons, actions)
+            self.uow.session.add(RealtimeDecision(**fields))
+            if passport is not None:
+                passport(self.uow)
         return DecisionOut(
             decision_id=fields["id"],
             outcome=outcome,
@@ -501,8 +506,27 @@ class RealtimeService:
         value = "fraud" if label in HIGH_RISK_LABELS else "legit"
         for row in rows:
             row.label = value
-            if row.customer_id:
-                self.runtime.history.forget(self.tenant_id, row.customer_id)
+            customer_id = row.customer_id
+            if customer_id:  # this process at once; the others through the change feed
+                self.runtime.history.forget(self.tenant_id, customer_id)
+            self.uow.emit(
+                DomainEvent(
+                    type=EventType.RISK_DECISION_LABELLED,
+                    tenant_id=self.tenant_id,
+                    subject_type="risk_decision",
+                    subject_id=row.id,
+                    actor=self.principal.actor,
+                    contact_id=customer_id if customer_id and is_contact_id(customer_id) else None,
+                    payload={
+                        "order_id": order_id,
+                        "label": value,
+                        "given": label,
+                        "customer_id": customer_id,
+                    },
+                    summary=f"{row.decision_key} decision of order {order_id}: {label}",
+                    occurred_at=self.clock(),
+                )
+            )
         return len(rows)
 
     def stats(self, decision_key: str, since: datetime | None = None) -> dict[str, Any]:
