@@ -180,14 +180,17 @@ def _cpu(
     warm-up, and the p50 of each outcome. Independent of other processes' load, unlike
     wall-clock figures; 1,000 / mean is what one free core could sustain."""
     by_outcome: dict[str, list[float]] = {}
+    fallbacks = 0
     bodies = [traffic.next() for _ in range(count)]
     runtime.flush_log()
     hits, misses = runtime.history.hits, runtime.history.misses
+    guests = runtime.history.guests
     started = time.process_time()
     for body in bodies:
         began = time.process_time()
         out = _decide(container, principal, runtime, body)
         by_outcome.setdefault(out.outcome, []).append((time.process_time() - began) * 1000)
+        fallbacks += out.fallback is not None
     runtime.flush_log()
     total_ms = (time.process_time() - started) * 1000
     mean = total_ms / max(count, 1)
@@ -199,9 +202,11 @@ def _cpu(
             k: round(percentile(v, 0.5), 3) for k, v in sorted(by_outcome.items())
         },
         "outcomes": {k: len(v) for k, v in sorted(by_outcome.items())},
+        "fallbacks": fallbacks,  # their outcome is the set's fallback (step_up here)
         "history_cache": {
             "hits": runtime.history.hits - hits,
             "misses": runtime.history.misses - misses,
+            "guests": runtime.history.guests - guests,
         },
     }
 

@@ -34,8 +34,7 @@ REALTIME: dict[str, tuple[str, str]] = {
     "realtime.rollback": ("回滚到上一版本", "Roll back to the previous version"),
     "realtime.rollback_confirm": (
         "回滚后，所有进程将在一秒内改用 v{version}，实验也会停止。确定回滚吗？",
-        "Every process will serve v{version} within a second and any experiment stops. "
-        "Roll back?",
+        "Every process will serve v{version} within a second and any experiment stops. Roll back?",
     ),
     "realtime.rolled_back": ("已回滚，主版本现为 v{version}。", "Rolled back: v{version} is live."),
     "realtime.counters": ("实时计数", "Live counters"),
@@ -136,7 +135,10 @@ REALTIME: dict[str, tuple[str, str]] = {
     "realtime.col.fired": ("触发的规则", "Rules fired"),
     "realtime.diff": ("与其他版本比较", "Compare with another version"),
     "realtime.diff_base": ("比较基准", "Compare with"),
-    "realtime.diff_same": ("两个版本的规则和设置相同。", "Both versions have the same rules and settings."),
+    "realtime.diff_same": (
+        "两个版本的规则和设置相同。",
+        "Both versions have the same rules and settings.",
+    ),
     "realtime.diff_added": ("新增规则", "Rules added"),
     "realtime.diff_removed": ("删除的规则", "Rules removed"),
     "realtime.diff_changed": ("修改的规则", "Rules changed"),
