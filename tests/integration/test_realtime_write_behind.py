@@ -96,7 +96,7 @@ def test_a_flagged_decision_commits_its_event_and_batches_its_passport(
         ]
 
 
-def test_the_actions_consumer_flushes_and_acts_from_the_event(
+def test_the_actions_consumer_acts_from_the_event_before_the_row_is_written(
     container: Container, workspace: Workspace
 ) -> None:
     admin = _admin(container, workspace)
@@ -109,9 +109,11 @@ def test_the_actions_consumer_flushes_and_acts_from_the_event(
         event = uow.session.scalars(
             select(OutboxEvent).where(OutboxEvent.subject_id == out.decision_id)
         ).one()
+        assert uow.session.get(RealtimeDecision, out.decision_id) is None  # still queued
         consumer = RiskActionsConsumer(Gateway(clock=Clock()), runtime)
         consumer.handle(Envelope.from_outbox(event), uow)
         uow.commit()
+    assert runtime.log is not None and runtime.log.flush() == 5
     with container.uow() as uow:
         hold = uow.session.scalars(select(ShipmentHold)).one()
         assert hold.order_id == "SO-a-4-1" and hold.decision_id == out.decision_id

@@ -128,6 +128,7 @@ def run_actions(
     payload: Mapping[str, Any],
     *,
     trigger_event_id: str | None = None,
+    runtime: DecisionRuntime | None = None,
 ) -> list[dict[str, Any]]:
     """Execute the decision's actions; each call's status (refusals included)."""
     principal = system_principal(tenant_id, "risk decisions")
@@ -143,9 +144,11 @@ def run_actions(
             trigger_event_id=trigger_event_id,
         )
         results.append({"tool": tool, "status": result.status, "reason": result.reason})
-    # The log row is written behind (kith.realtime.log): this process's rows are
-    # flushed before the consumer runs; a row another process has not written yet
-    # keeps actions_done false (the passports and gateway records tell the truth).
+    # The log row is written behind (kith.realtime.log): marked in this process's queue
+    # while it waits there, else in the table; a row still waiting in another process
+    # keeps actions_done false (the gateway's records tell the truth).
+    if runtime is not None and runtime.log is not None:
+        runtime.log.mark_actions_done(decision_id)
     uow.session.execute(
         update(RealtimeDecision)
         .where(RealtimeDecision.id == decision_id, RealtimeDecision.tenant_id == tenant_id)
@@ -163,8 +166,6 @@ class RiskActionsConsumer:
         self.runtime = runtime
 
     def handle(self, envelope: Envelope, uow: UnitOfWork) -> None:
-        if self.runtime is not None:
-            self.runtime.flush_log()  # the decision's row and passport, if this process's
         run_actions(
             uow,
             self.gateway,
@@ -172,6 +173,7 @@ class RiskActionsConsumer:
             envelope.subject_id,
             envelope.payload,
             trigger_event_id=envelope.event_id,
+            runtime=self.runtime,
         )
 
 

@@ -17,8 +17,10 @@ What must be in the request's transaction, and what may follow in a batch:
 
 What is lost on a crash: at most the last interval's log rows and passports; the
 flagged events (and so the actions and the timeline entries) are not. Readers of the
-log (figures, labels, replays, the actions consumer) ``flush`` first; a passport is
-readable within ``interval_s`` of the answer.
+log (figures, labels, replays) ``flush`` first; a passport is readable within
+``interval_s`` of the answer. The actions consumer never flushes (it would wait for the
+locks its own transaction holds): it acts from the event's payload and marks the row
+done here while it waits, or in the table once it is written.
 """
 
 from __future__ import annotations
@@ -85,6 +87,15 @@ class DecisionLog:
                 atexit.register(self.flush)
         if full:
             self._wake.set()
+
+    def mark_actions_done(self, decision_id: str) -> bool:
+        """A decision's actions ran: if its row still waits here, it is written so."""
+        with self._lock:
+            for row in self._pending:
+                if row["id"] == decision_id:
+                    row["actions_done"] = True
+                    return True
+        return False
 
     def flush(self) -> int:
         """Write what waits now, in one transaction; the number of log rows written."""
