@@ -34,19 +34,46 @@ FALLBACK_REASON = Reason(
 )
 
 
+# What the customer is told for a rule without its own words in both languages: plain
+# words for the outcome, never a rule's internal name.
+OUTCOME_REASONS = {
+    "step_up": Reason(
+        rule="step_up",
+        en="We need to confirm that it is you making this payment.",
+        zh="我们需要确认这笔支付是您本人操作。",
+    ),
+    "review": Reason(
+        rule="review",
+        en="We will check this order briefly before it ships.",
+        zh="这笔订单需要我们简单核对后再发货。",
+    ),
+    "block": Reason(
+        rule="block",
+        en="We cannot accept this payment.",
+        zh="我们无法受理这笔支付。",
+    ),
+}
+
+
 def reasons_of(
     ruleset: CompiledRuleSet, fired: list[Any], outcome: str, fallback: str | None
 ) -> list[Reason]:
+    """The reasons shown to the customer (zh and en): each fired rule's own words, or
+    the outcome's plain words (once) for rules without them; none for a pass."""
     if fallback:
         return [FALLBACK_REASON]
     if outcome == "pass":
         return []
-    out = []
+    out: list[Reason] = []
     for f in fired:
         rule = ruleset.by_name[f.rule]
-        if f.contribution > 0 or f.outcome is not None:
+        if f.contribution <= 0 and f.outcome is None:
+            continue
+        if rule.reason_en and rule.reason_zh:
             out.append(Reason(rule=rule.name, en=rule.reason_en, zh=rule.reason_zh))
-    return out
+        elif outcome in OUTCOME_REASONS and OUTCOME_REASONS[outcome] not in out:
+            out.append(OUTCOME_REASONS[outcome])
+    return out or ([OUTCOME_REASONS[outcome]] if outcome in OUTCOME_REASONS else [])
 
 
 def flagged(
