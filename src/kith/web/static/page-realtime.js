@@ -67,8 +67,8 @@ function routeCard(key, route, mayChange, reload) {
       button.disabled = true;
       try {
         const out = await api.post(`/risk/rulesets/${key}/rollback`);
-        announce(t("realtime.rolled_back", { version: out.champion }));
         await reload({ message: t("realtime.rolled_back", { version: out.champion }), version: out.champion });
+        announce(t("realtime.rolled_back", { version: out.champion }));
       } catch (error) {
         button.disabled = false;
         button.after(failure(error));
@@ -414,8 +414,8 @@ function versionEditor(key, row, versions, route, mayChange, reload) {
     save.disabled = true;
     try {
       const out = await api.post(`/risk/rulesets/${key}/versions`, body);
-      announce(t("realtime.saved", { version: out.version }));
       await reload({ message: t("realtime.saved", { version: out.version }), version: out.version });
+      announce(t("realtime.saved", { version: out.version }));
     } catch (error) {
       save.disabled = false;
       replace(message, failure(error, t("realtime.not_saved")));
@@ -462,8 +462,8 @@ function versionEditor(key, row, versions, route, mayChange, reload) {
     publish.disabled = true;
     try {
       await api.post(`/risk/rulesets/${key}/publish`, { version: row.version });
-      announce(t("realtime.published", { version: row.version }));
       await reload({ message: t("realtime.published", { version: row.version }), version: row.version });
+      announce(t("realtime.published", { version: row.version }));
     } catch (error) {
       publish.disabled = false;
       replace(message, failure(error, error.status === 409 ? t("realtime.publish_refused") : null));
