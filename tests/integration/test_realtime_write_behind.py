@@ -5,9 +5,11 @@ a batch; the customer's history stays cached until the change feed says it chang
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from kith.access.service import system_principal
@@ -42,11 +44,22 @@ def _decide(*args: Any) -> Any:
     return _decide_within(*args, budget_ms=10_000)
 
 
+_OPEN: list[DecisionLog] = []
+
+
 def _server_runtime(container: Container) -> DecisionRuntime:
     """As ``runtime_for`` builds it, with a writer that only writes when told to."""
-    return DecisionRuntime(
-        MemoryWindow(), log=DecisionLog(container.session_factory, interval_s=3600)
-    )
+    log = DecisionLog(container.session_factory, interval_s=3600)
+    _OPEN.append(log)
+    return DecisionRuntime(MemoryWindow(), log=log)
+
+
+@pytest.fixture(autouse=True)
+def _close_logs() -> Iterator[None]:
+    """Stop each test's writer while its database still exists."""
+    yield
+    while _OPEN:
+        _OPEN.pop().close()
 
 
 def test_a_flagged_decision_commits_its_event_and_batches_its_passport(
