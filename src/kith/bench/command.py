@@ -177,6 +177,9 @@ def decide(
         str, typer.Option(help="Redis for --window redis.")
     ] = "redis://127.0.0.1:6379/15",
     customers: Annotated[int, typer.Option(min=1, help="Customers seeded with orders.")] = 2000,
+    cpu_decisions: Annotated[
+        int, typer.Option(min=1, help="Decisions of the CPU-time phase (process_time).")
+    ] = 3_000,
     as_json: Annotated[bool, typer.Option("--json", help="Print the JSON result only.")] = False,
 ) -> None:
     """The S4 payment check (lists, the card's last hour, the customer's history):
@@ -194,6 +197,7 @@ def decide(
             window=window,
             redis_url=redis_url,
             customers=customers,
+            cpu_decisions=cpu_decisions,
         )
     )
     if as_json:

@@ -99,6 +99,7 @@ class EventType(StrEnum):
     SEGMENT_MEMBER_REMOVED = "segment.member_removed"
     # --- real-time decisions (kith.realtime) --------------------------------------
     RISK_DECISION_FLAGGED = "risk_decision.flagged"
+    RISK_DECISION_LABELLED = "risk_decision.labelled"
     RISK_RULES_PUBLISHED = "risk_rules.published"
     RISK_RULES_ROLLED_BACK = "risk_rules.rolled_back"
     RISK_RULES_EXPERIMENT_CHANGED = "risk_rules.experiment_changed"
@@ -389,6 +390,13 @@ _OTHERS: tuple[EventTypeInfo, ...] = (
         "realtime",
         "A real-time decision did not pass (outcome, score, version, variant, actions to run).",
         "实时决策未通过(结果、分数、版本、实验分组、待执行动作)。",
+    ),
+    EventTypeInfo(
+        EventType.RISK_DECISION_LABELLED,
+        "realtime",
+        "An order's real-time decisions got their outcome (fraud or legitimate), for "
+        "precision/recall and the customer's dispute count.",
+        "订单的实时决策得到了结果标注(欺诈或正常),用于精确率/召回率和客户的争议次数。",
     ),
     EventTypeInfo(
         EventType.RISK_RULES_PUBLISHED,

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from kith.access.models import Role, User, UserRole
 from kith.access.service import system_principal
@@ -18,6 +18,7 @@ from kith.db.uow import UnitOfWork
 from kith.events.envelope import Envelope
 from kith.gateway.gateway import Gateway, gateway_of
 from kith.realtime.models import RealtimeDecision
+from kith.realtime.runtime import DecisionRuntime, runtime_for
 
 ACTION_PURPOSE = "service"
 
@@ -27,8 +28,10 @@ def action_calls(
 ) -> list[tuple[str, dict[str, Any]]]:
     """The gateway calls of a flagged decision's actions (tool, args)."""
     order_id = payload.get("order_id")
-    row = uow.session.get(RealtimeDecision, decision_id)
-    customer_id = row.customer_id if row is not None else None
+    customer_id = payload.get("customer_id")
+    if customer_id is None:  # an event from before the payload carried it
+        row = uow.session.get(RealtimeDecision, decision_id)
+        customer_id = row.customer_id if row is not None else None
     contact_id = customer_id if customer_id and len(customer_id) <= 32 else None
     what = f"{payload.get('decision_key')} v{payload.get('version')}: {payload.get('outcome')}"
     calls: list[tuple[str, dict[str, Any]]] = []
@@ -125,6 +128,7 @@ def run_actions(
     payload: Mapping[str, Any],
     *,
     trigger_event_id: str | None = None,
+    runtime: DecisionRuntime | None = None,
 ) -> list[dict[str, Any]]:
     """Execute the decision's actions; each call's status (refusals included)."""
     principal = system_principal(tenant_id, "risk decisions")
@@ -140,9 +144,16 @@ def run_actions(
             trigger_event_id=trigger_event_id,
         )
         results.append({"tool": tool, "status": result.status, "reason": result.reason})
-    row = uow.session.get(RealtimeDecision, decision_id)
-    if row is not None and row.tenant_id == tenant_id:
-        row.actions_done = True
+    # The log row is written behind (kith.realtime.log): marked in this process's queue
+    # while it waits there, else in the table; a row still waiting in another process
+    # keeps actions_done false (the gateway's records tell the truth).
+    if runtime is not None and runtime.log is not None:
+        runtime.log.mark_actions_done(decision_id)
+    uow.session.execute(
+        update(RealtimeDecision)
+        .where(RealtimeDecision.id == decision_id, RealtimeDecision.tenant_id == tenant_id)
+        .values(actions_done=True)
+    )
     return results
 
 
@@ -150,8 +161,9 @@ class RiskActionsConsumer:
     name = CONSUMER_NAME
     event_types: frozenset[str] | None = frozenset({EventType.RISK_DECISION_FLAGGED.value})
 
-    def __init__(self, gateway: Gateway) -> None:
+    def __init__(self, gateway: Gateway, runtime: DecisionRuntime | None = None) -> None:
         self.gateway = gateway
+        self.runtime = runtime
 
     def handle(self, envelope: Envelope, uow: UnitOfWork) -> None:
         run_actions(
@@ -161,8 +173,9 @@ class RiskActionsConsumer:
             envelope.subject_id,
             envelope.payload,
             trigger_event_id=envelope.event_id,
+            runtime=self.runtime,
         )
 
 
 def risk_actions_consumer(container: Container) -> RiskActionsConsumer:
-    return RiskActionsConsumer(gateway_of(container))
+    return RiskActionsConsumer(gateway_of(container), runtime_for(container))

@@ -150,7 +150,9 @@ def show(
         row = s.version(decision_key, number)
         out: dict[str, Any] = {"version": number, "status": row.status, **row.definition}
         if diff is not None:
-            out["diff"] = _diff(s.version(decision_key, diff).definition, row.definition)
+            from kith.realtime.diff import diff_definitions
+
+            out["diff"] = diff_definitions(s.version(decision_key, diff).definition, row.definition)
         return out
 
     data = _run(action, tenant)
@@ -163,22 +165,6 @@ def show(
     if "diff" in data:
         lines.append("diff: " + json.dumps(data["diff"], ensure_ascii=False))
     _report(data, as_json, "\n".join(lines))
-
-
-def _diff(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
-    before = {r["name"]: r for r in old.get("rules", [])}
-    after = {r["name"]: r for r in new.get("rules", [])}
-    return {
-        "added": sorted(set(after) - set(before)),
-        "removed": sorted(set(before) - set(after)),
-        "changed": sorted(n for n in set(before) & set(after) if before[n] != after[n]),
-        "thresholds": None
-        if old.get("thresholds") == new.get("thresholds")
-        else {"from": old.get("thresholds"), "to": new.get("thresholds")},
-        "actions": None
-        if old.get("actions") == new.get("actions")
-        else {"from": old.get("actions"), "to": new.get("actions")},
-    }
 
 
 @rules_app.command("draft")

@@ -160,6 +160,22 @@ def create_draft(
     return KithJSON(out.model_dump(mode="json"), status_code=201)
 
 
+@router.get(
+    "/risk/rulesets/{decision_key}/diff",
+    summary="What changed between two versions (rules added, removed, changed; settings)",
+    dependencies=[requires_scope("risk_rules:read")],
+)
+def diff_versions(
+    decision_key: DecisionKey,
+    uow: UoW,
+    principal: CurrentPrincipal,
+    container: ContainerDep,
+    base: Annotated[int, Query(ge=1, le=1_000_000)],
+    version: Annotated[int, Query(ge=1, le=1_000_000)],
+) -> dict[str, Any]:
+    return _service(uow, principal, container).diff(decision_key, base, version)
+
+
 @router.post(
     "/risk/rulesets/{decision_key}/versions/{version}/test",
     summary="Run a version's test cases and replay the last N decisions through it",

@@ -72,8 +72,8 @@ class CompiledRule:
     condition: CompiledExpression
     score: float
     outcome: str | None
-    reason_en: str
-    reason_zh: str
+    reason_en: str | None  # what the customer is told; None: the outcome's plain words
+    reason_zh: str | None
 
 
 @dataclass(frozen=True)
@@ -161,8 +161,8 @@ def compile_ruleset(
                 condition,
                 rule.score,
                 rule.outcome,
-                rule.reason_en or rule.name.replace("_", " "),
-                rule.reason_zh or rule.reason_en or rule.name,
+                rule.reason_en or None,
+                rule.reason_zh or None,
             )
         )
     for outcome in definition.actions:

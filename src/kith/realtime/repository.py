@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import bindparam, func, select, text, update
 from sqlalchemy.orm import Session
 
+from kith.core.event_types import EventType
+from kith.realtime.features.history import is_contact_id
 from kith.realtime.models import (
     DecisionRoute,
     RealtimeDecision,
@@ -15,6 +17,7 @@ from kith.realtime.models import (
     RiskListEntry,
     RuleSetVersion,
 )
+from kith.timeline.models import TimelineEntry
 
 HIGH_RISK_LABELS = ("fraud", "chargeback")
 
@@ -143,6 +146,24 @@ class RealtimeRepository:
 
     # --- the customer's history (the CRM's records) --------------------------------
 
+    def history_changes(self, after_id: str) -> tuple[list[tuple[str, str]], list[Any]]:
+        """The change feed since timeline id ``after_id``: (entry id, contact id) of
+        order, refund and ticket events, and (entry id, payload) of fraud labels."""
+        params = {"t": self.tenant_id, "after": after_id}
+        changes = [(str(r[0]), str(r[1])) for r in self.session.execute(_CHANGES, params)]
+        labels = list(self.session.execute(_LABELS, params))
+        return changes, labels
+
+    def disputed_guests(self) -> list[str]:
+        """Customer ids without a contact whose decisions got a fraud label."""
+        d = RealtimeDecision
+        rows = self.session.scalars(
+            select(d.customer_id)
+            .where(d.tenant_id == self.tenant_id, d.label == "fraud", d.customer_id.is_not(None))
+            .distinct()
+        )
+        return [c for c in rows if c and not is_contact_id(c)]
+
     def customer_history(self, customer_id: str, now: datetime) -> dict[str, Any]:
         """Orders, deliveries, refunds, tickets and fraud labels of one customer: one
         statement (on the hot path of every decision whose customer is not cached)."""
@@ -182,4 +203,33 @@ _HISTORY = text(
       WHERE contact_id = :c AND tenant_id || '' = :t AND deleted_at IS NULL),
     (SELECT count(*) FROM realtime_decisions
       WHERE tenant_id = :t AND customer_id = :c AND label = 'fraud')"""  # noqa: S608 - constants
+)
+
+
+# The change feed of customers' histories: statements built once (not per poll).
+HISTORY_EVENTS = tuple(
+    t.value for t in EventType if t.value.split(".")[0] in ("order", "refund", "ticket")
+)
+FEED_LIMIT = 5_000
+_T = TimelineEntry
+_CHANGES = (
+    select(_T.id, _T.contact_id)
+    .where(
+        _T.tenant_id == bindparam("t"),
+        _T.id > bindparam("after"),
+        _T.event_type.in_(HISTORY_EVENTS),
+        _T.contact_id.is_not(None),
+    )
+    .order_by(_T.id)
+    .limit(FEED_LIMIT)
+)
+_LABELS = (
+    select(_T.id, _T.payload)
+    .where(
+        _T.tenant_id == bindparam("t"),
+        _T.id > bindparam("after"),
+        _T.event_type == EventType.RISK_DECISION_LABELLED.value,
+    )
+    .order_by(_T.id)
+    .limit(FEED_LIMIT)
 )

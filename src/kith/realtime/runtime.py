@@ -20,11 +20,11 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from kith.realtime.engine import CompiledRuleSet, compile_ruleset, with_defaults
-from kith.realtime.features.history import HistoryCache
+from kith.realtime.features.history import HistoryCache, HistoryFeed, is_contact_id
 from kith.realtime.features.lists import Entry, ListSnapshot
 from kith.realtime.features.window import MemoryWindow, RedisWindow, WindowStore
 from kith.realtime.log import DecisionLog
-from kith.realtime.repository import RealtimeRepository
+from kith.realtime.repository import FEED_LIMIT, RealtimeRepository
 from kith.realtime.schemas import RuleSetDefinition
 
 if TYPE_CHECKING:
@@ -63,10 +63,12 @@ class DecisionRuntime:
         # None: every decision's log row is written in the request's transaction
         self.log = log
         self.history = HistoryCache()
+        self.feed = HistoryFeed()
         self.poll_s = poll_s
         self._states: dict[str, TenantState] = {}
         self._compiled: dict[tuple[str, str, int], CompiledRuleSet] = {}
         self._reload_lock = threading.Lock()
+        self._feed_lock = threading.Lock()
         self.reloads = 0
 
     def state(self, session: Session, tenant_id: str, now: datetime) -> TenantState:
@@ -79,6 +81,11 @@ class DecisionRuntime:
         ):
             return state
         repo = RealtimeRepository(session, tenant_id)
+        if state is not None and self._feed_lock.acquire(blocking=False):
+            try:
+                self._read_feed(repo)
+            finally:
+                self._feed_lock.release()
         generation = repo.generation()
         if state is not None and generation == state.generation and not state.lists.stale(now):
             state.checked_at = clock
@@ -94,6 +101,28 @@ class DecisionRuntime:
             return fresh
         finally:
             self._reload_lock.release()
+
+    def _read_feed(self, repo: RealtimeRepository) -> None:
+        """Forget the customers whose orders, refunds, tickets or labels changed."""
+        now_ms = time.time_ns() // 1_000_000
+        tenant_id = repo.tenant_id
+        changes, labels = repo.history_changes(self.feed.since(tenant_id, now_ms))
+        if len(changes) >= FEED_LIMIT or len(labels) >= FEED_LIMIT:
+            self.history.forget(tenant_id)  # too many to pick out: start again
+            self.feed.fresh(tenant_id, [], now_ms)
+            return
+        fresh = self.feed.fresh(tenant_id, [c[0] for c in changes] + [r[0] for r in labels], now_ms)
+        customers = [contact for entry, contact in changes if entry in fresh]
+        disputed = []
+        for entry, payload in labels:
+            customer = (payload or {}).get("customer_id")
+            if entry not in fresh or not customer:
+                continue
+            customers.append(customer)
+            if payload.get("label") == "fraud" and not is_contact_id(customer):
+                disputed.append(customer)
+        if customers or disputed:
+            self.history.changed(tenant_id, customers, disputed)
 
     def flush_log(self) -> None:
         if self.log is not None:
@@ -144,6 +173,9 @@ class DecisionRuntime:
             repo.customer_history("", now)
             for snapshot in routes.values():
                 snapshot.champion.evaluate(with_defaults({}))
+        if repo.tenant_id not in self._states:  # first load: the feed starts now
+            self.feed.since(repo.tenant_id, time.time_ns() // 1_000_000)
+            self.history.set_disputed_guests(repo.tenant_id, repo.disputed_guests())
         entries = [Entry(e.list_name, e.kind, e.value, e.expires_at) for e in repo.list_entries()]
         return TenantState(generation, routes, ListSnapshot(entries, now))
 

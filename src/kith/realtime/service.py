@@ -9,7 +9,9 @@ the rule set's documented ``fallback_outcome`` (``fallback`` says why), never an
 error or a hang. Every decision is logged compactly; a non-pass decision also gets a
 full decision passport (inputs, rules fired and their contributions, version,
 variant) and a ``risk_decision.flagged`` event, whose consumer runs the outcome's
-actions through the gateway after the caller has its answer.
+actions through the gateway after the caller has its answer. Only the event is
+written in the request's transaction; log rows and passports follow in batches
+(``kith.realtime.log`` says why that is safe).
 """
 
 from __future__ import annotations
@@ -32,16 +34,18 @@ from kith.core.event_types import EventType
 from kith.core.ids import new_id
 from kith.core.stats import percentile
 from kith.db.uow import UnitOfWork
+from kith.realtime.diff import diff_definitions
 from kith.realtime.engine import (
     CompiledRuleSet,
     Evaluation,
     compile_ruleset,
-    with_defaults,
 )
 from kith.realtime.engine import run_test_cases as _run_cases
-from kith.realtime.explain import reasons_of, record_passport
+from kith.realtime.explain import flagged, reasons_of
+from kith.realtime.features.history import is_contact_id
 from kith.realtime.features.window import Txn
 from kith.realtime.models import DecisionRoute, RealtimeDecision, RiskListEntry, RuleSetVersion
+from kith.realtime.replay import precision_recall, replay_decisions
 from kith.realtime.repository import HIGH_RISK_LABELS, RealtimeRepository
 from kith.realtime.runtime import DecisionRuntime, RouteSnapshot
 from kith.realtime.schemas import (
@@ -200,13 +204,15 @@ class RealtimeService:
             "label": None,
             "actions_done": not actions,
         }
-        if outcome == "pass" and not fallback and self.runtime.log is not None:
-            self.runtime.log.append(fields)  # compact, written behind (kith.realtime.log)
+        passport = None
+        if outcome != "pass" or fallback:
+            passport = flagged(self, fields, serving, evaluation, reasons, actions)
+        if self.runtime.log is not None:  # written behind, in batches (kith.realtime.log)
+            self.runtime.log.append(fields, passport)
         else:
-            row = RealtimeDecision(**fields)
-            self.uow.session.add(row)
-            if outcome != "pass" or fallback:
-                record_passport(self, row, serving, evaluation, reasons, actions)
+            self.uow.session.add(RealtimeDecision(**fields))
+            if passport is not None:
+                passport(self.uow)
         return DecisionOut(
             decision_id=fields["id"],
             outcome=outcome,
@@ -235,6 +241,16 @@ class RealtimeService:
         if row is None:
             raise NotFound(f"rule set {decision_key} v{version} not found")
         return row
+
+    def diff(self, decision_key: str, base: int, version: int) -> dict[str, Any]:
+        """What changed from version ``base`` to ``version``."""
+        old, new = self.version(decision_key, base), self.version(decision_key, version)
+        return {
+            "decision_key": decision_key,
+            "base": base,
+            "version": version,
+            **diff_definitions(old.definition, new.definition),
+        }
 
     def route(self, decision_key: str) -> DecisionRoute:
         policy.require(self.principal, "risk_rule", "read")
@@ -265,7 +281,7 @@ class RealtimeService:
 
     def test(self, decision_key: str, version: int, last: int = 0) -> dict[str, Any]:
         """The version's test cases, and (``last``) how many of the last N decisions
-        would change outcome under it."""
+        would change outcome under it (the first changed ones listed)."""
         row = self.version(decision_key, version)
         self.runtime.flush_log()
         compiled = compile_ruleset(
@@ -274,19 +290,9 @@ class RealtimeService:
         cases = _run_cases(compiled)
         replay: dict[str, Any] | None = None
         if last:
-            changed: Counter[str] = Counter()
-            decisions = self.repo.recent_decisions(decision_key, min(last, 10_000))
-            for past in decisions:
-                values = with_defaults({"input": past.inputs, **(past.features or {})})
-                result = compiled.evaluate(values)
-                now = compiled.fallback_outcome if result.error else result.outcome
-                if now != past.outcome:
-                    changed[f"{past.outcome}→{now}"] += 1
-            replay = {
-                "decisions": len(decisions),
-                "changed": sum(changed.values()),
-                "changes": dict(changed),
-            }
+            replay = replay_decisions(
+                compiled, self.repo.recent_decisions(decision_key, min(last, 10_000))
+            )
         return {
             "decision_key": decision_key,
             "version": version,
@@ -501,8 +507,27 @@ class RealtimeService:
         value = "fraud" if label in HIGH_RISK_LABELS else "legit"
         for row in rows:
             row.label = value
-            if row.customer_id:
-                self.runtime.history.forget(self.tenant_id, row.customer_id)
+            customer_id = row.customer_id
+            if customer_id:  # this process at once; the others through the change feed
+                self.runtime.history.forget(self.tenant_id, customer_id)
+            self.uow.emit(
+                DomainEvent(
+                    type=EventType.RISK_DECISION_LABELLED,
+                    tenant_id=self.tenant_id,
+                    subject_type="risk_decision",
+                    subject_id=row.id,
+                    actor=self.principal.actor,
+                    contact_id=customer_id if customer_id and is_contact_id(customer_id) else None,
+                    payload={
+                        "order_id": order_id,
+                        "label": value,
+                        "given": label,
+                        "customer_id": customer_id,
+                    },
+                    summary=f"{row.decision_key} decision of order {order_id}: {label}",
+                    occurred_at=self.clock(),
+                )
+            )
         return len(rows)
 
     def stats(self, decision_key: str, since: datetime | None = None) -> dict[str, Any]:
@@ -528,7 +553,7 @@ class RealtimeService:
                     "outcomes": dict(Counter(r.outcome for r in rows)),
                     "p50_ms": latency_percentile(latencies, 50),
                     "p99_ms": latency_percentile(latencies, 99),
-                    **_precision_recall([(r.outcome, r.label) for r in rows]),
+                    **precision_recall([(r.outcome, r.label) for r in rows]),
                 }
             )
         shadow_out = [
@@ -536,18 +561,6 @@ class RealtimeService:
             for v, c in sorted(shadows.items())
         ]
         return {"decision_key": decision_key, "variants": out, "shadow": shadow_out}
-
-
-def _precision_recall(pairs: list[tuple[str, str | None]]) -> dict[str, Any]:
-    labelled = [(outcome in HIGH_RISK, label == "fraud") for outcome, label in pairs if label]
-    tp = sum(1 for flagged, fraud in labelled if flagged and fraud)
-    fp = sum(1 for flagged, fraud in labelled if flagged and not fraud)
-    fn = sum(1 for flagged, fraud in labelled if not flagged and fraud)
-    return {
-        "labelled": len(labelled),
-        "precision": round(tp / (tp + fp), 4) if tp + fp else None,
-        "recall": round(tp / (tp + fn), 4) if tp + fn else None,
-    }
 
 
 def _payment(given: PaymentCheckIn | Mapping[str, Any]) -> PaymentCheckIn:
