@@ -128,7 +128,7 @@ class KnowledgeService:
         )
         self.uow.session.add(space)
         self.uow.session.flush()
-        self._emit(
+        self.emit(
             EventType.KNOWLEDGE_SPACE_CREATED,
             "knowledge_space",
             space.id,
@@ -246,7 +246,7 @@ class KnowledgeService:
             for ordinal, chunk in enumerate(chunks)
         )
         self.uow.session.flush()
-        self._emit(
+        self.emit(
             EventType.KNOWLEDGE_DOCUMENT_PUBLISHED,
             "knowledge_document",
             document.id,
@@ -266,7 +266,7 @@ class KnowledgeService:
         if version.status != "retired":
             version.status = "retired"
             version.retired_at = self.clock()
-            self._emit(
+            self.emit(
                 EventType.KNOWLEDGE_DOCUMENT_RETIRED,
                 "knowledge_document",
                 version.document_id,
@@ -370,6 +370,16 @@ class KnowledgeService:
         tokens, hits = index.search(question, filters, question_language=asked_in, dense=self.dense)
         return compose(index, question, tokens, hits, asked_in, self.settings.threshold)
 
+    def answer_space_ids(
+        self, spaces: Sequence[str] = (), audience: KnowledgeAudience = "staff"
+    ) -> list[str]:
+        """The ids of the spaces an answer drew on (readable, and those named if any)."""
+        readable = self.spaces(audience)
+        if spaces:
+            wanted = set(spaces)
+            readable = [s for s in readable if s.id in wanted or s.name in wanted]
+        return [s.id for s in readable]
+
     def _answer_versions(self, question: str, asked_in: str, filters: Filters) -> Answer:
         """Asking named versions (retired ones included, for the audit): a one-off index."""
         from kith.knowledge.retrieval import Index
@@ -412,7 +422,7 @@ class KnowledgeService:
         output = getattr(result, "output", None)
         ticket_id = output.get("id") if isinstance(output, dict) else getattr(output, "id", None)
         if ticket_id:
-            self._emit(
+            self.emit(
                 EventType.KNOWLEDGE_QUESTION_HANDED_OVER,
                 "ticket",
                 ticket_id,
@@ -421,7 +431,7 @@ class KnowledgeService:
             )
         return {"status": status, "ticket_id": ticket_id}
 
-    def _emit(
+    def emit(
         self, event_type: EventType, subject_type: str, subject_id: str, **payload: Any
     ) -> None:
         self.uow.emit(
