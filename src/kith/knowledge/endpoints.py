@@ -209,7 +209,7 @@ def rate_answer(
 @router.get(
     "/dashboard",
     dependencies=[requires_scope("knowledge:read")],
-    summary="Coverage, abstention, accuracy from feedback, top unanswered questions, stale documents",
+    summary="Coverage, abstention, feedback accuracy, top unanswered questions, stale documents",
 )
 def get_dashboard(
     uow: UoW,
