@@ -25,6 +25,7 @@ from kith.db.uow import UnitOfWork
 from kith.knowledge.answer import INJECTION, THRESHOLD, Answer, compose, unsupported_language
 from kith.knowledge.chunking import chunk_markdown
 from kith.knowledge.convert import convert, media_type_of
+from kith.knowledge.grounded import GroundedAnswerer, grounded_from_environment
 from kith.knowledge.models import (
     KnowledgeChunk,
     KnowledgeDocument,
@@ -89,13 +90,22 @@ class KnowledgeService:
         clock: Callable[[], datetime] = utcnow,
         settings: KnowledgeSettings | None = None,
         dense: DenseRetriever | None = None,
+        grounded: GroundedAnswerer | bool | None = True,
     ) -> None:
+        """``grounded``: a model that words answers from the passages (checked after
+        generation); ``True`` (default) takes it from ``KITH_LLM_*`` when set, ``None``
+        or ``False`` keeps answers extractive."""
         self.uow = uow
         self.principal = principal
         self.tenant_id = principal.tenant_id
         self.clock = clock
         self.settings = settings or KnowledgeSettings()
         self.dense = dense if dense is not None else self.settings.dense()
+        self.grounded: GroundedAnswerer | None = (
+            grounded_from_environment()
+            if grounded is True
+            else (grounded if isinstance(grounded, GroundedAnswerer) else None)
+        )
         self.repo = KnowledgeRepository(uow.session, principal.tenant_id)
 
     # -- spaces --------------------------------------------------------------
@@ -368,7 +378,10 @@ class KnowledgeService:
             return self._answer_versions(question, asked_in, filters)
         index = INDEXES.get(self.tenant_id, self.repo.active_signature(), self.repo.passages)
         tokens, hits = index.search(question, filters, question_language=asked_in, dense=self.dense)
-        return compose(index, question, tokens, hits, asked_in, self.settings.threshold)
+        result = compose(index, question, tokens, hits, asked_in, self.settings.threshold)
+        if self.grounded is not None:
+            result = self.grounded.answer(question, result, hits)
+        return result
 
     def answer_space_ids(
         self, spaces: Sequence[str] = (), audience: KnowledgeAudience = "staff"
