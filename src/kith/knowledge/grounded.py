@@ -44,8 +44,8 @@ else:
 
 PROMPT_VERSION = "kith-knowledge/1"
 MAX_PASSAGES = 5
-MIN_SUPPORT = 0.6
-MIN_COVERAGE = 0.3  # of the question by the best passage, for the model to try a paraphrase  # share of a sentence's words that must be in the passages it cites
+MIN_SUPPORT = 0.6  # share of a sentence's words that must be in the passages it cites
+MIN_COVERAGE = 0.3  # of the question by the best passage, for the model to try a paraphrase
 _CITATION = re.compile(r"\[P(\d+)\]")
 _SENTENCE = re.compile(r"(?<=[。！？!?；])|(?<=[.;])\s+|\n+")
 # "…10 万元。[P1]" → "…10 万元 [P1]。": a citation after the full stop belongs to its sentence.
