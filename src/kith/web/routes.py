@@ -48,6 +48,7 @@ WORK_NAV = (
     ("approvals", "/approvals"),
     ("dashboards", "/dashboards"),
     ("agents", "/agents"),
+    ("knowledge", "/knowledge"),
     ("admin", "/admin"),
 )
 # What a role must be allowed for a work screen's link to show (any one of them); screens
@@ -58,6 +59,7 @@ WORK_NEEDS: dict[str, tuple[tuple[str, Action], ...]] = {
     "queue": (("ticket", "read"),),
     "dashboards": (("deal", "read"), ("ticket", "read"), ("contact", "read"), ("account", "read")),
     "agents": (("role", "read"),),
+    "knowledge": (("knowledge", "read"),),
     "admin": (("user", "update"), ("role", "read")),
 }
 
@@ -327,6 +329,12 @@ def install(app: FastAPI) -> None:
     @app.get("/agents", include_in_schema=False, response_model=None, dependencies=[session_only()])
     def agents_page(request: Request) -> Response:
         return _work_page(request, "agents")
+
+    @app.get(
+        "/knowledge", include_in_schema=False, response_model=None, dependencies=[session_only()]
+    )
+    def knowledge_page(request: Request) -> Response:
+        return _work_page(request, "knowledge")
 
     @app.get("/admin", include_in_schema=False, response_model=None, dependencies=[session_only()])
     def admin_page(request: Request) -> Response:

@@ -17,6 +17,7 @@ const PAGES = {
   approvals: () => import("./page-approvals.js"),
   passport: () => import("./page-passport.js"),
   agents: () => import("./page-agents.js"),
+  knowledge: () => import("./page-knowledge.js"),
   dashboards: () => import("./page-dashboards.js"),
   admin: () => import("./page-admin.js"),
   notifications: () => import("./page-notifications.js"),
