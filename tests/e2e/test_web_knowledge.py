@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 
 from tests.conftest import PASSWORD, Workspace
 from tests.e2e.conftest import OUTPUT
+from tests.e2e.test_knowledge_api import POLICY
 from tests.e2e.test_web_work import Remote, _loaded, _page
 
 POLICY = (
