@@ -15,10 +15,6 @@ from tests.e2e.conftest import OUTPUT
 from tests.e2e.test_knowledge_api import POLICY
 from tests.e2e.test_web_work import Remote, _loaded, _page
 
-POLICY = (
-    "# 加盟政策\n\n## 费用\n\n一线城市的加盟费为 10 万元。\n\n## 流程\n\n资质审核需 7 个工作日。\n"
-)
-
 
 def _no_horizontal_scroll(page: Any) -> None:
     width = page.evaluate("document.scrollingElement.scrollWidth")
