@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -95,7 +96,7 @@ def test_a_grounded_answer_with_verified_citations_is_the_models(
     container: Container, workspace: Workspace, provider: Provider, model: Model
 ) -> None:
     model.reply = "一线城市的加盟费为 10 万元 [P1]。合同期满无违约,保证金 3 万元全额退还。[P1]"
-    (answer,) = _ask(container, workspace, provider, "一线城市加盟要交多少钱?")
+    (answer,) = _ask(container, workspace, provider, "一线城市的加盟费是多少?")
     assert answer.status == "answered" and answer.engine == "llm:fake"  # type: ignore[attr-defined]
     assert answer.text.splitlines() == [  # type: ignore[attr-defined]
         "一线城市的加盟费为 10 万元 [1]。",
@@ -105,14 +106,14 @@ def test_a_grounded_answer_with_verified_citations_is_the_models(
     assert quote.passage.document_title == "加盟政策手册"
     assert quote.passage.heading_path == "加盟政策 > 加盟费用"
     sent = model.user_text()
-    assert "[P1]" in sent and "一线城市加盟要交多少钱" in sent
+    assert "[P1]" in sent and "Question: 一线城市的加盟费是多少?" in sent
 
 
 def test_a_citation_of_a_passage_it_was_not_given_is_refused(
     container: Container, workspace: Workspace, provider: Provider, model: Model
 ) -> None:
     model.reply = "一线城市的加盟费为 10 万元 [P9]。"
-    (answer,) = _ask(container, workspace, provider, "一线城市加盟要交多少钱?")
+    (answer,) = _ask(container, workspace, provider, "一线城市的加盟费是多少?")
     assert answer.status == "handover"  # type: ignore[attr-defined]
     assert "not given" in (answer.reason or "")  # type: ignore[attr-defined]
 
@@ -121,11 +122,11 @@ def test_a_number_the_passages_do_not_say_is_refused(
     container: Container, workspace: Workspace, provider: Provider, model: Model
 ) -> None:
     model.reply = "一线城市的加盟费为 50 万元 [P1]。"
-    (answer,) = _ask(container, workspace, provider, "一线城市加盟要交多少钱?")
+    (answer,) = _ask(container, workspace, provider, "一线城市的加盟费是多少?")
     assert answer.status == "handover"  # type: ignore[attr-defined]
     assert "50" in (answer.reason or "")  # type: ignore[attr-defined]
     model.reply = "加盟商每年还可以获得总部的广告补贴和免费装修 [P1]。"
-    (answer,) = _ask(container, workspace, provider, "一线城市加盟要交多少钱?")
+    (answer,) = _ask(container, workspace, provider, "一线城市的加盟费是多少?")
     assert answer.status == "handover"  # type: ignore[attr-defined]
 
 
@@ -133,7 +134,7 @@ def test_the_model_saying_it_cannot_answer_is_an_abstention(
     container: Container, workspace: Workspace, provider: Provider, model: Model
 ) -> None:
     model.reply = "ABSTAIN"
-    (answer,) = _ask(container, workspace, provider, "一线城市加盟要交多少钱?")
+    (answer,) = _ask(container, workspace, provider, "一线城市的加盟费是多少?")
     assert answer.status == "handover"  # type: ignore[attr-defined]
 
 
@@ -165,3 +166,46 @@ def test_a_question_retrieval_abstains_on_never_reaches_the_model(
     (answer,) = _ask(container, workspace, provider, "加盟费 20 万元的是哪些城市?")
     assert answer.abstained  # type: ignore[attr-defined]
     assert model.seen == []
+
+
+def test_the_benchmark_harness_runs_with_a_model(
+    container: Container, workspace: Workspace, provider: Provider, model: Model
+) -> None:
+    """Questions of both sets through ``evaluate.score`` with a model that quotes the
+    first passage: the same figures come out, the model's answers included."""
+    import re
+
+    from kith.knowledge.evaluate import NOTES, load_demo, load_set, score
+
+    def quote_first_passage(body: str) -> tuple[int, dict[str, object]]:
+        text = json.loads(body)["messages"][1]["content"]
+        first = re.search(r"\[P1\][^\n]*\n([^\n]+)", text)
+        reply = f"{first.group(1)} [P1]" if first else "ABSTAIN"
+        return 200, {"choices": [{"message": {"role": "assistant", "content": reply}}]}
+
+    provider.answer = quote_first_passage
+    grounded = GroundedAnswerer(GroundingSettings(base_url=provider.base_url, model="fake"))
+    with container.uow() as uow:
+        admin = principal_for_user(uow.session, workspace.users["admin"])
+        service = KnowledgeService(uow, admin, clock=lambda: NOW, grounded=False)
+        load_demo(service)
+        uow.commit()
+    with container.uow() as uow:
+        admin = principal_for_user(uow.session, workspace.users["admin"])
+        service = KnowledgeService(uow, admin, clock=lambda: NOW, grounded=grounded)
+        items = load_set("dev")[:12] + load_set("heldout")[-6:]
+        engines: list[str] = []
+
+        def ask(question: str) -> Any:
+            answer = service.answer(question, spaces=("加盟政策", "检测标准"))
+            engines.append(answer.engine)
+            return answer
+
+        result = score(items, ask, NOTES["heldout"])
+    grounded.close()
+    assert result["questions"] == 18
+    assert {"accuracy", "abstention", "citation_precision", "citation_recall", "p95_ms"} <= set(
+        result
+    )
+    assert "llm:fake" in engines  # some answers were the model's, checked
+    assert result["abstention"] == 1.0  # the model never got to answer the unanswerable

@@ -14,12 +14,10 @@ about is answered by the model from the retrieved passages only:
    are mostly not there, refuses the whole answer (→ handover); a sentence without
    any citation is dropped; nothing left → handover.
 
-Retrieval still decides whether the model is asked at all (``may_try``): when the
-extractive answer is confident, or when it abstained only because the question is
-worded differently from the passages while the best passage covers a good part of it
-and every number and code of the question. A number, unit or code of the question in
-no passage, another language, or nothing relevant: the model is never asked. Any
-failure of the provider falls back to the extractive answer.
+Retrieval's calibrated confidence still decides whether to answer at all
+(``may_try``): the model is asked only when the extractive answer is confident, so it
+words and combines what retrieval found; it never turns an abstention into an answer.
+Any failure of the provider falls back to the extractive answer.
 """
 
 from __future__ import annotations
@@ -45,7 +43,6 @@ else:
 PROMPT_VERSION = "kith-knowledge/1"
 MAX_PASSAGES = 5
 MIN_SUPPORT = 0.6  # share of a sentence's words that must be in the passages it cites
-MIN_COVERAGE = 0.3  # of the question by the best passage, for the model to try a paraphrase
 _CITATION = re.compile(r"\[P(\d+)\]")
 _SENTENCE = re.compile(r"(?<=[。！？!?；])|(?<=[.;])\s+|\n+")
 # "…10 万元。[P1]" → "…10 万元 [P1]。": a citation after the full stop belongs to its sentence.
@@ -137,19 +134,13 @@ class GroundedAnswerer:
 
 
 def may_try(extractive: Answer, hits: list[Hit]) -> bool:
-    """Whether the model may word an answer: retrieval answered, or it abstained only
-    because the question's words are not the passages' (a paraphrase) while its best
-    passage covers a good part of the question and every number and code in it."""
-    if extractive.status == "answered":
-        return True
-    if extractive.status != "handover" or not hits or not extractive.reason:
-        return False
-    best = hits[0]
-    return (
-        not best.exact_missing
-        and best.coverage >= MIN_COVERAGE
-        and not extractive.reason.startswith(("a number", "the question is not"))
-    )
+    """Whether the model may word an answer: only when retrieval itself is confident.
+
+    Letting it try questions retrieval abstained on (paraphrases) was measured and
+    dropped: a model that quotes a supported but irrelevant passage passes the
+    support check, and abstention on unanswerable questions fell (5 of 6 on the
+    harness test's sample). The check proves support, not relevance."""
+    return extractive.status == "answered" and bool(hits)
 
 
 def _refuse(extractive: Answer, reason: str, engine: str) -> Answer:
