@@ -12,8 +12,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from kith.access.models import Role, User, UserRole
 from kith.access.policy import KnowledgeAudience as Audience
-from kith.access.service import system_principal
+from kith.access.principal import Principal
+from kith.access.service import principal_for_user, system_principal
 from kith.container import Container
 from kith.knowledge import feedback
 from kith.knowledge.demo import FRANCHISE, LAB
@@ -46,11 +51,24 @@ class _At:
         return self.at
 
 
+def _publisher(session: Session, tenant_id: str) -> Principal:
+    """The workspace's first administrator (timelines name a person), else the system."""
+    user = session.scalars(
+        select(User)
+        .join(UserRole, UserRole.user_id == User.id)
+        .join(Role, Role.id == UserRole.role_id)
+        .where(User.tenant_id == tenant_id, User.is_active.is_(True), Role.name == "admin")
+        .order_by(User.created_at, User.id)
+        .limit(1)
+    ).first()
+    return principal_for_user(session, user) if user else system_principal(tenant_id, "demo")
+
+
 def seed_knowledge_story(container: Container, tenant_id: str, anchor: datetime) -> dict[str, Any]:
     """Publish the demo knowledge, then answer and rate the demo's questions."""
     clock = _At(anchor - timedelta(days=60))
-    principal = system_principal(tenant_id, "demo")
     with container.uow() as uow:
+        principal = _publisher(uow.session, tenant_id)
         service = KnowledgeService(uow, principal, clock=clock, grounded=False)
         if service.spaces():
             return {"status": "already_loaded"}
