@@ -21,6 +21,7 @@ TOOLS: dict[str, tuple[str, str]] = {
     "deals.update_stage": ("更新商机阶段", "Move a deal to a stage"),
     "email.draft": ("起草邮件", "Draft an e-mail"),
     "interactions.log": ("记录互动", "Log an interaction"),
+    "knowledge.answer": ("从知识库回答", "Answer from the knowledge base"),
     "meetings.schedule": ("安排会议", "Schedule a meeting"),
     "messages.send": ("发送消息", "Send a message"),
     "notes.add": ("添加备注", "Add a note"),

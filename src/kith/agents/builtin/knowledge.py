@@ -37,6 +37,7 @@ from kith.agents.sdk import (
     StepContext,
     on,
 )
+from kith.core.errors import PermissionDenied
 from kith.events.envelope import Envelope
 from kith.events.types import EventType
 from kith.gateway.contracts import ExecutionResult, Factor
@@ -100,7 +101,11 @@ class KnowledgeAgent(Agent):
     )
 
     def perceive(self, ctx: StepContext) -> Perception | None:
-        if not KnowledgeService(ctx.uow, ctx.principal, clock=ctx.clock).spaces("customer"):
+        try:
+            public = KnowledgeService(ctx.uow, ctx.principal, clock=ctx.clock).spaces("customer")
+        except PermissionDenied:  # an administrator took knowledge:read from the agent's role
+            return None
+        if not public:
             return None  # no public knowledge: the Service agent handles the message
         record = ctx.record
         text = " ".join(str(p) for p in (record.get("subject"), record.get("text")) if p)
