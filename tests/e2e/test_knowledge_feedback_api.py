@@ -73,3 +73,57 @@ def test_feedback_input_is_validated_and_other_spaces_stay_hidden(as_role: Any) 
     admin.call("POST", "/knowledge/answers/nope/feedback", 404, json={"rating": "up"})
     admin.call("GET", "/knowledge/dashboard", 422, params={"days": 0})
     assert admin.get("/knowledge/dashboard")["thumbs_up"] == 0
+
+
+def test_an_inbound_question_over_http_is_answered_by_the_knowledge_agent(
+    container: Any, workspace: Any, monkeypatch: Any
+) -> None:
+    """The running app (agents on): a public space uploaded over HTTP, a customer's
+    question recorded as an inbound chat message, and the Knowledge agent's cited reply
+    — one message, no ticket — with its answer on the dashboard."""
+    import time
+
+    from fastapi.testclient import TestClient
+    from sqlalchemy import select
+
+    from kith.app import create_app
+    from kith.crm.models import Ticket
+    from kith.events.models import ConsumedEvent, OutboxEvent
+    from kith.gateway.models import OutboundMessage
+    from tests.conftest import sign_in
+
+    monkeypatch.setenv("KITH_AGENTS_ENABLED", "true")
+    with TestClient(create_app(container)) as client:
+        admin = sign_in(client, workspace.users["admin"].email)
+        admin.post("/knowledge/spaces", {"name": "加盟政策", "visibility": "public"})
+        _upload(admin, "加盟政策", "policy.md", POLICY.encode(), 201, title="加盟政策")
+        owner = admin.post("/contacts", {"name": "陈晓峰", "app_user_id": "APP-7731"})
+        message = admin.post(
+            "/interactions",
+            {
+                "channel": "chat",
+                "direction": "inbound",
+                "contact_id": owner["id"],
+                "text": "请问一线城市的加盟费是多少?",
+            },
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            with container.uow() as uow:
+                event_id = uow.session.scalar(
+                    select(OutboxEvent.event_id).where(OutboxEvent.subject_id == message["id"])
+                )
+                if event_id and uow.session.get(ConsumedEvent, ("agents", event_id)):
+                    break
+            time.sleep(0.1)
+        else:
+            raise AssertionError("the agents consumer did not handle the message")
+        with container.uow() as uow:
+            (reply,) = uow.session.scalars(
+                select(OutboundMessage).where(OutboundMessage.contact_id == owner["id"])
+            ).all()
+            assert "10 万元" in reply.body and "来源" in reply.body
+            assert uow.session.scalars(select(Ticket)).all() == []
+        board = admin.get("/knowledge/dashboard")
+        assert board["answers"] == 1 and board["answered"] == 1
+        assert board["recent"][0]["source"] == "agent"
