@@ -1,7 +1,8 @@
 """Feedback on knowledge answers over HTTP: every answer has an id, staff rate it (a
 thumbs-down may carry the right answer), and the dashboard counts coverage,
 abstention, accuracy from the ratings and the questions most often left unanswered —
-never showing a question or passage from a space the viewer may not read."""
+never showing a question or passage from a space the viewer may not read; and a
+customer's question arriving over HTTP while the agents run, answered end to end."""
 
 from __future__ import annotations
 
