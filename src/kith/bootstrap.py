@@ -61,6 +61,7 @@ def wire() -> None:
     import kith.agents.tools
     import kith.gateway.tools
     import kith.intelligence.segment_enrollment
+    import kith.knowledge.tools
     import kith.realtime.tools
 
     use_default_consent(ConsentLedger)

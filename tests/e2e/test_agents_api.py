@@ -19,7 +19,7 @@ from kith.events.models import ConsumedEvent, OutboxEvent
 from tests.conftest import Workspace, sign_in
 from tests.e2e.test_cli import kith
 
-BUILT_IN = ["product_insight", "retention", "sales", "service"]
+BUILT_IN = ["knowledge", "product_insight", "retention", "sales", "service"]
 
 
 @pytest.fixture
@@ -113,7 +113,8 @@ def test_admins_list_pause_and_resume_agents_and_watch_them_work(
     ]
     assert mine[1]["decision_id"] and mine[1]["latency_ms"] >= 0
     assert _feed(agents_client, admin.headers, after=mine[-1]["id"]) == []
-    assert admin.get("/agents")[2]["actions_last_hour"] == 1
+    by_name = {a["name"]: a for a in admin.get("/agents")}
+    assert by_name["sales"]["actions_last_hour"] == 1
 
 
 def test_only_admins_manage_agents_and_only_their_own(

@@ -84,6 +84,7 @@ def _seed(api: Api) -> dict[str, str]:
         "POST", "/knowledge/answer", 200, json={"question": "顺达物流的年度报价是多少?"}
     )
     ids["knowledge:passage_id"] = answer["citations"][0]["link"].rsplit("/", 1)[-1]
+    ids["knowledge:answer_id"] = answer["answer_id"]
     entry = {"list_name": "blocklist", "kind": "ip", "value": "203.0.113.7", "reason": "x"}
     ids["risk:entry_id"] = api.post("/risk/lists", entry)["id"]
     ids["identity:link_id"] = "0" * 32  # no proposal exists in either tenant: 404 both ways
@@ -187,6 +188,7 @@ _NOT_RECORDS = frozenset(
         "intelligence",
         "knowledge:version_id",
         "knowledge:passage_id",
+        "knowledge:answer_id",
         "risk:entry_id",
         "identity:link_id",
         "identity:decision",

@@ -176,3 +176,17 @@ def feed_after(
         return list(session.scalars(later))
     newest = session.scalars(stmt.order_by(AgentAction.id.desc()).limit(limit))
     return list(reversed(list(newest)))
+
+
+def handled_by(session: Session, tenant_id: str, event_id: str, agent_name: str) -> bool:
+    """Whether ``agent_name`` already acted (executed a tool call) on this event: a
+    customer's question the Knowledge agent answered or handed over is not ticketed
+    twice."""
+    stmt = select(AgentAction.id).where(
+        AgentAction.tenant_id == tenant_id,
+        AgentAction.event_id == event_id,
+        AgentAction.agent_name == agent_name,
+        AgentAction.phase == "acted",
+        AgentAction.status.in_(("executed", "pending_approval")),
+    )
+    return session.scalar(stmt.limit(1)) is not None

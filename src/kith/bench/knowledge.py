@@ -13,7 +13,7 @@ from typing import Annotated, Any
 import typer
 
 from kith.clikit import JsonFlag
-from kith.knowledge.evaluate import load_demo, load_set, score
+from kith.knowledge.evaluate import NOTES, load_demo, load_set, score
 
 NOW = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
 
@@ -51,7 +51,10 @@ def run(path: str | Path | None = None, threshold: float | None = None) -> dict[
             service = KnowledgeService(uow, principal, clock=lambda: NOW, settings=settings)
             spaces = (FRANCHISE, LAB)  # the two demo spaces, as the command bar would pick
             service.answer("warm up", spaces=spaces)
-            result = score(items, lambda q: service.answer(q, spaces=spaces))
+            note = NOTES.get(str(path), NOTES["dev"] if path is None else f"set {path}")
+            result = score(items, lambda q: service.answer(q, spaces=spaces), note)
+            # KITH_LLM_BASE_URL set: the same harness, answers worded by the model
+            result["engine"] = service.grounded.name if service.grounded else "extractive"
         engine.dispose()
     result["ingest_seconds"] = round(ingest_s, 2)
     result["ingest"] = ingest
@@ -61,7 +64,10 @@ def run(path: str | Path | None = None, threshold: float | None = None) -> dict[
 
 def bench_knowledge(
     as_json: JsonFlag = False,
-    evalset: Annotated[str | None, typer.Option(help="JSONL set (default: the demo set).")] = None,
+    evalset: Annotated[
+        str | None,
+        typer.Option(help="dev (default), heldout, or the path of a JSONL set."),
+    ] = None,
 ) -> None:
     """Accuracy, abstention, citation precision/recall and p95 latency on the
     evaluation set, over the demo knowledge in a temporary SQLite workspace."""

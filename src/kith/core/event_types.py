@@ -112,6 +112,8 @@ class EventType(StrEnum):
     KNOWLEDGE_DOCUMENT_PUBLISHED = "knowledge_document.published"
     KNOWLEDGE_DOCUMENT_RETIRED = "knowledge_document.retired"
     KNOWLEDGE_QUESTION_HANDED_OVER = "knowledge_question.handed_over"
+    KNOWLEDGE_QUESTION_ANSWERED = "knowledge_question.answered"
+    KNOWLEDGE_ANSWER_RATED = "knowledge_answer.rated"
 
 
 PayloadSchema = type[BaseModel]
@@ -457,6 +459,18 @@ _OTHERS: tuple[EventTypeInfo, ...] = (
         "knowledge",
         "A question the knowledge agent could not answer was handed to a person (ticket).",
         "知识助手无法回答的问题已转交人工(工单)。",
+    ),
+    EventTypeInfo(
+        EventType.KNOWLEDGE_QUESTION_ANSWERED,
+        "knowledge",
+        "A question was answered from the knowledge base, or abstained on (status, passages).",
+        "已根据知识库回答问题,或放弃回答(状态、引用段落)。",
+    ),
+    EventTypeInfo(
+        EventType.KNOWLEDGE_ANSWER_RATED,
+        "knowledge",
+        "A person rated a knowledge answer (thumbs up/down, optionally the right answer).",
+        "有人评价了知识库回答(赞/踩,可附正确答案)。",
     ),
 )
 

@@ -12,6 +12,7 @@ TOOL_LABELS: dict[str, tuple[str, str]] = {
     "email.draft": ("起草邮件", "Draft an e-mail"),
     "email.discard_draft": ("删除邮件草稿", "Discard an e-mail draft"),
     "interactions.log": ("记录互动", "Log an interaction"),
+    "knowledge.answer": ("从知识库回答", "Answer from the knowledge base"),
     "meetings.schedule": ("安排会议", "Schedule a meeting"),
     "messages.send": ("发送消息", "Send a message"),
     "notes.add": ("添加备注", "Add a note"),

@@ -75,6 +75,7 @@ class Answer:
     found: tuple[Hit, ...] = ()  # what retrieval found (for a handover's context)
     reason: str | None = None  # why it abstained
     options: tuple[str, ...] = field(default=())
+    engine: str = "extractive"  # or "llm:<model>" for a grounded answer
 
     @property
     def abstained(self) -> bool:

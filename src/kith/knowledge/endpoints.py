@@ -11,11 +11,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Query, UploadFile
+from fastapi import APIRouter, File, Form, Path, Query, UploadFile
 
 from kith.api.deps import CurrentPrincipal, Now, UoW, requires_scope
 from kith.api.responses import KithJSON
 from kith.gateway.deps import GatewayDep
+from kith.knowledge import feedback
 from kith.knowledge import schemas as s
 from kith.knowledge.service import KnowledgeService
 
@@ -163,7 +164,58 @@ def answer(
         audience=body.audience,
     )
     out = s.answer_out(result)
+    row = None
+    if body.version_ids is None:  # audit look-ups of named versions are not answers given
+        row = feedback.record_answer(
+            service,
+            body.question,
+            result,
+            source="api",
+            audience=body.audience,
+            space_ids=service.answer_space_ids(body.spaces, body.audience),
+            contact_id=body.contact_id,
+        )
+        out.answer_id = row.id
     if body.handover and result.abstained:
         out.handover = service.handover(body.question, result, gateway, contact_id=body.contact_id)
-        uow.commit()
+        if row is not None:
+            row.ticket_id = out.handover.get("ticket_id")
+    uow.commit()
     return out
+
+
+@router.post(
+    "/answers/{answer_id}/feedback",
+    status_code=201,
+    response_model=s.KnowledgeFeedbackOut,
+    dependencies=[requires_scope("knowledge:read")],
+    summary="Rate an answer: thumbs up or down, and with a down the right answer",
+)
+def rate_answer(
+    answer_id: Annotated[str, Path(max_length=32)],
+    body: s.KnowledgeFeedbackIn,
+    uow: UoW,
+    principal: CurrentPrincipal,
+    now: Now,
+) -> KithJSON:
+    row = feedback.rate(_service(uow, principal, now), answer_id, body.rating, body.correction)
+    out = s.KnowledgeFeedbackOut(
+        id=row.id, answer_id=row.answer_id, rating=row.rating, correction=row.correction
+    )
+    uow.commit()
+    return KithJSON(out.model_dump(mode="json"), status_code=201)
+
+
+@router.get(
+    "/dashboard",
+    dependencies=[requires_scope("knowledge:read")],
+    summary="Coverage, abstention, feedback accuracy, top unanswered questions, stale documents",
+)
+def get_dashboard(
+    uow: UoW,
+    principal: CurrentPrincipal,
+    now: Now,
+    space: Annotated[str | None, Query(max_length=200)] = None,
+    days: Annotated[int, Query(ge=1, le=366)] = 30,
+) -> dict[str, Any]:
+    return feedback.dashboard(_service(uow, principal, now), space=space, days=days)

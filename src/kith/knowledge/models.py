@@ -3,6 +3,9 @@
 A document is identified by its title inside a space; every upload with new
 content is a new ``KnowledgeVersion`` (the earlier active one is retired, kept for
 the audit); an upload whose SHA-256 equals the current version's is a no-op.
+Every answer given (API, command bar, the Knowledge agent) is kept as a
+``KnowledgeAnswer`` with the passages it cited, and staff rate it with
+``KnowledgeFeedback`` (thumbs up/down, the right answer): the dashboard reads both.
 Chunks belong to a version and carry what retrieval needs (tokens, heading path,
 clause number); only chunks of active, effective versions are used for answers.
 """
@@ -10,6 +13,7 @@ clause number); only chunks of active, effective versions are used for answers.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -80,3 +84,39 @@ class KnowledgeChunk(IdMixin, TenantMixin, Base):
     terms: Mapped[str] = mapped_column(Text)  # retrieval tokens, space-separated
     # Looks like instructions to an assistant ("ignore your rules…"): never quoted.
     suspicious: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class KnowledgeAnswer(IdMixin, TenantMixin, Base):
+    """One answer as it was given: the question, the outcome and the passages cited."""
+
+    __tablename__ = "knowledge_answers"
+    __table_args__ = (Index("ix_knowledge_answers_tenant_created", "tenant_id", "created_at"),)
+
+    question: Mapped[str] = mapped_column(Text)
+    question_key: Mapped[str] = mapped_column(String(200))  # normalised, for "top unanswered"
+    language: Mapped[str] = mapped_column(String(8))
+    status: Mapped[str] = mapped_column(String(12))  # answered | conflict | clarify | handover
+    confidence: Mapped[float]
+    reason: Mapped[str | None] = mapped_column(String(500))
+    text: Mapped[str] = mapped_column(Text)
+    engine: Mapped[str] = mapped_column(String(100))  # extractive | llm:<model>
+    source: Mapped[str] = mapped_column(String(16))  # api | agent | cli
+    audience: Mapped[str] = mapped_column(String(12))  # staff | customer
+    space_ids: Mapped[list[Any]]  # the spaces the answer could draw on
+    passages: Mapped[list[Any]]  # [{"passage_id", "version_id", "space_id", "document"}]
+    contact_id: Mapped[str | None] = mapped_column(ID)
+    ticket_id: Mapped[str | None] = mapped_column(ID)
+    asked_by: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class KnowledgeFeedback(IdMixin, TenantMixin, Base):
+    """A person's rating of an answer; a thumbs-down may carry the right answer."""
+
+    __tablename__ = "knowledge_feedback"
+
+    answer_id: Mapped[str] = mapped_column(ForeignKey("knowledge_answers.id"), index=True)
+    rating: Mapped[str] = mapped_column(String(8))  # up | down
+    correction: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kith.access.models import TeamMember
 from kith.knowledge.models import (
+    KnowledgeAnswer,
     KnowledgeChunk,
     KnowledgeDocument,
+    KnowledgeFeedback,
     KnowledgeSpace,
     KnowledgeVersion,
 )
@@ -139,3 +142,32 @@ class KnowledgeRepository:
                 )
             )
         return out
+
+    # -- answers and feedback ----------------------------------------------------
+    def answer(self, answer_id: str) -> KnowledgeAnswer | None:
+        row = self.session.get(KnowledgeAnswer, answer_id)
+        return row if row is not None and row.tenant_id == self.tenant_id else None
+
+    def answers_since(self, since: datetime, limit: int = 20_000) -> Sequence[KnowledgeAnswer]:
+        stmt = (
+            select(KnowledgeAnswer)
+            .where(KnowledgeAnswer.tenant_id == self.tenant_id, KnowledgeAnswer.created_at >= since)
+            .order_by(KnowledgeAnswer.created_at.desc())
+            .limit(limit)
+        )
+        return self.session.scalars(stmt).all()
+
+    def feedback_of(self, answer_ids: Sequence[str]) -> Sequence[KnowledgeFeedback]:
+        if not answer_ids:
+            return []
+        stmt = select(KnowledgeFeedback).where(
+            KnowledgeFeedback.tenant_id == self.tenant_id,
+            KnowledgeFeedback.answer_id.in_(answer_ids),
+        )
+        return self.session.scalars(stmt.order_by(KnowledgeFeedback.created_at)).all()
+
+    def all_versions(self) -> Sequence[KnowledgeVersion]:
+        stmt = select(KnowledgeVersion).where(
+            KnowledgeVersion.tenant_id == self.tenant_id, KnowledgeVersion.status == "active"
+        )
+        return self.session.scalars(stmt).all()

@@ -65,6 +65,24 @@ class KnowledgeAnswerOut(BaseModel):
     reason: str | None
     options: list[str]
     handover: dict[str, str | None] | None = None
+    engine: str = "extractive"
+    answer_id: str | None = None  # rate it: POST /knowledge/answers/{answer_id}/feedback
+
+
+class KnowledgeFeedbackIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    rating: Literal["up", "down"]
+    correction: Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)] | None = (
+        None
+    )
+
+
+class KnowledgeFeedbackOut(BaseModel):
+    id: str
+    answer_id: str
+    rating: str
+    correction: str | None
 
 
 def citation(quote: Quote) -> KnowledgeCitationOut:
@@ -93,4 +111,5 @@ def answer_out(answer: Answer) -> KnowledgeAnswerOut:
         conflicts=[citation(q) for q in answer.conflicts],
         reason=answer.reason,
         options=list(answer.options),
+        engine=answer.engine,
     )

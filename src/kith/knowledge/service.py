@@ -25,6 +25,7 @@ from kith.db.uow import UnitOfWork
 from kith.knowledge.answer import INJECTION, THRESHOLD, Answer, compose, unsupported_language
 from kith.knowledge.chunking import chunk_markdown
 from kith.knowledge.convert import convert, media_type_of
+from kith.knowledge.grounded import GroundedAnswerer, grounded_from_environment
 from kith.knowledge.models import (
     KnowledgeChunk,
     KnowledgeDocument,
@@ -89,13 +90,22 @@ class KnowledgeService:
         clock: Callable[[], datetime] = utcnow,
         settings: KnowledgeSettings | None = None,
         dense: DenseRetriever | None = None,
+        grounded: GroundedAnswerer | bool | None = True,
     ) -> None:
+        """``grounded``: a model that words answers from the passages (checked after
+        generation); ``True`` (default) takes it from ``KITH_LLM_*`` when set, ``None``
+        or ``False`` keeps answers extractive."""
         self.uow = uow
         self.principal = principal
         self.tenant_id = principal.tenant_id
         self.clock = clock
         self.settings = settings or KnowledgeSettings()
         self.dense = dense if dense is not None else self.settings.dense()
+        self.grounded: GroundedAnswerer | None = (
+            grounded_from_environment()
+            if grounded is True
+            else (grounded if isinstance(grounded, GroundedAnswerer) else None)
+        )
         self.repo = KnowledgeRepository(uow.session, principal.tenant_id)
 
     # -- spaces --------------------------------------------------------------
@@ -128,7 +138,7 @@ class KnowledgeService:
         )
         self.uow.session.add(space)
         self.uow.session.flush()
-        self._emit(
+        self.emit(
             EventType.KNOWLEDGE_SPACE_CREATED,
             "knowledge_space",
             space.id,
@@ -246,7 +256,7 @@ class KnowledgeService:
             for ordinal, chunk in enumerate(chunks)
         )
         self.uow.session.flush()
-        self._emit(
+        self.emit(
             EventType.KNOWLEDGE_DOCUMENT_PUBLISHED,
             "knowledge_document",
             document.id,
@@ -266,7 +276,7 @@ class KnowledgeService:
         if version.status != "retired":
             version.status = "retired"
             version.retired_at = self.clock()
-            self._emit(
+            self.emit(
                 EventType.KNOWLEDGE_DOCUMENT_RETIRED,
                 "knowledge_document",
                 version.document_id,
@@ -368,7 +378,20 @@ class KnowledgeService:
             return self._answer_versions(question, asked_in, filters)
         index = INDEXES.get(self.tenant_id, self.repo.active_signature(), self.repo.passages)
         tokens, hits = index.search(question, filters, question_language=asked_in, dense=self.dense)
-        return compose(index, question, tokens, hits, asked_in, self.settings.threshold)
+        result = compose(index, question, tokens, hits, asked_in, self.settings.threshold)
+        if self.grounded is not None:
+            result = self.grounded.answer(question, result, hits)
+        return result
+
+    def answer_space_ids(
+        self, spaces: Sequence[str] = (), audience: KnowledgeAudience = "staff"
+    ) -> list[str]:
+        """The ids of the spaces an answer drew on (readable, and those named if any)."""
+        readable = self.spaces(audience)
+        if spaces:
+            wanted = set(spaces)
+            readable = [s for s in readable if s.id in wanted or s.name in wanted]
+        return [s.id for s in readable]
 
     def _answer_versions(self, question: str, asked_in: str, filters: Filters) -> Answer:
         """Asking named versions (retired ones included, for the audit): a one-off index."""
@@ -412,7 +435,7 @@ class KnowledgeService:
         output = getattr(result, "output", None)
         ticket_id = output.get("id") if isinstance(output, dict) else getattr(output, "id", None)
         if ticket_id:
-            self._emit(
+            self.emit(
                 EventType.KNOWLEDGE_QUESTION_HANDED_OVER,
                 "ticket",
                 ticket_id,
@@ -421,7 +444,7 @@ class KnowledgeService:
             )
         return {"status": status, "ticket_id": ticket_id}
 
-    def _emit(
+    def emit(
         self, event_type: EventType, subject_type: str, subject_id: str, **payload: Any
     ) -> None:
         self.uow.emit(

@@ -49,6 +49,7 @@ WORK_NAV = (
     ("dashboards", "/dashboards"),
     ("agents", "/agents"),
     ("realtime", "/realtime"),
+    ("knowledge", "/knowledge"),
     ("admin", "/admin"),
 )
 # What a role must be allowed for a work screen's link to show (any one of them); screens
@@ -60,6 +61,7 @@ WORK_NEEDS: dict[str, tuple[tuple[str, Action], ...]] = {
     "dashboards": (("deal", "read"), ("ticket", "read"), ("contact", "read"), ("account", "read")),
     "agents": (("role", "read"),),
     "realtime": (("risk_rule", "read"),),
+    "knowledge": (("knowledge", "read"),),
     "admin": (("user", "update"), ("role", "read")),
 }
 
@@ -335,6 +337,12 @@ def install(app: FastAPI) -> None:
     )
     def realtime_page(request: Request) -> Response:
         return _work_page(request, "realtime")
+
+    @app.get(
+        "/knowledge", include_in_schema=False, response_model=None, dependencies=[session_only()]
+    )
+    def knowledge_page(request: Request) -> Response:
+        return _work_page(request, "knowledge")
 
     @app.get("/admin", include_in_schema=False, response_model=None, dependencies=[session_only()])
     def admin_page(request: Request) -> Response:

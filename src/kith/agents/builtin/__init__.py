@@ -1,14 +1,18 @@
-"""The built-in agents: Sales, Service, Retention & Marketing, Product Insight."""
+"""The built-in agents: Sales, Knowledge, Service, Retention & Marketing, Product Insight.
+
+The order is the order they see an event in: the Knowledge agent answers a customer's
+question before the Service agent, which then leaves that message alone."""
 
 from __future__ import annotations
 
 from kith.agents.builtin.insight import ProductInsightAgent
+from kith.agents.builtin.knowledge import KnowledgeAgent
 from kith.agents.builtin.retention import RetentionAgent
 from kith.agents.builtin.sales import SalesAgent
 from kith.agents.builtin.service import ServiceAgent
 from kith.agents.sdk import AgentRegistry
 
-BUILTIN_AGENTS = (SalesAgent, ServiceAgent, RetentionAgent, ProductInsightAgent)
+BUILTIN_AGENTS = (SalesAgent, KnowledgeAgent, ServiceAgent, RetentionAgent, ProductInsightAgent)
 
 
 def builtin_registry() -> AgentRegistry:

@@ -14,7 +14,7 @@ from kith.agents.builtin.insight import ask_about_cohort, is_cell_batch_flag
 from kith.agents.builtin.understanding import Reading, read_text, shorten
 from kith.agents.collaboration import AnalysisRequest
 from kith.agents.memory import Subject, coverage
-from kith.agents.repository import contacts_of, service_providers, team_matching
+from kith.agents.repository import contacts_of, handled_by, service_providers, team_matching
 from kith.agents.sdk import (
     Agent,
     AgentSpec,
@@ -143,6 +143,10 @@ class ServiceAgent(Agent):
         reading: Reading = facts["reading"]
         ticket = facts["ticket"]
         factors = reading.factors()
+        if reading.question and handled_by(
+            ctx.uow.session, ctx.principal.tenant_id, ctx.envelope.event_id, "knowledge"
+        ):
+            return Assessment(perception, "answered_by_knowledge", {"reading": reading}, factors)
         if ticket and ticket.get("status") not in common.SETTLED_TICKET:
             return Assessment(perception, "follow_up", {"reading": reading}, factors, 0.9)
         answer = self._remembered_answer(perception, ctx) if reading.question else None
@@ -181,6 +185,8 @@ class ServiceAgent(Agent):
             return self._follow_up(ctx, assessment)
         if intent == "answer_from_history":
             return self._answer(ctx, assessment)
+        if intent == "answered_by_knowledge":
+            return []  # the Knowledge agent answered it or handed it over
         return [self._open_ticket(ctx, assessment)]
 
     def _open_ticket(self, ctx: StepContext, assessment: Assessment) -> ProposedAction:

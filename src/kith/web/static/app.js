@@ -18,6 +18,7 @@ const PAGES = {
   passport: () => import("./page-passport.js"),
   agents: () => import("./page-agents.js"),
   realtime: () => import("./page-realtime.js"),
+  knowledge: () => import("./page-knowledge.js"),
   dashboards: () => import("./page-dashboards.js"),
   admin: () => import("./page-admin.js"),
   notifications: () => import("./page-notifications.js"),
