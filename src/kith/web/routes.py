@@ -48,6 +48,7 @@ WORK_NAV = (
     ("approvals", "/approvals"),
     ("dashboards", "/dashboards"),
     ("agents", "/agents"),
+    ("identity", "/identity"),
     ("admin", "/admin"),
 )
 # What a role must be allowed for a work screen's link to show (any one of them); screens
@@ -58,6 +59,7 @@ WORK_NEEDS: dict[str, tuple[tuple[str, Action], ...]] = {
     "queue": (("ticket", "read"),),
     "dashboards": (("deal", "read"), ("ticket", "read"), ("contact", "read"), ("account", "read")),
     "agents": (("role", "read"),),
+    "identity": (("contact", "update"),),
     "admin": (("user", "update"), ("role", "read")),
 }
 
@@ -323,6 +325,12 @@ def install(app: FastAPI) -> None:
     )
     def notifications_page(request: Request) -> Response:
         return _work_page(request, "notifications")
+
+    @app.get(
+        "/identity", include_in_schema=False, response_model=None, dependencies=[session_only()]
+    )
+    def identity_page(request: Request) -> Response:
+        return _work_page(request, "identity")
 
     @app.get("/agents", include_in_schema=False, response_model=None, dependencies=[session_only()])
     def agents_page(request: Request) -> Response:
