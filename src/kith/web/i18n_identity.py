@@ -7,7 +7,8 @@ IDENTITY: dict[str, tuple[str, str]] = {
     "nav.identity": ("客户识别", "Identity graph"),
     "identity.title": ("客户识别", "Identity graph"),
     "identity.intro": (
-        "同一个人可能从 App、小程序、门店和呼叫中心来，没有共同的编号。这里审核系统拿不准的关联，并查看识别质量。",
+        "同一个人可能从 App、小程序、门店和呼叫中心来，没有共同的编号。"
+        "这里审核系统拿不准的关联，并查看识别质量。",
         "One person reaches you from the app, the mini-program, a branch and the call centre "
         "without a shared key. Review the links Kith is unsure about and see how well people "
         "are recognised.",
@@ -62,7 +63,10 @@ IDENTITY: dict[str, tuple[str, str]] = {
         "系统识别为同一人的所有身份（客户编号 {id}）。",
         "Every identity Kith recognises as this person (customer id {id}).",
     ),
-    "identity.not_in_graph": ("此联系人尚未进入客户识别。", "This contact is not in the identity graph yet."),
+    "identity.not_in_graph": (
+        "此联系人尚未进入客户识别。",
+        "This contact is not in the identity graph yet.",
+    ),
     "identity.last_activity": ("最近活动", "Last activity"),
     "identity.merges": ("合并记录", "Merges"),
     "identity.undone": ("已撤销", "undone"),
@@ -89,7 +93,10 @@ IDENTITY: dict[str, tuple[str, str]] = {
     "identity.level.exact": ("完全一致", "exact"),
     "identity.level.different": ("不同", "different"),
     "identity.level.within 1 edit": ("相差一个字符", "one character apart"),
-    "identity.level.same surname, similar given name": ("同姓，名相近", "same surname, similar given name"),
+    "identity.level.same surname, similar given name": (
+        "同姓，名相近",
+        "same surname, similar given name",
+    ),
     "identity.level.same surname, title or initial only": (
         "同姓，仅称呼或首字母",
         "same surname, title or initial only",
