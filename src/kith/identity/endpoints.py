@@ -24,7 +24,6 @@ from fastapi import APIRouter, Path, Query
 
 from kith.api.deps import CurrentPrincipal, UoW, requires_scope
 from kith.api.responses import KithJSON
-from kith.core.errors import NotFound
 from kith.gateway.deps import GatewayDep, Purpose
 from kith.gateway.gateway import GatewayResult
 from kith.identity.ingest import IdentityIngest
@@ -185,12 +184,10 @@ def person(person_id: PersonId, uow: UoW, principal: CurrentPrincipal) -> Person
 def contact_person(
     contact_id: ContactId, uow: UoW, principal: CurrentPrincipal
 ) -> ContactPersonOut:
-    """The person a contact belongs to, with its linked identities (404 while the
-    contact is not in the graph)."""
-    found = IdentityService(uow, principal).person_of("contact", contact_id)
-    if found is None:
-        raise NotFound(f"contact {contact_id} is not in the identity graph")
-    return ContactPersonOut(person=PersonOut(**found))
+    """The person a contact belongs to, with its linked identities (``person`` null
+    while the contact is not in the graph; 404 for a contact the caller cannot see)."""
+    found = IdentityService(uow, principal).person_of_contact(contact_id)
+    return ContactPersonOut(person=PersonOut(**found) if found else None)
 
 
 @router.post(

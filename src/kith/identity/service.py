@@ -308,6 +308,18 @@ class IdentityService:
             "merges": [merge_view(m) for m in self.repo.merges_of([person.id])[:50]],
         }
 
+    def person_of_contact(self, contact_id: str) -> dict[str, Any] | None:
+        """The person of a contact the principal may read (NotFound otherwise)."""
+        from kith.crm.repository import RecordRepository
+        from kith.crm.specs import SPECS
+
+        if (
+            RecordRepository(self.uow.session, self.principal).find(SPECS["contact"], contact_id)
+            is None
+        ):
+            raise NotFound(f"no contact {contact_id}")
+        return self.person_of("contact", contact_id)
+
     def person_of(self, kind: str, ref: str) -> dict[str, Any] | None:
         policy.require(self.principal, "contact", "read")
         node = self.repo.node_by_ref(kind, ref)
