@@ -124,7 +124,8 @@ def test_review_inbox_confirm_and_unmerge_in_the_browser(
         assert width <= PHONE["width"], width
         first.focus()
         page.keyboard.press("y")
-        page.wait_for_selector(f".identity-pair .notice-ok:has-text('{merged}')")
+        page.wait_for_selector(".identity-pair .notice")
+        assert merged in first.inner_text(), first.inner_text()
         page.locator(".identity-pair button", has_text=unmerge).first.click()
         page.wait_for_selector(f".identity-pair .notice-ok:has-text('{unmerged}')")
         assert not errors, errors

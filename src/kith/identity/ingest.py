@@ -31,6 +31,8 @@ from functools import cache
 from importlib.resources import files
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
+
 from kith.access import policy
 from kith.access.principal import Principal
 from kith.core.clock import utcnow
@@ -203,6 +205,48 @@ class IdentityIngest:
         segment = str(record.get("segment") or "other")
         row = features(record, str(record.get("region") or "CN"))
         found = self._best(row, segment, None)
+        try:
+            with self.uow.session.begin_nested():
+                node = self._store(kind, ref, row, segment, found, activity_at, now)
+        except IntegrityError:
+            # Stored meanwhile by another worker (the consumer and an import at once).
+            existing = self.repo.node_by_ref(kind, ref)
+            if existing is None:
+                raise
+            return {"decision": "known", "node_id": existing.id, "person_id": existing.person_id}
+        decision = found["decision"]
+        if decision == "attach":
+            self.uow.emit(
+                DomainEvent(
+                    type=EventType.IDENTITY_LINKED,
+                    tenant_id=self.principal.tenant_id,
+                    subject_type="identity_person",
+                    subject_id=str(node.person_id),
+                    actor=self.principal.actor,
+                    payload={
+                        "person_id": node.person_id,
+                        "node_id": node.id,
+                        "kind": kind,
+                        "ref": ref,
+                        "probability": found["explanation"]["match_probability"],
+                        "online": True,
+                    },
+                    summary=f"{kind} linked to a person on arrival",
+                    occurred_at=now,
+                )
+            )
+        return {**found, "node_id": node.id, "person_id": node.person_id, "kind": kind, "ref": ref}
+
+    def _store(
+        self,
+        kind: str,
+        ref: str,
+        row: dict[str, Any],
+        segment: str,
+        found: Mapping[str, Any],
+        activity_at: datetime | None,
+        now: datetime,
+    ) -> IdentityNode:
         node = IdentityNode(
             tenant_id=self.principal.tenant_id,
             kind=kind,
@@ -239,27 +283,7 @@ class IdentityIngest:
                     created_at=now,
                 )
             )
-        if decision == "attach":
-            self.uow.emit(
-                DomainEvent(
-                    type=EventType.IDENTITY_LINKED,
-                    tenant_id=self.principal.tenant_id,
-                    subject_type="identity_person",
-                    subject_id=str(node.person_id),
-                    actor=self.principal.actor,
-                    payload={
-                        "person_id": node.person_id,
-                        "node_id": node.id,
-                        "kind": kind,
-                        "ref": ref,
-                        "probability": found["explanation"]["match_probability"],
-                        "online": True,
-                    },
-                    summary=f"{kind} linked to a person on arrival",
-                    occurred_at=now,
-                )
-            )
-        return {**found, "node_id": node.id, "person_id": node.person_id, "kind": kind, "ref": ref}
+        return node
 
     def touch(self, kind: str, ref: str, at: datetime) -> bool:
         """Record activity on a node already in the graph (False if it is not)."""

@@ -66,7 +66,7 @@ def _merge(ctx: ToolContext, args: MergeIn, *, high_risk: bool) -> MergeOut:
 
 @tool(
     "identity.merge",
-    purposes=("service", "api"),
+    purposes=("crm_ui", "service", "api"),
     touches=("contact",),
     description="Merge two persons of the identity graph (reversible with identity.unmerge)",
 )
@@ -76,7 +76,7 @@ def merge(ctx: ToolContext, args: MergeIn) -> MergeOut:
 
 @tool(
     "identity.merge_high_risk",
-    purposes=("service", "api"),
+    purposes=("crm_ui", "service", "api"),
     touches=("contact",),
     risk="high",
     description="Merge two persons where one is high-value or their owners differ "
@@ -88,7 +88,7 @@ def merge_high_risk(ctx: ToolContext, args: MergeIn) -> MergeOut:
 
 @tool(
     "identity.unmerge",
-    purposes=("service", "api"),
+    purposes=("crm_ui", "service", "api"),
     touches=("contact",),
     description="Undo a merge of persons: every identity, link and segment as before",
 )
