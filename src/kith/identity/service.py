@@ -110,7 +110,7 @@ class IdentityService:
         ``ref`` = record id), links auto-linked inside clusters and proposed for
         review otherwise. Rows already in the graph are refused, not overwritten."""
         from kith.identity.ingest import blocking_keys, thresholds_data, workspace_model
-        from kith.identity.model import features, link
+        from kith.identity.model import features, frequencies, link
         from kith.identity.online import TF_COLUMNS, score
 
         policy.require(self.principal, "contact", "update")
@@ -154,15 +154,7 @@ class IdentityService:
                 self.uow.session.add(
                     IdentityKey(tenant_id=tenant, rule=rule, key=key, node_id=node.id)
                 )
-        tf = {
-            column: {
-                value: n / len(rows)
-                for value, n in Counter(
-                    f[column] for f in feats.values() if f[column] is not None
-                ).items()
-            }
-            for column in TF_COLUMNS
-        }
+        tf = frequencies(list(feats.values()), result.parameters.prior)
         self.uow.session.add(
             IdentityModel(
                 tenant_id=tenant,
