@@ -37,6 +37,7 @@ from kith.access import policy
 from kith.access.principal import Principal
 from kith.core.clock import utcnow
 from kith.core.errors import FieldError, ValidationFailed
+from kith.core.ids import new_id
 from kith.db.uow import UnitOfWork
 from kith.events.types import DomainEvent, EventType
 from kith.identity.clustering import names_compatible
@@ -247,7 +248,9 @@ class IdentityIngest:
         activity_at: datetime | None,
         now: datetime,
     ) -> IdentityNode:
+        session = self.uow.session
         node = IdentityNode(
+            id=new_id(),
             tenant_id=self.principal.tenant_id,
             kind=kind,
             ref=ref,
@@ -260,18 +263,18 @@ class IdentityIngest:
             node.person_id = found["person_id"]
         else:
             person = IdentityPerson(
-                tenant_id=self.principal.tenant_id, segment=segment, created_at=now
+                id=new_id(), tenant_id=self.principal.tenant_id, segment=segment, created_at=now
             )
-            self.repo.add(person)
+            session.add(person)
             node.person_id = person.id
-        self.repo.add(node)
+        session.add(node)
         for rule, key in blocking_keys(row):
-            self.uow.session.add(
+            session.add(
                 IdentityKey(tenant_id=self.principal.tenant_id, rule=rule, key=key, node_id=node.id)
             )
         if decision in ("attach", "propose"):
             explanation = found["explanation"]
-            self.repo.add(
+            session.add(
                 IdentityLink(
                     tenant_id=self.principal.tenant_id,
                     node_id=found["node_id"],

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, or_, select, tuple_
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from kith.access.principal import Principal
@@ -120,12 +120,17 @@ class IdentityRepository:
         if not keys:
             return []
         k = IdentityKey
-        ids = (
-            select(k.node_id)
-            .where(k.tenant_id == self.tenant_id, tuple_(k.rule, k.key).in_(list(keys)))
-            .distinct()
-            .limit(limit)
-        )
+        wanted = set(keys)
+        rows = self.session.execute(
+            select(k.rule, k.key, k.node_id).where(
+                k.tenant_id == self.tenant_id,
+                k.rule.in_(sorted({rule for rule, _ in wanted})),
+                k.key.in_(sorted({key for _, key in wanted})),
+            )
+        ).all()
+        ids = list(dict.fromkeys(n for rule, key, n in rows if (rule, key) in wanted))[:limit]
+        if not ids:
+            return []
         return self.session.scalars(
             select(IdentityNode).where(
                 IdentityNode.tenant_id == self.tenant_id, IdentityNode.id.in_(ids)
