@@ -58,7 +58,7 @@ def _channels(
         (
             "card",
             f"C{70000000 + n}",
-            {"name": traditional(name), "phone": mobile, "city": contact.city or ""},
+            {"name": traditional(name), "city": contact.city or ""},
         ),
         (
             "phone",
@@ -67,8 +67,8 @@ def _channels(
         ),
     ]
     if n % 4 == 3:
-        # The branch still has an old number: only the name and the city agree, so
-        # the pair waits in the review inbox instead of being linked.
+        # The branch also kept an old number: the name and the city agree, the phone
+        # does not, so the pair waits in the review inbox instead of being linked.
         old = "13" + "".join(rng.choices("0123456789", k=9))
         out[2] = (
             "card",

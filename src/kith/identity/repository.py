@@ -42,6 +42,13 @@ class IdentityRepository:
         ).all()
         return [(p, k, at) for p, k, at in rows]
 
+    def node_features(self) -> list[tuple[str, dict[str, Any]]]:
+        n = IdentityNode
+        rows = self.session.execute(
+            select(n.id, n.features).where(n.tenant_id == self.tenant_id)
+        ).all()
+        return [(i, dict(f or {})) for i, f in rows]
+
     def link_counts_by_state(self) -> dict[str, int]:
         link = IdentityLink
         rows = self.session.execute(

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 class QualityOut(BaseModel):
     identities: int
     persons: int
+    resolution_rate_exact_keys: float | None
     ghost_identities: int
     dormant_persons: int
     dormant_after_days: int

@@ -25,6 +25,7 @@ from kith.identity.models import (
 from kith.identity.repository import IdentityRepository
 
 Decision = Literal["reject", "never_link"]
+EXACT_KEYS = ("phone", "email", "device_id", "wechat_id", "card_no")
 DORMANT_DAYS = 180  # a person with no activity for this long is dormant
 SUSPICIOUS_SIZE = 10  # a person with more identities than this is listed for a look
 SIZE_BUCKETS = ((1, "1"), (2, "2"), (5, "3-5"), (10, "6-10"), (50, "11-50"))
@@ -63,7 +64,9 @@ class IdentityService:
         confirmed, rejected = states.get("confirmed", 0), states.get("rejected", 0)
         reviewed = confirmed + rejected + states.get("never_link", 0)
         ghosts, dormant = self._ghosts()
+        exact = self._exact_key_rate()
         return {
+            "resolution_rate_exact_keys": exact,
             "identities": identities,
             "persons": len(persons),
             "ghost_identities": ghosts,
@@ -83,6 +86,28 @@ class IdentityService:
             "links": {state: states.get(state, 0) for state in sorted(states)},
             "estimated_precision": round(confirmed / reviewed, 4) if reviewed else None,
         }
+
+    def _exact_key_rate(self) -> float | None:
+        """What exact keys alone would resolve (the share of identities sharing a phone,
+        e-mail, device, WeChat id or card with another, directly or through others):
+        the figure before probabilistic linking."""
+        from kith.identity.clustering import cluster
+
+        rows = self.repo.node_features()
+        if not rows:
+            return None
+        first: dict[tuple[str, Any], str] = {}
+        edges = []
+        for node_id, feats in rows:
+            for key in EXACT_KEYS:
+                value = feats.get(key)
+                if value:
+                    seen = first.setdefault((key, value), node_id)
+                    if seen != node_id:
+                        edges.append((1.0, seen, node_id))
+        cluster_of = cluster([i for i, _ in rows], edges, 10**9)[0]
+        sizes = Counter(cluster_of.values())
+        return round(sum(1 for c in cluster_of.values() if sizes[c] > 1) / len(rows), 4)
 
     def _ghosts(self) -> tuple[int, int]:
         """Identities with activity whose person has no contact or lead (nobody knows

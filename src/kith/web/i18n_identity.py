@@ -21,6 +21,11 @@ IDENTITY: dict[str, tuple[str, str]] = {
         "已与同一人的其他记录关联的身份所占比例",
         "Share of identities linked to another identity of the same person",
     ),
+    "identity.before": ("仅凭相同编号", "Exact keys only"),
+    "identity.before_hint": (
+        "只靠相同的电话、邮箱、设备、微信号或会员卡能识别的比例",
+        "What a shared phone, e-mail, device, WeChat id or card alone would resolve",
+    ),
     "identity.ghosts": ("幽灵客户", "Ghost customers"),
     "identity.ghosts_hint": (
         "有活动但不属于任何已知联系人或线索的身份",

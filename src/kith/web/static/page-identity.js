@@ -29,6 +29,7 @@ function qualityCard(q) {
         "div",
         { class: "identity-stats" },
         stat(t("identity.resolution_rate"), q.resolution_rate === null ? none : percent(q.resolution_rate), t("identity.resolution_hint")),
+        stat(t("identity.before"), q.resolution_rate_exact_keys === null ? none : percent(q.resolution_rate_exact_keys), t("identity.before_hint")),
         stat(t("identity.identities"), formatNumber(q.identities)),
         stat(t("identity.persons"), formatNumber(q.persons)),
         stat(t("identity.ghosts"), formatNumber(q.ghost_identities), t("identity.ghosts_hint")),
