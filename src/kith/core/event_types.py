@@ -81,6 +81,7 @@ class EventType(StrEnum):
     IDENTITY_UNLINKED = "identity.unlinked"
     IDENTITY_MERGED = "identity.merged"
     IDENTITY_THRESHOLDS_CHANGED = "identity.thresholds_changed"
+    IDENTITY_RECEIVED = "identity.received"
     # --- agents (kith.agents) -----------------------------------------------------
     AGENT_PAUSED = "agent.paused"
     AGENT_RESUMED = "agent.resumed"
@@ -300,6 +301,13 @@ _OTHERS: tuple[EventTypeInfo, ...] = (
         "identity",
         "Two persons of the identity graph became one; the absorbed person id redirects.",
         "身份图中的两个人已合并;被合并的人员 ID 重定向到保留者。",
+    ),
+    EventTypeInfo(
+        EventType.IDENTITY_RECEIVED,
+        "identity",
+        "An arriving identity joined the graph as a person of its own: proposed for review "
+        "against a similar person, or left alone (nothing similar enough).",
+        "新到达的身份以独立人员进入身份图:与相似人员一起提交审核,或无足够相似者而单独保留。",
     ),
     EventTypeInfo(
         EventType.IDENTITY_THRESHOLDS_CHANGED,

@@ -228,11 +228,29 @@ class IdentityIngest:
                         "person_id": node.person_id,
                         "node_id": node.id,
                         "kind": kind,
-                        "ref": ref,
                         "probability": found["explanation"]["match_probability"],
                         "online": True,
                     },
                     summary=f"{kind} linked to a person on arrival",
+                    occurred_at=now,
+                )
+            )
+        else:
+            self.uow.emit(
+                DomainEvent(
+                    type=EventType.IDENTITY_RECEIVED,
+                    tenant_id=self.principal.tenant_id,
+                    subject_type="identity_person",
+                    subject_id=str(node.person_id),
+                    actor=self.principal.actor,
+                    payload={
+                        "person_id": node.person_id,
+                        "node_id": node.id,
+                        "kind": kind,
+                        "decision": decision,
+                        "proposed_person_id": found["person_id"] if decision == "propose" else None,
+                    },
+                    summary=f"{kind} received ({decision})",
                     occurred_at=now,
                 )
             )
