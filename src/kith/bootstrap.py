@@ -34,6 +34,7 @@ from kith.gateway.consent import use_default_consent
 from kith.gateway.gateway import Gateway
 from kith.gateway.principals import register_principal_resolver
 from kith.gateway.registry import ToolServices
+from kith.identity.consumer import identity_consumer
 from kith.intelligence.monitoring.performance import performance_consumer
 from kith.privacy import reimport
 from kith.privacy.ledger import ConsentLedger
@@ -60,6 +61,7 @@ def wire() -> None:
     # its default consent hook, the consent ledger.
     import kith.agents.tools
     import kith.gateway.tools
+    import kith.identity.tools
     import kith.intelligence.segment_enrollment
     import kith.knowledge.tools
     import kith.realtime.tools
@@ -83,6 +85,7 @@ def wire() -> None:
 
 CONSUMER_FACTORIES: tuple[ConsumerFactory, ...] = (
     agents_consumer,
+    identity_consumer,
     performance_consumer,
     risk_actions_consumer,
 )

@@ -89,6 +89,17 @@ def _seed(api: Api) -> dict[str, str]:
     ids["risk:entry_id"] = api.post("/risk/lists", entry)["id"]
     ids["identity:link_id"] = "0" * 32  # no proposal exists in either tenant: 404 both ways
     ids["identity:decision"] = "confirm"
+    one = api.post("/identity/identities", {"kind": "app_user_id", "ref": "u-iso-1"})
+    two = api.post("/identity/identities", {"kind": "open_id", "ref": "o-iso-2"})
+    ids["identity:person_id"] = one["person_id"]
+    merged = api.post(
+        "/identity/merges",
+        {"person_id": one["person_id"], "other_person_id": two["person_id"]},
+        200,
+    )
+    ids["identity:merge_id"] = merged["output"]["merge"]["id"]
+    api.post("/identity/identities", {"kind": "phone", "ref": "+8613900001111"})
+    ids["identity:contact_id"] = ids["contacts"]
     return ids
 
 
@@ -192,5 +203,8 @@ _NOT_RECORDS = frozenset(
         "risk:entry_id",
         "identity:link_id",
         "identity:decision",
+        "identity:person_id",
+        "identity:merge_id",
+        "identity:contact_id",
     }
 )

@@ -6,6 +6,8 @@ from __future__ import annotations
 import itertools
 from collections import Counter, defaultdict
 
+import pytest
+
 from kith.identity.clustering import cluster
 from kith.identity.generator import generate, generate_at_least
 from kith.identity.model import Parameters, Thresholds, features, link
@@ -130,3 +132,29 @@ def test_a_small_batch_links_most_people_correctly() -> None:
     assert precision > 0.9 and recall > 0.75, (precision, recall)
     assert set(result.cluster_of) == {str(r["record_id"]) for r in records}
     assert all(c == min(g) for c, g in result.clusters().items())
+
+
+def test_name_frequencies_leave_out_the_holders_own_records() -> None:
+    from kith.identity.model import name_frequencies, own_records
+
+    own = own_records(prior=1e-4, records=20_001)  # 3 records of a person, itself included
+    assert own == pytest.approx(3.0)
+    names = ["zhang jianguo"] * 3 + ["wang wei"] * 40 + [None]
+    tf = name_frequencies(names, own)
+    # One person's three records: as rare as a name can be, not three people.
+    assert tf["zhang jianguo"] == pytest.approx(0.5 / 43)
+    assert tf["wang wei"] == pytest.approx(37 / 43)
+
+
+def test_the_held_out_mix_is_another_data_set() -> None:
+    from kith.identity.generator import DEV, HELD_OUT, generate
+
+    dev = generate(300, seed=24)
+    assert [r.row() for r in dev] == [r.row() for r in generate(300, seed=24, mix=DEV)]
+    held = generate(300, seed=2027, mix=HELD_OUT)
+    assert {r.record_id for r in held} & {r.record_id for r in dev}  # ids restart…
+    assert [r.name for r in held] != [r.name for r in dev]  # …the people do not
+    share = sum("honorific" in r.noise for r in held) / max(
+        1, sum(r.source == "call_centre" for r in held)
+    )
+    assert share > 0.38  # more titles than the development mix's 35%

@@ -80,6 +80,8 @@ class EventType(StrEnum):
     IDENTITY_LINKED = "identity.linked"
     IDENTITY_UNLINKED = "identity.unlinked"
     IDENTITY_MERGED = "identity.merged"
+    IDENTITY_THRESHOLDS_CHANGED = "identity.thresholds_changed"
+    IDENTITY_RECEIVED = "identity.received"
     # --- agents (kith.agents) -----------------------------------------------------
     AGENT_PAUSED = "agent.paused"
     AGENT_RESUMED = "agent.resumed"
@@ -293,14 +295,28 @@ _OTHERS: tuple[EventTypeInfo, ...] = (
     EventTypeInfo(
         EventType.IDENTITY_UNLINKED,
         "identity",
-        "A proposed or existing identity link was rejected or marked never-link.",
-        "身份关联建议被拒绝或标记为永不关联。",
+        "A proposed or existing identity link was rejected or marked never-link, or a "
+        "merge of persons was undone (every identity back where it was).",
+        "身份关联建议被拒绝或标记为永不关联,或人员合并已撤销(每个身份恢复原状)。",
     ),
     EventTypeInfo(
         EventType.IDENTITY_MERGED,
         "identity",
         "Two persons of the identity graph became one; the absorbed person id redirects.",
         "身份图中的两个人已合并;被合并的人员 ID 重定向到保留者。",
+    ),
+    EventTypeInfo(
+        EventType.IDENTITY_RECEIVED,
+        "identity",
+        "An arriving identity joined the graph as a person of its own: proposed for review "
+        "against a similar person, or left alone (nothing similar enough).",
+        "新到达的身份以独立人员进入身份图:与相似人员一起提交审核,或无足够相似者而单独保留。",
+    ),
+    EventTypeInfo(
+        EventType.IDENTITY_THRESHOLDS_CHANGED,
+        "identity",
+        "The identity graph's auto-link thresholds per segment or its review floor changed.",
+        "身份图的分群自动关联阈值或审核下限已更改。",
     ),
     EventTypeInfo(
         EventType.PRIVACY_REIMPORT_FLAGGED,

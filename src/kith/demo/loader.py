@@ -33,6 +33,7 @@ from kith.crm.service import RecordService
 from kith.crm.specs import PATCH_SCHEMAS, SPECS
 from kith.demo.generator import build_plan
 from kith.demo.knowledge import seed_knowledge_story
+from kith.demo.identity import seed_identity_story
 from kith.demo.payments import seed_payment_story
 from kith.demo.plan import EXTERNAL_ID_PREFIX, Plan, Ref, Step
 from kith.events.models import OutboxEvent
@@ -111,6 +112,7 @@ def load_demo(
     loader.replay(batch_size, on_progress)
     seed_payment_story(container, tenant.id, plan.anchor)
     seed_knowledge_story(container, tenant.id, plan.anchor)
+    seed_identity_story(container, tenant.id, plan.anchor)
     archive_history(container, tenant.id)
     return DemoResult(
         "loaded",

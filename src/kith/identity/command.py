@@ -64,8 +64,8 @@ def read_rows(data: Path, mapping: dict[str, str | None]) -> list[dict[str, Any]
 
 
 def resolve_rows(rows: list[dict[str, Any]], max_cluster: int) -> dict[str, Any]:
-    from kith.identity.model import features, link
-    from kith.identity.online import TF_COLUMNS, score
+    from kith.identity.model import features, frequencies, link
+    from kith.identity.online import score
 
     ids = [str(r["record_id"]) for r in rows]
     if len(set(ids)) != len(ids):
@@ -77,15 +77,7 @@ def resolve_rows(rows: list[dict[str, Any]], max_cluster: int) -> dict[str, Any]
     repeats = sum(n - 1 for n in signature.values())
     result = link(rows, max_cluster=max_cluster)
     rows_of = {str(r["record_id"]): features(r, r.get("region") or "CN") for r in rows}
-    tf = {
-        column: {
-            value: n / len(rows)
-            for value, n in Counter(
-                f[column] for f in rows_of.values() if f[column] is not None
-            ).items()
-        }
-        for column in TF_COLUMNS
-    }
+    tf = frequencies(list(rows_of.values()), result.parameters.prior)
     links: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for pair in result.pairs:
         left, right = rows_of[pair["unique_id_l"]], rows_of[pair["unique_id_r"]]

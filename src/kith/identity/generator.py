@@ -194,9 +194,61 @@ def _s2t() -> Any:
     return opencc.OpenCC("s2t")
 
 
+def romanised(text: str, *, given_first: bool = False) -> str:
+    """A Chinese name as a form written in pinyin: ``Zhang Jianguo`` (or ``Jianguo Zhang``)."""
+    surname, given = "".join(_pinyin(text[:1])), "".join(_pinyin(text[1:]))
+    parts = (given.title(), surname.title()) if given_first else (surname.title(), given.title())
+    return " ".join(p for p in parts if p)
+
+
+def traditional(text: str) -> str:
+    """The text in traditional characters (张建国 → 張建國)."""
+    return str(_s2t().convert(text))
+
+
+@dataclass(frozen=True)
+class Mix:
+    """How often each kind of noise happens (probabilities per record or person).
+    ``DEV`` is the set the model was developed on; ``HELD_OUT`` a different mix for
+    an honest check (more typos, titles, old numbers, family devices, missing names)."""
+
+    honorific: float = 0.35  # call centre: surname + title
+    typo: float = 0.12  # a homophone in the given name
+    pinyin: float = 0.45  # app / web: a romanised name
+    traditional_branch: float = 0.1  # a branch writing traditional characters
+    no_name: float = 0.3  # mini-program without a name
+    old_phone: float = 0.6  # branch / call centre keeping an old number
+    phone_typo: float = 0.04
+    email_case: float = 0.2
+    gmail_tag: float = 0.3
+    email_typo: float = 0.03
+    shared_device: float = 0.7  # a household member on the family device
+    landline: float = 0.3  # a household sharing a landline
+    moved_phone: float = 0.2  # a person with an old number at all
+
+
+DEV = Mix()
+HELD_OUT = Mix(
+    honorific=0.45,
+    typo=0.18,
+    pinyin=0.55,
+    traditional_branch=0.2,
+    no_name=0.4,
+    old_phone=0.7,
+    phone_typo=0.06,
+    email_case=0.35,
+    gmail_tag=0.5,
+    email_typo=0.05,
+    shared_device=0.8,
+    landline=0.4,
+    moved_phone=0.25,
+)
+
+
 class Generator:
-    def __init__(self, seed: int) -> None:
+    def __init__(self, seed: int, mix: Mix = DEV) -> None:
         self.rng = random.Random(seed)
+        self.mix = mix
         self._phones: set[str] = set()
         self._surname_weights = [12 if i < 10 else 3 if i < 30 else 1 for i in range(len(SURNAMES))]
 
@@ -221,9 +273,9 @@ class Generator:
             city = rng.choice(CITIES)
             household = self._id("H", 8)
             device = self._id("dev-", 12)
-            landline = self._phone() if size > 1 and rng.random() < 0.3 else None
+            landline = self._phone() if size > 1 and rng.random() < self.mix.landline else None
             for _ in range(min(size, count - len(out))):
-                shares = size > 1 and rng.random() < 0.7
+                shares = size > 1 and rng.random() < self.mix.shared_device
                 given = "".join(rng.choices(GIVEN_CHARS, k=rng.choices((1, 2), (35, 65))[0]))
                 phone = landline if landline and rng.random() < 0.5 else self._phone()
                 pinyin = "".join(_pinyin(surname + given))
@@ -244,7 +296,7 @@ class Generator:
                         female=rng.random() < 0.5,
                         english=rng.choice(ENGLISH_NAMES) if rng.random() < 0.15 else None,
                         phone=phone,
-                        old_phone=self._phone() if rng.random() < 0.2 else None,
+                        old_phone=self._phone() if rng.random() < self.mix.moved_phone else None,
                         email=f"{local}@{rng.choice(PROVIDERS)}",
                         city=city,
                         birth_date=f"{year}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
@@ -263,18 +315,18 @@ class Generator:
     def _name(self, p: Person, source: str, noise: list[str]) -> str | None:
         rng = self.rng
         chinese = p.surname + p.given
-        if source == "call_centre" and rng.random() < 0.35:
+        if source == "call_centre" and rng.random() < self.mix.honorific:
             noise.append("honorific")
             titles = HONORIFICS_F if p.female else HONORIFICS_M
             return p.surname + rng.choice(titles)
-        if rng.random() < 0.12:
+        if rng.random() < self.mix.typo:
             noise.append("typo")
             chars = list(p.given)
             i = rng.randrange(len(chars))
             chars[i] = HOMOPHONES.get(chars[i], chars[i])
             chinese = p.surname + "".join(chars)
         roll = rng.random()
-        if source in ("app", "web") and roll < 0.45:
+        if source in ("app", "web") and roll < self.mix.pinyin:
             noise.append("pinyin")
             sur, giv = "".join(_pinyin(p.surname)), "".join(_pinyin(p.given))
             style = rng.randrange(5)
@@ -293,10 +345,12 @@ class Generator:
                 noise.append("english")
                 return f"{p.english} {sur.title()}"
             return f"{giv.title()} {sur.title()}"
-        if p.city in ("香港", "台北") or (source == "branch" and roll < 0.1):
+        if p.city in ("香港", "台北") or (
+            source == "branch" and roll < self.mix.traditional_branch
+        ):
             noise.append("traditional")
             return str(_s2t().convert(chinese))
-        if source == "mini_program" and roll < 0.3:
+        if source == "mini_program" and roll < self.mix.no_name:
             noise.append("no_name")
             return None
         return chinese
@@ -308,10 +362,14 @@ class Generator:
         if source == "web" and rng.random() < 0.2:
             return None
         number = p.phone
-        if p.old_phone and source in ("branch", "call_centre") and rng.random() < 0.6:
+        if (
+            p.old_phone
+            and source in ("branch", "call_centre")
+            and rng.random() < self.mix.old_phone
+        ):
             noise.append("old_phone")
             number = p.old_phone
-        if rng.random() < 0.04:
+        if rng.random() < self.mix.phone_typo:
             noise.append("phone_typo")
             i = rng.randrange(3, 11)
             number = number[:i] + rng.choice("0123456789") + number[i + 1 :]
@@ -327,14 +385,14 @@ class Generator:
         if source in ("call_centre", "mini_program") or rng.random() < 0.3:
             return None
         email = p.email
-        if rng.random() < 0.2:
+        if rng.random() < self.mix.email_case:
             noise.append("case")
             email = email.upper() if rng.random() < 0.5 else email.title()
-        if email.lower().endswith("@gmail.com") and rng.random() < 0.3:
+        if email.lower().endswith("@gmail.com") and rng.random() < self.mix.gmail_tag:
             noise.append("gmail_tag")
             local, domain = email.split("@")
             email = f"{local[:2]}.{local[2:]}+{source}@{domain}"
-        if rng.random() < 0.03:
+        if rng.random() < self.mix.email_typo:
             noise.append("email_typo")
             local, domain = email.split("@")
             i = rng.randrange(len(local))
@@ -372,15 +430,15 @@ class Generator:
             )
 
 
-def generate(persons: int = 8_000, seed: int = 24) -> list[Identity]:
+def generate(persons: int = 8_000, seed: int = 24, mix: Mix = DEV) -> list[Identity]:
     """``persons`` people and the 1–5 records each left (≈ 2.5 per person)."""
-    gen = Generator(seed)
+    gen = Generator(seed, mix)
     records: list[Identity] = []
     for person in gen.people(persons):
         records.extend(gen.identities(person, len(records)))
     return records
 
 
-def generate_at_least(identities: int, seed: int = 24) -> list[Identity]:
+def generate_at_least(identities: int, seed: int = 24, mix: Mix = DEV) -> list[Identity]:
     """At least ``identities`` records (whole people: never a person cut in half)."""
-    return generate(persons=max(1, int(identities / 2.45) + 1), seed=seed)
+    return generate(persons=max(1, int(identities / 2.45) + 1), seed=seed, mix=mix)

@@ -443,6 +443,59 @@ def correct_u(model: dict[str, Any], exact_floors: Mapping[str, float]) -> dict[
     return model
 
 
+# Records of one person repeat its name: a name held by one person who left three
+# records appears three times, and plain term frequency takes that for three people
+# sharing it (u too high, a true match penalised). The holder's own records are taken
+# out of the count: a record has, itself included, 1 + λ·(N − 1) records of its person
+# on average (λ the model's probability that two random records match), the
+# size-biased mean that a name's count also sees. At least ``MIN_COUNT`` is kept.
+MIN_COUNT = 0.5
+
+
+def own_records(prior: float, records: int) -> float:
+    return 1.0 + prior * max(0, records - 1)
+
+
+def name_frequencies(names: Sequence[Any], own: float) -> dict[str, float]:
+    """Term frequency of each name key without its holder's own repeats."""
+    from collections import Counter
+
+    present = [str(n) for n in names if isinstance(n, str) and n]
+    counts = Counter(present)
+    total = max(1, len(present))
+    return {name: max(n - own, MIN_COUNT) / total for name, n in counts.items()}
+
+
+def frequencies(rows: Sequence[Mapping[str, Any]], prior: float) -> dict[str, dict[str, float]]:
+    """The term frequencies the model scores with (feature rows in): names without
+    their holder's own repeats (``name_frequencies``), cities as they are."""
+    from collections import Counter
+
+    cities = Counter(str(r["city"]) for r in rows if r.get("city") is not None)
+    return {
+        "name_key": name_frequencies(
+            [r.get("name_key") for r in rows], own_records(prior, len(rows))
+        ),
+        "city": {city: n / max(1, len(rows)) for city, n in cities.items()},
+    }
+
+
+def register_name_frequencies(linker: Any, frame: Any, prior: float) -> None:
+    import pandas as pd
+
+    own = own_records(prior, len(frame))
+    table = pd.DataFrame(
+        [
+            {"name_key": name, "tf_name_key": tf}
+            for name, tf in name_frequencies(frame["name_key"].dropna().tolist(), own).items()
+        ],
+        columns=["name_key", "tf_name_key"],
+    )
+    table["name_key"] = table["name_key"].astype("string")
+    registered = linker._db_api.register(table)
+    linker.table_management.register_term_frequency_lookup(registered, "name_key")
+
+
 def link(
     records: Sequence[Mapping[str, Any]],
     *,
@@ -460,6 +513,7 @@ def link(
     prepared = time.perf_counter()
     linker, params = train(frame, seed=seed)
     trained = time.perf_counter()
+    register_name_frequencies(linker, frame, params.prior)
     predictions = linker.inference.predict(
         threshold_match_probability=thresholds.review_floor
     ).as_pandas_dataframe()

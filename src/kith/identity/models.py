@@ -76,3 +76,54 @@ class IdentityLink(IdMixin, TenantMixin, Base):
     decided_by_id: Mapped[str | None] = mapped_column(ID, default=None)
     decided_at: Mapped[datetime | None] = mapped_column(default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class IdentityModel(IdMixin, TenantMixin, Base):
+    """A workspace's trained model (λ and each level's m and u, the common names' and
+    cities' frequencies) and its thresholds, as data: the online matcher scores with
+    the newest row; without one, the model shipped with Kith."""
+
+    __tablename__ = "identity_models"
+    __table_args__ = (Index("ix_identity_models_trained", "tenant_id", "trained_at"),)
+
+    parameters: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    frequencies: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    thresholds: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    identities: Mapped[int] = mapped_column(default=0)
+    trained_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class IdentityKey(IdMixin, TenantMixin, Base):
+    """A node's blocking key (one per rule of ``kith.identity.model.BLOCKING`` whose
+    fields it has): the index the online matcher finds candidates through."""
+
+    __tablename__ = "identity_keys"
+    __table_args__ = (
+        Index("ix_identity_keys_lookup", "tenant_id", "rule", "key"),
+        Index("ix_identity_keys_node", "tenant_id", "node_id"),
+    )
+
+    rule: Mapped[str] = mapped_column(String(64))
+    key: Mapped[str] = mapped_column(String(64))  # sha256 of the rule's values
+    node_id: Mapped[str] = mapped_column(ID)
+
+
+class IdentityMerge(IdMixin, TenantMixin, Base):
+    """The decision record of a merge of two persons: who was absorbed into whom, the
+    nodes that moved and the links whose state changed (so an unmerge restores them
+    exactly), the match evidence, the reason; ``undone_at`` once unmerged."""
+
+    __tablename__ = "identity_merges"
+    __table_args__ = (Index("ix_identity_merges_person", "tenant_id", "survivor_id"),)
+
+    survivor_id: Mapped[str] = mapped_column(ID)
+    absorbed_id: Mapped[str] = mapped_column(ID)
+    moved_node_ids: Mapped[list[Any]] = mapped_column(default=list)
+    link_states: Mapped[dict[str, Any]] = mapped_column(default=dict)  # link id → state before
+    survivor_before: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    evidence: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    reason: Mapped[str] = mapped_column(String(2000), default="")
+    decided_by_id: Mapped[str | None] = mapped_column(ID, default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    undone_at: Mapped[datetime | None] = mapped_column(default=None)
+    undone_by_id: Mapped[str | None] = mapped_column(ID, default=None)

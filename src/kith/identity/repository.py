@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from kith.access.principal import Principal
-from kith.identity.models import IdentityLink, IdentityNode, IdentityPerson
+from kith.identity.models import (
+    IdentityKey,
+    IdentityLink,
+    IdentityMerge,
+    IdentityModel,
+    IdentityNode,
+    IdentityPerson,
+)
 
 
 class IdentityRepository:
@@ -25,6 +33,21 @@ class IdentityRepository:
             .group_by(n.person_id)
         ).all()
         return [(person, int(count)) for person, count in rows]
+
+    def node_activity(self) -> list[tuple[str | None, str, Any]]:
+        """(person id, kind, last activity) of every node."""
+        n = IdentityNode
+        rows = self.session.execute(
+            select(n.person_id, n.kind, n.last_activity_at).where(n.tenant_id == self.tenant_id)
+        ).all()
+        return [(p, k, at) for p, k, at in rows]
+
+    def node_features(self) -> list[tuple[str, dict[str, Any]]]:
+        n = IdentityNode
+        rows = self.session.execute(
+            select(n.id, n.features).where(n.tenant_id == self.tenant_id)
+        ).all()
+        return [(i, dict(f or {})) for i, f in rows]
 
     def link_counts_by_state(self) -> dict[str, int]:
         link = IdentityLink
@@ -89,7 +112,83 @@ class IdentityRepository:
             )
         ).first()
 
-    def add(self, row: IdentityPerson | IdentityNode | IdentityLink) -> None:
+    def node_by_ref(self, kind: str, ref: str) -> IdentityNode | None:
+        return self.session.scalars(
+            select(IdentityNode).where(
+                IdentityNode.tenant_id == self.tenant_id,
+                IdentityNode.kind == kind,
+                IdentityNode.ref == ref,
+            )
+        ).first()
+
+    def nodes_by_keys(self, keys: Sequence[tuple[str, str]], limit: int) -> Sequence[IdentityNode]:
+        """Nodes sharing one of the blocking ``keys`` ((rule, key) pairs): the online
+        matcher's candidates, through ``ix_identity_keys_lookup``."""
+        if not keys:
+            return []
+        k = IdentityKey
+        wanted = set(keys)
+        rows = self.session.execute(
+            select(k.rule, k.key, k.node_id).where(
+                k.tenant_id == self.tenant_id,
+                k.rule.in_(sorted({rule for rule, _ in wanted})),
+                k.key.in_(sorted({key for _, key in wanted})),
+            )
+        ).all()
+        ids = list(dict.fromkeys(n for rule, key, n in rows if (rule, key) in wanted))[:limit]
+        if not ids:
+            return []
+        return self.session.scalars(
+            select(IdentityNode).where(
+                IdentityNode.tenant_id == self.tenant_id, IdentityNode.id.in_(ids)
+            )
+        ).all()
+
+    def links_of(self, node_ids: Sequence[str]) -> Sequence[IdentityLink]:
+        link = IdentityLink
+        return self.session.scalars(
+            select(link).where(
+                link.tenant_id == self.tenant_id,
+                or_(link.node_id.in_(node_ids), link.other_node_id.in_(node_ids)),
+            )
+        ).all()
+
+    def latest_model(self) -> IdentityModel | None:
+        return self.session.scalars(
+            select(IdentityModel)
+            .where(IdentityModel.tenant_id == self.tenant_id)
+            .order_by(IdentityModel.trained_at.desc(), IdentityModel.id.desc())
+            .limit(1)
+        ).first()
+
+    def merge(self, merge_id: str, *, lock: bool = False) -> IdentityMerge | None:
+        stmt = select(IdentityMerge).where(
+            IdentityMerge.tenant_id == self.tenant_id, IdentityMerge.id == merge_id
+        )
+        if lock:
+            stmt = stmt.with_for_update()
+        return self.session.scalars(stmt).first()
+
+    def merges_of(self, person_ids: Sequence[str]) -> Sequence[IdentityMerge]:
+        m = IdentityMerge
+        return self.session.scalars(
+            select(m)
+            .where(
+                m.tenant_id == self.tenant_id,
+                or_(m.survivor_id.in_(person_ids), m.absorbed_id.in_(person_ids)),
+            )
+            .order_by(m.created_at.desc(), m.id.desc())
+        ).all()
+
+    def add(
+        self,
+        row: IdentityPerson
+        | IdentityNode
+        | IdentityLink
+        | IdentityKey
+        | IdentityMerge
+        | IdentityModel,
+    ) -> None:
         if row.tenant_id != self.tenant_id:
             raise ValueError("a row of another workspace")
         self.session.add(row)

@@ -15,10 +15,18 @@ from kith.core.clock import utcnow
 from kith.core.errors import Conflict, NotFound
 from kith.db.uow import UnitOfWork
 from kith.events.types import DomainEvent, EventType
-from kith.identity.models import IdentityLink, IdentityNode, IdentityPerson
+from kith.identity.models import (
+    IdentityKey,
+    IdentityLink,
+    IdentityModel,
+    IdentityNode,
+    IdentityPerson,
+)
 from kith.identity.repository import IdentityRepository
 
-Decision = Literal["confirm", "reject", "never_link"]
+Decision = Literal["reject", "never_link"]
+EXACT_KEYS = ("phone", "email", "device_id", "wechat_id", "card_no")
+DORMANT_DAYS = 180  # a person with no activity for this long is dormant
 SUSPICIOUS_SIZE = 10  # a person with more identities than this is listed for a look
 SIZE_BUCKETS = ((1, "1"), (2, "2"), (5, "3-5"), (10, "6-10"), (50, "11-50"))
 
@@ -55,9 +63,15 @@ class IdentityService:
         states = self.repo.link_counts_by_state()
         confirmed, rejected = states.get("confirmed", 0), states.get("rejected", 0)
         reviewed = confirmed + rejected + states.get("never_link", 0)
+        ghosts, dormant = self._ghosts()
+        exact = self._exact_key_rate()
         return {
+            "resolution_rate_exact_keys": exact,
             "identities": identities,
             "persons": len(persons),
+            "ghost_identities": ghosts,
+            "dormant_persons": dormant,
+            "dormant_after_days": DORMANT_DAYS,
             "unattached_identities": unattached,
             "resolution_rate": round(linked / identities, 4) if identities else None,
             "cluster_sizes": {
@@ -73,6 +87,44 @@ class IdentityService:
             "estimated_precision": round(confirmed / reviewed, 4) if reviewed else None,
         }
 
+    def _exact_key_rate(self) -> float | None:
+        """What exact keys alone would resolve (the share of identities sharing a phone,
+        e-mail, device, WeChat id or card with another, directly or through others):
+        the figure before probabilistic linking."""
+        from kith.identity.clustering import cluster
+
+        rows = self.repo.node_features()
+        if not rows:
+            return None
+        first: dict[tuple[str, Any], str] = {}
+        edges = []
+        for node_id, feats in rows:
+            for key in EXACT_KEYS:
+                value = feats.get(key)
+                if value:
+                    seen = first.setdefault((key, value), node_id)
+                    if seen != node_id:
+                        edges.append((1.0, seen, node_id))
+        cluster_of = cluster([i for i, _ in rows], edges, 10**9)[0]
+        sizes = Counter(cluster_of.values())
+        return round(sum(1 for c in cluster_of.values() if sizes[c] > 1) / len(rows), 4)
+
+    def _ghosts(self) -> tuple[int, int]:
+        """Identities with activity whose person has no contact or lead (nobody knows
+        who they are), and persons with no activity for ``DORMANT_DAYS``."""
+        from datetime import timedelta
+
+        rows = self.repo.node_activity()
+        known = {p for p, kind, _ in rows if kind in ("contact", "lead")}
+        ghosts = sum(1 for p, _, at in rows if at is not None and p not in known)
+        cutoff = self.clock() - timedelta(days=DORMANT_DAYS)
+        latest: dict[str, Any] = {}
+        for person, _, at in rows:
+            if person is not None:
+                latest[person] = max(latest.get(person) or at, at) if at else latest.get(person)
+        dormant = sum(1 for at in latest.values() if at is None or at < cutoff)
+        return ghosts, dormant
+
     # --- batch -------------------------------------------------------------------
 
     def store_batch(
@@ -82,7 +134,8 @@ class IdentityService:
         store the result: one person per cluster, a node per row (``kind``,
         ``ref`` = record id), links auto-linked inside clusters and proposed for
         review otherwise. Rows already in the graph are refused, not overwritten."""
-        from kith.identity.model import features, link
+        from kith.identity.ingest import blocking_keys, thresholds_data, workspace_model
+        from kith.identity.model import features, frequencies, link
         from kith.identity.online import TF_COLUMNS, score
 
         policy.require(self.principal, "contact", "update")
@@ -93,7 +146,8 @@ class IdentityService:
         if present:
             sample = ", ".join(sorted(present)[:5])
             raise Conflict(f"{len(present)} rows are already in the graph (e.g. {sample})")
-        result = link(rows, max_cluster=max_cluster)
+        thresholds = workspace_model(self.repo).thresholds
+        result = link(rows, max_cluster=max_cluster, thresholds=thresholds)
         now = self.clock()
         tenant = self.principal.tenant_id
         segment_of = {str(r["record_id"]): str(r.get("segment") or "other") for r in rows}
@@ -120,15 +174,25 @@ class IdentityService:
             self.uow.session.add(node)
             nodes[ref] = node
         self.uow.session.flush()
-        tf = {
-            column: {
-                value: n / len(rows)
-                for value, n in Counter(
-                    f[column] for f in feats.values() if f[column] is not None
-                ).items()
-            }
-            for column in TF_COLUMNS
-        }
+        for ref, node in nodes.items():
+            for rule, key in blocking_keys(feats[ref]):
+                self.uow.session.add(
+                    IdentityKey(tenant_id=tenant, rule=rule, key=key, node_id=node.id)
+                )
+        tf = frequencies(list(feats.values()), result.parameters.prior)
+        self.uow.session.add(
+            IdentityModel(
+                tenant_id=tenant,
+                parameters={"prior": result.parameters.prior, "levels": result.parameters.levels},
+                frequencies={
+                    column: dict(sorted(tf[column].items(), key=lambda kv: -kv[1])[:500])
+                    for column in TF_COLUMNS
+                },
+                thresholds=thresholds_data(thresholds),
+                identities=len(rows),
+                trained_at=now,
+            )
+        )
         states: Counter[str] = Counter()
         for pair in result.pairs:
             left, right = pair["unique_id_l"], pair["unique_id_r"]
@@ -174,6 +238,112 @@ class IdentityService:
             "suspicious_clusters": result.suspicious,
         }
 
+    # --- thresholds -------------------------------------------------------------------
+
+    def thresholds(self) -> dict[str, Any]:
+        from kith.identity.ingest import thresholds_data, workspace_model
+
+        policy.require(self.principal, "contact", "read")
+        model = workspace_model(self.repo)
+        return {**thresholds_data(model.thresholds), "model": model.source}
+
+    def set_thresholds(self, data: dict[str, Any]) -> dict[str, Any]:
+        """Thresholds as data: kept on the workspace's newest model row (a row without
+        parameters when nothing was trained yet, so the shipped model scores)."""
+        from kith.identity.ingest import thresholds_data, validate_thresholds
+
+        policy.require(self.principal, "contact", "update")
+        thresholds = validate_thresholds(data)
+        row = self.repo.latest_model()
+        if row is None:
+            row = IdentityModel(
+                tenant_id=self.principal.tenant_id, identities=0, trained_at=self.clock()
+            )
+            self.repo.add(row)
+        before = dict(row.thresholds or {})
+        row.thresholds = thresholds_data(thresholds)
+        self.uow.emit(
+            DomainEvent(
+                type=EventType.IDENTITY_THRESHOLDS_CHANGED,
+                tenant_id=self.principal.tenant_id,
+                subject_type="identity_model",
+                subject_id=row.id,
+                actor=self.principal.actor,
+                payload={"before": before, "after": row.thresholds},
+                summary="identity thresholds changed",
+                occurred_at=self.clock(),
+            )
+        )
+        return self.thresholds()
+
+    # --- persons ------------------------------------------------------------------
+
+    def person(self, person_id: str) -> dict[str, Any]:
+        """A person by any id it ever had (redirects followed), its identities with
+        their last activity, the links between them and its merges."""
+        from kith.identity.merges import MergeService, merge_view
+
+        policy.require(self.principal, "contact", "read")
+        person = MergeService(self.uow, self.principal, self.clock).resolve(person_id)
+        nodes = sorted(self.repo.nodes_of(person.id), key=lambda n: (n.created_at, n.id))
+        ids = {n.id for n in nodes}
+        links = [
+            link
+            for link in self.repo.links_of(sorted(ids))
+            if link.state in ("auto_linked", "confirmed")
+            and link.node_id in ids
+            and link.other_node_id in ids
+        ]
+        return {
+            "id": person.id,
+            "requested_id": person_id,
+            "redirected": person.id != person_id,
+            "segment": person.segment,
+            "created_at": person.created_at,
+            "identities": [
+                {
+                    "id": n.id,
+                    "kind": n.kind,
+                    "ref": n.ref,
+                    "features": n.features,
+                    "last_activity_at": n.last_activity_at,
+                    "created_at": n.created_at,
+                }
+                for n in nodes
+            ],
+            "links": [
+                {
+                    "id": link.id,
+                    "node_id": link.node_id,
+                    "other_node_id": link.other_node_id,
+                    "state": link.state,
+                    "probability": link.probability,
+                    "explanation": link.explanation,
+                }
+                for link in links
+            ],
+            "merges": [merge_view(m) for m in self.repo.merges_of([person.id])[:50]],
+        }
+
+    def person_of_contact(self, contact_id: str) -> dict[str, Any] | None:
+        """The person of a contact the principal may read (NotFound otherwise)."""
+        from kith.crm.repository import RecordRepository
+        from kith.crm.specs import SPECS
+
+        if (
+            RecordRepository(self.uow.session, self.principal).find(SPECS["contact"], contact_id)
+            is None
+        ):
+            raise NotFound(f"no contact {contact_id}")
+        return self.person_of("contact", contact_id)
+
+    def person_of(self, kind: str, ref: str) -> dict[str, Any] | None:
+        policy.require(self.principal, "contact", "read")
+        node = self.repo.node_by_ref(kind, ref)
+        if node is None or node.person_id is None:
+            return None
+        return self.person(node.person_id)
+
     # --- review inbox -------------------------------------------------------------
 
     def proposals(self, limit: int = 50) -> list[dict[str, Any]]:
@@ -207,8 +377,16 @@ class IdentityService:
             "created_at": link.created_at,
         }
 
+    def proposal(self, link_id: str) -> dict[str, Any]:
+        policy.require(self.principal, "contact", "read")
+        link = self.repo.link(link_id)
+        if link is None:
+            raise NotFound(f"no identity link {link_id}")
+        return self._proposal(link, self.repo.nodes([link.node_id, link.other_node_id]))
+
     def decide(self, link_id: str, decision: Decision) -> dict[str, Any]:
-        """Confirm (the two persons become one), reject, or never link a proposal."""
+        """Reject or never link a proposal. (Confirming one merges two persons: the
+        gateway tool ``identity.merge`` with ``link_id``.)"""
         policy.require(self.principal, "contact", "update")
         link = self.repo.link(link_id, lock=True)
         if link is None:
@@ -216,20 +394,13 @@ class IdentityService:
         if link.state != "proposed":
             raise Conflict(f"identity link {link_id} is {link.state}, not proposed")
         now = self.clock()
-        link.state = {"confirm": "confirmed", "reject": "rejected", "never_link": "never_link"}[
-            decision
-        ]
+        link.state = {"reject": "rejected", "never_link": "never_link"}[decision]
         link.decided_by_id = self.principal.id
         link.decided_at = now
         nodes = self.repo.nodes([link.node_id, link.other_node_id])
-        merged = None
-        if decision == "confirm":
-            merged = self._join(nodes[link.node_id], nodes[link.other_node_id], now)
         self.uow.emit(
             DomainEvent(
-                type=EventType.IDENTITY_LINKED
-                if decision == "confirm"
-                else EventType.IDENTITY_UNLINKED,
+                type=EventType.IDENTITY_UNLINKED,
                 tenant_id=self.principal.tenant_id,
                 subject_type="identity_link",
                 subject_id=link.id,
@@ -245,38 +416,5 @@ class IdentityService:
             )
         )
         out = self._proposal(link, nodes)
-        out["merged"] = merged
+        out["merged"] = None
         return out
-
-    def _join(self, a: IdentityNode, b: IdentityNode, now: datetime) -> dict[str, str] | None:
-        """Put both nodes in one person. Two persons merge into the older id (the
-        survivor keeps its id; the other redirects to it)."""
-        if a.person_id is None and b.person_id is None:
-            person = IdentityPerson(tenant_id=self.principal.tenant_id, created_at=now)
-            self.repo.add(person)
-            a.person_id = b.person_id = person.id
-            return None
-        if a.person_id is None or b.person_id is None:
-            a.person_id = b.person_id = a.person_id or b.person_id
-            return None
-        if a.person_id == b.person_id:
-            return None
-        first, second = self.repo.person(a.person_id), self.repo.person(b.person_id)
-        assert first is not None and second is not None
-        survivor, absorbed = sorted((first, second), key=lambda p: (p.created_at, p.id))
-        for node in self.repo.nodes_of(absorbed.id):
-            node.person_id = survivor.id
-        absorbed.merged_into = survivor.id
-        self.uow.emit(
-            DomainEvent(
-                type=EventType.IDENTITY_MERGED,
-                tenant_id=self.principal.tenant_id,
-                subject_type="identity_person",
-                subject_id=survivor.id,
-                actor=self.principal.actor,
-                payload={"person_id": survivor.id, "merged_person_id": absorbed.id},
-                summary=f"person {absorbed.id} merged into {survivor.id}",
-                occurred_at=now,
-            )
-        )
-        return {"person_id": survivor.id, "merged_person_id": absorbed.id}

@@ -18,6 +18,7 @@ from typing import Final
 from kith.web.i18n_admin import ADMIN
 from kith.web.i18n_dayone import DAYONE
 from kith.web.i18n_knowledge import KNOWLEDGE
+from kith.web.i18n_identity import IDENTITY
 from kith.web.i18n_labels import LABELS
 from kith.web.i18n_realtime import REALTIME
 from kith.web.i18n_work import WORK
@@ -806,6 +807,8 @@ ZH_CN.update({key: pair[0] for key, pair in REALTIME.items()})
 EN.update({key: pair[1] for key, pair in REALTIME.items()})
 ZH_CN.update({key: pair[0] for key, pair in KNOWLEDGE.items()})
 EN.update({key: pair[1] for key, pair in KNOWLEDGE.items()})
+ZH_CN.update({key: pair[0] for key, pair in IDENTITY.items()})
+EN.update({key: pair[1] for key, pair in IDENTITY.items()})
 ZH_CN.update({key: pair[0] for key, pair in LABELS.items() if key not in ZH_CN})
 EN.update({key: pair[1] for key, pair in LABELS.items() if key not in EN})
 

@@ -50,6 +50,7 @@ WORK_NAV = (
     ("agents", "/agents"),
     ("realtime", "/realtime"),
     ("knowledge", "/knowledge"),
+    ("identity", "/identity"),
     ("admin", "/admin"),
 )
 # What a role must be allowed for a work screen's link to show (any one of them); screens
@@ -62,6 +63,7 @@ WORK_NEEDS: dict[str, tuple[tuple[str, Action], ...]] = {
     "agents": (("role", "read"),),
     "realtime": (("risk_rule", "read"),),
     "knowledge": (("knowledge", "read"),),
+    "identity": (("contact", "update"),),
     "admin": (("user", "update"), ("role", "read")),
 }
 
@@ -327,6 +329,12 @@ def install(app: FastAPI) -> None:
     )
     def notifications_page(request: Request) -> Response:
         return _work_page(request, "notifications")
+
+    @app.get(
+        "/identity", include_in_schema=False, response_model=None, dependencies=[session_only()]
+    )
+    def identity_page(request: Request) -> Response:
+        return _work_page(request, "identity")
 
     @app.get("/agents", include_in_schema=False, response_model=None, dependencies=[session_only()])
     def agents_page(request: Request) -> Response:

@@ -22,6 +22,7 @@ const PAGES = {
   dashboards: () => import("./page-dashboards.js"),
   admin: () => import("./page-admin.js"),
   notifications: () => import("./page-notifications.js"),
+  identity: () => import("./page-identity.js"),
 };
 
 async function main() {

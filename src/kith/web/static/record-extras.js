@@ -9,6 +9,7 @@ import { actorKindLabel, enumLabel, fieldLabel, formatDateTime, formatDuration, 
 import { can } from "./me.js";
 import { forgetStages, loadStages, loadUserNames, shortId, stageOf, userName } from "./refs.js";
 import { slaBadge, slaDistance, slaState } from "./sla.js";
+import { identityCard } from "./identity-card.js";
 
 function card(title, ...children) {
   const id = uid("card");
@@ -294,6 +295,8 @@ export async function extraCards(objectName, record, ctx) {
       return [await pipelineStagesCard(record, ctx)];
     case "lead":
       return [leadConvertCard(record, ctx)].filter(Boolean);
+    case "contact":
+      return [await identityCard(record)];
     default:
       return [];
   }
