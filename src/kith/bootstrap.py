@@ -34,6 +34,7 @@ from kith.gateway.gateway import Gateway
 from kith.gateway.principals import register_principal_resolver
 from kith.gateway.registry import ToolServices
 from kith.intelligence.monitoring.performance import performance_consumer
+from kith.playbooks.consumer import stop_notifier, verification_consumer
 from kith.privacy import reimport
 from kith.privacy.ledger import ConsentLedger
 from kith.realtime.actions import risk_actions_consumer
@@ -58,6 +59,7 @@ def wire() -> None:
     import kith.agents.tools
     import kith.gateway.tools
     import kith.intelligence.segment_enrollment
+    import kith.playbooks.tools
     import kith.realtime.tools
 
     use_default_consent(ConsentLedger)
@@ -72,7 +74,8 @@ def wire() -> None:
     # Scheduled jobs (each module registers its jobs with @job).
     import kith.audit.jobs
     import kith.intelligence.jobs
-    import kith.intelligence.segments.jobs  # noqa: F401
+    import kith.intelligence.segments.jobs
+    import kith.playbooks.jobs  # noqa: F401
 
     _wired.append(True)
 
@@ -81,6 +84,8 @@ CONSUMER_FACTORIES: tuple[ConsumerFactory, ...] = (
     agents_consumer,
     performance_consumer,
     risk_actions_consumer,
+    verification_consumer,
+    stop_notifier,
 )
 
 

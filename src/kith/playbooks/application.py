@@ -339,53 +339,70 @@ def observe(
     return met
 
 
-def trip_breakers(
-    uow: UnitOfWork, tenant_id: str, gateway: GatewayPort, now: datetime
-) -> list[dict[str, Any]]:
-    """Stop every application whose breaker is due; notify the rep and their manager."""
+def trip_breakers(uow: UnitOfWork, tenant_id: str, now: datetime) -> list[dict[str, Any]]:
+    """Stop every application whose breaker is due (``practice.stopped``; the
+    notification consumer then tells the rep and their manager)."""
     repo = PlaybookRepository(uow.session, tenant_id)
-    principal = system_principal(tenant_id, SYSTEM)
+    actor = system_principal(tenant_id, SYSTEM).actor
     stopped = []
     for application in repo.breakers_due(now):
         practice = repo.practice(application.practice_id)
         if practice is None:
             continue
-        label = (practice.breaker or {}).get("label", "")
+        label = str((practice.breaker or {}).get("label", ""))
         application.status = "stopped"
         application.stopped_at = now
         application.stop_reason = label[:300]
-        notified = []
-        for user_id in _rep_and_manager(uow, tenant_id, application.applied_by):
-            result = gateway.execute(
-                uow,
-                principal,
-                "users.notify",
-                {
-                    "user_id": user_id,
-                    "title": f"实践已熔断 / Practice stopped: {practice.title}"[:300],
-                    "body": f"{label}\n商机 / Deal {application.deal_id}",
-                    "subject_type": "deal",
-                    "subject_id": application.deal_id,
-                },
-                purpose="sales",
-                idempotency_key=f"practice-breaker:{application.id}:{user_id}",
-            )
-            notified.append({"user_id": user_id, "status": result.status})
         emit_practice(
             uow,
             practice,
             EventType.PRACTICE_STOPPED,
-            principal.actor,
+            actor,
             now,
             "practice.stop",
             deal_id=application.deal_id,
+            application_id=application.id,
+            applied_by=application.applied_by,
             reason=label,
-            notified=[n["user_id"] for n in notified],
         )
-        stopped.append(
-            {"application_id": application.id, "deal_id": application.deal_id, "notified": notified}
-        )
+        stopped.append({"application_id": application.id, "deal_id": application.deal_id})
     return stopped
+
+
+def notify_stopped(
+    uow: UnitOfWork,
+    gateway: GatewayPort,
+    tenant_id: str,
+    practice_id: str,
+    payload: Mapping[str, Any],
+    *,
+    trigger_event_id: str | None = None,
+) -> list[dict[str, Any]]:
+    """Tell the rep who applied a stopped practice, and their team managers, through
+    ``users.notify`` (idempotent per application and person)."""
+    principal = system_principal(tenant_id, SYSTEM)
+    rep = str(payload.get("applied_by") or "")
+    if not rep:
+        return []
+    out = []
+    for user_id in _rep_and_manager(uow, tenant_id, rep):
+        result = gateway.execute(
+            uow,
+            principal,
+            "users.notify",
+            {
+                "user_id": user_id,
+                "title": f"实践已熔断 / Practice stopped: {payload.get('title', '')}"[:300],
+                "body": f"{payload.get('reason', '')}\n商机 / Deal {payload.get('deal_id')}",
+                "subject_type": "deal",
+                "subject_id": payload.get("deal_id"),
+            },
+            purpose="sales",
+            idempotency_key=f"practice-stop:{payload.get('application_id')}:{user_id}",
+            trigger_event_id=trigger_event_id,
+        )
+        out.append({"user_id": user_id, "status": result.status, "reason": result.reason})
+    return out
 
 
 def _rep_and_manager(uow: UnitOfWork, tenant_id: str, user_id: str) -> list[str]:

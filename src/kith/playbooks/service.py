@@ -110,6 +110,18 @@ class PracticeService:
         ]
         return out
 
+    def measure(self, practice_id: str) -> dict[str, Any]:
+        """Adoption, points met and the effect against comparable deals (``effect.py``)."""
+        from kith.playbooks.effect import effect
+        from kith.playbooks.features import closed_deals
+
+        policy.require(self.principal, "practice", "read")
+        practice = self.repo.practice_for(self.principal, practice_id)
+        return effect(
+            self.repo.applications(practice_id=practice.id),
+            closed_deals(self.uow.session, self.tenant_id),
+        )
+
     def gate_status(self, practice: Practice) -> gates.GateStatus:
         return gates.evaluate(
             self.repo.gate(),
