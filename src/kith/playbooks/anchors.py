@@ -33,7 +33,8 @@ TOP = 3
 
 
 def decompose(items: Sequence[Item], dimensions: Sequence[str]) -> list[dict[str, Any]]:
-    """Every (dimension, group) with misses, largest share of misses first."""
+    """Every (dimension, group) with misses, largest share of misses first; a dimension
+    with a single group (every row alike, e.g. the anchor's own filter) is left out."""
     total_misses = sum(1 for i in items if i.miss)
     if not total_misses:
         return []
@@ -46,6 +47,8 @@ def decompose(items: Sequence[Item], dimensions: Sequence[str]) -> list[dict[str
             group = item.dims.get(dimension, NONE)
             size[group] += 1
             misses[group] += item.miss
+        if len(size) < 2:
+            continue  # one group for every row (e.g. the filter's own value) explains nothing
         for group, missed in misses.items():
             if not missed:
                 continue

@@ -8,7 +8,7 @@ customer type; free tags against the deal's words) and by their measured effect.
     score      = 0.7 · similarity + 0.3 · effect
 
 Only practices with some similarity are suggested, never one already applied to the
-deal. Every suggestion carries its rationale in zh and en.
+deal, nor one naming industries the deal (whose industry is known) is not in. Every suggestion carries its rationale in zh and en.
 """
 
 from __future__ import annotations
@@ -58,6 +58,8 @@ def recommend(
         if practice.id in applied:
             continue
         named = {d: v for d, v in (practice.situation or {}).items() if v}
+        if "industry" in named and features.get("industry") not in (None, *named["industry"]):
+            continue  # another industry is another situation, whatever else matches
         matched = sorted(d for d in named if features.get(d) in named[d])
         tag_sim = len(matched) / len(named) if named else 0.0
         free = [t for t in practice.free_tags or [] if t]

@@ -210,9 +210,6 @@ def upgrade() -> None:
     op.create_index(
         op.f("ix_practice_reviews_tenant_id"), "practice_reviews", ["tenant_id"], unique=False
     )
-    op.drop_table("search_fts_data")
-    op.drop_table("search_fts_idx")
-    op.drop_table("search_fts")
     _grant_existing_roles()
 
 
