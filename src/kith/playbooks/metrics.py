@@ -70,9 +70,8 @@ def _window(params: Mapping[str, Any], as_of: datetime) -> datetime:
 
 
 def _names(session: Session, tenant_id: str, model: Any) -> dict[str, str]:
-    return dict(
-        session.execute(select(model.id, model.name).where(model.tenant_id == tenant_id)).tuples()
-    )
+    rows = session.execute(select(model.id, model.name).where(model.tenant_id == tenant_id))
+    return {str(i): str(name) for i, name in rows.tuples()}
 
 
 def _ticket_items(
@@ -161,20 +160,15 @@ def _lead_items(
         )
         .order_by(Lead.id)
     ).all()
-    first: dict[str | None, datetime] = (
-        dict(
-            session.execute(
-                select(Activity.lead_id, func.min(Activity.created_at))
-                .where(
-                    Activity.tenant_id == tenant_id,
-                    Activity.lead_id.in_([lead.id for lead in leads]),
-                )
-                .group_by(Activity.lead_id)
-            ).tuples()
-        )
-        if leads
-        else {}
-    )
+    first: dict[str, datetime] = {}
+    for chunk in range(0, len(leads), 500):
+        ids = [lead.id for lead in leads[chunk : chunk + 500]]
+        rows = session.execute(
+            select(Activity.lead_id, func.min(Activity.created_at))
+            .where(Activity.tenant_id == tenant_id, Activity.lead_id.in_(ids))
+            .group_by(Activity.lead_id)
+        ).tuples()
+        first.update({str(lead_id): at for lead_id, at in rows})
     users = _names(session, tenant_id, User)
     out = []
     for lead in leads:
