@@ -8,7 +8,8 @@ customer type; free tags against the deal's words) and by their measured effect.
     score      = 0.7 · similarity + 0.3 · effect
 
 Only practices with some similarity are suggested, never one already applied to the
-deal, nor one naming industries the deal (whose industry is known) is not in. Every suggestion carries its rationale in zh and en.
+deal, nor one naming industries the deal (whose industry is known) is not in.
+Every suggestion carries its rationale in zh and en.
 """
 
 from __future__ import annotations
