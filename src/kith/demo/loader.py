@@ -33,6 +33,7 @@ from kith.crm.service import RecordService
 from kith.crm.specs import PATCH_SCHEMAS, SPECS
 from kith.demo.generator import build_plan
 from kith.demo.payments import seed_payment_story
+from kith.demo.playbooks import seed_playbooks
 from kith.demo.plan import EXTERNAL_ID_PREFIX, Plan, Ref, Step
 from kith.events.models import OutboxEvent
 from kith.privacy.schemas import ConsentIn
@@ -109,6 +110,7 @@ def load_demo(
     loader.set_up(password, enforce_strength)
     loader.replay(batch_size, on_progress)
     seed_payment_story(container, tenant.id, plan.anchor)
+    seed_playbooks(container, tenant.id, plan.anchor, seed)
     archive_history(container, tenant.id)
     return DemoResult(
         "loaded",

@@ -108,7 +108,14 @@ def industry_value(industry: str | None) -> str | None:
     if not industry:
         return None
     lowered = industry.strip().lower()
-    aliases = {"政府": "government", "医院": "hospital", "医疗": "hospital", "物流": "logistics"}
+    aliases = {
+        "政府": "government",
+        "gov": "government",
+        "医院": "hospital",
+        "healthcare": "hospital",
+        "hospital": "hospital",
+        "物流": "logistics",
+    }
     for word, value in aliases.items():
         if word in lowered:
             return value
