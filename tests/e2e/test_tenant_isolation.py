@@ -88,6 +88,18 @@ def _seed(api: Api) -> dict[str, str]:
     ids["risk:entry_id"] = api.post("/risk/lists", entry)["id"]
     ids["identity:link_id"] = "0" * 32  # no proposal exists in either tenant: 404 both ways
     ids["identity:decision"] = "confirm"
+    ids["practices"] = api.post("/practices", {"title": "政策匹配度矩阵"})["id"]
+    ids["practices:deal_id"] = ids["deals"]
+    anchor = {
+        "name": "首次解决时长",
+        "metric": "ticket_resolution_hours",
+        "baseline": 72,
+        "target": 4,
+        "starts_on": "2026-11-01",
+        "deadline": "2027-01-30",
+        "owner_id": ids["users"],
+    }
+    ids["anchors"] = api.post("/anchors", anchor)["id"]
     return ids
 
 
@@ -190,5 +202,6 @@ _NOT_RECORDS = frozenset(
         "risk:entry_id",
         "identity:link_id",
         "identity:decision",
+        "practices:deal_id",
     }
 )
