@@ -42,7 +42,8 @@ from kith.playbooks.schemas import (
 from kith.playbooks.service import PracticeService, emit_practice
 
 SENIOR_ROLE = "senior_sales"
-REVIEWERS = ("chen.jing@kith.demo", "zhou.ming@kith.demo", "wang.qiang@kith.demo")
+SENIORS = ("wang.qiang@kith.demo", "liu.yang@kith.demo")
+REVIEWERS = ("chen.jing@kith.demo", "zhou.ming@kith.demo", *SENIORS)
 
 MATRIX: dict[str, Any] = {
     "title": "政策匹配度矩阵 / Policy-fit matrix",
@@ -151,7 +152,7 @@ def _person(session: Any, tenant_id: str, email: str) -> Principal:
 
 
 def _senior_badge(session: Any, tenant_id: str) -> None:
-    """A role without permissions that marks 王强 as a senior rep (a gate reviewer)."""
+    """A role without permissions that marks 王强 and 刘洋 as senior reps (gate reviewers)."""
     role = session.scalars(
         select(Role).where(Role.tenant_id == tenant_id, Role.name == SENIOR_ROLE)
     ).first()
@@ -163,10 +164,11 @@ def _senior_badge(session: Any, tenant_id: str) -> None:
         )
         session.add(role)
         session.flush()
-    user = session.scalars(
-        select(User).where(User.tenant_id == tenant_id, User.email == "wang.qiang@kith.demo")
-    ).one()
-    session.add(UserRole(tenant_id=tenant_id, user_id=user.id, role_id=role.id))
+    for email in SENIORS:
+        user = session.scalars(
+            select(User).where(User.tenant_id == tenant_id, User.email == email)
+        ).one()
+        session.add(UserRole(tenant_id=tenant_id, user_id=user.id, role_id=role.id))
     session.flush()
 
 

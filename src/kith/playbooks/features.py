@@ -18,10 +18,19 @@ from kith.playbooks.rules import deal_features
 
 
 @dataclass(frozen=True)
+class AccountFacts:
+    """What matching needs of an account (never its encrypted fields)."""
+
+    name: str
+    industry: str | None
+    tier: str | None
+
+
+@dataclass(frozen=True)
 class DealContext:
     deal: Deal
     stage: PipelineStage | None
-    account: Account | None
+    account: AccountFacts | None
 
     @property
     def features(self) -> dict[str, str]:
@@ -50,7 +59,14 @@ def deal_context(session: Session, tenant_id: str, deal_id: str) -> DealContext 
     if deal is None or deal.tenant_id != tenant_id or deal.deleted_at is not None:
         return None
     stage = session.get(PipelineStage, deal.stage_id)
-    account = session.get(Account, deal.account_id) if deal.account_id else None
+    account = None
+    if deal.account_id:
+        row = session.execute(
+            select(Account.name, Account.industry, Account.tier).where(
+                Account.id == deal.account_id, Account.tenant_id == tenant_id
+            )
+        ).first()
+        account = AccountFacts(row[0], row[1], row[2]) if row is not None else None
     return DealContext(deal, stage, account)
 
 

@@ -39,6 +39,7 @@ def recommend(
     if context is None:
         raise NotFound(f"deal {deal_id} not found")
     features = context.features
+    industry_known = bool(context.account and context.account.industry)
     deal = context.deal
     words = " ".join(
         x
@@ -59,7 +60,8 @@ def recommend(
         if practice.id in applied:
             continue
         named = {d: v for d, v in (practice.situation or {}).items() if v}
-        if "industry" in named and features.get("industry") not in (None, *named["industry"]):
+        wrong_industry = features.get("industry") not in named.get("industry", ())
+        if industry_known and "industry" in named and wrong_industry:
             continue  # another industry is another situation, whatever else matches
         matched = sorted(d for d in named if features.get(d) in named[d])
         tag_sim = len(matched) / len(named) if named else 0.0

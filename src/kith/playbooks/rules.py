@@ -104,22 +104,23 @@ def stage_value(stage_name: str | None) -> str | None:
     return None
 
 
+ZH_INDUSTRIES = (("政府", "government"), ("医院", "hospital"), ("物流", "logistics"))
+INDUSTRY_ALIASES = {"gov": "government", "healthcare": "hospital", "hospitals": "hospital"}
+
+
 def industry_value(industry: str | None) -> str | None:
+    """The vocabulary's industry for an account's: an exact (case-insensitive) value or
+    alias, or a Chinese word it contains; None when the vocabulary has no such one."""
     if not industry:
         return None
     lowered = industry.strip().lower()
-    aliases = {
-        "政府": "government",
-        "gov": "government",
-        "医院": "hospital",
-        "healthcare": "hospital",
-        "hospital": "hospital",
-        "物流": "logistics",
-    }
-    for word, value in aliases.items():
+    lowered = INDUSTRY_ALIASES.get(lowered, lowered)
+    if lowered in VOCABULARY["industry"]:
+        return lowered
+    for word, value in ZH_INDUSTRIES:
         if word in lowered:
             return value
-    return lowered if lowered in VOCABULARY["industry"] else None
+    return None
 
 
 def customer_type(tier: str | None) -> str | None:

@@ -33,6 +33,8 @@ VOCABULARY: dict[str, tuple[str, ...]] = {
         "energy",
         "automotive",
         "technology",
+        "medical_devices",
+        "hospitality",
     ),
     "stage": ("qualification", "needs", "proposal", "budget_approval", "negotiation", "tender"),
     "deal_size": ("small", "medium", "large"),
