@@ -33,8 +33,8 @@ from kith.crm.service import RecordService
 from kith.crm.specs import PATCH_SCHEMAS, SPECS
 from kith.demo.generator import build_plan
 from kith.demo.payments import seed_payment_story
-from kith.demo.playbooks import seed_playbooks
 from kith.demo.plan import EXTERNAL_ID_PREFIX, Plan, Ref, Step
+from kith.demo.playbooks import seed_playbooks
 from kith.events.models import OutboxEvent
 from kith.privacy.schemas import ConsentIn
 from kith.privacy.service import ConsentService
