@@ -90,7 +90,7 @@ def compare(
     }
     if not n_a:
         out.update(sufficient=False, reason="no applied deal has closed with comparables yet")
-        out.update(win_rate=None, cycle_days=None)
+        out.update(win_rate=None, cycle_days=None, lift=None)
         return out
     z = _z()
     weights = {k: len(a) / n_a for k, (a, _) in matched.items()}
