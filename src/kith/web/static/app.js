@@ -18,6 +18,7 @@ const PAGES = {
   passport: () => import("./page-passport.js"),
   agents: () => import("./page-agents.js"),
   dashboards: () => import("./page-dashboards.js"),
+  playbooks: () => import("./page-playbooks.js"),
   admin: () => import("./page-admin.js"),
   notifications: () => import("./page-notifications.js"),
 };
