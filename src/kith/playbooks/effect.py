@@ -11,7 +11,9 @@ the practice". The win-rate difference gets a Wald 95% interval:
 
 (``p_s``, ``m_s``: the comparables' win rate and count in stratum ``s``); the cycle
 time difference likewise with sample variances (strata with one comparable add no
-variance term and are reported). The normal quantile comes from ``scipy.stats``.
+variance term and are reported). The normal quantile is the standard library's
+``statistics.NormalDist`` (the same value as ``scipy.stats.norm.ppf``, without importing
+SciPy — seconds on a cold, loaded machine — into a recommendation request).
 No lift is claimed below ``MIN_SAMPLE`` matched applied deals or comparables: the
 figures are shown with ``sufficient: false`` and the reason.
 """
@@ -32,9 +34,7 @@ CONFIDENCE = 0.95
 
 
 def _z() -> float:
-    from scipy.stats import norm
-
-    return float(norm.ppf(0.5 + CONFIDENCE / 2))
+    return statistics.NormalDist().inv_cdf(0.5 + CONFIDENCE / 2)
 
 
 def adoption(applications: Sequence[PracticeApplication]) -> dict[str, Any]:
