@@ -204,3 +204,42 @@ def test_anchor_input_is_validated(container: Container, workspace: Workspace) -
                     owner_id=workspace.users["manager"].id,
                 )
             )
+
+
+def test_the_migration_grants_playbooks_to_existing_workspaces(
+    container: Container, workspace: Workspace
+) -> None:
+    import importlib
+
+    from sqlalchemy import delete
+
+    from kith.access.models import RolePermission
+    from kith.access.roles import BUILTIN_ROLES
+    from kith.core.errors import PermissionDenied
+    from kith.playbooks.service import PracticeService
+
+    migration = importlib.import_module("kith.db.migrations.versions.0020_playbooks")
+    # the migration grants exactly what new workspaces get from access.roles
+    for role, (_, grants, _) in BUILTIN_ROLES.items():
+        expected = {(o, a, s) for (o, a), s in grants.items() if o in ("practice", "anchor")}
+        given = {
+            (o, a, s) for o, pairs in migration.ROLE_GRANTS.get(role, {}).items() for a, s in pairs
+        }
+        assert given == expected, role
+    with container.uow() as uow:  # a workspace from before 0020: no playbook grants
+        uow.session.execute(
+            delete(RolePermission).where(RolePermission.object_type.in_(("practice", "anchor")))
+        )
+        uow.commit()
+    with container.uow() as uow:
+        sales = principal_for_user(uow.session, workspace.users["sales"])
+    with container.uow() as uow, pytest.raises(PermissionDenied):
+        PracticeService(uow, sales).list()
+    with container.engine.begin() as conn:
+        added = migration.grant_existing_roles(conn)
+    with container.engine.begin() as conn:
+        assert migration.grant_existing_roles(conn) == 0
+    assert added == 8 + 6 + 4 + 4 + 2 + 2 + 2  # admin, manager, sales, service, 3 readers
+    with container.uow() as uow:
+        sales = principal_for_user(uow.session, workspace.users["sales"])
+        assert PracticeService(uow, sales).list() == []

@@ -210,11 +210,12 @@ def upgrade() -> None:
     op.create_index(
         op.f("ix_practice_reviews_tenant_id"), "practice_reviews", ["tenant_id"], unique=False
     )
-    _grant_existing_roles()
+    grant_existing_roles(op.get_bind())
 
 
-def _grant_existing_roles() -> None:
-    conn = op.get_bind()
+def grant_existing_roles(conn: sa.Connection) -> int:
+    """Give built-in roles their missing ``practice``/``anchor`` grants; how many added."""
+    added = 0
     roles = conn.execute(
         sa.text("SELECT id, tenant_id, name FROM roles WHERE builtin = :yes"), {"yes": True}
     ).all()
@@ -236,6 +237,8 @@ def _grant_existing_roles() -> None:
                         ),
                         {"r": role_id, "o": object_type, "a": action, "s": scope, "t": tenant_id},
                     )
+                    added += 1
+    return added
 
 
 def downgrade() -> None:
