@@ -503,3 +503,28 @@ def test_recommendation_on_a_similar_deal_through_the_sales_agents_tool(
             purpose="sales",
         )
     assert other.output["practices"] == []
+
+
+def test_apply_is_all_or_nothing_and_needs_more_than_read(
+    container: Container, people: dict[str, Principal], deals: dict[str, str]
+) -> None:
+    steps = [
+        {"label": "同步财政资金到位证明"},
+        {"label": "发送对比分析简报", "tool": "email.draft"},  # the deal has no contact
+    ]
+    pid = _published(container, people, deals["origin"], actions=steps)
+    with container.uow() as uow, pytest.raises(ValidationFailed) as caught:
+        Applications(uow, people["sales2"], gateway_of(container), clock=lambda: NOW).apply(
+            pid, deals["similar"]
+        )
+    assert [e.path for e in caught.value.errors] == [["actions", 1, "tool"]]
+    with container.uow() as uow:  # the caller did not commit: no application, no task
+        assert uow.session.scalars(select(PracticeApplication)).all() == []
+        tasks = uow.session.scalars(
+            select(m.Activity).where(m.Activity.deal_id == deals["similar"])
+        ).all()
+        assert tasks == []
+    with container.uow() as uow, pytest.raises(PermissionDenied):
+        Applications(uow, people["viewer"], gateway_of(container), clock=lambda: NOW).apply(
+            pid, deals["similar"]
+        )

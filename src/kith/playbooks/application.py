@@ -24,7 +24,7 @@ from kith.access.principal import Principal
 from kith.access.service import system_principal
 from kith.core.clock import utcnow
 from kith.core.domain import Actor
-from kith.core.errors import Conflict, FieldError, NotFound
+from kith.core.errors import Conflict, FieldError, NotFound, ValidationFailed
 from kith.core.event_types import EventType
 from kith.core.expressions import ExpressionError, compile_expression
 from kith.crm.service import RecordService
@@ -102,7 +102,9 @@ class Applications:
         self.repo = PlaybookRepository(uow.session, principal.tenant_id)
 
     def apply(self, practice_id: str, deal_id: str) -> dict[str, Any]:
-        policy.require(self.principal, "practice", "read")
+        """Apply all or nothing: a step the gateway refuses (or that fails) refuses the
+        whole application, naming the step; a step waiting for approval is accepted."""
+        policy.require(self.principal, "practice", "update")
         practice = self.repo.practice_for(self.principal, practice_id)
         if practice.state != "published" and practice.created_by != self.principal.user_id:
             raise Conflict(
@@ -154,6 +156,19 @@ class Applications:
             )
             if result.status == "executed" and out.get("kind") == "task":
                 task_ids.append(str(out["id"]))
+        refused = [
+            c for c in calls if c["status"] not in ("executed", "duplicate", "pending_approval")
+        ]
+        if refused:
+            raise ValidationFailed(
+                "a step of the practice cannot be carried out; nothing was applied",
+                [
+                    FieldError(
+                        ["actions", c["step"], "tool"], f"{c['tool']} {c['status']}: {c['reason']}"
+                    )
+                    for c in refused
+                ],
+            )
         breaker = practice.breaker
         application = PracticeApplication(
             tenant_id=self.tenant_id,
