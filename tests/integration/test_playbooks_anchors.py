@@ -243,3 +243,45 @@ def test_the_migration_grants_playbooks_to_existing_workspaces(
     with container.uow() as uow:
         sales = principal_for_user(uow.session, workspace.users["sales"])
         assert PracticeService(uow, sales).list() == []
+
+
+def test_late_tickets_are_split_by_who_resolved_them(
+    container: Container, workspace: Workspace
+) -> None:
+    """Three late tickets resolved by Kith itself (an automated flow), one by a person:
+    75% of the late ones were resolved by ``system``."""
+    from kith.crm.specs import PATCH_SCHEMAS
+
+    admin = _admin(container, workspace)
+    system = system_principal(admin.tenant_id, "auto-resolve")
+    start = NOW - timedelta(days=2)
+    with container.uow() as uow:
+        key = RecordService(uow, admin, clock=lambda: start).create(
+            "account", cs.AccountIn(name="国网", tier="key")
+        )["id"]
+        ids = [
+            RecordService(uow, admin, clock=lambda: start).create(
+                "ticket", cs.TicketIn(subject=f"T{i}", account_id=key)
+            )["id"]
+            for i in range(5)
+        ]
+        for i, ticket_id in enumerate(ids[:4]):
+            who = system if i < 3 else admin
+            RecordService(uow, who, clock=lambda: start + timedelta(hours=10)).update(
+                "ticket", ticket_id, PATCH_SCHEMAS["ticket"](version=1, status="resolved")
+            )
+        RecordService(uow, admin, clock=lambda: start + timedelta(hours=1)).update(
+            "ticket", ids[4], PATCH_SCHEMAS["ticket"](version=1, status="resolved")
+        )
+        anchor = AnchorService(uow, admin, clock=lambda: NOW).create(
+            _anchor(dimensions=["resolved_by"], owner_id=workspace.users["manager"].id)
+        )
+        shown = AnchorService(uow, admin, clock=lambda: NOW).compute_now(anchor["id"])
+        uow.commit()
+    latest = shown["latest"]
+    assert (latest["sample"], latest["value"]) == (5, 10.0)
+    top = latest["drivers"][0]
+    assert (top["group"], top["misses"], top["share_of_misses"]) == ("system", 3, 0.75)
+    assert latest["sentence_en"] == (
+        "Of the 4 late tickets, 75% had resolved by = system; 25% had resolved by = user."
+    )

@@ -9,7 +9,8 @@ the figure and its attribution always describe the same rows.
 - ``ticket_resolution_hours``: median hours from a ticket's creation to its
   resolution (unresolved tickets count with the hours elapsed so far), tickets created
   in the last ``window_days``; ``account_tiers`` narrows to key accounts. A ticket is
-  late when it took longer than the anchor's target.
+  late when it took longer than the anchor's target. ``resolved_by`` (agent, user,
+  api_key, system) separates what agents resolved from what people did.
 - ``renewal_rate``: share of deals closed in the window that were won; ``source`` and
   ``pipeline_id`` narrow to renewals (e.g. fleet renewals). A lost deal is a miss.
 - ``lead_contact_share``: share of leads created in the window (and at least
@@ -28,7 +29,15 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from kith.access.models import Team, User
-from kith.crm.models import Account, Activity, Deal, Lead, PipelineStage, Ticket
+from kith.crm.models import (
+    Account,
+    Activity,
+    Deal,
+    Lead,
+    PipelineStage,
+    Ticket,
+    TicketStatusChange,
+)
 
 
 @dataclass(frozen=True)
@@ -61,7 +70,11 @@ DIMENSION_WORDS: dict[str, tuple[str, str]] = {
     "source": ("source", "来源"),
     "stage": ("stage", "阶段"),
     "tier": ("account tier", "客户等级"),
+    "resolved_by": ("resolved by", "解决方"),
 }
+# Who resolved a ticket (the actor of its first change to resolved or closed): an
+# agent, a person (user), an integration (api_key) or Kith itself (system).
+RESOLVED = ("resolved", "closed")
 NONE = "(none)"
 
 
@@ -94,8 +107,10 @@ def _ticket_items(
         query = query.where(Ticket.category.in_(list(params["categories"])))
     teams = _names(session, tenant_id, Team)
     users = _names(session, tenant_id, User)
+    rows = session.execute(query.order_by(Ticket.id)).tuples().all()
+    resolver = _resolvers(session, tenant_id, [ticket.id for ticket, _ in rows])
     out = []
-    for ticket, tier in session.execute(query.order_by(Ticket.id)).tuples():
+    for ticket, tier in rows:
         end = ticket.resolved_at if ticket.resolved_at and ticket.resolved_at <= as_of else as_of
         hours = max((end - ticket.created_at).total_seconds() / 3600, 0.0)
         custom = ticket.custom or {}
@@ -106,9 +121,31 @@ def _ticket_items(
             "assignee": users.get(ticket.assignee_id or "", NONE),
             "waiting_on": str(custom.get("waiting_on") or NONE),
             "tier": tier or NONE,
+            "resolved_by": resolver.get(ticket.id, NONE),
         }
         out.append(Item(round(hours, 4), hours > target, dims))
     return out
+
+
+def _resolvers(session: Session, tenant_id: str, ticket_ids: list[str]) -> dict[str, str]:
+    first: dict[str, tuple[datetime, str]] = {}
+    for chunk in range(0, len(ticket_ids), 500):
+        part = ticket_ids[chunk : chunk + 500]
+        changes = session.execute(
+            select(
+                TicketStatusChange.ticket_id,
+                TicketStatusChange.changed_at,
+                TicketStatusChange.actor_kind,
+            ).where(
+                TicketStatusChange.tenant_id == tenant_id,
+                TicketStatusChange.ticket_id.in_(part),
+                TicketStatusChange.to_status.in_(RESOLVED),
+            )
+        ).tuples()
+        for ticket_id, at, kind in changes:
+            if ticket_id not in first or at < first[ticket_id][0]:
+                first[ticket_id] = (at, kind)
+    return {ticket_id: kind for ticket_id, (_, kind) in first.items()}
 
 
 def _renewal_items(
@@ -190,7 +227,7 @@ METRICS: dict[str, Metric] = {
         "h",
         "late tickets",
         "超时工单",
-        ("category", "team", "waiting_on", "priority", "assignee", "tier"),
+        ("category", "team", "waiting_on", "priority", "assignee", "tier", "resolved_by"),
         _ticket_items,
     ),
     "renewal_rate": Metric(
