@@ -36,6 +36,7 @@ from kith.gateway.principals import register_principal_resolver
 from kith.gateway.registry import ToolServices
 from kith.identity.consumer import identity_consumer
 from kith.intelligence.monitoring.performance import performance_consumer
+from kith.playbooks.consumer import stop_notifier, verification_consumer
 from kith.privacy import reimport
 from kith.privacy.ledger import ConsentLedger
 from kith.realtime.actions import risk_actions_consumer
@@ -64,6 +65,7 @@ def wire() -> None:
     import kith.identity.tools
     import kith.intelligence.segment_enrollment
     import kith.knowledge.tools
+    import kith.playbooks.tools
     import kith.realtime.tools
 
     use_default_consent(ConsentLedger)
@@ -78,7 +80,8 @@ def wire() -> None:
     # Scheduled jobs (each module registers its jobs with @job).
     import kith.audit.jobs
     import kith.intelligence.jobs
-    import kith.intelligence.segments.jobs  # noqa: F401
+    import kith.intelligence.segments.jobs
+    import kith.playbooks.jobs  # noqa: F401
 
     _wired.append(True)
 
@@ -88,6 +91,8 @@ CONSUMER_FACTORIES: tuple[ConsumerFactory, ...] = (
     identity_consumer,
     performance_consumer,
     risk_actions_consumer,
+    verification_consumer,
+    stop_notifier,
 )
 
 

@@ -139,6 +139,14 @@ LAZY_COMMANDS: dict[str, tuple[str, Callable[[], Any]]] = {
         "Knowledge spaces, documents and answers.",
         _command("kith.knowledge.command", "kb_app"),
     ),
+    "practices": (
+        "Micro-practice units: list, show, apply, review.",
+        _command("kith.playbooks.command", "practices_app"),
+    ),
+    "anchors": (
+        "Value anchors: list, show, compute.",
+        _command("kith.playbooks.command", "anchors_app"),
+    ),
     "bench": ("Benchmarks (JSON figures).", _command("kith.bench.command", "bench_app")),
     "schedule": (
         "Run jobs on a schedule (model retraining, drift checks, ...).",

@@ -100,6 +100,18 @@ def _seed(api: Api) -> dict[str, str]:
     ids["identity:merge_id"] = merged["output"]["merge"]["id"]
     api.post("/identity/identities", {"kind": "phone", "ref": "+8613900001111"})
     ids["identity:contact_id"] = ids["contacts"]
+    ids["practices"] = api.post("/practices", {"title": "政策匹配度矩阵"})["id"]
+    ids["practices:deal_id"] = ids["deals"]
+    anchor = {
+        "name": "首次解决时长",
+        "metric": "ticket_resolution_hours",
+        "baseline": 72,
+        "target": 4,
+        "starts_on": "2026-11-01",
+        "deadline": "2027-01-30",
+        "owner_id": ids["users"],
+    }
+    ids["anchors"] = api.post("/anchors", anchor)["id"]
     return ids
 
 
@@ -206,5 +218,6 @@ _NOT_RECORDS = frozenset(
         "identity:person_id",
         "identity:merge_id",
         "identity:contact_id",
+        "practices:deal_id",
     }
 )

@@ -32,6 +32,8 @@ ADMIN_OBJECTS = (
     "knowledge",
     "risk_rule",
     "risk_decision",
+    "practice",
+    "anchor",
 )
 ACTIONS = ("read", "create", "update", "delete")
 
@@ -179,4 +181,19 @@ RISK_GRANTS: dict[str, Grants] = {
     "analyst": _grant(("risk_rule",), READ_ONLY, "all"),
 }
 for _role, _grants in RISK_GRANTS.items():
+    BUILTIN_ROLES[_role][1].update(_grants)
+
+# Playbooks (kith.playbooks): micro-practices are captured and reviewed by the people
+# who sell and serve (who sees a draft is decided by the playbooks repository); value
+# anchors are set by managers and read by everyone. Migration 0020_playbooks grants
+# the same to the built-in roles of existing workspaces.
+PLAYBOOK_GRANTS: dict[str, Grants] = {
+    "manager": _grant(("practice", "anchor"), WRITE, "all"),
+    "sales": _merge(_grant(("practice",), WRITE, "all"), _grant(("anchor",), READ_ONLY, "all")),
+    "service": _merge(_grant(("practice",), WRITE, "all"), _grant(("anchor",), READ_ONLY, "all")),
+    "marketing": _grant(("practice", "anchor"), READ_ONLY, "all"),
+    "analyst": _grant(("practice", "anchor"), READ_ONLY, "all"),
+    "viewer": _grant(("practice", "anchor"), READ_ONLY, "all"),
+}
+for _role, _grants in PLAYBOOK_GRANTS.items():
     BUILTIN_ROLES[_role][1].update(_grants)

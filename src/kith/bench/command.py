@@ -163,6 +163,28 @@ def identity(
     )
 
 
+@bench_app.command("playbooks")
+def playbooks(
+    scale: Annotated[
+        float, typer.Option(min=0.01, max=1.0, help="Demo scale (1 = 500 deals).")
+    ] = 0.2,
+    applies: Annotated[int, typer.Option(min=1, max=200, help="Practices applied.")] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the JSON result only.")] = False,
+) -> None:
+    """Playbooks on the demo: recommendation, effect, anchor and apply latencies."""
+    from kith.bench.playbooks import run
+
+    result = run(scale, applies)
+    if as_json:
+        typer.echo(json.dumps(result, ensure_ascii=False))
+        return
+    typer.echo(
+        f"recommend p99 {result['recommend_ms'].get('p99')} ms over {result['open_deals']} open "
+        f"deals; effect p99 {result['effect_ms'].get('p99')} ms; anchor p99 "
+        f"{result['anchor_compute_ms'].get('p99')} ms; apply p99 {result['apply_ms'].get('p99')} ms"
+    )
+
+
 @bench_app.command("decide")
 def decide(
     rate: Annotated[float, typer.Option(min=1, help="Sustained phase decisions/s.")] = 1000.0,

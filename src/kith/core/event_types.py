@@ -116,6 +116,21 @@ class EventType(StrEnum):
     KNOWLEDGE_QUESTION_HANDED_OVER = "knowledge_question.handed_over"
     KNOWLEDGE_QUESTION_ANSWERED = "knowledge_question.answered"
     KNOWLEDGE_ANSWER_RATED = "knowledge_answer.rated"
+    # --- playbooks and value anchors (kith.playbooks) ---------------------------
+    PRACTICE_CREATED = "practice.created"
+    PRACTICE_UPDATED = "practice.updated"
+    PRACTICE_SUBMITTED = "practice.submitted"
+    PRACTICE_WITHDRAWN = "practice.withdrawn"
+    PRACTICE_REVIEWED = "practice.reviewed"
+    PRACTICE_VALUE_CONFIRMED = "practice.value_confirmed"
+    PRACTICE_PUBLISHED = "practice.published"
+    PRACTICE_RETIRED = "practice.retired"
+    PRACTICE_APPLIED = "practice.applied"
+    PRACTICE_POINT_MET = "practice.point_met"
+    PRACTICE_STOPPED = "practice.stopped"
+    PRACTICE_GATE_CHANGED = "practice_gate.changed"
+    ANCHOR_CREATED = "anchor.created"
+    ANCHOR_COMPUTED = "anchor.computed"
 
 
 PayloadSchema = type[BaseModel]
@@ -487,6 +502,90 @@ _OTHERS: tuple[EventTypeInfo, ...] = (
         "knowledge",
         "A person rated a knowledge answer (thumbs up/down, optionally the right answer).",
         "有人评价了知识库回答(赞/踩,可附正确答案)。",
+    ),
+    EventTypeInfo(
+        EventType.PRACTICE_CREATED,
+        "playbooks",
+        "A micro-practice was captured (private to its creator).",
+        "记录了一条微实践(仅创建者可见)。",
+    ),
+    EventTypeInfo(
+        EventType.PRACTICE_UPDATED,
+        "playbooks",
+        "A micro-practice's elements were edited.",
+        "微实践的要素被修改。",
+    ),
+    EventTypeInfo(
+        EventType.PRACTICE_SUBMITTED,
+        "playbooks",
+        "A micro-practice was submitted to the quality gate.",
+        "微实践提交质量评审。",
+    ),
+    EventTypeInfo(
+        EventType.PRACTICE_WITHDRAWN,
+        "playbooks",
+        "A micro-practice was taken back from review to private.",
+        "微实践撤回评审,恢复为私有。",
+    ),
+    EventTypeInfo(
+        EventType.PRACTICE_REVIEWED,
+        "playbooks",
+        "A reviewer marked a micro-practice effective or not.",
+        "评审人标记微实践有效或无效。",
+    ),
+    EventTypeInfo(
+        EventType.PRACTICE_VALUE_CONFIRMED,
+        "playbooks",
+        "The customer's value of a micro-practice was confirmed.",
+        "微实践的客户价值已确认。",
+    ),
+    EventTypeInfo(
+        EventType.PRACTICE_PUBLISHED,
+        "playbooks",
+        "A micro-practice passed the quality gate and was published.",
+        "微实践通过质量门槛并发布。",
+    ),
+    EventTypeInfo(
+        EventType.PRACTICE_RETIRED,
+        "playbooks",
+        "A published micro-practice was retired.",
+        "已发布的微实践被停用。",
+    ),
+    EventTypeInfo(
+        EventType.PRACTICE_APPLIED,
+        "playbooks",
+        "A micro-practice was applied to a deal (its tasks created).",
+        "微实践应用到商机(已创建任务)。",
+    ),
+    EventTypeInfo(
+        EventType.PRACTICE_POINT_MET,
+        "playbooks",
+        "A verification point of an applied micro-practice was met.",
+        "已应用微实践的验证点达成。",
+    ),
+    EventTypeInfo(
+        EventType.PRACTICE_STOPPED,
+        "playbooks",
+        "An applied micro-practice was stopped by its circuit breaker.",
+        "已应用的微实践被熔断条件停止。",
+    ),
+    EventTypeInfo(
+        EventType.PRACTICE_GATE_CHANGED,
+        "playbooks",
+        "The workspace's quality gate for micro-practices changed.",
+        "工作区的微实践质量门槛已修改。",
+    ),
+    EventTypeInfo(
+        EventType.ANCHOR_CREATED,
+        "playbooks",
+        "A value anchor (a quantified target) was set.",
+        "设定了价值锚点(量化目标)。",
+    ),
+    EventTypeInfo(
+        EventType.ANCHOR_COMPUTED,
+        "playbooks",
+        "A value anchor's metric was computed for a day.",
+        "价值锚点的指标完成当日计算。",
     ),
 )
 

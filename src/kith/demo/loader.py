@@ -36,6 +36,7 @@ from kith.demo.knowledge import seed_knowledge_story
 from kith.demo.identity import seed_identity_story
 from kith.demo.payments import seed_payment_story
 from kith.demo.plan import EXTERNAL_ID_PREFIX, Plan, Ref, Step
+from kith.demo.playbooks import seed_playbooks
 from kith.events.models import OutboxEvent
 from kith.privacy.schemas import ConsentIn
 from kith.privacy.service import ConsentService
@@ -113,6 +114,7 @@ def load_demo(
     seed_payment_story(container, tenant.id, plan.anchor)
     seed_knowledge_story(container, tenant.id, plan.anchor)
     seed_identity_story(container, tenant.id, plan.anchor)
+    seed_playbooks(container, tenant.id, plan.anchor, seed)
     archive_history(container, tenant.id)
     return DemoResult(
         "loaded",

@@ -21,6 +21,7 @@ from kith.web.i18n_knowledge import KNOWLEDGE
 from kith.web.i18n_identity import IDENTITY
 from kith.web.i18n_labels import LABELS
 from kith.web.i18n_realtime import REALTIME
+from kith.web.i18n_playbooks import PLAYBOOKS
 from kith.web.i18n_work import WORK
 
 LANG_COOKIE: Final = "kith_lang"
@@ -809,6 +810,8 @@ ZH_CN.update({key: pair[0] for key, pair in KNOWLEDGE.items()})
 EN.update({key: pair[1] for key, pair in KNOWLEDGE.items()})
 ZH_CN.update({key: pair[0] for key, pair in IDENTITY.items()})
 EN.update({key: pair[1] for key, pair in IDENTITY.items()})
+ZH_CN.update({key: pair[0] for key, pair in PLAYBOOKS.items()})
+EN.update({key: pair[1] for key, pair in PLAYBOOKS.items()})
 ZH_CN.update({key: pair[0] for key, pair in LABELS.items() if key not in ZH_CN})
 EN.update({key: pair[1] for key, pair in LABELS.items() if key not in EN})
 

@@ -47,6 +47,7 @@ WORK_NAV = (
     ("queue", "/queue"),
     ("approvals", "/approvals"),
     ("dashboards", "/dashboards"),
+    ("playbooks", "/playbooks"),
     ("agents", "/agents"),
     ("realtime", "/realtime"),
     ("knowledge", "/knowledge"),
@@ -60,6 +61,7 @@ WORK_NEEDS: dict[str, tuple[tuple[str, Action], ...]] = {
     "board": (("deal", "read"),),
     "queue": (("ticket", "read"),),
     "dashboards": (("deal", "read"), ("ticket", "read"), ("contact", "read"), ("account", "read")),
+    "playbooks": (("practice", "read"), ("anchor", "read")),
     "agents": (("role", "read"),),
     "realtime": (("risk_rule", "read"),),
     "knowledge": (("knowledge", "read"),),
@@ -361,6 +363,12 @@ def install(app: FastAPI) -> None:
     )
     def dashboards_page(request: Request) -> Response:
         return _work_page(request, "dashboards")
+
+    @app.get(
+        "/playbooks", include_in_schema=False, response_model=None, dependencies=[session_only()]
+    )
+    def playbooks_page(request: Request) -> Response:
+        return _work_page(request, "playbooks")
 
     @app.get(
         "/passport/{decision_id}",

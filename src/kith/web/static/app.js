@@ -20,6 +20,7 @@ const PAGES = {
   realtime: () => import("./page-realtime.js"),
   knowledge: () => import("./page-knowledge.js"),
   dashboards: () => import("./page-dashboards.js"),
+  playbooks: () => import("./page-playbooks.js"),
   admin: () => import("./page-admin.js"),
   notifications: () => import("./page-notifications.js"),
   identity: () => import("./page-identity.js"),
