@@ -29,6 +29,7 @@ from kith.db.migrate import upgrade
 from kith.db.uow import UowHooks, install_hooks
 from kith.events.consumers import ConsumerFactory, register_consumer_factory
 from kith.events.outbox import write_outbox
+from kith.flows.consumer import flows_consumer
 from kith.gateway.consent import use_default_consent
 from kith.gateway.gateway import Gateway
 from kith.gateway.principals import register_principal_resolver
@@ -56,6 +57,7 @@ def wire() -> None:
     # The gateway's tool catalogue (each module registers its tools with @tool) and
     # its default consent hook, the consent ledger.
     import kith.agents.tools
+    import kith.flows.tools
     import kith.gateway.tools
     import kith.intelligence.segment_enrollment
     import kith.realtime.tools
@@ -71,6 +73,7 @@ def wire() -> None:
         register_consumer_factory(factory)
     # Scheduled jobs (each module registers its jobs with @job).
     import kith.audit.jobs
+    import kith.flows.jobs
     import kith.intelligence.jobs
     import kith.intelligence.segments.jobs  # noqa: F401
 
@@ -81,6 +84,7 @@ CONSUMER_FACTORIES: tuple[ConsumerFactory, ...] = (
     agents_consumer,
     performance_consumer,
     risk_actions_consumer,
+    flows_consumer,
 )
 
 
