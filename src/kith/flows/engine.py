@@ -41,6 +41,7 @@ from kith.flows.definition import (
     WaitNode,
     parse_duration,
 )
+from kith.flows.graph import after_wait, choose_next
 from kith.flows.models import Flow, FlowRun, FlowStep, FlowVersion
 from kith.gateway.contracts import Rationale
 from kith.gateway.gateway import Gateway
@@ -173,7 +174,7 @@ class FlowEngine:
         values = run_values(run.context, _flow_vars(flow, version, run.id))
         if isinstance(node, ConditionNode | BranchNode):
             try:
-                target, branch = _choose(node, values)
+                target, branch = choose_next(node, values)
             except ExpressionError as exc:
                 self._fail(uow, run, flow, f"{node.id}: {exc.message}", node=node, started=started)
                 return False
@@ -351,7 +352,7 @@ class FlowEngine:
         if flow is None or version is None or step is None:
             return False
         node = definition_of(version).node(step.node_id)
-        target, status = _after_wait(node, outcome)
+        target, status = after_wait(node, outcome)
         now = self.clock()
         step.status = status
         step.output = {**(step.output or {}), **dict(output), "outcome": outcome}
@@ -557,39 +558,6 @@ def _flow_vars(flow: Flow, version: FlowVersion, run_id: str) -> dict[str, Any]:
 
 def _attempt(run: FlowRun, node_id: str) -> int:
     return int((run.context.get("attempts") or {}).get(node_id, 1))
-
-
-def _choose(
-    node: ConditionNode | BranchNode, values: Mapping[str, Any]
-) -> tuple[str, dict[str, Any]]:
-    """The node a condition or branch leads to, and the values that chose it."""
-    if isinstance(node, ConditionNode):
-        result = compiled(node.when).test(values)
-        return (node.then if result else node.otherwise), {"when": node.when, "value": result}
-    seen: list[dict[str, Any]] = []
-    for i, case in enumerate(node.cases):
-        result = compiled(case.when).test(values)
-        seen.append({"case": i, "when": case.when, "value": result})
-        if result:
-            return case.next, {"cases": seen, "chosen": i}
-    return node.default, {"cases": seen, "chosen": "default"}
-
-
-def _after_wait(node: Node, outcome: str) -> tuple[str | None, str]:
-    """Where a run goes when the wait at ``node`` ends with ``outcome``, and the step's status."""
-    if isinstance(node, WaitNode):
-        if outcome == "timeout" and node.until_event is not None:
-            return node.on_timeout or node.next, "completed"
-        return node.next, "completed"
-    if isinstance(node, ApprovalNode):
-        return (
-            (node.on_approved, "completed")
-            if outcome == "done"
-            else (node.on_rejected, "completed")
-        )
-    if isinstance(node, ToolNode):
-        return (node.next, "completed") if outcome == "done" else (node.on_error, "failed")
-    return None, "failed"
 
 
 def _last_step(uow: UnitOfWork, run: FlowRun) -> FlowStep | None:

@@ -41,7 +41,7 @@ class FlowService:
 
     # --- definitions ----------------------------------------------------------------
 
-    def list(self) -> list[tuple[Flow, list[FlowVersion]]]:
+    def list_flows(self) -> list[tuple[Flow, list[FlowVersion]]]:
         policy.require(self.principal, "flow", "read")
         return [(f, list(self.repo.versions(f.id))) for f in self.repo.flows()]
 
