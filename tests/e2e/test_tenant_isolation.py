@@ -88,6 +88,18 @@ def _seed(api: Api) -> dict[str, str]:
     ids["risk:entry_id"] = api.post("/risk/lists", entry)["id"]
     ids["identity:link_id"] = "0" * 32  # no proposal exists in either tenant: 404 both ways
     ids["identity:decision"] = "confirm"
+    flow = {
+        "key": "isolation_check",
+        "name": "Isolation check",
+        "nodes": [
+            {"id": "start", "kind": "trigger", "on": "manual", "next": "done"},
+            {"id": "done", "kind": "end"},
+        ],
+    }
+    api.post("/flows", flow)
+    api.post("/flows/isolation_check/publish", {}, 200)
+    ids["flows"] = "isolation_check"  # addressed by key within the caller's own tenant
+    ids["flows:run_id"] = api.post("/flows/isolation_check/runs", {"payload": {}})["id"]
     return ids
 
 
@@ -190,5 +202,7 @@ _NOT_RECORDS = frozenset(
         "risk:entry_id",
         "identity:link_id",
         "identity:decision",
+        "flows",
+        "flows:run_id",
     }
 )

@@ -22,9 +22,8 @@ from datetime import datetime, timedelta
 from time import perf_counter
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select
 
-from kith.core.domain import Actor, DomainEvent
 from kith.core.event_types import EventType
 from kith.core.expressions import ExpressionError
 from kith.db.uow import UnitOfWork
@@ -43,6 +42,7 @@ from kith.flows.definition import (
 )
 from kith.flows.graph import after_wait, choose_next
 from kith.flows.models import Flow, FlowRun, FlowStep, FlowVersion
+from kith.flows.runbook import RunBook, attempt_of
 from kith.gateway.contracts import Rationale
 from kith.gateway.gateway import Gateway
 from kith.gateway.notify import notify
@@ -51,6 +51,13 @@ from kith.gateway.principals import resolve_principal
 APPROVAL_TOOL = "flows.approval"
 MAX_PURE_STEPS = 50  # pure nodes executed in one transaction before an effect is due
 _definitions: dict[str, FlowDefinition] = {}
+
+
+def run_started(uow: UnitOfWork, version_id: str, start_key: str) -> bool:
+    found = uow.session.scalars(
+        select(FlowRun.id).where(FlowRun.version_id == version_id, FlowRun.start_key == start_key)
+    ).first()
+    return found is not None
 
 
 def definition_of(version: FlowVersion) -> FlowDefinition:
@@ -64,7 +71,7 @@ def definition_of(version: FlowVersion) -> FlowDefinition:
     return parsed
 
 
-class FlowEngine:
+class FlowEngine(RunBook):
     """Starts, advances and resumes runs inside the caller's unit of work."""
 
     def __init__(self, gateway: Gateway | None, clock: Callable[[], datetime]) -> None:
@@ -118,17 +125,22 @@ class FlowEngine:
             started_by=started_by[:200],
             started_at=now,
         )
-        try:
-            with uow.session.begin_nested():
-                uow.session.add(run)
-                uow.session.flush()
-        except IntegrityError:
-            return None  # this event already started a run of this version
+        # one run per (version, event): a redelivered event finds it (the unique index
+        # stops a concurrent second start; the consumer then retries and finds it here)
+        if run_started(uow, version.id, run.start_key):
+            return None
+        uow.session.add(run)
+        uow.session.flush()
         self._record(
-            uow, run, trigger, "completed", started, output={"event": event.get("type")},
-            target=trigger.next, branch={"filter": trigger.filter, "value": True}
-            if trigger.filter else None,
-        )  # fmt: skip
+            uow,
+            run,
+            trigger,
+            "completed",
+            started,
+            output={"event": event.get("type")},
+            target=trigger.next,
+            branch={"filter": trigger.filter, "value": True} if trigger.filter else None,
+        )
         run.steps_done = 1
         uow.emit(
             self._event(
@@ -246,9 +258,18 @@ class FlowEngine:
             due = self.clock() + timedelta(days=1)
             reason = f"waits for approval {result.approval_id}: {result.reason or node.tool}"
             self._pause(
-                uow, run, flow, node, started, "approval", due, reason,
-                input_=args, key=result.approval_id, decision_id=result.decision_id,
-            )  # fmt: skip
+                uow,
+                run,
+                flow,
+                node,
+                started,
+                "approval",
+                due,
+                reason,
+                input_=args,
+                key=result.approval_id,
+                decision_id=result.decision_id,
+            )
         else:
             why = f"{node.tool} {result.status}: {result.reason or ''}".strip()
             self._tool_failed(uow, run, flow, node, started, why, args, result.decision_id)
@@ -266,9 +287,17 @@ class FlowEngine:
     ) -> None:
         if node.on_error:
             self._complete(
-                uow, run, flow, node, started, node.on_error,
-                input_=args, output={"error": reason}, decision_id=decision_id, status="failed",
-            )  # fmt: skip
+                uow,
+                run,
+                flow,
+                node,
+                started,
+                node.on_error,
+                input_=args,
+                output={"error": reason},
+                decision_id=decision_id,
+                status="failed",
+            )
             return
         self._fail(
             uow, run, flow, reason, node=node, started=started, input_=args, decision_id=decision_id
@@ -294,7 +323,7 @@ class FlowEngine:
             APPROVAL_TOOL,
             args,
             purpose="service",
-            idempotency_key=f"flow:{run.id}:{node.id}:{_attempt(run, node.id)}",
+            idempotency_key=f"flow:{run.id}:{node.id}:{attempt_of(run, node.id)}",
             trigger_event_id=run.trigger_event_id,
             rationale=Rationale(
                 engine="flow",
@@ -312,9 +341,18 @@ class FlowEngine:
             return
         due = self.clock() + (parse_duration(node.timeout or "") or timedelta(days=1))
         self._pause(
-            uow, run, flow, node, started, "approval", due, f"waits for approval: {node.question}",
-            input_=args, key=result.approval_id, decision_id=result.decision_id,
-        )  # fmt: skip
+            uow,
+            run,
+            flow,
+            node,
+            started,
+            "approval",
+            due,
+            f"waits for approval: {node.question}",
+            input_=args,
+            key=result.approval_id,
+            decision_id=result.decision_id,
+        )
 
     def _wait(
         self, uow: UnitOfWork, run: FlowRun, flow: Flow, node: WaitNode, started: float
@@ -387,9 +425,17 @@ class FlowEngine:
         status: str = "completed",
     ) -> None:
         step = self._record(
-            uow, run, node, status, started,
-            input_=input_, output=output, branch=branch, decision_id=decision_id, target=target,
-        )  # fmt: skip
+            uow,
+            run,
+            node,
+            status,
+            started,
+            input_=input_,
+            output=output,
+            branch=branch,
+            decision_id=decision_id,
+            target=target,
+        )
         run.steps_done += 1
         run.cursor = target
         self._remember(run, node.id, status, output)
@@ -412,9 +458,15 @@ class FlowEngine:
         decision_id: str | None = None,
     ) -> None:
         self._record(
-            uow, run, node, "waiting", started,
-            input_=input_, decision_id=decision_id, approval_id=key,
-        )  # fmt: skip
+            uow,
+            run,
+            node,
+            "waiting",
+            started,
+            input_=input_,
+            decision_id=decision_id,
+            approval_id=key,
+        )
         run.steps_done += 1
         now = self.clock()
         run.status, run.wait_kind, run.wait_key, run.wait_event = "waiting", kind, key, event
@@ -448,9 +500,15 @@ class FlowEngine:
         its owner is told."""
         if node is not None and not recorded:
             self._record(
-                uow, run, node, "failed", started or perf_counter(),
-                input_=input_, decision_id=decision_id, error=reason,
-            )  # fmt: skip
+                uow,
+                run,
+                node,
+                "failed",
+                started or perf_counter(),
+                input_=input_,
+                decision_id=decision_id,
+                error=reason,
+            )
             run.steps_done += 1
         _clear_wait(run)
         run.status, run.error, run.finished_at = "failed", reason[:4000], self.clock()
@@ -471,81 +529,6 @@ class FlowEngine:
                 subject_id=run.id,
             )
 
-    def _record(
-        self,
-        uow: UnitOfWork,
-        run: FlowRun,
-        node: Node,
-        status: str,
-        started: float,
-        *,
-        input_: Mapping[str, Any] | None = None,
-        output: Mapping[str, Any] | None = None,
-        branch: Mapping[str, Any] | None = None,
-        decision_id: str | None = None,
-        approval_id: str | None = None,
-        target: str | None = None,
-        error: str | None = None,
-    ) -> FlowStep:
-        now = self.clock()
-        step = FlowStep(
-            tenant_id=run.tenant_id,
-            run_id=run.id,
-            seq=run.steps_done + 1,
-            node_id=node.id,
-            kind=node.kind,
-            status=status,
-            attempt=_attempt(run, node.id),
-            input=dict(input_) if input_ is not None else None,
-            output=dict(output) if output is not None else None,
-            branch=dict(branch) if branch is not None else None,
-            next_node=target,
-            decision_id=decision_id,
-            approval_id=approval_id,
-            error=error,
-            started_at=now,
-            finished_at=None if status == "waiting" else now,
-            duration_ms=None
-            if status == "waiting"
-            else round((perf_counter() - started) * 1000, 3),
-        )
-        uow.session.add(step)
-        return step
-
-    @staticmethod
-    def _remember(
-        run: FlowRun, node_id: str, status: str, output: Mapping[str, Any] | None
-    ) -> None:
-        steps = dict(run.context.get("steps") or {})
-        steps[node_id] = {"status": status, "output": dict(output or {})}
-        run.context = {**run.context, "steps": steps}
-
-    def _step_event(self, run: FlowRun, flow: Flow, step: FlowStep) -> DomainEvent:
-        return self._event(
-            EventType.FLOW_STEP_COMPLETED,
-            run,
-            flow,
-            seq=step.seq,
-            node=step.node_id,
-            kind=step.kind,
-            status=step.status,
-            next=step.next_node,
-            decision_id=step.decision_id,
-        )
-
-    def _event(self, type_: EventType, run: FlowRun, flow: Flow, **payload: Any) -> DomainEvent:
-        payload.setdefault("seq", run.steps_done)
-        return DomainEvent(
-            type=type_,
-            tenant_id=run.tenant_id,
-            subject_type="flow_run",
-            subject_id=run.id,
-            actor=Actor("system", None, f"flow {flow.key}"),
-            payload={"flow": flow.key, "version": run.version, "status": run.status, **payload},
-            summary=f"{type_.value}: {flow.name}"[:500],
-            occurred_at=self.clock(),
-        )
-
 
 def _flow_vars(flow: Flow, version: FlowVersion, run_id: str) -> dict[str, Any]:
     return {
@@ -556,13 +539,7 @@ def _flow_vars(flow: Flow, version: FlowVersion, run_id: str) -> dict[str, Any]:
     }
 
 
-def _attempt(run: FlowRun, node_id: str) -> int:
-    return int((run.context.get("attempts") or {}).get(node_id, 1))
-
-
 def _last_step(uow: UnitOfWork, run: FlowRun) -> FlowStep | None:
-    from sqlalchemy import select
-
     return uow.session.scalars(
         select(FlowStep).where(FlowStep.run_id == run.id, FlowStep.seq == run.steps_done)
     ).first()

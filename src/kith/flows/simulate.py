@@ -102,8 +102,9 @@ def simulate(
         report.runs += 1
         path = _walk(uow, gateway, owner, definition, context, flow_vars, report)
         if len(report.samples) < SAMPLES:
-            report.samples.append({"event_id": entry.event_id, "subject_id": entry.subject_id,
-                                   "path": path})  # fmt: skip
+            report.samples.append(
+                {"event_id": entry.event_id, "subject_id": entry.subject_id, "path": path}
+            )
     return report
 
 
@@ -134,13 +135,16 @@ def _walk(
             elif isinstance(node, ToolNode):
                 args = evaluate_args(node.args, values)
                 preview = gateway.preview(uow, owner, node.tool, args, purpose=node.purpose)
-                step.update(tool=node.tool, args=args, preview=preview.status,
-                            reasons=list(preview.reasons))  # fmt: skip
+                step.update(
+                    tool=node.tool, args=args, preview=preview.status, reasons=list(preview.reasons)
+                )
                 report.tools[node.tool][preview.status] += 1
                 if preview.status == "needs_approval":
                     report.approvals += 1
-                context["steps"] = {**context["steps"], node.id: {"status": "simulated",
-                                                                   "output": {}}}  # fmt: skip
+                context["steps"] = {
+                    **context["steps"],
+                    node.id: {"status": "simulated", "output": {}},
+                }
                 if preview.status == "refused":
                     if node.on_error is None:
                         report.outcomes["fails"] += 1
