@@ -108,6 +108,9 @@ class IncomingEvent(BaseModel):
 class WaitNode(_Node):
     kind: Literal["wait"]
     duration: str | None = None  # wait this long
+    until: str | None = Field(default=None, max_length=4000)  # or until this date (an
+    # expression giving an ISO date or date-time, e.g. a record's date field) …
+    before: str | None = None  # … less this long (``until`` 2027-03-01, ``before`` 30d)
     until_event: IncomingEvent | None = None  # or until such an event arrives …
     timeout: str | None = None  # … at most this long (mandatory with until_event)
     next: NodeId

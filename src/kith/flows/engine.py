@@ -53,6 +53,23 @@ MAX_PURE_STEPS = 50  # pure nodes executed in one transaction before an effect i
 _definitions: dict[str, FlowDefinition] = {}
 
 
+def as_date(value: Any) -> datetime:
+    """A wait's ``until``: an ISO date or date-time (naive means UTC)."""
+    from datetime import UTC, date
+
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day, tzinfo=UTC)
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            raise ExpressionError(value, "until: not an ISO date or date-time") from None
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    raise ExpressionError(str(value), f"until: a date, got {type(value).__name__}")
+
+
 def run_started(uow: UnitOfWork, version_id: str, start_key: str) -> bool:
     found = uow.session.scalars(
         select(FlowRun.id).where(FlowRun.version_id == version_id, FlowRun.start_key == start_key)
@@ -197,7 +214,7 @@ class FlowEngine(RunBook):
         elif isinstance(node, ApprovalNode):
             self._approval(uow, run, flow, version, node, started)
         elif isinstance(node, WaitNode):
-            self._wait(uow, run, flow, node, started)
+            self._wait(uow, run, flow, node, started, values)
         elif isinstance(node, EndNode):
             self._complete(uow, run, flow, node, started, None, output={"outcome": node.outcome})
             run.status, run.finished_at = "completed", self.clock()
@@ -355,12 +372,28 @@ class FlowEngine(RunBook):
         )
 
     def _wait(
-        self, uow: UnitOfWork, run: FlowRun, flow: Flow, node: WaitNode, started: float
+        self,
+        uow: UnitOfWork,
+        run: FlowRun,
+        flow: Flow,
+        node: WaitNode,
+        started: float,
+        values: Mapping[str, Any],
     ) -> None:
         now = self.clock()
         if node.duration is not None:
             due = now + (parse_duration(node.duration) or timedelta(0))
             self._pause(uow, run, flow, node, started, "duration", due, f"waits {node.duration}")
+            return
+        if node.until is not None:
+            try:
+                date = as_date(compiled(node.until).evaluate(values))
+            except ExpressionError as exc:
+                self._fail(uow, run, flow, f"{node.id}: {exc.message}", node=node, started=started)
+                return
+            due = max(now, date - (parse_duration(node.before or "") or timedelta(0)))
+            reason = f"waits until {due.isoformat()} ({node.before or '0d'} before {date.date()})"
+            self._pause(uow, run, flow, node, started, "duration", due, reason)
             return
         assert node.until_event is not None
         due = now + (parse_duration(node.timeout or "") or timedelta(days=1))

@@ -228,10 +228,15 @@ def _trigger_errors(at: Path, node: TriggerNode) -> list[FieldError]:
 
 
 def _wait_errors(at: Path, node: WaitNode) -> list[FieldError]:
-    if (node.duration is None) == (node.until_event is None):
-        return [FieldError(at, "a wait has either a duration or an until_event", "wait")]
+    given = [k for k in ("duration", "until", "until_event") if getattr(node, k) is not None]
+    if len(given) != 1:
+        message = "a wait has exactly one of duration, until (a date) or until_event"
+        return [FieldError(at, message, "wait")]
     if node.duration is not None:
         return _duration_errors(node.duration, [*at, "duration"], required=True)
+    if node.until is not None:
+        errors = _expression_errors(node.until, [*at, "until"])
+        return errors + _duration_errors(node.before, [*at, "before"], required=False)
     assert node.until_event is not None
     errors = _duration_errors(node.timeout, [*at, "timeout"], required=True)
     if node.until_event.type not in EVENT_TYPES:
