@@ -45,7 +45,7 @@ def main(url: str, phase: str) -> None:
             with container.uow() as uow:
                 run = uow.session.get(FlowRun, run_id)
                 if run is not None and run.status == "running":
-                    engine.advance(uow, run)
+                    engine.advance(uow, run, effects=1)  # commit after every step
                     uow.commit()
             print("step", flush=True)
     print("idle", flush=True)

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from kith.core.expressions import CompiledExpression, compile_expression
+from kith.core.expressions import CompiledExpression, ExpressionError, compile_expression
 from kith.core.serialize import dumps
 from kith.flows.definition import RUN_VARIABLES, is_expression
 
@@ -61,3 +62,20 @@ def evaluate_args(args: Mapping[str, Any], values: Mapping[str, Any]) -> dict[st
 def plain(value: Any) -> Any:
     """JSON-able plain values (CEL results and stored outputs alike)."""
     return json.loads(dumps(value))
+
+
+def as_date(value: Any) -> datetime:
+    """A wait's ``until``: an ISO date or date-time (naive means UTC)."""
+    from datetime import UTC, date
+
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day, tzinfo=UTC)
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            raise ExpressionError(value, "until: not an ISO date or date-time") from None
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    raise ExpressionError(str(value), f"until: a date, got {type(value).__name__}")

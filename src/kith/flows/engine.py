@@ -1,11 +1,12 @@
 """Executing flow runs, one transaction at a time.
 
-A transaction executes the run's pure nodes (trigger, condition, branch) and then at
-most one node with an effect (a tool step, an approval, a wait, the end), writes one
-step row per node and emits ``flow.step_completed`` for each; the caller commits. A
-crash before the commit loses nothing but that transaction: the tool's effects, the
-gateway's idempotency key and the step rows roll back together, and the run is taken
-up again at the same node. A tool step is called with the idempotency key
+A transaction executes the run's pure nodes (trigger, condition, branch) and up to
+``EFFECTS_PER_TRANSACTION`` nodes with an effect (a tool step, an approval, a wait, the
+end), stopping at a wait; it writes one step row per node and emits
+``flow.step_completed`` for each; the caller commits. A crash before the commit loses
+nothing but that transaction: the tools' effects, the gateway's idempotency keys and the
+step rows roll back together, and the run is taken up again at the first node after
+its last commit. A tool step is called with the idempotency key
 ``flow:<run>:<node>:<attempt>``, so a step that did commit can never run again.
 
 Waits are rows: a waiting run has a due time (``flows.fire_due`` fires it) and what
@@ -24,10 +25,11 @@ from typing import Any
 
 from sqlalchemy import select
 
+from kith.access.principal import Principal
 from kith.core.event_types import EventType
 from kith.core.expressions import ExpressionError
 from kith.db.uow import UnitOfWork
-from kith.flows.context import compiled, evaluate_args, run_values
+from kith.flows.context import as_date, compiled, evaluate_args, run_values
 from kith.flows.definition import (
     ApprovalNode,
     BranchNode,
@@ -49,25 +51,13 @@ from kith.gateway.notify import notify
 from kith.gateway.principals import resolve_principal
 
 APPROVAL_TOOL = "flows.approval"
-MAX_PURE_STEPS = 50  # pure nodes executed in one transaction before an effect is due
+MAX_NODES = 200  # nodes executed in one transaction at most (pure ones included)
+# Nodes with an effect (tool, approval, wait, end) one transaction may execute. Every
+# node writes its step row either way; a crash rolls back to the last commit and the run
+# goes on from there (a rolled-back tool call never happened: its effects, decision and
+# idempotency key went with it). 1 commits after every effect; more saves event hops.
+EFFECTS_PER_TRANSACTION = 8
 _definitions: dict[str, FlowDefinition] = {}
-
-
-def as_date(value: Any) -> datetime:
-    """A wait's ``until``: an ISO date or date-time (naive means UTC)."""
-    from datetime import UTC, date
-
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
-    if isinstance(value, date):
-        return datetime(value.year, value.month, value.day, tzinfo=UTC)
-    if isinstance(value, str):
-        try:
-            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            raise ExpressionError(value, "until: not an ISO date or date-time") from None
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-    raise ExpressionError(str(value), f"until: a date, got {type(value).__name__}")
 
 
 def run_started(uow: UnitOfWork, version_id: str, start_key: str) -> bool:
@@ -94,6 +84,7 @@ class FlowEngine(RunBook):
     def __init__(self, gateway: Gateway | None, clock: Callable[[], datetime]) -> None:
         self._gateway = gateway
         self.clock = clock
+        self._owners: dict[str, Principal | None] = {}
 
     @property
     def gateway(self) -> Gateway:
@@ -172,9 +163,19 @@ class FlowEngine(RunBook):
 
     # --- advancing ------------------------------------------------------------------
 
-    def advance(self, uow: UnitOfWork, run: FlowRun) -> bool:
-        """Execute the next node(s) of a running run (see the module docstring); True if
-        anything was executed."""
+    def _owner(self, uow: UnitOfWork, flow: Flow) -> Principal | None:
+        """The flow's owner with the rights they hold now (None: may no longer act)."""
+        if flow.owner_id not in self._owners:
+            self._owners[flow.owner_id] = resolve_principal(
+                uow.session, flow.tenant_id, "user", flow.owner_id
+            )
+        return self._owners[flow.owner_id]
+
+    def advance(
+        self, uow: UnitOfWork, run: FlowRun, effects: int = EFFECTS_PER_TRANSACTION
+    ) -> bool:
+        """Execute the next nodes of a running run: pure ones, and up to ``effects`` nodes
+        with an effect, stopping at a wait or the end; True if anything was executed."""
         if run.status != "running" or run.cursor is None:
             return False
         flow = uow.session.get(Flow, run.flow_id)
@@ -183,15 +184,17 @@ class FlowEngine(RunBook):
             self._fail(uow, run, None, "the flow or its version no longer exists")
             return True
         definition = definition_of(version)
-        for _ in range(MAX_PURE_STEPS):
+        self._owners = {}  # resolved once per transaction: rights as they stand now
+        done = 0
+        for _ in range(MAX_NODES):
             try:
                 node = definition.node(run.cursor or "")
             except KeyError:
                 self._fail(uow, run, flow, f"no node {run.cursor!r} in version {run.version}")
                 return True
             if not self._execute(uow, run, flow, version, node):
-                return True
-            if run.status != "running":
+                done += 1
+            if run.status != "running" or done >= effects:
                 return True
         return True
 
@@ -238,7 +241,7 @@ class FlowEngine(RunBook):
         except ExpressionError as exc:
             self._tool_failed(uow, run, flow, node, started, f"arguments: {exc.message}", None)
             return
-        owner = resolve_principal(uow.session, run.tenant_id, "user", flow.owner_id)
+        owner = self._owner(uow, flow)
         if owner is None:
             self._tool_failed(uow, run, flow, node, started, "the owner may no longer act", args)
             return
@@ -329,7 +332,7 @@ class FlowEngine(RunBook):
         node: ApprovalNode,
         started: float,
     ) -> None:
-        owner = resolve_principal(uow.session, run.tenant_id, "user", flow.owner_id)
+        owner = self._owner(uow, flow)
         if owner is None:
             self._fail(uow, run, flow, "the owner may no longer act", node=node, started=started)
             return
