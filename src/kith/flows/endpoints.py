@@ -15,13 +15,13 @@ from kith.core.errors import NotFound
 from kith.flows.engine import FlowEngine, definition_of
 from kith.flows.models import Flow
 from kith.flows.schemas import (
-    CancelIn,
+    FlowCancelIn,
     FlowOut,
-    RunDetailOut,
-    RunIn,
-    RunOut,
-    SimulateIn,
-    VersionOut,
+    FlowRunDetailOut,
+    FlowRunIn,
+    FlowRunOut,
+    FlowSimulateIn,
+    FlowVersionOut,
     flow_out,
     run_detail_out,
     run_out,
@@ -55,7 +55,7 @@ def list_flows(uow: UoW, principal: CurrentPrincipal, container: ContainerDep) -
 
 @router.post(
     "/flows",
-    response_model=VersionOut,
+    response_model=FlowVersionOut,
     status_code=201,
     summary="Save a flow's draft (created on first save; a draft is replaced until published)",
     dependencies=[WRITE],
@@ -98,13 +98,13 @@ def get_flow(
 
 @router.post(
     "/flows/{key}/publish",
-    response_model=VersionOut,
+    response_model=FlowVersionOut,
     summary="Publish the draft after a full validation; the previous version is retired",
     dependencies=[WRITE],
 )
 def publish(
     key: FlowKey, uow: UoW, principal: CurrentPrincipal, container: ContainerDep
-) -> VersionOut:
+) -> FlowVersionOut:
     out = version_out(_service(uow, principal, container).publish(key))
     uow.commit()
     return out
@@ -112,13 +112,13 @@ def publish(
 
 @router.post(
     "/flows/{key}/retire",
-    response_model=VersionOut,
+    response_model=FlowVersionOut,
     summary="Retire the published version: no new runs; running ones finish",
     dependencies=[WRITE],
 )
 def retire(
     key: FlowKey, uow: UoW, principal: CurrentPrincipal, container: ContainerDep
-) -> VersionOut:
+) -> FlowVersionOut:
     out = version_out(_service(uow, principal, container).retire(key))
     uow.commit()
     return out
@@ -131,7 +131,7 @@ def retire(
 )
 def simulate_flow(
     key: FlowKey,
-    body: SimulateIn,
+    body: FlowSimulateIn,
     uow: UoW,
     principal: CurrentPrincipal,
     container: ContainerDep,
@@ -151,13 +151,13 @@ def simulate_flow(
 
 @router.post(
     "/flows/{key}/runs",
-    response_model=RunOut,
+    response_model=FlowRunOut,
     status_code=201,
     summary="Start a run of the published version by hand",
     dependencies=[WRITE],
 )
 def start_run(
-    key: FlowKey, body: RunIn, uow: UoW, principal: CurrentPrincipal, container: ContainerDep
+    key: FlowKey, body: FlowRunIn, uow: UoW, principal: CurrentPrincipal, container: ContainerDep
 ) -> Any:
     run = _service(uow, principal, container).start(key, body.payload)
     out = run_out(run, key)
@@ -167,7 +167,7 @@ def start_run(
 
 @router.get(
     "/flows/{key}/runs",
-    response_model=list[RunOut],
+    response_model=list[FlowRunOut],
     summary="A flow's runs, newest first",
     dependencies=[READ],
 )
@@ -180,7 +180,7 @@ def list_runs(
         str | None, Query(pattern=r"^(running|waiting|completed|failed|cancelled)$")
     ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-) -> list[RunOut]:
+) -> list[FlowRunOut]:
     return [run_out(r, key) for r in _service(uow, principal, container).runs(key, status, limit)]
 
 
@@ -194,26 +194,26 @@ def _run_of(service: FlowService, key: str, run_id: str) -> Any:
 
 @router.get(
     "/flows/{key}/runs/{run_id}",
-    response_model=RunDetailOut,
+    response_model=FlowRunDetailOut,
     summary="A run: the path taken and every step",
     dependencies=[READ],
 )
 def get_run(
     key: FlowKey, run_id: RunId, uow: UoW, principal: CurrentPrincipal, container: ContainerDep
-) -> RunDetailOut:
+) -> FlowRunDetailOut:
     run, steps = _run_of(_service(uow, principal, container), key, run_id)
     return run_detail_out(run, key, steps)
 
 
 @router.post(
     "/flows/{key}/runs/{run_id}/retry",
-    response_model=RunOut,
+    response_model=FlowRunOut,
     summary="Retry a failed run's failed step (a new attempt)",
     dependencies=[WRITE],
 )
 def retry_run(
     key: FlowKey, run_id: RunId, uow: UoW, principal: CurrentPrincipal, container: ContainerDep
-) -> RunOut:
+) -> FlowRunOut:
     service = _service(uow, principal, container)
     _run_of(service, key, run_id)
     out = run_out(service.retry(run_id), key)
@@ -223,18 +223,18 @@ def retry_run(
 
 @router.post(
     "/flows/{key}/runs/{run_id}/cancel",
-    response_model=RunOut,
+    response_model=FlowRunOut,
     summary="Cancel a running or waiting run",
     dependencies=[WRITE],
 )
 def cancel_run(
     key: FlowKey,
     run_id: RunId,
-    body: CancelIn,
+    body: FlowCancelIn,
     uow: UoW,
     principal: CurrentPrincipal,
     container: ContainerDep,
-) -> RunOut:
+) -> FlowRunOut:
     service = _service(uow, principal, container)
     _run_of(service, key, run_id)
     out = run_out(service.cancel(run_id, body.reason), key)

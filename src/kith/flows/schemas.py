@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from kith.flows.models import Flow, FlowRun, FlowStep, FlowVersion
 
 
-class VersionOut(BaseModel):
+class FlowVersionOut(BaseModel):
     version: int
     status: str
     definition: dict[str, Any]
@@ -25,10 +25,10 @@ class FlowOut(BaseModel):
     name: str
     owner_id: str
     published: int | None
-    versions: list[VersionOut]
+    versions: list[FlowVersionOut]
 
 
-class StepOut(BaseModel):
+class FlowStepOut(BaseModel):
     seq: int
     node_id: str
     kind: str
@@ -48,7 +48,7 @@ class StepOut(BaseModel):
     duration_ms: float | None
 
 
-class RunOut(BaseModel):
+class FlowRunOut(BaseModel):
     id: str
     flow: str
     version: int
@@ -63,29 +63,29 @@ class RunOut(BaseModel):
     steps_done: int
 
 
-class RunDetailOut(RunOut):
+class FlowRunDetailOut(FlowRunOut):
     event: dict[str, Any]
     path: list[str]
-    steps: list[StepOut]
+    steps: list[FlowStepOut]
 
 
-class RunIn(BaseModel):
+class FlowRunIn(BaseModel):
     payload: dict[str, Any] = Field(default_factory=dict, description="The event's payload")
 
 
-class CancelIn(BaseModel):
+class FlowCancelIn(BaseModel):
     reason: str = Field(min_length=1, max_length=500)
 
 
-class SimulateIn(BaseModel):
+class FlowSimulateIn(BaseModel):
     definition: dict[str, Any] | None = Field(
         default=None, description="A definition to simulate; default: the flow's latest draft"
     )
     last: int = Field(default=100, ge=1, le=1000)
 
 
-def version_out(row: FlowVersion) -> VersionOut:
-    return VersionOut(
+def version_out(row: FlowVersion) -> FlowVersionOut:
+    return FlowVersionOut(
         version=row.version,
         status=row.status,
         definition=row.definition,
@@ -107,8 +107,8 @@ def flow_out(flow: Flow, versions: list[FlowVersion]) -> FlowOut:
     )
 
 
-def run_out(run: FlowRun, flow_key: str) -> RunOut:
-    return RunOut(**_run_fields(run, flow_key))
+def run_out(run: FlowRun, flow_key: str) -> FlowRunOut:
+    return FlowRunOut(**_run_fields(run, flow_key))
 
 
 def _run_fields(run: FlowRun, flow_key: str) -> dict[str, Any]:
@@ -138,13 +138,13 @@ def _run_fields(run: FlowRun, flow_key: str) -> dict[str, Any]:
     }
 
 
-def run_detail_out(run: FlowRun, flow_key: str, steps: list[FlowStep]) -> RunDetailOut:
-    return RunDetailOut(
+def run_detail_out(run: FlowRun, flow_key: str, steps: list[FlowStep]) -> FlowRunDetailOut:
+    return FlowRunDetailOut(
         **_run_fields(run, flow_key),
         event=dict(run.context.get("event") or {}),
         path=[s.node_id for s in steps],
         steps=[
-            StepOut(
+            FlowStepOut(
                 seq=s.seq,
                 node_id=s.node_id,
                 kind=s.kind,
