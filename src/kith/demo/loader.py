@@ -110,8 +110,8 @@ def load_demo(
     loader.set_up(password, enforce_strength)
     loader.replay(batch_size, on_progress)
     seed_payment_story(container, tenant.id, plan.anchor)
-    archive_history(container, tenant.id)
     seed_flows(container, tenant.id)
+    archive_history(container, tenant.id)
     return DemoResult(
         "loaded",
         tenant_slug,
