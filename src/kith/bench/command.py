@@ -211,7 +211,10 @@ def decide(
 def flows(
     runs: Annotated[int, typer.Option(min=1, help="Runs in the throughput phase.")] = 500,
     latency_events: Annotated[int, typer.Option(min=1, help="Events in the latency phase.")] = 200,
-    rate: Annotated[float, typer.Option(min=0.1, help="Latency phase events/s.")] = 20.0,
+    rate: Annotated[
+        float | None,
+        typer.Option(min=0.1, help="Latency phase events/s (default: half the run rate)."),
+    ] = None,
     kill_runs: Annotated[int, typer.Option(min=2, help="Runs driven by the killed process.")] = 200,
     backend: Annotated[str, typer.Option(help="sqlite or postgres.")] = "sqlite",
     as_json: Annotated[bool, typer.Option("--json", help="Print the JSON result only.")] = False,

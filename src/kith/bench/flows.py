@@ -5,7 +5,9 @@ the flows consumer) over a throw-away database.
   every run goes trigger → condition → ``tasks.create`` → ``users.notify`` → end (five
   steps, two of them tool calls through the gateway); ``steps_per_second`` = step rows
   committed / seconds until the last run completed.
-- **latency**: tickets are committed at ``rate`` per second with the runtime running;
+- **latency**: tickets are committed at ``rate`` per second (default: half the runs per
+  second the throughput phase reached, so the latency is not queueing) with the runtime
+  running;
   ``p99_ms`` = the ticket's commit → the commit of the transaction that wrote the run's
   first step after its trigger (the condition and the first tool step; measured with
   session hooks in this process).
@@ -55,7 +57,7 @@ TARGETS = {"steps_per_second": 500, "p99_ms": 50, "runs_lost_after_kill": 0}
 class Options:
     runs: int = 500
     latency_events: int = 200
-    rate: float = 20.0
+    rate: float | None = None  # default: half the throughput phase's runs per second
     kill_runs: int = 200
     backend: str = "sqlite"
 
@@ -167,7 +169,8 @@ def run(options: Options) -> dict[str, Any]:
                 admin = _admin(container)
                 _publish(container, admin, _flow(admin.user_id or ""))
                 throughput = _throughput(container, admin, options.runs)
-                latency = _latency(container, admin, options.latency_events, options.rate)
+                rate = options.rate or max(0.5, round(throughput["runs_per_second"] / 2, 1))
+                latency = _latency(container, admin, options.latency_events, rate)
                 kill = _kill(container, admin, url, options.kill_runs)
                 facts = machine(container)
             finally:
