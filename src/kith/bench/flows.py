@@ -42,8 +42,9 @@ from kith.core.stats import percentile
 from kith.crm.schemas import TicketIn
 from kith.crm.service import RecordService
 from kith.events.inprocess import InProcessBus
+from kith.events.models import ConsumedEvent, OutboxEvent
 from kith.events.runtime import EventRuntime
-from kith.flows.consumer import flows_consumer
+from kith.flows.consumer import CONSUMER_NAME, SUBSCRIBED, flows_consumer
 from kith.flows.engine import FlowEngine
 from kith.flows.models import FlowRun, FlowStep
 from kith.flows.service import FlowService
@@ -257,6 +258,20 @@ def _throughput(container: Container, admin: Any, runs: int) -> dict[str, Any]:
     }
 
 
+def _backlog(container: Container) -> int:
+    """Events the flows consumer has not settled yet (left by the throughput phase)."""
+    with container.uow() as uow:
+        wanted = uow.session.scalar(
+            select(func.count()).select_from(OutboxEvent).where(OutboxEvent.type.in_(SUBSCRIBED))
+        )
+        done = uow.session.scalar(
+            select(func.count())
+            .select_from(ConsumedEvent)
+            .where(ConsumedEvent.consumer == CONSUMER_NAME)
+        )
+        return int(wanted or 0) - int(done or 0)
+
+
 def _latency(container: Container, admin: Any, count: int, rate: float) -> dict[str, Any]:
     before = _completed(container)
     probe = FirstSteps()
@@ -264,6 +279,9 @@ def _latency(container: Container, admin: Any, count: int, rate: float) -> dict[
     runtime.start()
     committed: dict[str, float] = {}
     try:
+        deadline = time.monotonic() + 900
+        while _backlog(container) > 0 and time.monotonic() < deadline:
+            time.sleep(0.1)  # measure an idle consumer, not the previous phase's tail
         started = time.perf_counter()
         for n in range(count):
             event_id, at = _ticket(container, admin, 100_000 + n)

@@ -31,6 +31,22 @@ APPROVALS = frozenset(
 )
 
 
+# What the consumer never acts on: a flow cannot be triggered by, or wait for, another
+# flow's events (validation refuses ``flow.*`` there), so these are not even delivered.
+IGNORED = frozenset(
+    {
+        EventType.FLOW_SAVED,
+        EventType.FLOW_PUBLISHED,
+        EventType.FLOW_RETIRED,
+        EventType.FLOW_RUN_WAITING,
+        EventType.FLOW_RUN_CANCELLED,
+        EventType.FLOW_RUN_FAILED,
+        EventType.FLOW_RUN_COMPLETED,
+    }
+)
+SUBSCRIBED = frozenset(t.value for t in EventType if t not in IGNORED)
+
+
 def envelope_event(envelope: Envelope) -> dict[str, Any]:
     return event_values(
         event_id=envelope.event_id,
@@ -97,7 +113,7 @@ def _matches(
 
 class FlowsConsumer:
     name = CONSUMER_NAME
-    event_types: frozenset[str] | None = None  # any event may trigger a flow
+    event_types: frozenset[str] | None = SUBSCRIBED  # any record or gateway event
 
     def __init__(self, engine: FlowEngine) -> None:
         self.engine = engine

@@ -40,7 +40,8 @@ from kith.gateway.authz import Refusal, authorise, effective_principal
 from kith.gateway.registry import REGISTRY, ToolRegistry
 
 Path = list[str | int]
-EVENT_TYPES = frozenset(t.value for t in EventType)
+# a flow is not triggered by, and does not wait for, flows' own events (no loops)
+EVENT_TYPES = frozenset(t.value for t in EventType if not t.value.startswith("flow."))
 
 
 def parse_definition(raw: Any) -> FlowDefinition:
