@@ -9,6 +9,8 @@ Revises: 0019_realtime
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -34,7 +36,7 @@ def _id(name: str, nullable: bool = False) -> sa.Column[str]:
     return sa.Column(name, sa.String(length=32), nullable=nullable)
 
 
-def _at(name: str, nullable: bool = True) -> sa.Column[sa.DateTime]:
+def _at(name: str, nullable: bool = True) -> sa.Column[datetime]:
     return sa.Column(name, sa.DateTime(timezone=True), nullable=nullable)
 
 
