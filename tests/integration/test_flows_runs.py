@@ -291,3 +291,90 @@ def test_a_tool_the_owner_may_not_use_is_refused(
         validate_definition(definition, analyst)
     paths = {".".join(map(str, e.path)) for e in caught.value.errors}
     assert "nodes.2.tool" in paths
+
+
+def _fragile() -> dict[str, Any]:
+    return {
+        "key": "fragile",
+        "name": "Fragile",
+        "nodes": [
+            {"id": "start", "kind": "trigger", "on": "manual", "next": "pause"},
+            {"id": "pause", "kind": "wait", "duration": "1h", "next": "escalate"},
+            {
+                "id": "escalate",
+                "kind": "tool",
+                "tool": "tickets.escalate",
+                "args": {"ticket_id": "=event.payload.ticket", "reason": "retry test"},
+                "next": "done",
+            },
+            {"id": "done", "kind": "end"},
+        ],
+    }
+
+
+def test_a_failed_run_tells_its_owner_and_a_retry_is_a_new_attempt(
+    container: Container, workspace: Workspace
+) -> None:
+    from kith.flows.service import drive
+
+    clock = Clock()
+    admin = principal(container, workspace.users["admin"])
+    publish(container, admin, clock, _fragile())
+    pump = Pump(container, clock)
+    with container.uow() as uow:
+        run_id = service(uow, admin, container, clock).start("fragile", {"ticket": "0" * 32}).id
+        uow.commit()
+    drive(container, run_id, pump.engine)
+    clock.advance(hours=2)
+    with container.uow() as uow:
+        assert fire_due(uow, workspace.tenant_id, clock()) == 1
+        uow.commit()
+    drive(container, run_id, pump.engine)
+    with container.uow() as uow:
+        run, steps = service(uow, admin, container, clock).run(run_id)
+        assert run.status == "failed" and run.cursor == "escalate"
+        assert steps[-1].node_id == "escalate" and steps[-1].status == "failed"
+        alerts = uow.session.scalars(
+            select(Notification).where(Notification.kind == "flow_run_failed")
+        ).all()
+        assert [a.user_id for a in alerts] == [workspace.users["admin"].id]
+        service(uow, admin, container, clock).retry(run_id)
+        uow.commit()
+    drive(container, run_id, pump.engine)
+    with container.uow() as uow:
+        run, steps = service(uow, admin, container, clock).run(run_id)
+        assert run.status == "failed"
+        assert [(s.node_id, s.attempt) for s in steps if s.node_id == "escalate"] == [
+            ("escalate", 1),
+            ("escalate", 2),
+        ]
+        keys = uow.session.scalars(
+            select(DecisionRecord.idempotency_key).where(DecisionRecord.tool == "tickets.escalate")
+        ).all()
+        assert sorted(keys) == [f"flow:{run_id}:escalate:1", f"flow:{run_id}:escalate:2"]
+
+
+def test_a_cancelled_waiting_run_never_runs_another_step(
+    container: Container, workspace: Workspace
+) -> None:
+    from kith.core.errors import Conflict
+    from kith.flows.service import drive
+
+    clock = Clock()
+    admin = principal(container, workspace.users["admin"])
+    publish(container, admin, clock, _fragile())
+    pump = Pump(container, clock)
+    with container.uow() as uow:
+        run_id = service(uow, admin, container, clock).start("fragile", {"ticket": "x"}).id
+        uow.commit()
+    drive(container, run_id, pump.engine)
+    with container.uow() as uow:
+        service(uow, admin, container, clock).cancel(run_id, "not needed")
+        uow.commit()
+    clock.advance(hours=2)
+    with container.uow() as uow:
+        assert fire_due(uow, workspace.tenant_id, clock()) == 0
+        with pytest.raises(Conflict):
+            service(uow, admin, container, clock).cancel(run_id, "again")
+        run, steps = service(uow, admin, container, clock).run(run_id)
+        assert run.status == "cancelled" and [s.node_id for s in steps] == ["start", "pause"]
