@@ -5,6 +5,7 @@ gateway's approval mechanism, and every run says the path it took."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -378,3 +379,34 @@ def test_a_cancelled_waiting_run_never_runs_another_step(
             service(uow, admin, container, clock).cancel(run_id, "again")
         run, steps = service(uow, admin, container, clock).run(run_id)
         assert run.status == "cancelled" and [s.node_id for s in steps] == ["start", "pause"]
+
+
+def test_a_run_that_lost_its_event_is_nudged_and_its_owner_told(
+    container: Container, workspace: Workspace
+) -> None:
+    from kith.flows.jobs import nudge_stuck
+
+    clock = Clock()
+    admin = principal(container, workspace.users["admin"])
+    publish(container, admin, clock, _approval_flow())
+    with container.uow() as uow:
+        run_id = service(uow, admin, container, clock).start("compensation", {"amount": 1}).id
+        uow.commit()  # its flow.run_started is never delivered: the run would hang
+    pump = Pump(container, clock)
+    pump.skip_existing()
+    start = clock()
+    for minutes in (5, 11, 22, 33):
+        clock.at = start + timedelta(minutes=minutes)
+        with container.uow() as uow:
+            nudged = nudge_stuck(uow, workspace.tenant_id, clock())
+            uow.commit()
+        assert nudged == (0 if minutes == 5 else 1)
+    with container.uow() as uow:
+        alerts = uow.session.scalars(
+            select(Notification).where(Notification.kind == "flow_run_stuck")
+        ).all()
+        assert len(alerts) == 1  # the third nudge tells the owner
+    pump.run()
+    with container.uow() as uow:
+        run, steps = service(uow, admin, container, clock).run(run_id)
+        assert run.status == "completed" and [s.node_id for s in steps][-1] == "small"

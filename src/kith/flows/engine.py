@@ -151,7 +151,7 @@ class FlowEngine(RunBook):
         )
         run.steps_done = 1
         uow.emit(
-            self._event(
+            self.flow_event(
                 EventType.FLOW_RUN_STARTED,
                 run,
                 flow,
@@ -221,7 +221,7 @@ class FlowEngine(RunBook):
         elif isinstance(node, EndNode):
             self._complete(uow, run, flow, node, started, None, output={"outcome": node.outcome})
             run.status, run.finished_at = "completed", self.clock()
-            uow.emit(self._event(EventType.FLOW_RUN_COMPLETED, run, flow, outcome=node.outcome))
+            uow.emit(self.flow_event(EventType.FLOW_RUN_COMPLETED, run, flow, outcome=node.outcome))
         elif isinstance(node, TriggerNode):  # validation forbids edges back to the trigger
             self._fail(uow, run, flow, "a run cannot go back to its trigger", node=node)
         return False
@@ -508,7 +508,7 @@ class FlowEngine(RunBook):
         run.status, run.wait_kind, run.wait_key, run.wait_event = "waiting", kind, key, event
         run.wait_reason, run.waiting_since, run.due_at = reason[:500], now, due
         uow.emit(
-            self._event(
+            self.flow_event(
                 EventType.FLOW_RUN_WAITING,
                 run,
                 flow,
@@ -550,7 +550,7 @@ class FlowEngine(RunBook):
         run.status, run.error, run.finished_at = "failed", reason[:4000], self.clock()
         if flow is None:
             return
-        uow.emit(self._event(EventType.FLOW_RUN_FAILED, run, flow, reason=reason[:500]))
+        uow.emit(self.flow_event(EventType.FLOW_RUN_FAILED, run, flow, reason=reason[:500]))
         owner = resolve_principal(uow.session, run.tenant_id, "user", flow.owner_id)
         if owner is not None and owner.user_id:
             notify(

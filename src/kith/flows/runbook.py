@@ -72,7 +72,7 @@ class RunBook:
         run.context = {**run.context, "steps": steps}
 
     def _step_event(self, run: FlowRun, flow: Flow, step: FlowStep) -> DomainEvent:
-        return self._event(
+        return self.flow_event(
             EventType.FLOW_STEP_COMPLETED,
             run,
             flow,
@@ -84,7 +84,7 @@ class RunBook:
             decision_id=step.decision_id,
         )
 
-    def _event(self, type_: EventType, run: FlowRun, flow: Flow, **payload: Any) -> DomainEvent:
+    def flow_event(self, type_: EventType, run: FlowRun, flow: Flow, **payload: Any) -> DomainEvent:
         payload.setdefault("seq", run.steps_done)
         return DomainEvent(
             type=type_,
