@@ -30,6 +30,7 @@ from kith.db.migrate import upgrade
 from kith.db.uow import UowHooks, install_hooks
 from kith.events.consumers import ConsumerFactory, register_consumer_factory
 from kith.events.outbox import write_outbox
+from kith.flows.consumer import flows_consumer
 from kith.gateway.consent import use_default_consent
 from kith.gateway.gateway import Gateway
 from kith.gateway.principals import register_principal_resolver
@@ -61,6 +62,7 @@ def wire() -> None:
     # The gateway's tool catalogue (each module registers its tools with @tool) and
     # its default consent hook, the consent ledger.
     import kith.agents.tools
+    import kith.flows.tools
     import kith.gateway.tools
     import kith.identity.tools
     import kith.intelligence.segment_enrollment
@@ -79,6 +81,7 @@ def wire() -> None:
         register_consumer_factory(factory)
     # Scheduled jobs (each module registers its jobs with @job).
     import kith.audit.jobs
+    import kith.flows.jobs
     import kith.intelligence.jobs
     import kith.intelligence.segments.jobs
     import kith.playbooks.jobs  # noqa: F401
@@ -93,6 +96,7 @@ CONSUMER_FACTORIES: tuple[ConsumerFactory, ...] = (
     risk_actions_consumer,
     verification_consumer,
     stop_notifier,
+    flows_consumer,
 )
 
 

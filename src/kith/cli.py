@@ -131,6 +131,10 @@ LAZY_COMMANDS: dict[str, tuple[str, Callable[[], Any]]] = {
         "Decide now: outcome, score, reasons, actions, version, variant, latency.",
         _command("kith.realtime.command", "decide_command"),
     ),
+    "flow": (
+        "Flows: automations as data — list, show, validate, publish, run, runs, simulate.",
+        _command("kith.flows.command", "flow_app"),
+    ),
     "rules": (
         "Real-time decision rule sets: list, show, draft, test, publish, rollback, experiment.",
         _command("kith.realtime.command", "rules_app"),

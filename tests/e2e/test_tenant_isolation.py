@@ -112,6 +112,18 @@ def _seed(api: Api) -> dict[str, str]:
         "owner_id": ids["users"],
     }
     ids["anchors"] = api.post("/anchors", anchor)["id"]
+    flow = {
+        "key": "isolation_check",
+        "name": "Isolation check",
+        "nodes": [
+            {"id": "start", "kind": "trigger", "on": "manual", "next": "done"},
+            {"id": "done", "kind": "end"},
+        ],
+    }
+    api.post("/flows", flow)
+    api.post("/flows/isolation_check/publish", {}, 200)
+    ids["flows"] = "isolation_check"  # addressed by key within the caller's own tenant
+    ids["flows:run_id"] = api.post("/flows/isolation_check/runs", {"payload": {}})["id"]
     return ids
 
 
@@ -219,5 +231,7 @@ _NOT_RECORDS = frozenset(
         "identity:merge_id",
         "identity:contact_id",
         "practices:deal_id",
+        "flows",
+        "flows:run_id",
     }
 )

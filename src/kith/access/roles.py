@@ -197,3 +197,17 @@ PLAYBOOK_GRANTS: dict[str, Grants] = {
 }
 for _role, _grants in PLAYBOOK_GRANTS.items():
     BUILTIN_ROLES[_role][1].update(_grants)
+
+# Flows (kith.flows): admins and managers author, publish, run, retry and cancel flows;
+# the other roles read flows and their runs. Migration 0020_flows grants the same to
+# the built-in roles of existing workspaces.
+FLOW_GRANTS: dict[str, Grants] = {
+    "admin": _grant(("flow",), ACTIONS, "all"),
+    "manager": _grant(("flow",), WRITE, "all"),
+    "sales": _grant(("flow",), READ_ONLY, "all"),
+    "service": _grant(("flow",), READ_ONLY, "all"),
+    "marketing": _grant(("flow",), READ_ONLY, "all"),
+    "analyst": _grant(("flow",), READ_ONLY, "all"),
+}
+for _role, _grants in FLOW_GRANTS.items():
+    BUILTIN_ROLES[_role][1].update(_grants)

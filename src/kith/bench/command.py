@@ -231,3 +231,33 @@ def decide(
         f"p999 {result['p999_ms']} ms, budget fallbacks {result['budget_fallbacks']:.3%}; "
         f"back to back {result['max']['decisions_per_second']} decisions/s"
     )
+
+
+@bench_app.command("flows")
+def flows(
+    runs: Annotated[int, typer.Option(min=1, help="Runs in the throughput phase.")] = 500,
+    latency_events: Annotated[int, typer.Option(min=1, help="Events in the latency phase.")] = 200,
+    rate: Annotated[
+        float | None,
+        typer.Option(min=0.1, help="Latency phase events/s (default: half the run rate)."),
+    ] = None,
+    kill_runs: Annotated[int, typer.Option(min=2, help="Runs driven by the killed process.")] = 200,
+    backend: Annotated[str, typer.Option(help="sqlite or postgres.")] = "sqlite",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the JSON result only.")] = False,
+) -> None:
+    """Flow runs on the embedded runtime: steps/s, event → first step committed p99, and
+    runs lost after kill -9 of the process driving them."""
+    from kith.bench.flows import Options, run
+    from kith.clikit import fail
+
+    if backend not in BACKENDS:
+        fail(f"--backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
+    result = run(Options(runs, latency_events, rate, kill_runs, backend))
+    if as_json:
+        typer.echo(json.dumps(result, ensure_ascii=False))
+        return
+    typer.echo(
+        f"{result['steps_per_second']} steps/s; event → first step p99 {result['p99_ms']} ms; "
+        f"{result['runs_lost_after_kill']} runs lost after kill -9 "
+        f"({result['kill']['tool_steps_twice']} tool steps twice)"
+    )

@@ -131,6 +131,17 @@ class EventType(StrEnum):
     PRACTICE_GATE_CHANGED = "practice_gate.changed"
     ANCHOR_CREATED = "anchor.created"
     ANCHOR_COMPUTED = "anchor.computed"
+    # --- flows (kith.flows) -------------------------------------------------------
+    FLOW_SAVED = "flow.saved"
+    FLOW_PUBLISHED = "flow.published"
+    FLOW_RETIRED = "flow.retired"
+    FLOW_RUN_STARTED = "flow.run_started"
+    FLOW_STEP_COMPLETED = "flow.step_completed"
+    FLOW_RUN_WAITING = "flow.run_waiting"
+    FLOW_RUN_RETRIED = "flow.run_retried"
+    FLOW_RUN_CANCELLED = "flow.run_cancelled"
+    FLOW_RUN_FAILED = "flow.run_failed"
+    FLOW_RUN_COMPLETED = "flow.run_completed"
 
 
 PayloadSchema = type[BaseModel]
@@ -586,6 +597,66 @@ _OTHERS: tuple[EventTypeInfo, ...] = (
         "playbooks",
         "A value anchor's metric was computed for a day.",
         "价值锚点的指标完成当日计算。",
+    ),
+    EventTypeInfo(
+        EventType.FLOW_SAVED,
+        "flows",
+        "A flow's draft version was saved (key, version).",
+        "流程的草稿版本已保存(标识、版本)。",
+    ),
+    EventTypeInfo(
+        EventType.FLOW_PUBLISHED,
+        "flows",
+        "A flow version was published; new runs start on it, the previous one is retired.",
+        "流程版本已发布;新运行使用该版本,上一版本已停用。",
+    ),
+    EventTypeInfo(
+        EventType.FLOW_RETIRED,
+        "flows",
+        "A flow version was retired: no new runs start on it; running ones finish.",
+        "流程版本已停用:不再启动新运行,进行中的运行继续完成。",
+    ),
+    EventTypeInfo(
+        EventType.FLOW_RUN_STARTED,
+        "flows",
+        "A flow run started (flow, version it is pinned to, triggering event).",
+        "流程运行已开始(流程、固定的版本、触发事件)。",
+    ),
+    EventTypeInfo(
+        EventType.FLOW_STEP_COMPLETED,
+        "flows",
+        "A node of a flow run finished (node, kind, status, next node, decision record).",
+        "流程运行的一个节点已完成(节点、类型、状态、下一节点、决策记录)。",
+    ),
+    EventTypeInfo(
+        EventType.FLOW_RUN_WAITING,
+        "flows",
+        "A flow run waits (for a duration, an event or an approval) until a due time.",
+        "流程运行正在等待(时长、事件或审批),直到截止时间。",
+    ),
+    EventTypeInfo(
+        EventType.FLOW_RUN_RETRIED,
+        "flows",
+        "A failed flow run was retried from its failed step.",
+        "失败的流程运行已从失败步骤重试。",
+    ),
+    EventTypeInfo(
+        EventType.FLOW_RUN_CANCELLED,
+        "flows",
+        "A flow run was cancelled; it will run no further step.",
+        "流程运行已取消,不再执行任何步骤。",
+    ),
+    EventTypeInfo(
+        EventType.FLOW_RUN_FAILED,
+        "flows",
+        "A flow run failed at a step (reason); its owner was told.",
+        "流程运行在某一步骤失败(原因),已通知负责人。",
+    ),
+    EventTypeInfo(
+        EventType.FLOW_RUN_COMPLETED,
+        "flows",
+        "A flow run reached an end node (outcome).",
+        "流程运行已到达结束节点(结果)。",
     ),
 )
 

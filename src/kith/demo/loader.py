@@ -31,6 +31,7 @@ from kith.crm import schemas as s
 from kith.crm.repository import RecordRepository
 from kith.crm.service import RecordService
 from kith.crm.specs import PATCH_SCHEMAS, SPECS
+from kith.demo.flows import seed_flows
 from kith.demo.generator import build_plan
 from kith.demo.knowledge import seed_knowledge_story
 from kith.demo.identity import seed_identity_story
@@ -115,6 +116,7 @@ def load_demo(
     seed_knowledge_story(container, tenant.id, plan.anchor)
     seed_identity_story(container, tenant.id, plan.anchor)
     seed_playbooks(container, tenant.id, plan.anchor, seed)
+    seed_flows(container, tenant.id)
     archive_history(container, tenant.id)
     return DemoResult(
         "loaded",
