@@ -209,3 +209,27 @@ def _placeholder(order: WorkOrder, engineer_id: str, start: datetime) -> WorkOrd
         scheduled_start=start,
         status="scheduled",
     )
+
+
+def plan_for_day(
+    uow: UnitOfWork, principal: Principal, day: date, now: datetime, zone: str = "Asia/Shanghai"
+) -> dict[str, Any]:
+    """The greedy plan of the proposed orders whose window opens on local ``day``."""
+    policy.require(principal, "work_order", "read")
+    repo = FieldRepository(uow.session, principal.tenant_id)
+    start = datetime.combine(day, time(0), ZoneInfo(zone))
+    end = start + timedelta(days=1)
+    orders = repo.window_opening_between(start, end, ("proposed",))
+    engineers = repo.engineers(active_only=True)
+    booked = _booked_by_engineer(repo, start + timedelta(hours=12))
+    plan = plan_day(orders, engineers, now, booked)
+    planned = sum(1 for p in plan if p["engineer_id"])
+    return {
+        "day": day.isoformat(),
+        "method": "greedy: priority, then earliest window end; each order to its best-ranked "
+        "engineer, whose time is then taken (not an optimiser)",
+        "orders": len(plan),
+        "planned": planned,
+        "unplanned": len(plan) - planned,
+        "plan": plan,
+    }

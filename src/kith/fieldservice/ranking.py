@@ -168,10 +168,10 @@ def rank(
         elif job.region and c.regions and job.region not in c.regions:
             reason = "outside_region"
         else:
-            reason, score = _skill_check(c, job)
+            reason, skill = _skill_check(c, job)
             if reason is None:
                 keep.append(c)
-                skill_scores.append(score)
+                skill_scores.append(skill)
                 continue
         _exclude(result, c, reason)
     if not keep:
@@ -204,11 +204,13 @@ def rank(
             n,
         ),
     }
-    score = sum(w[f] * factors[f] for f in FACTORS)
-    score = np.where(fits, score, -1.0)
+    weighted = np.zeros(n)
+    for f in FACTORS:
+        weighted += w[f] * factors[f]
+    score = np.where(fits, weighted, -1.0)
     order = np.lexsort((np.arange(n), -score))  # best first; ties: input order
-    for i in np.flatnonzero(~fits):
-        _exclude(result, keep[int(i)], "no_slot_in_window")
+    for unfit in np.flatnonzero(~fits):
+        _exclude(result, keep[int(unfit)], "no_slot_in_window")
     for pos in order:
         i = int(pos)
         if not fits[i]:

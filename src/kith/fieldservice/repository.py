@@ -144,3 +144,19 @@ class FieldRepository:
             .limit(1)
         )
         return self.session.scalars(stmt).first()
+
+    def window_opening_between(
+        self, start: datetime, end: datetime, statuses: Collection[str], limit: int = 2000
+    ) -> list[WorkOrder]:
+        stmt = (
+            select(WorkOrder)
+            .where(
+                WorkOrder.tenant_id == self.tenant_id,
+                WorkOrder.status.in_(list(statuses)),
+                WorkOrder.window_start >= start,
+                WorkOrder.window_start < end,
+            )
+            .order_by(WorkOrder.window_start, WorkOrder.id)
+            .limit(limit)
+        )
+        return list(self.session.scalars(stmt))

@@ -376,7 +376,9 @@ class FieldService:
         contact = records.find(SPECS["contact"], row.contact_id)
         if contact is None:
             return None
-        ticket = SPECS["ticket"].model
+        from kith.crm.models import Ticket
+
+        ticket = Ticket
         stmt = records.scoped(SPECS["ticket"], "read").where(ticket.contact_id == row.contact_id)
         tickets = list(self.uow.session.scalars(stmt.order_by(ticket.id.desc()).limit(10)))
         return {
