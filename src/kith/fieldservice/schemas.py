@@ -17,6 +17,7 @@ from pydantic import (
     model_validator,
 )
 
+from kith.fieldservice.ranking import check_weights
 from kith.fieldservice.rules import Kind, Status
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -228,6 +229,11 @@ class RecommendIn(Strict):
         default=None, description="travel, skill, load, window, preference; sum 1"
     )
     limit: Annotated[int, Field(ge=1, le=50)] = 10
+
+    @field_validator("weights")
+    @classmethod
+    def _weights(cls, value: dict[str, float] | None) -> dict[str, float] | None:
+        return None if value is None else check_weights(value)
 
 
 class ReserveBayIn(Strict):
