@@ -205,3 +205,27 @@ def decide(
         f"p999 {result['p999_ms']} ms, budget fallbacks {result['budget_fallbacks']:.3%}; "
         f"back to back {result['max']['decisions_per_second']} decisions/s"
     )
+
+
+@bench_app.command("dispatch")
+def dispatch(
+    engineers: Annotated[int, typer.Option(min=1, max=20_000, help="Engineers ranked.")] = 500,
+    runs: Annotated[int, typer.Option(min=1, max=100_000, help="Rankings timed.")] = 500,
+    orders: Annotated[int, typer.Option(min=1, max=10_000, help="Orders in the day plan.")] = 200,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the JSON result only.")] = False,
+) -> None:
+    """Dispatch: p99 of ranking ENGINEERS for one work order (target ≤ 20 ms), the same
+    with the database read, and the time to plan a day of ORDERS (greedy)."""
+    from kith.bench.dispatch import Options, run
+
+    result = run(Options(engineers=engineers, runs=runs, orders=orders))
+    if as_json:
+        typer.echo(json.dumps(result, ensure_ascii=False))
+        return
+    db = result["recommend_with_database"]
+    typer.echo(
+        f"ranking {engineers} engineers: p50 {result['p50_ms']} ms, p99 {result['p99_ms']} ms "
+        f"(target ≤ {result['target_p99_ms']} ms); with the database read p99 {db['p99']} ms; "
+        f"a day of {orders} orders planned in {result['plan']['seconds']} s "
+        f"({result['plan']['planned']} placed, greedy)"
+    )

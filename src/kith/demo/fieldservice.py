@@ -18,6 +18,7 @@ from kith.access.service import system_principal
 from kith.container import Container
 from kith.crm.models import Contact
 from kith.fieldservice.inbound import UnitOffLine, propose_for
+from kith.fieldservice.rules import Kind
 from kith.fieldservice.schemas import AssignIn, EngineerIn, ProviderIn, WorkOrderIn
 from kith.fieldservice.service import FieldService
 from kith.gateway.gateway import gateway_of
@@ -231,6 +232,16 @@ def seed_field_story(container: Container, tenant_id: str, anchor: datetime) -> 
     return {**ids, "proposed": proposed}
 
 
+class _At:
+    """A fixed "now" (the visit's day)."""
+
+    def __init__(self, at: datetime) -> None:
+        self.at = at
+
+    def __call__(self) -> datetime:
+        return self.at
+
+
 def _customers(container: Container, tenant_id: str) -> list[str]:
     with container.uow() as uow:
         rows = uow.session.scalars(
@@ -254,7 +265,7 @@ def _history(
     anchor: datetime,
 ) -> None:
     """Finished visits on the first two units' assets: their repair history."""
-    visits = (
+    visits: tuple[tuple[int, int, int, Kind, str, str], ...] = (
         (0, 2, 120, "repair", "更换高压接触器 / replaced the HV contactor", "done"),
         (0, 1, 45, "inspection", "客户不在现场 / customer not on site", "failed"),
         (1, 5, 30, "inspection", "年度检查通过 / yearly inspection passed", "done"),
@@ -263,10 +274,10 @@ def _history(
         serial, model, address, region, lat, lon, _ = UNITS[unit]
         day = anchor - timedelta(days=days_ago)
         with container.uow() as uow:
-            service = FieldService(uow, principal, lambda day=day: day)
+            service = FieldService(uow, principal, _At(day))
             order = service.create_work_order(
                 WorkOrderIn(
-                    kind=kind,  # type: ignore[arg-type]
+                    kind=kind,
                     title=f"{kind} {model} {serial}",
                     contact_id=customers[unit],
                     asset_kind="vin" if len(serial) == 17 else "serial",

@@ -1,16 +1,17 @@
 """Dispatch: who should take a work order (``recommend``), and a greedy plan for a day's
 orders (``plan_day``). Both read only; assigning is ``FieldService.assign``.
 
-``candidates_for`` turns engineers into the ranker's view of one order's day: the
-position (live when measured in the last ``LIVE_FRESH`` and the window starts within
-``LIVE_HORIZON``, else the home base), working hours of that local day, busy blocks
-(calendar and orders already booked) and minutes booked.
+``day_candidates`` turns engineers into the ranker's view of one local day (built once
+per day, shared by that day's orders): the position (the live fix on the day itself when
+under ``LIVE_FRESH`` old, else the home base), working hours, busy blocks (calendar and
+orders already booked) and minutes booked; ``job_for`` is the order's side.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -19,72 +20,86 @@ from kith.access import policy
 from kith.access.principal import Principal
 from kith.core.clock import as_utc
 from kith.db.uow import UnitOfWork
-from kith.fieldservice.models import FieldEngineer, WorkOrder
+from kith.fieldservice.models import WorkOrder
 from kith.fieldservice.ranking import Candidate, Job, Ranking, rank
 from kith.fieldservice.repository import FieldRepository
 from kith.fieldservice.rules import BOOKED, FINISHED
 
 LIVE_FRESH = timedelta(hours=2)
-LIVE_HORIZON = timedelta(hours=6)
+ZONE = "Asia/Shanghai"  # the dispatch day's calendar (orders' local day)
 
 
-def _minutes(at: datetime, t0: datetime) -> float:
-    return (at - t0).total_seconds() / 60.0
+def epoch_min(at: datetime) -> float:
+    """Minutes since the Unix epoch: the ranker's clock."""
+    return as_utc(at).timestamp() / 60.0
 
 
-def _local_day(order: WorkOrder, zone: str) -> date:
-    return as_utc(order.window_start).astimezone(ZoneInfo(zone)).date()
+def local_day(at: datetime, zone: str = ZONE) -> date:
+    return as_utc(at).astimezone(ZoneInfo(zone)).date()
 
 
-def _work_hours(engineer: FieldEngineer, day: date, t0: datetime) -> tuple[float, float] | None:
-    if day.isoweekday() not in set(engineer.work_days or ()):
+def _work_hours(
+    engineer: Any, day: date, memo: dict[tuple[str, str, str], tuple[float, float]]
+) -> tuple[float, float] | None:
+    if day.isoweekday() not in (engineer.work_days or ()):
         return None
-    zone = ZoneInfo(engineer.timezone)
-    start = datetime.combine(day, time.fromisoformat(engineer.work_start), zone)
-    end = datetime.combine(day, time.fromisoformat(engineer.work_end), zone)
-    return _minutes(start, t0), _minutes(end, t0)
+    key = (engineer.timezone, engineer.work_start, engineer.work_end)
+    if key not in memo:
+        zone = ZoneInfo(engineer.timezone)
+        start = datetime.combine(day, time.fromisoformat(engineer.work_start), zone)
+        end = datetime.combine(day, time.fromisoformat(engineer.work_end), zone)
+        memo[key] = (epoch_min(start), epoch_min(end))
+    return memo[key]
 
 
-def candidates_for(
-    order: WorkOrder,
-    engineers: Sequence[FieldEngineer],
+def day_candidates(
+    engineers: Sequence[Any],
+    day: date,
     booked: Mapping[str, Iterable[WorkOrder]],
     on_asset: set[str],
     now: datetime,
-) -> tuple[list[Candidate], Job, dict[str, str]]:
-    """The ranker's inputs for ``order``, and where each engineer is taken to be."""
-    t0 = as_utc(order.window_start)
-    day = _local_day(order, engineers[0].timezone if engineers else "Asia/Shanghai")
-    live_ok = t0 - now <= LIVE_HORIZON
+    *,
+    skip_order: str | None = None,
+) -> tuple[list[Candidate], dict[str, str]]:
+    """The engineers as the ranker sees them on local ``day``: hours, busy blocks
+    (calendar and booked orders, except ``skip_order``), minutes booked, and position —
+    the live fix when the day is today and the fix is under ``LIVE_FRESH`` old, else the
+    home base. Also where each engineer is taken to be ("live" or "home")."""
+    live_day = local_day(now) == day
+    memo: dict[tuple[str, str, str], tuple[float, float]] = {}
     out: list[Candidate] = []
     positions: dict[str, str] = {}
     for e in engineers:
-        work = _work_hours(e, day, t0)
+        work = _work_hours(e, day, memo)
         busy: list[tuple[float, float]] = []
         minutes = 0.0
         if work is not None:
             for block in e.calendar or ():
-                start = _minutes(datetime.fromisoformat(block["start"]), t0)
-                end = _minutes(datetime.fromisoformat(block["end"]), t0)
+                start = epoch_min(datetime.fromisoformat(block["start"]))
+                end = epoch_min(datetime.fromisoformat(block["end"]))
                 if end > work[0] and start < work[1]:
                     busy.append((start, end))
             for other in booked.get(e.id, ()):
-                if other.id == order.id or other.scheduled_start is None:
+                if other.id == skip_order or other.scheduled_start is None:
                     continue
-                start = _minutes(as_utc(other.scheduled_start), t0)
-                if start < work[0] - 60 or start > work[1]:
-                    continue
-                busy.append((start, start + other.duration_min))
-                minutes += other.duration_min
-        fresh = e.live_at is not None and now - as_utc(e.live_at) <= LIVE_FRESH and live_ok
-        lat, lon = (e.live_lat, e.live_lon) if fresh else (e.home_lat, e.home_lon)
+                start = epoch_min(other.scheduled_start)
+                if work[0] - 60 <= start <= work[1]:
+                    busy.append((start, start + other.duration_min))
+                    minutes += other.duration_min
+        fresh = (
+            live_day
+            and e.live_at is not None
+            and e.live_lat is not None
+            and e.live_lon is not None
+            and now - as_utc(e.live_at) <= LIVE_FRESH
+        )
         positions[e.id] = "live" if fresh else "home"
         out.append(
             Candidate(
                 id=e.id,
                 name=e.name,
-                lat=float(lat if lat is not None else e.home_lat),
-                lon=float(lon if lon is not None else e.home_lon),
+                lat=float(e.live_lat if fresh else e.home_lat),
+                lon=float(e.live_lon if fresh else e.home_lon),
                 skills=frozenset(e.skills or ()),
                 certifications={
                     c["skill"]: date.fromisoformat(c["expires_on"]) for c in e.certifications or ()
@@ -96,18 +111,23 @@ def candidates_for(
                 worked_on_asset=e.id in on_asset,
             )
         )
-    job = Job(
+    return out, positions
+
+
+def job_for(order: WorkOrder, now: datetime) -> Job:
+    t0 = epoch_min(order.window_start)
+    return Job(
         lat=order.lat,
         lon=order.lon,
-        day=day,
-        window_min=_minutes(as_utc(order.window_end), t0),
+        day=local_day(order.window_start),
+        window_min=epoch_min(order.window_end) - t0,
         duration_min=float(order.duration_min),
         required_skills=tuple(order.required_skills or ()),
         region=order.region,
         preferred=frozenset(order.preferred_engineer_ids or ()),
-        not_before_min=_minutes(now, t0),
+        not_before_min=epoch_min(now) - t0,
+        t0=t0,
     )
-    return out, job, positions
 
 
 def _booked_by_engineer(repo: FieldRepository, around: datetime) -> dict[str, list[WorkOrder]]:
@@ -137,11 +157,14 @@ def recommend(
         raise NotFound(f"No work order {order_id}")
     if order.status not in {"proposed", "scheduled"}:
         raise Conflict(f"A {order.status} work order is not dispatched any more")
-    engineers = repo.engineers(active_only=True)
+    engineers = repo.engineers_for_dispatch()
     booked = _booked_by_engineer(repo, as_utc(order.window_start))
     on_asset = repo.engineers_on_asset(order.asset_serial, FINISHED)
-    candidates, job, positions = candidates_for(order, engineers, booked, on_asset, now)
-    ranking = rank(candidates, job, weights, limit)
+    day = local_day(order.window_start)
+    candidates, positions = day_candidates(
+        engineers, day, booked, on_asset, now, skip_order=order.id
+    )
+    ranking = rank(candidates, job_for(order, now), weights, limit)
     return _explained(order, ranking, positions)
 
 
@@ -160,22 +183,24 @@ def _explained(order: WorkOrder, ranking: Ranking, positions: Mapping[str, str])
 
 def plan_day(
     orders: Sequence[WorkOrder],
-    engineers: Sequence[FieldEngineer],
+    engineers: Sequence[Any],
     now: datetime,
     booked: Mapping[str, list[WorkOrder]] | None = None,
 ) -> list[dict[str, Any]]:
     """A greedy plan: orders by priority then earliest deadline (window end); each goes
     to its best-ranked engineer, whose time is then taken for the next orders. Not an
-    optimiser (no re-ordering, no route chaining beyond the busy blocks); read only."""
+    optimiser (no re-ordering, no route chaining: travel is from the engineer's
+    position, not the previous site); read only."""
     rank_of = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
     queue = sorted(orders, key=lambda o: (rank_of.get(o.priority, 2), as_utc(o.window_end), o.id))
-    taken: dict[str, list[WorkOrder]] = defaultdict(
-        list, {k: list(v) for k, v in (booked or {}).items()}
-    )
+    days: dict[date, list[Candidate]] = {}
     plan: list[dict[str, Any]] = []
     for order in queue:
-        candidates, job, _ = candidates_for(order, engineers, taken, set(), now)
-        ranking = rank(candidates, job, limit=1)
+        day = local_day(order.window_start)
+        if day not in days:
+            days[day] = day_candidates(engineers, day, booked or {}, set(), now)[0]
+        candidates = days[day]
+        ranking = rank(candidates, job_for(order, now), limit=1)
         if not ranking.ranked:
             plan.append(
                 {
@@ -187,7 +212,14 @@ def plan_day(
             continue
         best = ranking.ranked[0]
         start = as_utc(order.window_start) + timedelta(minutes=round(best["arrival_offset_min"]))
-        taken[best["engineer_id"]].append(_placeholder(order, best["engineer_id"], start))
+        index = next(i for i, c in enumerate(candidates) if c.id == best["engineer_id"])
+        taken = candidates[index]
+        begin = epoch_min(start)
+        candidates[index] = replace(
+            taken,
+            busy=tuple(sorted((*taken.busy, (begin, begin + order.duration_min)))),
+            booked_min=taken.booked_min + order.duration_min,
+        )
         plan.append(
             {
                 "work_order_id": order.id,
@@ -200,17 +232,6 @@ def plan_day(
     return plan
 
 
-def _placeholder(order: WorkOrder, engineer_id: str, start: datetime) -> WorkOrder:
-    """A detached copy of ``order`` booked for the engineer (the plan's working state)."""
-    return WorkOrder(
-        id=order.id + "~",
-        duration_min=order.duration_min,
-        engineer_id=engineer_id,
-        scheduled_start=start,
-        status="scheduled",
-    )
-
-
 def plan_for_day(
     uow: UnitOfWork, principal: Principal, day: date, now: datetime, zone: str = "Asia/Shanghai"
 ) -> dict[str, Any]:
@@ -220,7 +241,7 @@ def plan_for_day(
     start = datetime.combine(day, time(0), ZoneInfo(zone))
     end = start + timedelta(days=1)
     orders = repo.window_opening_between(start, end, ("proposed",))
-    engineers = repo.engineers(active_only=True)
+    engineers = repo.engineers_for_dispatch()
     booked = _booked_by_engineer(repo, start + timedelta(hours=12))
     plan = plan_day(orders, engineers, now, booked)
     planned = sum(1 for p in plan if p["engineer_id"])

@@ -14,7 +14,9 @@ factors in [0, 1], combined with weights that sum to 1:
 - ``preference``: 1 if the customer asked for this engineer, 0.5 if the engineer
   worked on the same asset before.
 
-Times are minutes relative to the window's start (``t0``); the service converts.
+Times are minutes on one clock (the service uses minutes since the Unix epoch, so one
+day's candidates serve every order of that day); ``Job.t0`` is the window's start on
+that clock, and the job's own times are minutes after it.
 """
 
 from __future__ import annotations
@@ -49,7 +51,7 @@ EXCLUDED_SHOWN = 20  # excluded engineers listed by name (all are counted)
 
 @dataclass(frozen=True)
 class Candidate:
-    """One engineer as the ranker sees them for one order's day (minutes from ``t0``).
+    """One engineer as the ranker sees them for one day (minutes on the job's clock).
 
     ``work`` is None when the engineer does not work that day; ``busy`` are blocks
     already taken (calendar and scheduled work orders) as (start, end) minutes."""
@@ -80,6 +82,7 @@ class Job:
     region: str | None = None
     preferred: frozenset[str] = frozenset()
     not_before_min: float = 0.0  # now, minutes after t0 (a window already open)
+    t0: float = 0.0  # the window's start on the candidates' clock
 
 
 @dataclass
@@ -182,12 +185,13 @@ def rank(
     lon = np.fromiter((c.lon for c in keep), float, n)
     km = haversine_km(lat, lon, job.lat, job.lon)
     travel = travel_minutes(km)
-    work = np.array([c.work for c in keep], dtype=float)  # n × 2
+    work = np.array([c.work for c in keep], dtype=float) - job.t0  # n × 2
     k = max(1, max(len(c.busy) for c in keep))
     busy = np.full((n, k, 2), np.inf)
     for i, c in enumerate(keep):
         if c.busy:
             busy[i, : len(c.busy)] = c.busy
+    busy -= job.t0
     arrival = _earliest_arrival(work, busy, travel, job)
     fits = np.isfinite(arrival)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -36,6 +37,21 @@ class FieldRepository:
         return list(
             self.session.scalars(stmt.order_by(FieldEngineer.name, FieldEngineer.id).limit(limit))
         )
+
+    def engineers_for_dispatch(self) -> list[Any]:
+        """The active engineers as plain rows of what the ranker reads (no ORM identity
+        map: a recommendation reads hundreds of engineers and changes none)."""
+        e = FieldEngineer
+        stmt = (
+            select(
+                e.id, e.name, e.skills, e.certifications, e.regions, e.home_lat, e.home_lon,
+                e.live_lat, e.live_lon, e.live_at, e.timezone, e.work_start, e.work_end,
+                e.work_days, e.calendar,
+            )
+            .where(e.tenant_id == self.tenant_id, e.active.is_(True))
+            .order_by(e.name, e.id)
+        )  # fmt: skip
+        return list(self.session.execute(stmt).all())
 
     def provider(self, provider_id: str) -> ServiceProvider | None:
         row = self.session.get(ServiceProvider, provider_id)
