@@ -142,7 +142,8 @@ def run(options: Options) -> dict[str, Any]:
         "rank": {
             "runs": options.runs,
             **rank_p,
-            "mean_eligible": round(sum(eligible) / len(eligible), 1), "limit": 10,
+            "mean_eligible": round(sum(eligible) / len(eligible), 1),
+            "limit": 10,
         },
         "recommend_with_database": recommend_figures,
         "plan": {

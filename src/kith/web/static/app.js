@@ -20,6 +20,7 @@ const PAGES = {
   dashboards: () => import("./page-dashboards.js"),
   admin: () => import("./page-admin.js"),
   notifications: () => import("./page-notifications.js"),
+  dispatch: () => import("./page-dispatch.js"),
 };
 
 async function main() {
