@@ -13,8 +13,9 @@ from typing import Any
 
 from sqlalchemy import select
 
+from kith.access.models import Role, User, UserRole
 from kith.access.principal import Principal
-from kith.access.service import system_principal
+from kith.access.service import principal_for_user, system_principal
 from kith.container import Container
 from kith.crm.models import Contact
 from kith.fieldservice.inbound import UnitOffLine, propose_for
@@ -148,7 +149,7 @@ def seed_field_resources(
     container: Container, tenant_id: str, anchor: datetime
 ) -> dict[str, list[str]]:
     """Providers and engineers (with tomorrow's calendar); their ids by kind."""
-    principal = system_principal(tenant_id, "demo")
+    principal = dispatcher(container, tenant_id)
     with container.uow() as uow:
         service = FieldService(uow, principal, lambda: anchor)
         providers = [
@@ -201,7 +202,7 @@ def seed_field_story(container: Container, tenant_id: str, anchor: datetime) -> 
     customers = _customers(container, tenant_id)
     if len(customers) < 3:
         return ids
-    principal = system_principal(tenant_id, "demo")
+    principal = dispatcher(container, tenant_id)
     _history(container, principal, customers, ids["engineers"], anchor)
     gateway = gateway_of(container)
     proposed = []
@@ -226,10 +227,28 @@ def seed_field_story(container: Container, tenant_id: str, anchor: datetime) -> 
                 contact_id=customers[n],
                 interaction_id=f"demo-unit-{n}",
                 occurred_at=anchor,
+                principal=principal,
             )
             uow.commit()
         proposed.append(out.get("work_order_id"))
     return {**ids, "proposed": proposed}
+
+
+def dispatcher(container: Container, tenant_id: str) -> Principal:
+    """Who dispatches in the demo: the first active admin (timelines name people), or
+    the system when the workspace has no admin yet."""
+    with container.uow() as uow:
+        user = uow.session.scalars(
+            select(User)
+            .join(UserRole, UserRole.user_id == User.id)
+            .join(Role, Role.id == UserRole.role_id)
+            .where(User.tenant_id == tenant_id, User.is_active.is_(True), Role.name == "admin")
+            .order_by(User.created_at, User.id)
+            .limit(1)
+        ).first()
+        if user is None:
+            return system_principal(tenant_id, "demo")
+        return principal_for_user(uow.session, user)
 
 
 class _At:

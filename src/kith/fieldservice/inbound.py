@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import AwareDatetime, Field, StringConstraints, model_validator
 
+from kith.access.principal import Principal
 from kith.access.service import system_principal
 from kith.core.event_types import EventType
 from kith.crm.inbound_schemas import CustomerRef, InboundData, Label
@@ -149,9 +150,11 @@ def propose_for(
     interaction_id: str,
     occurred_at: datetime,
     trigger_event_id: str | None = None,
+    principal: Principal | None = None,
 ) -> dict[str, Any]:
-    """Propose the work order, then rank the engineers (two gateway calls)."""
-    principal = system_principal(tenant_id, "field dispatch")
+    """Propose the work order, then rank the engineers (two gateway calls), as the system
+    acting for field dispatch unless ``principal`` is given (the demo's dispatcher)."""
+    principal = principal or system_principal(tenant_id, "field dispatch")
     proposed = gateway.execute(
         uow,
         principal,
