@@ -13,9 +13,18 @@ from kith.bootstrap import wire_services
 from kith.container import Container
 from kith.crm.schemas import AccountIn, ContactIn
 from kith.crm.service import RecordService
-from kith.demo.fieldservice import ENGINEERS, EXPIRED, PROVIDERS, UNITS, seed_field_story
+from kith.demo.fieldservice import (
+    ENGINEERS,
+    EXPIRED,
+    PROVIDERS,
+    UNITS,
+    seed_field_resources,
+    seed_field_story,
+)
+from kith.fieldservice.inbound import UnitOffLine, propose_for
 from kith.fieldservice.models import FieldEngineer, WorkOrder
 from kith.fieldservice.service import FieldService
+from kith.gateway.gateway import gateway_of
 from kith.gateway.models import DecisionRecord
 from tests.conftest import Workspace
 
@@ -67,3 +76,36 @@ def test_the_field_story_is_complete_and_explained(
         ("repair", "done"),
     ]
     assert first.customer is not None and first.customer["finished_visits"] == 2
+
+
+def test_a_redelivered_unit_event_proposes_one_work_order(
+    container: Container, workspace: Workspace
+) -> None:
+    container.clock = lambda: ANCHOR
+    wire_services(container)
+    seed_field_resources(container, workspace.tenant_id, ANCHOR)
+    serial, model, address, region, lat, lon, skills = UNITS[1]
+    data = UnitOffLine(
+        serial=serial, asset_kind="vin", model=model, customer={"external_id": "x"},
+        address=address, region=region, lat=lat, lon=lon, required_skills=skills,
+    )  # fmt: skip
+    outcomes = []
+    for _ in range(2):  # the consumer sees the same interaction twice (at-least-once)
+        with container.uow() as uow:
+            outcomes.append(
+                propose_for(
+                    uow,
+                    gateway_of(container),
+                    workspace.tenant_id,
+                    data,
+                    contact_id=None,
+                    interaction_id="i" * 32,
+                    occurred_at=ANCHOR,
+                )
+            )
+            uow.commit()
+    assert outcomes[0]["proposed"] == "executed" and outcomes[0]["ranked"] == "executed"
+    assert outcomes[1]["proposed"] == "duplicate"
+    with container.uow() as uow:
+        orders = list(uow.session.scalars(select(WorkOrder.id)))
+    assert orders == [outcomes[0]["work_order_id"]]
