@@ -52,14 +52,17 @@ def embed_script() -> str:
     panel = panel.replace("export function ", "function ").replace(
         "export async function ", "async function "
     )
-    panel = panel.replace("export const ", "const ")
     element = (STATIC / "embed-dispatch.js").read_text(encoding="utf-8")
     messages = {
         locale: {k: v for k, v in table.items() if k.startswith("dispatch.")}
         for locale, table in MESSAGES.items()
     }
     bundled = json.dumps(messages, ensure_ascii=False)
-    return f"(function () {{\nconst MESSAGES = {bundled};\n{panel}\n{element}\n}})();\n"
+    css = json.dumps((STATIC / "dispatch.css").read_text(encoding="utf-8"))
+    return (
+        f"(function () {{\nconst MESSAGES = {bundled};\nconst PANEL_CSS = {css};\n"
+        f"{panel}\n{element}\n}})();\n"
+    )
 
 
 @router.get("/embed/dispatch.js", dependencies=[public_route()])

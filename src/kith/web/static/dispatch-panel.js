@@ -155,18 +155,3 @@ export async function renderPanel(root, { t, client, locale, passportUrl }) {
   await refresh();
   return refresh;
 }
-
-export const PANEL_CSS = `
-.kd-panel{max-width:100%;overflow-wrap:anywhere}
-.kd-facts{display:grid;grid-template-columns:minmax(5rem,max-content) 1fr;gap:.25rem .75rem;margin:0 0 1rem}
-.kd-facts dt{font-weight:600}.kd-facts dd{margin:0}
-.kd-ranked{list-style:none;padding:0;margin:0;display:grid;grid-template-columns:minmax(0,1fr);gap:.75rem}
-.kd-card{border:1px solid #d0d5dd;border-radius:8px;padding:.75rem;min-width:0}
-.kd-card h4{margin:0 0 .25rem}
-.kd-factors{display:grid;grid-template-columns:max-content 1fr;gap:.1rem .5rem;font-size:.875rem;margin:.5rem 0}
-.kd-factors dd{margin:0}.kd-factors meter{width:5rem;vertical-align:middle}
-.kd-muted{color:#475467}.kd-error{color:#b42318}.kd-ok{color:#067647}
-.kd-badge{font-size:.8rem;background:#eef4ff;border-radius:4px;padding:0 .3rem}
-.kd-panel textarea{width:100%;box-sizing:border-box}
-@media (max-width:480px){.kd-facts{grid-template-columns:1fr}.kd-factors meter{width:3.5rem}}
-`;

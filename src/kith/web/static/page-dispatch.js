@@ -2,11 +2,13 @@
 // (customer, asset history, ranked engineers explained, assign / override with reason).
 
 import { api } from "./api.js";
-import { el, PANEL_CSS, renderPanel } from "./dispatch-panel.js";
+import { el, renderPanel } from "./dispatch-panel.js";
 import { locale, t } from "./i18n.js";
 
 export async function render(root) {
-  const style = el("style", {}, PANEL_CSS + ".kd-layout{display:grid;gap:1rem;grid-template-columns:minmax(14rem,1fr) minmax(0,2fr)}.kd-orders{list-style:none;padding:0;margin:0;display:grid;gap:.25rem}.kd-order{display:block;width:100%;text-align:start;white-space:normal;overflow-wrap:anywhere;font:inherit;padding:.5rem .75rem;border:1px solid #d0d5dd;border-radius:6px;background:#fff;cursor:pointer}.kd-order[aria-pressed=true]{border-color:#1d4ed8;box-shadow:0 0 0 1px #1d4ed8}.kd-orders li{min-width:0}@media (max-width:760px){.kd-layout{grid-template-columns:minmax(0,1fr)}}");
+  if (!document.querySelector('link[href="/static/dispatch.css"]')) {
+    document.head.append(el("link", { rel: "stylesheet", href: "/static/dispatch.css" }));
+  }
   let page;
   try {
     page = await api.get("/work-orders", { status: ["proposed", "scheduled"], limit: 200 });
@@ -52,7 +54,6 @@ export async function render(root) {
     ),
   );
   root.replaceChildren(
-    style,
     el(
       "div",
       { class: "kd-layout" },
