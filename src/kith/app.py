@@ -31,6 +31,7 @@ from kith.container import Container
 from kith.crm.inbound_endpoints import router as inbound_router
 from kith.events.endpoints import router as events_router
 from kith.flows.endpoints import router as flows_router
+from kith.fieldservice.endpoints import router as fieldservice_router
 from kith.gateway.endpoints import router as gateway_router
 from kith.gateway.record_endpoints import router as crm_router
 from kith.identity.endpoints import router as identity_router
@@ -103,6 +104,7 @@ def create_app(container: Container | None = None) -> FastAPI:
     app.include_router(realtime_router)
     app.include_router(playbooks_router)
     app.include_router(flows_router)
+    app.include_router(fieldservice_router)
 
     _install_offline_docs(app)
     app.openapi = lambda: openapi_document(app)  # type: ignore[method-assign]

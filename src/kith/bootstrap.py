@@ -23,6 +23,7 @@ from kith.audit.log import write_entry
 from kith.container import Container
 from kith.core.clock import utcnow
 from kith.core.settings import Settings, get_settings
+from kith.crm.inbound_types import register_inbound_type
 from kith.crm.masking import set_phone_regions
 from kith.crm.rules import ErasureCheck, use_erasure_check
 from kith.db.engine import engine_from_settings, make_session_factory
@@ -31,6 +32,7 @@ from kith.db.uow import UowHooks, install_hooks
 from kith.events.consumers import ConsumerFactory, register_consumer_factory
 from kith.events.outbox import write_outbox
 from kith.flows.consumer import flows_consumer
+from kith.fieldservice.inbound import INBOUND_TYPE, UnitOffLine, unit_off_line_consumer
 from kith.gateway.consent import use_default_consent
 from kith.gateway.gateway import Gateway
 from kith.gateway.principals import register_principal_resolver
@@ -63,6 +65,7 @@ def wire() -> None:
     # its default consent hook, the consent ledger.
     import kith.agents.tools
     import kith.flows.tools
+    import kith.fieldservice.tools
     import kith.gateway.tools
     import kith.identity.tools
     import kith.intelligence.segment_enrollment
@@ -71,6 +74,8 @@ def wire() -> None:
     import kith.realtime.tools
 
     use_default_consent(ConsentLedger)
+    # Inbound event types other contexts add to POST /events.
+    register_inbound_type(INBOUND_TYPE, UnitOffLine)
     # The contact rule flags people coming back after erasure (privacy's tombstones).
     use_erasure_check(ErasureCheck(reimport.FLAG, reimport.flag_if_erased, reimport.may_be_erased))
     # Who acts on approved calls: agents' principals (users, API keys, system: built in).
@@ -97,6 +102,7 @@ CONSUMER_FACTORIES: tuple[ConsumerFactory, ...] = (
     verification_consumer,
     stop_notifier,
     flows_consumer,
+    unit_off_line_consumer,
 )
 
 

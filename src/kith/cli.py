@@ -139,6 +139,10 @@ LAZY_COMMANDS: dict[str, tuple[str, Callable[[], Any]]] = {
         "Real-time decision rule sets: list, show, draft, test, publish, rollback, experiment.",
         _command("kith.realtime.command", "rules_app"),
     ),
+    "dispatch": (
+        "Field service dispatch: engineers, work orders, recommendations, assignment.",
+        _command("kith.fieldservice.command", "dispatch_app"),
+    ),
     "kb": (
         "Knowledge spaces, documents and answers.",
         _command("kith.knowledge.command", "kb_app"),

@@ -21,6 +21,12 @@ BODIES: dict[str, Any] = {
     "PATCH /users/{user_id}": {"title": "pwned"},
     "POST /approvals/{approval_id}/reject": {"reason": "intrusion"},
     "POST /decisions/{decision_id}/override": {"reason": "intrusion"},
+    "PATCH /field-engineers/{engineer_id}": {"name": "pwned"},
+    "PUT /field-engineers/{engineer_id}/location": {"lat": 31.0, "lon": 121.0},
+    "POST /field-providers/{provider_id}/reservations": {"day": "2026-12-09"},
+    "POST /work-orders/{work_order_id}/recommendation": {},
+    "POST /work-orders/{work_order_id}/assign": {"engineer_id": "0" * 32, "reason": "intrusion"},
+    "POST /work-orders/{work_order_id}/transition": {"status": "cancelled"},
     "PATCH /roles/{role_id}": {
         "name": "admin",
         "permissions": [{"object_type": "contact", "action": "read", "scope": None}],
@@ -124,6 +130,20 @@ def _seed(api: Api) -> dict[str, str]:
     api.post("/flows/isolation_check/publish", {}, 200)
     ids["flows"] = "isolation_check"  # addressed by key within the caller's own tenant
     ids["flows:run_id"] = api.post("/flows/isolation_check/runs", {"payload": {}})["id"]
+    site = {"lat": 31.2, "lon": 121.5}
+    ids["field-providers"] = api.post("/field-providers", {"name": "嘉定服务站", **site})["id"]
+    engineer = {"name": "王工", "skills": ["installation"], "home_lat": 31.2, "home_lon": 121.4}
+    ids["field-engineers"] = api.post("/field-engineers", engineer)["id"]
+    order = {
+        "kind": "installation",
+        "title": "Install",
+        "asset_serial": "SN-1",
+        "address": "上海",
+        "window_start": "2026-12-09T01:00:00Z",
+        "window_end": "2026-12-09T09:00:00Z",
+        **site,
+    }
+    ids["work-orders"] = api.post("/work-orders", order)["id"]
     return ids
 
 

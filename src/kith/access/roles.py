@@ -34,6 +34,8 @@ ADMIN_OBJECTS = (
     "risk_decision",
     "practice",
     "anchor",
+    "work_order",
+    "field_resource",
 )
 ACTIONS = ("read", "create", "update", "delete")
 
@@ -210,4 +212,21 @@ FLOW_GRANTS: dict[str, Grants] = {
     "analyst": _grant(("flow",), READ_ONLY, "all"),
 }
 for _role, _grants in FLOW_GRANTS.items():
+    BUILTIN_ROLES[_role][1].update(_grants)
+
+# Field service (kith.fieldservice): admins manage engineers, providers and work orders
+# through ADMIN_OBJECTS; managers and service staff dispatch (work orders, engineers'
+# calendars and locations, bay reservations); analysts read. Migration 0020_fieldservice
+# grants the same to the built-in roles of existing workspaces.
+FIELD_GRANTS: dict[str, Grants] = {
+    "manager": _merge(
+        _grant(("work_order",), WRITE, "all"), _grant(("field_resource",), WRITE, "all")
+    ),
+    "service": _merge(
+        _grant(("work_order",), WRITE, "all"),
+        _grant(("field_resource",), ("read", "update"), "all"),
+    ),
+    "analyst": _grant(("work_order", "field_resource"), READ_ONLY, "all"),
+}
+for _role, _grants in FIELD_GRANTS.items():
     BUILTIN_ROLES[_role][1].update(_grants)

@@ -261,3 +261,27 @@ def flows(
         f"{result['runs_lost_after_kill']} runs lost after kill -9 "
         f"({result['kill']['tool_steps_twice']} tool steps twice)"
     )
+
+
+@bench_app.command("dispatch")
+def dispatch(
+    engineers: Annotated[int, typer.Option(min=1, max=20_000, help="Engineers ranked.")] = 500,
+    runs: Annotated[int, typer.Option(min=1, max=100_000, help="Rankings timed.")] = 500,
+    orders: Annotated[int, typer.Option(min=1, max=10_000, help="Orders in the day plan.")] = 200,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the JSON result only.")] = False,
+) -> None:
+    """Dispatch: p99 of ranking ENGINEERS for one work order (target ≤ 20 ms), the same
+    with the database read, and the time to plan a day of ORDERS (greedy)."""
+    from kith.bench.dispatch import Options, run
+
+    result = run(Options(engineers=engineers, runs=runs, orders=orders))
+    if as_json:
+        typer.echo(json.dumps(result, ensure_ascii=False))
+        return
+    db = result["recommend_with_database"]
+    typer.echo(
+        f"ranking {engineers} engineers: p50 {result['p50_ms']} ms, p99 {result['p99_ms']} ms "
+        f"(target ≤ {result['target_p99_ms']} ms); with the database read p99 {db['p99']} ms; "
+        f"a day of {orders} orders planned in {result['plan']['seconds']} s "
+        f"({result['plan']['planned']} placed, greedy)"
+    )

@@ -142,6 +142,15 @@ class EventType(StrEnum):
     FLOW_RUN_CANCELLED = "flow.run_cancelled"
     FLOW_RUN_FAILED = "flow.run_failed"
     FLOW_RUN_COMPLETED = "flow.run_completed"
+    # --- field service (kith.fieldservice) ----------------------------------------
+    FIELD_ENGINEER_CREATED = "field_engineer.created"
+    FIELD_ENGINEER_UPDATED = "field_engineer.updated"
+    FIELD_ENGINEER_LOCATED = "field_engineer.located"
+    SERVICE_PROVIDER_CREATED = "service_provider.created"
+    SERVICE_BAY_RESERVED = "service_bay.reserved"
+    WORK_ORDER_PROPOSED = "work_order.proposed"
+    WORK_ORDER_ASSIGNED = "work_order.assigned"
+    WORK_ORDER_STATUS_CHANGED = "work_order.status_changed"
 
 
 PayloadSchema = type[BaseModel]
@@ -657,6 +666,55 @@ _OTHERS: tuple[EventTypeInfo, ...] = (
         "flows",
         "A flow run reached an end node (outcome).",
         "流程运行已到达结束节点(结果)。",
+    ),
+    EventTypeInfo(
+        EventType.FIELD_ENGINEER_CREATED,
+        "fieldservice",
+        "A field engineer was added (a user or partner staff).",
+        "已添加现场工程师(用户或合作方人员)。",
+    ),
+    EventTypeInfo(
+        EventType.FIELD_ENGINEER_UPDATED,
+        "fieldservice",
+        "A field engineer's skills, certifications, hours, calendar or regions changed.",
+        "现场工程师的技能、证书、工作时间、日程或服务区域已修改。",
+    ),
+    EventTypeInfo(
+        EventType.FIELD_ENGINEER_LOCATED,
+        "fieldservice",
+        "A field engineer's live location was updated (lat, lon, when measured).",
+        "现场工程师的实时位置已更新(纬度、经度、测量时间)。",
+    ),
+    EventTypeInfo(
+        EventType.SERVICE_PROVIDER_CREATED,
+        "fieldservice",
+        "A service provider (partner company with bays) was added.",
+        "已添加服务商(有工位的合作公司)。",
+    ),
+    EventTypeInfo(
+        EventType.SERVICE_BAY_RESERVED,
+        "fieldservice",
+        "A bay at a service provider was reserved for a day (and a work order).",
+        "已为某天(及某工单)预留服务商的工位。",
+    ),
+    EventTypeInfo(
+        EventType.WORK_ORDER_PROPOSED,
+        "fieldservice",
+        "A work order was proposed (installation, repair or inspection of an asset).",
+        "已提出派工单(资产的安装、维修或检查)。",
+    ),
+    EventTypeInfo(
+        EventType.WORK_ORDER_ASSIGNED,
+        "fieldservice",
+        "A work order was assigned to an engineer (recommended first choice, or an "
+        "override with its reason).",
+        "派工单已分配给工程师(推荐的首选,或附理由的人工改派)。",
+    ),
+    EventTypeInfo(
+        EventType.WORK_ORDER_STATUS_CHANGED,
+        "fieldservice",
+        "A work order's status changed (from, to, reason).",
+        "派工单状态变化(原状态、新状态、理由)。",
     ),
 )
 

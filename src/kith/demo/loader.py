@@ -32,6 +32,7 @@ from kith.crm.repository import RecordRepository
 from kith.crm.service import RecordService
 from kith.crm.specs import PATCH_SCHEMAS, SPECS
 from kith.demo.flows import seed_flows
+from kith.demo.fieldservice import seed_field_story
 from kith.demo.generator import build_plan
 from kith.demo.knowledge import seed_knowledge_story
 from kith.demo.identity import seed_identity_story
@@ -117,6 +118,7 @@ def load_demo(
     seed_identity_story(container, tenant.id, plan.anchor)
     seed_playbooks(container, tenant.id, plan.anchor, seed)
     seed_flows(container, tenant.id)
+    seed_field_story(container, tenant.id, plan.anchor)
     archive_history(container, tenant.id)
     return DemoResult(
         "loaded",

@@ -19,6 +19,7 @@ from kith.web.i18n_admin import ADMIN
 from kith.web.i18n_dayone import DAYONE
 from kith.web.i18n_knowledge import KNOWLEDGE
 from kith.web.i18n_identity import IDENTITY
+from kith.web.i18n_dispatch import DISPATCH
 from kith.web.i18n_labels import LABELS
 from kith.web.i18n_realtime import REALTIME
 from kith.web.i18n_playbooks import PLAYBOOKS
@@ -812,6 +813,8 @@ ZH_CN.update({key: pair[0] for key, pair in IDENTITY.items()})
 EN.update({key: pair[1] for key, pair in IDENTITY.items()})
 ZH_CN.update({key: pair[0] for key, pair in PLAYBOOKS.items()})
 EN.update({key: pair[1] for key, pair in PLAYBOOKS.items()})
+ZH_CN.update({key: pair[0] for key, pair in DISPATCH.items()})
+EN.update({key: pair[1] for key, pair in DISPATCH.items()})
 ZH_CN.update({key: pair[0] for key, pair in LABELS.items() if key not in ZH_CN})
 EN.update({key: pair[1] for key, pair in LABELS.items() if key not in EN})
 

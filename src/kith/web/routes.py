@@ -32,6 +32,7 @@ from kith.container import Container
 from kith.core.errors import Unauthenticated
 from kith.crm.specs import SPECS_BY_PLURAL
 from kith.web.api import router as web_api_router
+from kith.web.dispatch import router as web_dispatch_router
 from kith.web.i18n import LANG_COOKIE, LOCALES, Translator, negotiate
 from kith.web.imports import router as web_import_router
 from kith.web.notifications import router as web_notifications_router
@@ -52,6 +53,7 @@ WORK_NAV = (
     ("realtime", "/realtime"),
     ("knowledge", "/knowledge"),
     ("identity", "/identity"),
+    ("dispatch", "/dispatch"),
     ("admin", "/admin"),
 )
 # What a role must be allowed for a work screen's link to show (any one of them); screens
@@ -66,6 +68,7 @@ WORK_NEEDS: dict[str, tuple[tuple[str, Action], ...]] = {
     "realtime": (("risk_rule", "read"),),
     "knowledge": (("knowledge", "read"),),
     "identity": (("contact", "update"),),
+    "dispatch": (("work_order", "read"),),
     "admin": (("user", "update"), ("role", "read")),
 }
 
@@ -234,6 +237,7 @@ def install(app: FastAPI) -> None:
     app.include_router(web_api_router)
     app.include_router(web_import_router)
     app.include_router(web_notifications_router)
+    app.include_router(web_dispatch_router)
 
     @app.get("/favicon.ico", include_in_schema=False, dependencies=[public_route()])
     def favicon() -> RedirectResponse:
@@ -353,6 +357,12 @@ def install(app: FastAPI) -> None:
     )
     def knowledge_page(request: Request) -> Response:
         return _work_page(request, "knowledge")
+
+    @app.get(
+        "/dispatch", include_in_schema=False, response_model=None, dependencies=[session_only()]
+    )
+    def dispatch_page(request: Request) -> Response:
+        return _work_page(request, "dispatch")
 
     @app.get("/admin", include_in_schema=False, response_model=None, dependencies=[session_only()])
     def admin_page(request: Request) -> Response:

@@ -24,6 +24,7 @@ const PAGES = {
   admin: () => import("./page-admin.js"),
   notifications: () => import("./page-notifications.js"),
   identity: () => import("./page-identity.js"),
+  dispatch: () => import("./page-dispatch.js"),
 };
 
 async function main() {

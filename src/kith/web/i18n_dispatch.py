@@ -1,0 +1,80 @@
+"""UI text of the dispatch panel (page ``/dispatch`` and the embeddable
+``<kith-dispatch>``), both languages side by side: key -> (zh-CN, en).
+
+Merged into ``kith.web.i18n.ZH_CN`` / ``EN``; the embed script carries the ``dispatch.*``
+keys itself (``kith.web.dispatch``)."""
+
+from __future__ import annotations
+
+DISPATCH: dict[str, tuple[str, str]] = {
+    "nav.dispatch": ("现场派工", "Dispatch"),
+    "dispatch.title": ("现场派工", "Field dispatch"),
+    "dispatch.orders": ("待派工单", "Work orders to dispatch"),
+    "dispatch.none": ("没有待派的工单。", "No work order waits for dispatch."),
+    "dispatch.choose": (
+        "选择一张工单查看推荐的工程师。",
+        "Choose a work order to see the ranked engineers.",
+    ),
+    "dispatch.no_access": ("你的角色不能查看派工单。", "Your role cannot see work orders."),
+    "dispatch.customer": ("客户", "Customer"),
+    "dispatch.no_customer": ("未关联客户", "No customer linked"),
+    "dispatch.asset": ("资产", "Asset"),
+    "dispatch.address": ("地址", "Address"),
+    "dispatch.window": ("时间窗口", "Time window"),
+    "dispatch.duration": ("预计 {n} 分钟", "About {n} min"),
+    "dispatch.skills": ("所需技能", "Required skills"),
+    "dispatch.status": ("状态", "Status"),
+    "dispatch.history": ("该资产的维修记录", "The asset's repair history"),
+    "dispatch.no_history": ("此资产没有维修记录。", "No earlier visit on this asset."),
+    "dispatch.tickets": ("客户工单", "Customer tickets"),
+    "dispatch.ranked": ("推荐的工程师", "Ranked engineers"),
+    "dispatch.rank_again": ("重新排序", "Rank again"),
+    "dispatch.not_ranked": ("还没有推荐。", "Not ranked yet."),
+    "dispatch.score": ("得分 {score}", "Score {score}"),
+    "dispatch.distance": ("{km} 公里 · 路程约 {min} 分钟", "{km} km · about {min} min away"),
+    "dispatch.arrival": ("最早到达 {time}", "Earliest arrival {time}"),
+    "dispatch.position.live": ("实时位置", "live location"),
+    "dispatch.position.home": ("常驻地", "home base"),
+    "dispatch.factor.travel": ("路程", "Travel"),
+    "dispatch.factor.skill": ("技能与证书", "Skills and certificates"),
+    "dispatch.factor.load": ("当日负荷", "Today's load"),
+    "dispatch.factor.window": ("时间窗口", "Time window"),
+    "dispatch.factor.preference": ("客户偏好", "Customer preference"),
+    "dispatch.weights": ("权重：{weights}", "Weights: {weights}"),
+    "dispatch.excluded": ("已排除：{reasons}", "Excluded: {reasons}"),
+    "dispatch.reason.not_working": ("不在班 {n}", "off duty {n}"),
+    "dispatch.reason.missing_skill": ("缺少技能 {n}", "missing skill {n}"),
+    "dispatch.reason.certification_expired": ("证书过期 {n}", "certificate expired {n}"),
+    "dispatch.reason.outside_region": ("不在服务区域 {n}", "outside region {n}"),
+    "dispatch.reason.no_slot_in_window": ("窗口内无空档 {n}", "no gap in the window {n}"),
+    "dispatch.assign": ("派给 {name}", "Assign {name}"),
+    "dispatch.override_reason": (
+        "改派理由（未选首选时必填）",
+        "Reason (required when not the first choice)",
+    ),
+    "dispatch.reason_required": (
+        "未选首选工程师时请填写理由。",
+        "Give a reason to pass over the first choice.",
+    ),
+    "dispatch.assigned": ("已派给 {name}，{time} 到达。", "Assigned to {name}, arriving {time}."),
+    "dispatch.assigned_override": (
+        "已改派给 {name}（理由已记录）。",
+        "Assigned to {name} as an override (reason kept).",
+    ),
+    "dispatch.engineer": ("工程师", "Engineer"),
+    "dispatch.decision": ("查看决策记录", "Open the decision record"),
+    "dispatch.embed_expired": (
+        "嵌入令牌已失效，请刷新宿主页面。",
+        "The embed token is no longer valid; reload the host page.",
+    ),
+    "dispatch.kind.installation": ("安装", "Installation"),
+    "dispatch.kind.repair": ("维修", "Repair"),
+    "dispatch.kind.inspection": ("检查", "Inspection"),
+    "dispatch.state.proposed": ("待派", "Proposed"),
+    "dispatch.state.scheduled": ("已排期", "Scheduled"),
+    "dispatch.state.en_route": ("在途", "En route"),
+    "dispatch.state.on_site": ("在现场", "On site"),
+    "dispatch.state.done": ("已完成", "Done"),
+    "dispatch.state.failed": ("未成功", "Failed"),
+    "dispatch.state.cancelled": ("已取消", "Cancelled"),
+}
