@@ -30,8 +30,8 @@ from kith.bootstrap import build_container
 from kith.container import Container
 from kith.crm.inbound_endpoints import router as inbound_router
 from kith.events.endpoints import router as events_router
-from kith.flows.endpoints import router as flows_router
 from kith.fieldservice.endpoints import router as fieldservice_router
+from kith.flows.endpoints import router as flows_router
 from kith.gateway.endpoints import router as gateway_router
 from kith.gateway.record_endpoints import router as crm_router
 from kith.identity.endpoints import router as identity_router

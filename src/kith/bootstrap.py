@@ -31,8 +31,8 @@ from kith.db.migrate import upgrade
 from kith.db.uow import UowHooks, install_hooks
 from kith.events.consumers import ConsumerFactory, register_consumer_factory
 from kith.events.outbox import write_outbox
-from kith.flows.consumer import flows_consumer
 from kith.fieldservice.inbound import INBOUND_TYPE, UnitOffLine, unit_off_line_consumer
+from kith.flows.consumer import flows_consumer
 from kith.gateway.consent import use_default_consent
 from kith.gateway.gateway import Gateway
 from kith.gateway.principals import register_principal_resolver
@@ -64,8 +64,8 @@ def wire() -> None:
     # The gateway's tool catalogue (each module registers its tools with @tool) and
     # its default consent hook, the consent ledger.
     import kith.agents.tools
-    import kith.flows.tools
     import kith.fieldservice.tools
+    import kith.flows.tools
     import kith.gateway.tools
     import kith.identity.tools
     import kith.intelligence.segment_enrollment

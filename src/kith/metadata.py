@@ -6,8 +6,8 @@ from kith.audit import models as audit_models
 from kith.crm import models as crm_models
 from kith.db.base import Base
 from kith.events import models as event_models
-from kith.flows import models as flow_models  # noqa: F401 - registers the flow tables
 from kith.fieldservice import models as fieldservice_models  # noqa: F401 - registers its tables
+from kith.flows import models as flow_models  # noqa: F401 - registers the flow tables
 from kith.gateway import models as gateway_models  # noqa: F401 - registers the gateway tables
 from kith.identity import models as identity_models  # noqa: F401 - registers the identity graph
 from kith.intelligence import models as intelligence_models  # noqa: F401 - registers its tables

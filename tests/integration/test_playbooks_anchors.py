@@ -218,7 +218,7 @@ def test_the_migration_grants_playbooks_to_existing_workspaces(
     from kith.core.errors import PermissionDenied
     from kith.playbooks.service import PracticeService
 
-    migration = importlib.import_module("kith.db.migrations.versions.0020_playbooks")
+    migration = importlib.import_module("kith.db.migrations.versions.0023_playbooks")
     # the migration grants exactly what new workspaces get from access.roles
     for role, (_, grants, _) in BUILTIN_ROLES.items():
         expected = {(o, a, s) for (o, a), s in grants.items() if o in ("practice", "anchor")}

@@ -187,7 +187,7 @@ for _role, _grants in RISK_GRANTS.items():
 
 # Playbooks (kith.playbooks): micro-practices are captured and reviewed by the people
 # who sell and serve (who sees a draft is decided by the playbooks repository); value
-# anchors are set by managers and read by everyone. Migration 0020_playbooks grants
+# anchors are set by managers and read by everyone. Migration 0023_playbooks grants
 # the same to the built-in roles of existing workspaces.
 PLAYBOOK_GRANTS: dict[str, Grants] = {
     "manager": _grant(("practice", "anchor"), WRITE, "all"),
@@ -201,7 +201,7 @@ for _role, _grants in PLAYBOOK_GRANTS.items():
     BUILTIN_ROLES[_role][1].update(_grants)
 
 # Flows (kith.flows): admins and managers author, publish, run, retry and cancel flows;
-# the other roles read flows and their runs. Migration 0020_flows grants the same to
+# the other roles read flows and their runs. Migration 0024_flows grants the same to
 # the built-in roles of existing workspaces.
 FLOW_GRANTS: dict[str, Grants] = {
     "admin": _grant(("flow",), ACTIONS, "all"),
@@ -216,7 +216,7 @@ for _role, _grants in FLOW_GRANTS.items():
 
 # Field service (kith.fieldservice): admins manage engineers, providers and work orders
 # through ADMIN_OBJECTS; managers and service staff dispatch (work orders, engineers'
-# calendars and locations, bay reservations); analysts read. Migration 0020_fieldservice
+# calendars and locations, bay reservations); analysts read. Migration 0025_fieldservice
 # grants the same to the built-in roles of existing workspaces.
 FIELD_GRANTS: dict[str, Grants] = {
     "manager": _merge(

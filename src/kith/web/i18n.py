@@ -17,12 +17,12 @@ from typing import Final
 
 from kith.web.i18n_admin import ADMIN
 from kith.web.i18n_dayone import DAYONE
-from kith.web.i18n_knowledge import KNOWLEDGE
-from kith.web.i18n_identity import IDENTITY
 from kith.web.i18n_dispatch import DISPATCH
+from kith.web.i18n_identity import IDENTITY
+from kith.web.i18n_knowledge import KNOWLEDGE
 from kith.web.i18n_labels import LABELS
-from kith.web.i18n_realtime import REALTIME
 from kith.web.i18n_playbooks import PLAYBOOKS
+from kith.web.i18n_realtime import REALTIME
 from kith.web.i18n_work import WORK
 
 LANG_COOKIE: Final = "kith_lang"

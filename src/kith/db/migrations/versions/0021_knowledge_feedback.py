@@ -1,7 +1,7 @@
 """knowledge answers and their feedback (issue 17: the dashboard's source)
 
-Revision ID: 0020_knowledge_feedback
-Revises: 0019_realtime
+Revision ID: 0021_knowledge_feedback
+Revises: 0020_access_generation
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0020_knowledge_feedback"
-down_revision = "0019_realtime"
+revision = "0021_knowledge_feedback"
+down_revision = "0020_access_generation"
 branch_labels = None
 depends_on = None
 

@@ -3,8 +3,8 @@
 Also gives the built-in roles of existing workspaces their ``flow`` grants (new
 workspaces get them from ``access.roles``).
 
-Revision ID: 0020_flows
-Revises: 0019_realtime
+Revision ID: 0024_flows
+Revises: 0023_playbooks
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from datetime import datetime
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0020_flows"
-down_revision = "0019_realtime"
+revision = "0024_flows"
+down_revision = "0023_playbooks"
 branch_labels = None
 depends_on = None
 

@@ -4,8 +4,8 @@ their status history (kith.fieldservice, scenario S5)
 Also gives the built-in roles of existing workspaces their ``work_order`` and
 ``field_resource`` grants (new workspaces get them from ``access.roles``).
 
-Revision ID: 0020_fieldservice
-Revises: 0019_realtime
+Revision ID: 0025_fieldservice
+Revises: 0024_flows
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0020_fieldservice"
-down_revision = "0019_realtime"
+revision = "0025_fieldservice"
+down_revision = "0024_flows"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """identity graph online: stored models and thresholds, blocking-key index, merge records
 
-Revision ID: 0020_identity_online
-Revises: 0019_realtime
+Revision ID: 0022_identity_online
+Revises: 0021_knowledge_feedback
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0020_identity_online"
-down_revision = "0019_realtime"
+revision = "0022_identity_online"
+down_revision = "0021_knowledge_feedback"
 branch_labels = None
 depends_on = None
 

@@ -4,8 +4,8 @@ value anchors and their daily readings (kith.playbooks, scenario S12)
 Also gives the built-in roles of existing workspaces their ``practice`` and
 ``anchor`` grants (new workspaces get them from ``access.roles``).
 
-Revision ID: 0020_playbooks
-Revises: 0019_realtime
+Revision ID: 0023_playbooks
+Revises: 0022_identity_online
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0020_playbooks"
-down_revision = "0019_realtime"
+revision = "0023_playbooks"
+down_revision = "0022_identity_online"
 branch_labels = None
 depends_on = None
 
