@@ -27,6 +27,7 @@ MAX_LINES = 600
 # Modules allowed over MAX_LINES: tables, not logic. Paths relative to src/.
 LONG_ALLOWED = {
     "kith/web/i18n.py",  # the UI's zh/en string table
+    "kith/core/event_types.py",  # the event catalogue: one constant and zh/en line per type
     "kith/demo/vocab.py",  # the demo data's vocabulary
     "kith/knowledge/demo.py",  # the demo knowledge documents (zh/en text)
     "kith/intelligence/scoring/sentiment_corpus.py",  # the sentiment corpus's zh/en phrase tables
