@@ -32,6 +32,7 @@ ADMIN_OBJECTS = (
     "knowledge",
     "risk_rule",
     "risk_decision",
+    "concept",
 )
 ACTIONS = ("read", "create", "update", "delete")
 
@@ -179,4 +180,19 @@ RISK_GRANTS: dict[str, Grants] = {
     "analyst": _grant(("risk_rule",), READ_ONLY, "all"),
 }
 for _role, _grants in RISK_GRANTS.items():
+    BUILTIN_ROLES[_role][1].update(_grants)
+
+# Business concepts (kith.concepts): admins author and publish them through
+# ADMIN_OBJECTS; managers and analysts draft and publish; every other role reads the
+# definitions (a customer's value is read with the customer's record). Migration
+# 0020_concepts grants the same to the built-in roles of existing workspaces.
+CONCEPT_GRANTS: dict[str, Grants] = {
+    "manager": _grant(("concept",), WRITE, "all"),
+    "analyst": _grant(("concept",), WRITE, "all"),
+    "sales": _grant(("concept",), READ_ONLY, "all"),
+    "service": _grant(("concept",), READ_ONLY, "all"),
+    "marketing": _grant(("concept",), READ_ONLY, "all"),
+    "viewer": _grant(("concept",), READ_ONLY, "all"),
+}
+for _role, _grants in CONCEPT_GRANTS.items():
     BUILTIN_ROLES[_role][1].update(_grants)
