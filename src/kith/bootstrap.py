@@ -19,6 +19,7 @@ from kith.agents.collaboration import CollaborationHub
 from kith.agents.wiring import agents_consumer, resolve_agent
 from kith.audit import chain as audit_chain
 from kith.audit.log import write_entry
+from kith.concepts.consumers import health_consumer, survey_consumer
 from kith.container import Container
 from kith.core.clock import utcnow
 from kith.core.settings import Settings, get_settings
@@ -56,6 +57,7 @@ def wire() -> None:
     # The gateway's tool catalogue (each module registers its tools with @tool) and
     # its default consent hook, the consent ledger.
     import kith.agents.tools
+    import kith.concepts.tools
     import kith.gateway.tools
     import kith.intelligence.segment_enrollment
     import kith.realtime.tools
@@ -71,6 +73,7 @@ def wire() -> None:
         register_consumer_factory(factory)
     # Scheduled jobs (each module registers its jobs with @job).
     import kith.audit.jobs
+    import kith.concepts.jobs
     import kith.intelligence.jobs
     import kith.intelligence.segments.jobs  # noqa: F401
 
@@ -81,6 +84,8 @@ CONSUMER_FACTORIES: tuple[ConsumerFactory, ...] = (
     agents_consumer,
     performance_consumer,
     risk_actions_consumer,
+    health_consumer,
+    survey_consumer,
 )
 
 

@@ -28,7 +28,11 @@ def _definition(**overrides: Any) -> ConceptDefinition:
                 "freshness_days": 30,
                 "normalisation": {
                     "method": "thresholds",
-                    "breakpoints": [{"at": 1, "score": 0}, {"at": 3, "score": 0.4}, {"at": 5, "score": 1}],
+                    "breakpoints": [
+                        {"at": 1, "score": 0},
+                        {"at": 3, "score": 0.4},
+                        {"at": 5, "score": 1},
+                    ],
                 },
             },
             {
@@ -64,7 +68,10 @@ def test_normalisations_by_hand() -> None:
     assert normalise(14, z, Stats(10, 4, 50)) == pytest.approx(0.841345, abs=1e-6)  # Φ(1)
     assert normalise(14, z, Stats(10, 0, 50)) is None  # no spread: no number
     steps = Normalisation.model_validate(
-        {"method": "thresholds", "breakpoints": [{"at": 1, "score": 0}, {"at": 3, "score": 0.4}, {"at": 5, "score": 1}]}
+        {
+            "method": "thresholds",
+            "breakpoints": [{"at": 1, "score": 0}, {"at": 3, "score": 0.4}, {"at": 5, "score": 1}],
+        }
     )
     assert normalise(4, steps, None) == pytest.approx(0.7)
     assert normalise(0, steps, None) == 0.0

@@ -5,16 +5,18 @@ had data carry at least ``min_coverage`` of the weight; otherwise it is unknown.
 
 from __future__ import annotations
 
+import itertools
 import math
 import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from kith.concepts.schemas import Band, ConceptDefinition, Contribution, Indicator, Normalisation
 
 UNKNOWN_BAND = "unknown"
+Status = Literal["ok", "missing", "stale", "no_spread"]
 _NORMAL = statistics.NormalDist()
 
 
@@ -77,7 +79,7 @@ def normalise(value: float, norm: Normalisation, stats: Stats | None) -> float |
 def _piecewise(value: float, points: Sequence[tuple[float, float]]) -> float:
     if value <= points[0][0]:
         return points[0][1]
-    for (x0, y0), (x1, y1) in zip(points, points[1:], strict=False):
+    for (x0, y0), (x1, y1) in itertools.pairwise(points):
         if value <= x1:
             return y0 + (y1 - y0) * (value - x0) / (x1 - x0)
     return points[-1][1]
@@ -100,23 +102,23 @@ def combine(
     now: datetime,
 ) -> Result:
     """The concept's value from each indicator's reading (keyed by indicator key)."""
-    staged: list[tuple[Indicator, Reading | None, float | None, str, str | None]] = []
+    staged: list[tuple[Indicator, Reading | None, float | None, Status, str | None]] = []
     for ind in definition.indicators:
         reading = readings.get(ind.key)
         if reading is None:
             staged.append((ind, None, None, "missing", _missing_reason(ind)))
             continue
         if reading.as_of < now - timedelta(days=ind.freshness_days):
-            reason = (
+            stale = (
                 f"{ind.label_en}: newest input {reading.as_of:%Y-%m-%d} is older than "
                 f"{ind.freshness_days} days"
             )
-            staged.append((ind, reading, None, "stale", reason))
+            staged.append((ind, reading, None, "stale", stale))
             continue
         score = normalise(reading.value, ind.normalisation, stats.get(ind.key))
         if score is None:
-            reason = f"{ind.label_en}: the tenant's values have no spread to z-score against"
-            staged.append((ind, reading, None, "no_spread", reason))
+            flat = f"{ind.label_en}: the tenant's values have no spread to z-score against"
+            staged.append((ind, reading, None, "no_spread", flat))
             continue
         staged.append((ind, reading, score, "ok", None))
     coverage = math.fsum(ind.weight for ind, _, score, _, _ in staged if score is not None)
@@ -133,7 +135,7 @@ def combine(
                 label_en=ind.label_en,
                 label_zh=ind.label_zh,
                 source=ind.source,
-                status=status,  # type: ignore[arg-type]
+                status=status,
                 raw=None if reading is None else round(reading.value, 4),
                 as_of=None if reading is None else reading.as_of,
                 samples=0 if reading is None else reading.samples,
@@ -152,9 +154,11 @@ def combine(
         )
         return Result(None, UNKNOWN_BAND, round(coverage, 4), True, contributions, reasons)
     value = round(min(100.0, max(0.0, total)), 1)
-    band = band_of(value, definition.bands)
-    assert band is not None
-    return Result(value, band.name, round(coverage, 4), coverage < 1 - 1e-9, contributions, reasons)
+    found = band_of(value, definition.bands)
+    assert found is not None
+    return Result(
+        value, found.name, round(coverage, 4), coverage < 1 - 1e-9, contributions, reasons
+    )
 
 
 def _missing_reason(ind: Indicator) -> str:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from kith.concepts.models import ConceptValue, ConceptValueHistory, ConceptVersion
 from kith.crm.models import Account, Contact
 
-NAME_COLUMNS = {"contact": Contact, "account": Account}
+NAME_COLUMNS: dict[str, type[Contact] | type[Account]] = {"contact": Contact, "account": Account}
 
 
 class ConceptRepository:

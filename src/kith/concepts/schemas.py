@@ -8,11 +8,20 @@ import math
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 SourceName = Literal["csat", "nps", "mtbf", "renewal_slope", "usage", "sentiment"]
 Direction = Literal["higher_better", "lower_better"]
+SubjectType = Literal["contact", "account"]
+SUBJECTS: tuple[SubjectType, ...] = ("contact", "account")
 Key = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
 Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Finite = Annotated[float, Field(allow_inf_nan=False, ge=-1e12, le=1e12)]
@@ -91,33 +100,39 @@ class ConceptDefinition(_Strict):
     """Indicators whose weights sum to 1; bands; the share of the weight that must have
     data (else the value is unknown, with the reasons, never a guess)."""
 
-    subjects: list[Literal["contact", "account"]] = Field(
-        default_factory=lambda: ["contact", "account"], min_length=1, max_length=2
+    subjects: list[SubjectType] = Field(
+        default_factory=lambda: list(SUBJECTS), min_length=1, max_length=2
     )
     indicators: list[Indicator] = Field(min_length=1, max_length=20)
     bands: list[Band] = Field(default_factory=lambda: list(DEFAULT_BANDS), min_length=1)
     min_coverage: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = 0.5
 
-    @model_validator(mode="after")
-    def _consistent(self) -> ConceptDefinition:
-        keys = [i.key for i in self.indicators]
+    @field_validator("indicators")
+    @classmethod
+    def _weights(cls, indicators: list[Indicator]) -> list[Indicator]:
+        keys = [i.key for i in indicators]
         if len(set(keys)) != len(keys):
             raise PydanticCustomError("duplicate", "indicator keys must be unique")
-        total = math.fsum(i.weight for i in self.indicators)
+        total = math.fsum(i.weight for i in indicators)
         if abs(total - 1) > WEIGHT_TOLERANCE:
             raise PydanticCustomError(
                 "weights_sum",
                 "indicator weights must sum to 1 (they sum to {total})",
                 {"total": round(total, 6)},
             )
-        mins = [b.min for b in self.bands]
+        return indicators
+
+    @field_validator("bands")
+    @classmethod
+    def _bands(cls, bands: list[Band]) -> list[Band]:
+        mins = [b.min for b in bands]
         if mins[0] != 0 or mins != sorted(mins) or len(set(mins)) != len(mins):
             raise PydanticCustomError(
                 "bands", "bands must start at 0 and have increasing, distinct minimums"
             )
-        if len({b.name for b in self.bands}) != len(self.bands):
+        if len({b.name for b in bands}) != len(bands):
             raise PydanticCustomError("bands", "band names must be unique")
-        return self
+        return bands
 
 
 class DraftIn(_Strict):

@@ -303,12 +303,12 @@ class ConceptService:
         """The tenant spread of each z-scored indicator: stored by batch runs, computed
         when missing (an incremental run before any batch)."""
         zscored = [i for i in definition.indicators if i.normalisation.method == "zscore"]
-        stored = (row.population or {}).get(subject_type, {})
+        stored = (row.population or {}).get(subject_type, {}).get("stats", {})
         if not zscored:
             return {}
         if not refresh and all(i.key in stored for i in zscored):
             return {k: Stats.from_dict(v) for k, v in stored.items()}
-        part = ConceptDefinition.model_construct(indicators=zscored, subjects=[subject_type])
+        part = ConceptDefinition.model_construct(indicators=zscored)
         readings = sources.read(self.uow.session, self.tenant_id, part, subject_type, now)
         stats = {
             i.key: Stats.of([r[i.key].value for r in readings.values() if i.key in r])
@@ -316,7 +316,7 @@ class ConceptService:
         }
         population = dict(row.population or {})
         population[subject_type] = {
-            **{k: v.as_dict() for k, v in stats.items()},
+            "stats": {k: v.as_dict() for k, v in stats.items()},
             "computed_at": now.isoformat(),
         }
         row.population = population
@@ -395,10 +395,7 @@ class ConceptService:
         except ValidationError as exc:
             raise ValidationFailed(
                 "invalid sample request",
-                [
-                    FieldError(".".join(str(p) for p in e["loc"]) or "body", e["msg"])
-                    for e in exc.errors()
-                ],
+                [FieldError(["query", *e["loc"]], e["msg"]) for e in exc.errors()],
             ) from None
         now = self.clock()
         readings = sources.read(self.uow.session, self.tenant_id, definition, subject_type, now)
