@@ -88,7 +88,31 @@ def _seed(api: Api) -> dict[str, str]:
     ids["risk:entry_id"] = api.post("/risk/lists", entry)["id"]
     ids["identity:link_id"] = "0" * 32  # no proposal exists in either tenant: 404 both ways
     ids["identity:decision"] = "confirm"
+    draft = api.post("/concepts", CONCEPT_DRAFT)
+    ids["concepts:concept_key"] = draft["concept_key"]
+    ids["concepts:version"] = str(draft["version"])
+    ids["concepts:subject_type"] = "contact"
+    ids["concepts:subject_id"] = ids["contacts"]
     return ids
+
+
+CONCEPT_DRAFT = {
+    "concept_key": "customer_health",
+    "label_en": "Customer health",
+    "label_zh": "客户健康度",
+    "definition": {
+        "indicators": [
+            {
+                "key": "csat",
+                "label_en": "CSAT",
+                "label_zh": "满意度",
+                "source": "csat",
+                "weight": 1,
+                "normalisation": {"method": "minmax", "min": 1, "max": 5},
+            }
+        ]
+    },
+}
 
 
 def _body_for(method: str, short_path: str, ids: dict[str, str]) -> Any:
@@ -190,5 +214,9 @@ _NOT_RECORDS = frozenset(
         "risk:entry_id",
         "identity:link_id",
         "identity:decision",
+        "concepts:concept_key",
+        "concepts:version",
+        "concepts:subject_type",
+        "concepts:subject_id",
     }
 )

@@ -159,6 +159,7 @@ class ConceptService:
     ) -> RecomputeOut:
         """Recompute the published version for every customer (or only ``subject_ids``
         of ``subject_type``): a batch run also refreshes the tenant statistics."""
+        policy.require(self.principal, "concept", "update")
         row = self.published(concept_key)
         definition = definition_of(row)
         total = Computed()

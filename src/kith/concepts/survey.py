@@ -250,3 +250,50 @@ justify-content:center;border:1px solid #999;border-radius:6px}}textarea{{width:
 <textarea id="comment" name="comment" rows="3" maxlength="2000"></textarea></p>
 <p><button type="submit">{escape(t["send"])}</button></p>
 </form></body></html>"""
+
+
+def rollup(uow: UnitOfWork, tenant_id: str, since: datetime, until: datetime) -> dict[str, Any]:
+    """The tenant's CSAT and NPS between ``since`` and ``until``: responses, mean CSAT,
+    the share satisfied (4-5), NPS (promoters - detractors, in points), and per score."""
+    metas = uow.session.scalars(
+        select(Interaction.meta).where(
+            Interaction.tenant_id == tenant_id,
+            Interaction.channel == "web",
+            Interaction.deleted_at.is_(None),
+            Interaction.occurred_at >= since,
+            Interaction.occurred_at <= until,
+        )
+    )
+    csat: list[int] = []
+    nps: list[int] = []
+    for meta in metas:
+        if not isinstance(meta, dict):
+            continue
+        score = meta.get("score")
+        if isinstance(score, bool) or not isinstance(score, int):
+            continue
+        if meta.get("survey") == "csat" and 1 <= score <= 5:
+            csat.append(score)
+        elif meta.get("survey") == "nps" and 0 <= score <= 10:
+            nps.append(score)
+    return {
+        "since": since,
+        "until": until,
+        "csat": {
+            "responses": len(csat),
+            "mean": round(sum(csat) / len(csat), 2) if csat else None,
+            "satisfied_share": round(sum(s >= 4 for s in csat) / len(csat), 3) if csat else None,
+            "by_score": {str(k): csat.count(k) for k in range(1, 6)},
+        },
+        "nps": {
+            "responses": len(nps),
+            "score": round(
+                100 * (sum(s >= 9 for s in nps) - sum(s <= 6 for s in nps)) / len(nps), 1
+            )
+            if nps
+            else None,
+            "promoters": sum(s >= 9 for s in nps),
+            "passives": sum(7 <= s <= 8 for s in nps),
+            "detractors": sum(s <= 6 for s in nps),
+        },
+    }
