@@ -427,10 +427,9 @@ class ConceptService:
     # --- reads ---------------------------------------------------------------------
     def distribution(self, concept_key: str, subject_type: str) -> dict[str, Any]:
         policy.require(self.principal, "concept", "read")
-        published = self.repo.published(concept_key)
+        published = self.published(concept_key)
         rows = self.repo.values(concept_key, subject_type).values()
-        definition = definition_of(published[0]) if published else None
-        bands = definition.bands if definition else []
+        bands = definition_of(published).bands
         counts = {b.name: 0 for b in bands}
         histogram = [0] * 10
         unknown = degraded = 0
@@ -439,13 +438,13 @@ class ConceptService:
             if row.value is None:
                 unknown += 1
                 continue
-            band = band_of(row.value, bands) if bands else None
+            band = band_of(row.value, bands)
             if band is not None:
                 counts[band.name] += 1
             histogram[min(9, int(row.value // 10))] += 1
         return {
             "concept_key": concept_key,
-            "version": published[0].version if published else None,
+            "version": published.version,
             "subject_type": subject_type,
             "total": len(rows),
             "unknown": unknown,
@@ -470,6 +469,7 @@ class ConceptService:
     ) -> list[dict[str, Any]]:
         """The customers whose value moved most since ``days`` ago (up and down)."""
         policy.require(self.principal, "concept", "read")
+        self.published(concept_key)
         since = self.clock() - timedelta(days=days)
         before = self.repo.value_before(concept_key, subject_type, since)
         current = self.repo.values(concept_key, subject_type)
