@@ -31,6 +31,7 @@ from kith.crm import schemas as s
 from kith.crm.repository import RecordRepository
 from kith.crm.service import RecordService
 from kith.crm.specs import PATCH_SCHEMAS, SPECS
+from kith.demo.concepts import seed_health_story
 from kith.demo.generator import build_plan
 from kith.demo.payments import seed_payment_story
 from kith.demo.plan import EXTERNAL_ID_PREFIX, Plan, Ref, Step
@@ -109,6 +110,7 @@ def load_demo(
     loader.set_up(password, enforce_strength)
     loader.replay(batch_size, on_progress)
     seed_payment_story(container, tenant.id, plan.anchor)
+    seed_health_story(container, tenant.id, plan.anchor)
     archive_history(container, tenant.id)
     return DemoResult(
         "loaded",
