@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import Final
 
 from kith.web.i18n_admin import ADMIN
+from kith.web.i18n_concepts import CONCEPTS
 from kith.web.i18n_dayone import DAYONE
 from kith.web.i18n_labels import LABELS
 from kith.web.i18n_work import WORK
@@ -800,6 +801,8 @@ ZH_CN.update({key: pair[0] for key, pair in ADMIN.items()})
 EN.update({key: pair[1] for key, pair in ADMIN.items()})
 ZH_CN.update({key: pair[0] for key, pair in DAYONE.items()})
 EN.update({key: pair[1] for key, pair in DAYONE.items()})
+ZH_CN.update({key: pair[0] for key, pair in CONCEPTS.items()})
+EN.update({key: pair[1] for key, pair in CONCEPTS.items()})
 ZH_CN.update({key: pair[0] for key, pair in LABELS.items() if key not in ZH_CN})
 EN.update({key: pair[1] for key, pair in LABELS.items() if key not in EN})
 

@@ -47,6 +47,7 @@ WORK_NAV = (
     ("queue", "/queue"),
     ("approvals", "/approvals"),
     ("dashboards", "/dashboards"),
+    ("concepts", "/concepts"),
     ("agents", "/agents"),
     ("admin", "/admin"),
 )
@@ -58,6 +59,7 @@ WORK_NEEDS: dict[str, tuple[tuple[str, Action], ...]] = {
     "queue": (("ticket", "read"),),
     "dashboards": (("deal", "read"), ("ticket", "read"), ("contact", "read"), ("account", "read")),
     "agents": (("role", "read"),),
+    "concepts": (("concept", "read"),),
     "admin": (("user", "update"), ("role", "read")),
 }
 
@@ -337,6 +339,12 @@ def install(app: FastAPI) -> None:
     )
     def dashboards_page(request: Request) -> Response:
         return _work_page(request, "dashboards")
+
+    @app.get(
+        "/concepts", include_in_schema=False, response_model=None, dependencies=[session_only()]
+    )
+    def concepts_page(request: Request) -> Response:
+        return _work_page(request, "concepts")
 
     @app.get(
         "/passport/{decision_id}",

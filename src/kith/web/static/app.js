@@ -20,6 +20,7 @@ const PAGES = {
   dashboards: () => import("./page-dashboards.js"),
   admin: () => import("./page-admin.js"),
   notifications: () => import("./page-notifications.js"),
+  concepts: () => import("./page-concepts.js"),
 };
 
 async function main() {
