@@ -316,7 +316,7 @@ async function overviewCard(published) {
   const [dist, movers] = await Promise.all([api.get(`/concepts/${key}/distribution`), api.get(`/concepts/${key}/movers`, { days: 30, limit: 10 })]);
   const bands = dist.bands.map((b) => h("li", {}, h("span", { class: "badge", dataset: { band: b.name } }, pick(b.label_en, b.label_zh)), ` ${formatNumber(b.count)}`));
   bands.push(h("li", {}, h("span", { class: "badge" }, t("health.unknown")), ` ${formatNumber(dist.unknown)}`));
-  const moverRows = movers.map((m) => h("tr", {}, h("td", {}, h("a", { href: `/${m.subject_type}s/${m.subject_id}` }, m.name)), h("td", {}, `${formatNumber(m.before)} → ${formatNumber(m.after)}`), h("td", {}, formatNumber(m.delta, { signDisplay: "always" }))));
+  const moverRows = movers.map((m) => h("tr", {}, h("td", {}, h("a", { href: `/o/${m.subject_type}s/${m.subject_id}` }, m.name)), h("td", {}, `${formatNumber(m.before)} → ${formatNumber(m.after)}`), h("td", {}, formatNumber(m.delta, { signDisplay: "always" }))));
   return h(
     "section",
     { class: "card" },

@@ -21,7 +21,9 @@ function bandLabel(current) {
 function contributionRow(c) {
   const label = zh() ? c.label_zh : c.label_en;
   const ok = c.status === "ok";
-  const width = Math.max(0, Math.min(100, Number(c.points)));
+  const fill = h("span", { class: "health-fill" });
+  // Through the CSSOM: the page's CSP refuses inline style attributes.
+  fill.style.width = `${Math.max(0, Math.min(100, Number(c.points)))}%`;
   return h(
     "li",
     { class: "health-row", dataset: { status: c.status, key: c.key } },
@@ -29,7 +31,7 @@ function contributionRow(c) {
     h(
       "span",
       { class: "health-bar", role: "img", "aria-label": t("health.points", { points: formatNumber(c.points) }) },
-      h("span", { class: "health-fill", style: `width:${width}%` }),
+      fill,
     ),
     h("span", { class: "health-points" }, ok ? formatNumber(c.points, { maximumFractionDigits: 1 }) : "—"),
     h(
