@@ -17,7 +17,7 @@ from sqlalchemy import select
 from kith.access.principal import Principal
 from kith.access.service import principal_for_user
 from kith.concepts import survey
-from kith.concepts.consumers import HealthConsumer, SurveyConsumer
+from kith.concepts.consumers import HealthConsumer, SurveyConsumer, send_invitation
 from kith.concepts.defaults import DEFAULT_DRAFT
 from kith.concepts.health import health
 from kith.concepts.models import ConceptValueHistory
@@ -291,3 +291,31 @@ def svc_patch(svc: RecordService, record: dict[str, Any], **changes: Any) -> Any
     from kith.crm.specs import PATCH_SCHEMAS
 
     return PATCH_SCHEMAS["ticket"].model_validate({"version": record["version"], **changes})
+
+
+def test_restricted_person_gets_no_survey_and_no_profile(
+    container: Container, workspace: Workspace, records: Any
+) -> None:
+    from kith.privacy.rights import RightsService
+    from kith.privacy.schemas import RestrictionIn
+
+    contact, account = _customer(records)
+    _csat(records, contact, 5, NOW - timedelta(days=1))
+    _telemetry(records, contact, NOW - timedelta(days=1))
+    with records(NOW - timedelta(days=1)) as svc:
+        ticket = svc.create("ticket", s.TicketIn(subject="续航", contact_id=contact))
+    with container.uow() as uow:
+        RightsService(
+            uow, _admin(container, workspace), clock=lambda: NOW - timedelta(hours=3)
+        ).restrict(contact, RestrictionIn(reason="accuracy contested"))
+        uow.commit()
+    _publish_default(container, workspace)
+    current = _health(container, workspace, contact).current
+    assert current.value is None and current.band == "unknown"
+    assert "restricted" in current.reasons[0]
+    with container.uow() as uow:
+        status = send_invitation(
+            uow, gateway_of(container), container.settings, workspace.tenant_id, ticket["id"], NOW
+        )
+        assert status is None
+        assert uow.session.scalars(select(OutboundMessage)).all() == []

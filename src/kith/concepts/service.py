@@ -31,8 +31,10 @@ from kith.core.domain import DomainEvent
 from kith.core.errors import Conflict, FieldError, NotFound, ValidationFailed
 from kith.core.event_types import EventType
 from kith.db.uow import UnitOfWork
+from kith.privacy.restrictions import restricted_ids
 
 SUBJECT_TYPES = ("contact", "account")
+RESTRICTED = "processing of this person is restricted: no profile is computed while it lasts"
 PREVIEW_SIZE = 20
 
 
@@ -196,9 +198,17 @@ class ConceptService:
         existing = self.repo.values(
             row.concept_key, subject_type, None if subject_ids is None else ids
         )
+        restricted = (
+            restricted_ids(session, self.tenant_id, ids, now)
+            if subject_type == "contact"
+            else set()
+        )
         done = Computed()
         for subject_id in ids:
-            result = combine(definition, readings.get(subject_id, {}), stats, now)
+            if subject_id in restricted:
+                result = Result(None, UNKNOWN_BAND, 0.0, True, [], [RESTRICTED])
+            else:
+                result = combine(definition, readings.get(subject_id, {}), stats, now)
             done.computed += 1
             current = existing.get(subject_id)
             contributions = [c.model_dump(mode="json") for c in result.contributions]

@@ -26,6 +26,7 @@ from kith.crm.schemas import InteractionIn
 from kith.crm.service import RecordService
 from kith.db.uow import UnitOfWork
 from kith.privacy import links
+from kith.privacy.restrictions import is_restricted
 
 SURVEY_TTL = timedelta(days=14)
 SURVEY_PATH = "/surveys/ticket"
@@ -87,13 +88,16 @@ def invitation(
     uow: UnitOfWork, settings: Settings, tenant_id: str, ticket_id: str, now: datetime
 ) -> Invitation | None:
     """The invitation for a resolved ticket: None when it has no contact we can reach
-    (no e-mail and no mobile) or the ticket is gone."""
+    (no e-mail and no mobile), the person's processing is restricted, or the ticket is
+    gone. Consent for the channel is the gateway's decision when it is sent."""
     ticket = uow.session.get(Ticket, ticket_id)
     if ticket is None or ticket.tenant_id != tenant_id or ticket.deleted_at is not None:
         return None
     contact = uow.session.get(Contact, ticket.contact_id) if ticket.contact_id else None
     if contact is None or contact.deleted_at is not None:
         return None
+    if is_restricted(uow.session, tenant_id, contact.id, now):
+        return None  # a survey is not necessary for the contract: a restriction stops it
     channel = "email" if contact.email else "sms" if (contact.mobile or contact.phone) else None
     if channel is None:
         return None
