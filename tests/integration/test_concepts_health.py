@@ -299,7 +299,7 @@ def test_restricted_person_gets_no_survey_and_no_profile(
     from kith.privacy.rights import RightsService
     from kith.privacy.schemas import RestrictionIn
 
-    contact, account = _customer(records)
+    contact, _ = _customer(records)
     _csat(records, contact, 5, NOW - timedelta(days=1))
     _telemetry(records, contact, NOW - timedelta(days=1))
     with records(NOW - timedelta(days=1)) as svc:
