@@ -1,7 +1,7 @@
 // The customer-health card of a contact or account record: the value and band of the
 // published "customer health" concept, each indicator's points (which sum to the value),
-// and, when a source is missing or stale, why it was left out. A 404 (no such concept,
-// or no right to read it) removes the card.
+// and, when a source is missing or stale, why it was left out. Without any value or
+// history (no concept published), or on a 404/403, the card is removed.
 
 import { ApiError, api } from "./api.js";
 import { h, replace, uid } from "./dom.js";
@@ -85,7 +85,11 @@ export function healthCard(objectName, record) {
   );
   api
     .get(`/concepts/${CONCEPT}/customers/${objectName}/${record.id}`)
-    .then((data) => replace(content, ...[].concat(body(data))))
+    .then((data) => {
+      // No concept computed for anyone yet (none published): no card, no noise.
+      if (!data.current && !data.history.length) section.remove();
+      else replace(content, ...[].concat(body(data)));
+    })
     .catch((error) => {
       if (error instanceof ApiError && (error.status === 404 || error.status === 403)) section.remove();
       else replace(content, problemNotice(error));
