@@ -201,7 +201,7 @@ def record_answers(
                     ticket_id=survey.ticket.id,
                     subject=f"{kind.upper()} {score}{scale} · {survey.ticket.number}",
                     text=comment if kind == "csat" else None,
-                    meta={"survey": kind, "score": score, "ticket_id": survey.ticket.id},
+                    meta={"survey": kind, "score": score},
                 ),
             )
         )

@@ -151,7 +151,7 @@ def _survey_answers(
                         ticket_id=ticket.id,
                         subject=f"{kind.upper()} {score}/{SCALE[kind]} · {ticket.number}",
                         text=text,
-                        meta={"survey": kind, "score": score, "ticket_id": ticket.id},
+                        meta={"survey": kind, "score": score},
                     ),
                 )
                 count += 1
