@@ -162,6 +162,19 @@ def test_health_changes_when_a_csat_arrives(
         crossings = [(e.subject_id, e.payload["from_band"], e.payload["to_band"]) for e in events]
     assert (contact, "unknown", "healthy") in crossings
     assert (contact, "healthy", "watch") in crossings
+    # Agents read the same explanation through the gateway (a read-only tool call).
+    with container.uow() as uow:
+        read = gateway_of(container).execute(
+            uow,
+            _admin(container, workspace),
+            "concepts.health",
+            {"subject_type": "contact", "subject_id": contact},
+            purpose="api",
+        )
+        uow.commit()
+    assert read.status == "executed" and read.output is not None
+    assert read.output["current"]["value"] == 64.0
+    assert read.output["history"][0]["band"] == "watch"
     # The account sees its contact's answers too.
     with container.uow() as uow:
         acc = health(uow, _admin(container, workspace), "account", account).current
