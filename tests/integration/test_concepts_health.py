@@ -21,7 +21,7 @@ from kith.concepts.consumers import HealthConsumer, SurveyConsumer, send_invitat
 from kith.concepts.defaults import DEFAULT_DRAFT
 from kith.concepts.health import health
 from kith.concepts.models import ConceptValueHistory
-from kith.concepts.schemas import ConceptDefinition, DraftIn
+from kith.concepts.schemas import ConceptDefinition, ConceptDraftIn
 from kith.concepts.service import ConceptService
 from kith.container import Container
 from kith.core.errors import Conflict, ValidationFailed
@@ -219,7 +219,7 @@ def test_new_version_recomputes_and_keeps_history(
         }[ind["key"]]
     later = NOW + timedelta(hours=1)
     with _concepts(container, workspace, later) as svc:
-        row = svc.draft(DraftIn.model_validate(data))
+        row = svc.draft(ConceptDraftIn.model_validate(data))
         _, out = svc.publish("customer_health", row.version)
     assert out.version == 2 and out.changed >= 1
     v2 = _health(container, workspace, contact)

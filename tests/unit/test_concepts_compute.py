@@ -11,7 +11,7 @@ import pytest
 from pydantic import ValidationError
 
 from kith.concepts.compute import Reading, Stats, combine, normalise
-from kith.concepts.schemas import ConceptDefinition, Normalisation
+from kith.concepts.schemas import ConceptDefinition, ConceptNormalisation
 
 NOW = datetime(2026, 11, 18, 2, 0, tzinfo=UTC)
 
@@ -59,15 +59,15 @@ def _definition(**overrides: Any) -> ConceptDefinition:
 
 
 def test_normalisations_by_hand() -> None:
-    minmax = Normalisation(method="minmax", min=-100, max=100)
+    minmax = ConceptNormalisation(method="minmax", min=-100, max=100)
     assert normalise(20, minmax, None) == pytest.approx(0.6)
     assert normalise(500, minmax, None) == 1.0  # clipped
-    lower = Normalisation(method="minmax", min=0, max=10, direction="lower_better")
+    lower = ConceptNormalisation(method="minmax", min=0, max=10, direction="lower_better")
     assert normalise(2, lower, None) == pytest.approx(0.8)
-    z = Normalisation(method="zscore")
+    z = ConceptNormalisation(method="zscore")
     assert normalise(14, z, Stats(10, 4, 50)) == pytest.approx(0.841345, abs=1e-6)  # Φ(1)
     assert normalise(14, z, Stats(10, 0, 50)) is None  # no spread: no number
-    steps = Normalisation.model_validate(
+    steps = ConceptNormalisation.model_validate(
         {
             "method": "thresholds",
             "breakpoints": [{"at": 1, "score": 0}, {"at": 3, "score": 0.4}, {"at": 5, "score": 1}],

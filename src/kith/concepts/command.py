@@ -137,11 +137,11 @@ def draft_command(
     as_json: JsonFlag = False,
 ) -> None:
     """Save a new draft version from a JSON file (weights must sum to 1)."""
-    from kith.concepts.schemas import DraftIn
+    from kith.concepts.schemas import ConceptDraftIn
 
     data = _read_definition(path)
     try:
-        body = DraftIn.model_validate(data)
+        body = ConceptDraftIn.model_validate(data)
     except ValidationError as exc:
         _invalid(exc)
     container = open_container(migrated=True)

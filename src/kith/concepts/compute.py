@@ -13,7 +13,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from kith.concepts.schemas import Band, ConceptDefinition, Contribution, Indicator, Normalisation
+from kith.concepts.schemas import (
+    ConceptBand,
+    ConceptContribution,
+    ConceptDefinition,
+    ConceptIndicator,
+    ConceptNormalisation,
+)
 
 UNKNOWN_BAND = "unknown"
 Status = Literal["ok", "missing", "stale", "no_spread"]
@@ -58,11 +64,11 @@ class Result:
     band: str
     coverage: float
     degraded: bool
-    contributions: list[Contribution]
+    contributions: list[ConceptContribution]
     reasons: list[str] = field(default_factory=list)
 
 
-def normalise(value: float, norm: Normalisation, stats: Stats | None) -> float | None:
+def normalise(value: float, norm: ConceptNormalisation, stats: Stats | None) -> float | None:
     """0-1 (1 = best); None when a z-score has no spread to measure against."""
     if norm.method == "thresholds":
         return _piecewise(value, [(b.at, b.score) for b in norm.breakpoints])
@@ -85,7 +91,7 @@ def _piecewise(value: float, points: Sequence[tuple[float, float]]) -> float:
     return points[-1][1]
 
 
-def band_of(value: float | None, bands: Sequence[Band]) -> Band | None:
+def band_of(value: float | None, bands: Sequence[ConceptBand]) -> ConceptBand | None:
     if value is None:
         return None
     found = bands[0]
@@ -102,7 +108,7 @@ def combine(
     now: datetime,
 ) -> Result:
     """The concept's value from each indicator's reading (keyed by indicator key)."""
-    staged: list[tuple[Indicator, Reading | None, float | None, Status, str | None]] = []
+    staged: list[tuple[ConceptIndicator, Reading | None, float | None, Status, str | None]] = []
     for ind in definition.indicators:
         reading = readings.get(ind.key)
         if reading is None:
@@ -123,14 +129,14 @@ def combine(
         staged.append((ind, reading, score, "ok", None))
     coverage = math.fsum(ind.weight for ind, _, score, _, _ in staged if score is not None)
     known = coverage >= definition.min_coverage - 1e-9 and coverage > 0
-    contributions: list[Contribution] = []
+    contributions: list[ConceptContribution] = []
     total = 0.0
     for ind, reading, score, status, reason in staged:
         effective = ind.weight / coverage if score is not None and known else 0.0
         points = 100.0 * effective * score if score is not None else 0.0
         total += points
         contributions.append(
-            Contribution(
+            ConceptContribution(
                 key=ind.key,
                 label_en=ind.label_en,
                 label_zh=ind.label_zh,
@@ -161,5 +167,5 @@ def combine(
     )
 
 
-def _missing_reason(ind: Indicator) -> str:
+def _missing_reason(ind: ConceptIndicator) -> str:
     return f"{ind.label_en}: no {ind.source} data in the last {ind.window_days} days"

@@ -5,7 +5,7 @@ sum to 1."""
 
 from __future__ import annotations
 
-from kith.concepts.schemas import ConceptDefinition, DraftIn
+from kith.concepts.schemas import ConceptDefinition, ConceptDraftIn
 
 CUSTOMER_HEALTH = "customer_health"
 
@@ -91,7 +91,7 @@ DEFAULT_DEFINITION = ConceptDefinition.model_validate(
     }
 )
 
-DEFAULT_DRAFT = DraftIn(
+DEFAULT_DRAFT = ConceptDraftIn(
     concept_key=CUSTOMER_HEALTH,
     label_en="Customer health",
     label_zh="客户健康度",

@@ -21,16 +21,16 @@ from kith.concepts.health import health
 from kith.concepts.models import ConceptVersion
 from kith.concepts.schemas import (
     ConceptDefinition,
-    DistributionOut,
-    DraftIn,
-    HealthOut,
-    MoverOut,
-    PreviewOut,
-    RecomputeOut,
-    SampleOut,
+    ConceptDistributionOut,
+    ConceptDraftIn,
+    ConceptMoverOut,
+    ConceptPreviewOut,
+    ConceptRecomputeOut,
+    ConceptSampleOut,
+    ConceptVersionOut,
+    CustomerHealthOut,
     SourceName,
     SubjectType,
-    VersionOut,
 )
 from kith.concepts.service import ConceptService
 from kith.concepts.sources import SOURCES
@@ -52,8 +52,8 @@ def _service(uow: Any, principal: Any, container: Container) -> ConceptService:
     return ConceptService(uow, principal, clock=container.clock)
 
 
-def version_out(row: ConceptVersion) -> VersionOut:
-    return VersionOut(
+def version_out(row: ConceptVersion) -> ConceptVersionOut:
+    return ConceptVersionOut(
         concept_key=row.concept_key,
         version=row.version,
         status=row.status,
@@ -68,7 +68,7 @@ def version_out(row: ConceptVersion) -> VersionOut:
     )
 
 
-class SourceOut(BaseModel):
+class ConceptSourceOut(BaseModel):
     name: str
     label_en: str
     label_zh: str
@@ -79,36 +79,36 @@ class SourceOut(BaseModel):
 
 @router.get(
     f"{API}/concepts/sources",
-    response_model=list[SourceOut],
+    response_model=list[ConceptSourceOut],
     summary="The sources an indicator can map (each system's own measure)",
     dependencies=[READ],
 )
-def list_sources(principal: CurrentPrincipal) -> list[SourceOut]:
-    return [SourceOut(name=k, **vars(v)) for k, v in SOURCES.items()]
+def list_sources(principal: CurrentPrincipal) -> list[ConceptSourceOut]:
+    return [ConceptSourceOut(name=k, **vars(v)) for k, v in SOURCES.items()]
 
 
 @router.get(
     f"{API}/concepts",
-    response_model=list[VersionOut],
+    response_model=list[ConceptVersionOut],
     summary="Every concept version (draft, published, retired)",
     dependencies=[READ],
 )
 def list_versions(
     uow: UoW, principal: CurrentPrincipal, container: ContainerDep
-) -> list[VersionOut]:
+) -> list[ConceptVersionOut]:
     return [version_out(r) for r in _service(uow, principal, container).versions()]
 
 
 @router.post(
     f"{API}/concepts",
-    response_model=VersionOut,
+    response_model=ConceptVersionOut,
     status_code=201,
     summary="Save a new draft version of a concept (weights must sum to 1)",
     dependencies=[WRITE],
 )
 def create_draft(
-    body: DraftIn, uow: UoW, principal: CurrentPrincipal, container: ContainerDep
-) -> VersionOut:
+    body: ConceptDraftIn, uow: UoW, principal: CurrentPrincipal, container: ContainerDep
+) -> ConceptVersionOut:
     row = _service(uow, principal, container).draft(body)
     out = version_out(row)
     uow.commit()
@@ -117,7 +117,7 @@ def create_draft(
 
 @router.get(
     f"{API}/concepts/{{concept_key}}/versions/{{version}}",
-    response_model=VersionOut,
+    response_model=ConceptVersionOut,
     summary="One concept version",
     dependencies=[READ],
 )
@@ -127,18 +127,18 @@ def get_version(
     uow: UoW,
     principal: CurrentPrincipal,
     container: ContainerDep,
-) -> VersionOut:
+) -> ConceptVersionOut:
     return version_out(_service(uow, principal, container).get_version(concept_key, version))
 
 
-class PublishOut(BaseModel):
-    version: VersionOut
-    recompute: RecomputeOut
+class ConceptPublishOut(BaseModel):
+    version: ConceptVersionOut
+    recompute: ConceptRecomputeOut
 
 
 @router.post(
     f"{API}/concepts/{{concept_key}}/versions/{{version}}/publish",
-    response_model=PublishOut,
+    response_model=ConceptPublishOut,
     summary="Publish a draft: the previous version retires, every customer is recomputed",
     dependencies=[WRITE],
 )
@@ -148,16 +148,16 @@ def publish(
     uow: UoW,
     principal: CurrentPrincipal,
     container: ContainerDep,
-) -> PublishOut:
+) -> ConceptPublishOut:
     row, recompute = _service(uow, principal, container).publish(concept_key, version)
-    out = PublishOut(version=version_out(row), recompute=recompute)
+    out = ConceptPublishOut(version=version_out(row), recompute=recompute)
     uow.commit()
     return out
 
 
 @router.post(
     f"{API}/concepts/{{concept_key}}/versions/{{version}}/retire",
-    response_model=VersionOut,
+    response_model=ConceptVersionOut,
     summary="Retire a version (its values stay in the history)",
     dependencies=[WRITE],
 )
@@ -167,13 +167,13 @@ def retire(
     uow: UoW,
     principal: CurrentPrincipal,
     container: ContainerDep,
-) -> VersionOut:
+) -> ConceptVersionOut:
     out = version_out(_service(uow, principal, container).retire(concept_key, version))
     uow.commit()
     return out
 
 
-class PreviewIn(BaseModel):
+class ConceptPreviewIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     concept_key: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,63}$")] = "customer_health"
@@ -183,19 +183,19 @@ class PreviewIn(BaseModel):
 
 @router.post(
     f"{API}/concepts/preview",
-    response_model=PreviewOut,
+    response_model=ConceptPreviewOut,
     summary="What a definition gives on 20 real customers, before publishing (nothing saved)",
     dependencies=[READ],
 )
 def preview(
-    body: PreviewIn, uow: UoW, principal: CurrentPrincipal, container: ContainerDep
-) -> PreviewOut:
+    body: ConceptPreviewIn, uow: UoW, principal: CurrentPrincipal, container: ContainerDep
+) -> ConceptPreviewOut:
     return _service(uow, principal, container).preview(
         body.concept_key, body.definition, body.subject_type
     )
 
 
-class SampleIn(BaseModel):
+class ConceptSampleIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     source: SourceName
@@ -206,13 +206,13 @@ class SampleIn(BaseModel):
 
 @router.post(
     f"{API}/concepts/sample",
-    response_model=SampleOut,
+    response_model=ConceptSampleOut,
     summary="A source's raw values on 20 customers and what a normalisation makes of them",
     dependencies=[READ],
 )
 def sample(
-    body: SampleIn, uow: UoW, principal: CurrentPrincipal, container: ContainerDep
-) -> SampleOut:
+    body: ConceptSampleIn, uow: UoW, principal: CurrentPrincipal, container: ContainerDep
+) -> ConceptSampleOut:
     return _service(uow, principal, container).sample(
         body.source, body.subject_type, body.normalisation, body.window_days
     )
@@ -220,13 +220,13 @@ def sample(
 
 @router.post(
     f"{API}/concepts/{{concept_key}}/recompute",
-    response_model=RecomputeOut,
+    response_model=ConceptRecomputeOut,
     summary="Recompute the published version for every customer now",
     dependencies=[WRITE],
 )
 def recompute(
     concept_key: ConceptKey, uow: UoW, principal: CurrentPrincipal, container: ContainerDep
-) -> RecomputeOut:
+) -> ConceptRecomputeOut:
     out = _service(uow, principal, container).recompute(concept_key, trigger="manual")
     uow.commit()
     return out
@@ -234,7 +234,7 @@ def recompute(
 
 @router.get(
     f"{API}/concepts/{{concept_key}}/distribution",
-    response_model=DistributionOut,
+    response_model=ConceptDistributionOut,
     summary="How customers spread over the bands and ten buckets of the value",
     dependencies=[READ],
 )
@@ -244,14 +244,14 @@ def distribution(
     principal: CurrentPrincipal,
     container: ContainerDep,
     subject_type: SubjectType = "contact",
-) -> DistributionOut:
+) -> ConceptDistributionOut:
     data = _service(uow, principal, container).distribution(concept_key, subject_type)
-    return DistributionOut.model_validate(data)
+    return ConceptDistributionOut.model_validate(data)
 
 
 @router.get(
     f"{API}/concepts/{{concept_key}}/movers",
-    response_model=list[MoverOut],
+    response_model=list[ConceptMoverOut],
     summary="The customers whose value moved most since N days ago",
     dependencies=[READ],
 )
@@ -263,14 +263,14 @@ def movers(
     subject_type: SubjectType = "contact",
     days: Annotated[int, Query(ge=1, le=3650)] = 30,
     limit: Annotated[int, Query(ge=1, le=200)] = 20,
-) -> list[MoverOut]:
+) -> list[ConceptMoverOut]:
     rows = _service(uow, principal, container).movers(concept_key, subject_type, days, limit)
-    return [MoverOut.model_validate(r) for r in rows]
+    return [ConceptMoverOut.model_validate(r) for r in rows]
 
 
 @router.get(
     f"{API}/concepts/{{concept_key}}/customers/{{subject_type}}/{{subject_id}}",
-    response_model=HealthOut,
+    response_model=CustomerHealthOut,
     summary="A customer's value: band, each indicator's contribution, reasons, history",
     dependencies=[requires_scope("concepts:read", "contacts:read", "accounts:read")],
 )
@@ -280,7 +280,7 @@ def customer_value(
     subject_id: RecordId,
     uow: UoW,
     principal: CurrentPrincipal,
-) -> HealthOut:
+) -> CustomerHealthOut:
     """Only for a customer the caller may read (else 404, like the record itself)."""
     return health(uow, principal, subject_type, subject_id, concept_key)
 

@@ -6,7 +6,12 @@ from __future__ import annotations
 from kith.access.principal import Principal
 from kith.concepts.models import ConceptValue
 from kith.concepts.repository import ConceptRepository
-from kith.concepts.schemas import Contribution, HealthOut, HistoryPoint, ValueOut
+from kith.concepts.schemas import (
+    ConceptContribution,
+    ConceptHistoryPoint,
+    ConceptValueOut,
+    CustomerHealthOut,
+)
 from kith.concepts.service import definition_of
 from kith.crm.service import RecordService
 from kith.crm.specs import SPECS
@@ -21,17 +26,17 @@ def health(
     subject_type: str,
     subject_id: str,
     concept_key: str = "customer_health",
-) -> HealthOut:
+) -> CustomerHealthOut:
     RecordService(uow, principal).load(SPECS[subject_type], subject_id, "read")
     repo = ConceptRepository(uow.session, principal.tenant_id)
     current = next(
         (v for v in repo.values_of(subject_type, subject_id) if v.concept_key == concept_key), None
     )
     history = repo.history(concept_key, subject_type, subject_id, HISTORY_LIMIT)
-    return HealthOut(
+    return CustomerHealthOut(
         current=None if current is None else value_out(repo, current),
         history=[
-            HistoryPoint(
+            ConceptHistoryPoint(
                 version=h.version,
                 value=h.value,
                 band=h.band,
@@ -44,14 +49,14 @@ def health(
     )
 
 
-def value_out(repo: ConceptRepository, row: ConceptValue) -> ValueOut:
+def value_out(repo: ConceptRepository, row: ConceptValue) -> ConceptValueOut:
     labels = ("Unknown", "未知")
     version = repo.version(row.concept_key, row.version)
     if version is not None:
         for band in definition_of(version).bands:
             if band.name == row.band:
                 labels = (band.label_en, band.label_zh)
-    return ValueOut(
+    return ConceptValueOut(
         concept_key=row.concept_key,
         version=row.version,
         subject_type=row.subject_type,
@@ -63,6 +68,6 @@ def value_out(repo: ConceptRepository, row: ConceptValue) -> ValueOut:
         coverage=row.coverage,
         degraded=row.degraded,
         reasons=list(row.reasons or []),
-        contributions=[Contribution.model_validate(c) for c in row.contributions or []],
+        contributions=[ConceptContribution.model_validate(c) for c in row.contributions or []],
         computed_at=row.computed_at,
     )

@@ -32,14 +32,14 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class Breakpoint(_Strict):
+class ConceptBreakpoint(_Strict):
     """A point of a threshold curve: a raw value ``at`` scores ``score`` (0-1)."""
 
     at: Finite
     score: Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
 
 
-class Normalisation(_Strict):
+class ConceptNormalisation(_Strict):
     """How a raw value becomes 0-1 (1 = best).
 
     ``minmax``: (value - min) / (max - min), clipped. ``zscore``: the normal CDF of the
@@ -51,10 +51,10 @@ class Normalisation(_Strict):
     direction: Direction = "higher_better"
     min: Finite | None = None
     max: Finite | None = None
-    breakpoints: list[Breakpoint] = Field(default_factory=list, max_length=20)
+    breakpoints: list[ConceptBreakpoint] = Field(default_factory=list, max_length=20)
 
     @model_validator(mode="after")
-    def _complete(self) -> Normalisation:
+    def _complete(self) -> ConceptNormalisation:
         if self.method == "minmax":
             if self.min is None or self.max is None:
                 raise PydanticCustomError("missing_bound", "minmax needs min and max")
@@ -69,18 +69,18 @@ class Normalisation(_Strict):
         return self
 
 
-class Indicator(_Strict):
+class ConceptIndicator(_Strict):
     key: Key
     label_en: Label
     label_zh: Label
     source: SourceName
     weight: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)]
-    normalisation: Normalisation
+    normalisation: ConceptNormalisation
     window_days: Annotated[int, Field(ge=1, le=3650)] = 180
     freshness_days: Annotated[int, Field(ge=1, le=3650)] = 90
 
 
-class Band(_Strict):
+class ConceptBand(_Strict):
     """Values from ``min`` (inclusive) up to the next band's min belong to this band."""
 
     name: Key
@@ -90,9 +90,9 @@ class Band(_Strict):
 
 
 DEFAULT_BANDS = [
-    Band(name="at_risk", label_en="At risk", label_zh="有风险", min=0),
-    Band(name="watch", label_en="Watch", label_zh="需关注", min=40),
-    Band(name="healthy", label_en="Healthy", label_zh="健康", min=70),
+    ConceptBand(name="at_risk", label_en="At risk", label_zh="有风险", min=0),
+    ConceptBand(name="watch", label_en="Watch", label_zh="需关注", min=40),
+    ConceptBand(name="healthy", label_en="Healthy", label_zh="健康", min=70),
 ]
 
 
@@ -103,13 +103,13 @@ class ConceptDefinition(_Strict):
     subjects: list[SubjectType] = Field(
         default_factory=lambda: list(SUBJECTS), min_length=1, max_length=2
     )
-    indicators: list[Indicator] = Field(min_length=1, max_length=20)
-    bands: list[Band] = Field(default_factory=lambda: list(DEFAULT_BANDS), min_length=1)
+    indicators: list[ConceptIndicator] = Field(min_length=1, max_length=20)
+    bands: list[ConceptBand] = Field(default_factory=lambda: list(DEFAULT_BANDS), min_length=1)
     min_coverage: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = 0.5
 
     @field_validator("indicators")
     @classmethod
-    def _weights(cls, indicators: list[Indicator]) -> list[Indicator]:
+    def _weights(cls, indicators: list[ConceptIndicator]) -> list[ConceptIndicator]:
         keys = [i.key for i in indicators]
         if len(set(keys)) != len(keys):
             raise PydanticCustomError("duplicate", "indicator keys must be unique")
@@ -124,7 +124,7 @@ class ConceptDefinition(_Strict):
 
     @field_validator("bands")
     @classmethod
-    def _bands(cls, bands: list[Band]) -> list[Band]:
+    def _bands(cls, bands: list[ConceptBand]) -> list[ConceptBand]:
         mins = [b.min for b in bands]
         if mins[0] != 0 or mins != sorted(mins) or len(set(mins)) != len(mins):
             raise PydanticCustomError(
@@ -135,14 +135,14 @@ class ConceptDefinition(_Strict):
         return bands
 
 
-class DraftIn(_Strict):
+class ConceptDraftIn(_Strict):
     concept_key: Key
     label_en: Label
     label_zh: Label
     definition: ConceptDefinition
 
 
-class VersionOut(BaseModel):
+class ConceptVersionOut(BaseModel):
     concept_key: str
     version: int
     status: str
@@ -156,7 +156,7 @@ class VersionOut(BaseModel):
     retired_at: datetime | None
 
 
-class Contribution(BaseModel):
+class ConceptContribution(BaseModel):
     """What one indicator added: ``points`` sum to the value."""
 
     key: str
@@ -174,7 +174,7 @@ class Contribution(BaseModel):
     reason: str | None = None
 
 
-class ValueOut(BaseModel):
+class ConceptValueOut(BaseModel):
     concept_key: str
     version: int
     subject_type: str
@@ -186,11 +186,11 @@ class ValueOut(BaseModel):
     coverage: float
     degraded: bool
     reasons: list[str]
-    contributions: list[Contribution]
+    contributions: list[ConceptContribution]
     computed_at: datetime
 
 
-class HistoryPoint(BaseModel):
+class ConceptHistoryPoint(BaseModel):
     version: int
     value: float | None
     band: str
@@ -199,12 +199,12 @@ class HistoryPoint(BaseModel):
     trigger: str | None
 
 
-class HealthOut(BaseModel):
-    current: ValueOut | None
-    history: list[HistoryPoint]
+class CustomerHealthOut(BaseModel):
+    current: ConceptValueOut | None
+    history: list[ConceptHistoryPoint]
 
 
-class PreviewRow(BaseModel):
+class ConceptPreviewRow(BaseModel):
     subject_type: str
     subject_id: str
     name: str
@@ -212,15 +212,15 @@ class PreviewRow(BaseModel):
     band: str
     degraded: bool
     reasons: list[str]
-    contributions: list[Contribution]
+    contributions: list[ConceptContribution]
 
 
-class PreviewOut(BaseModel):
+class ConceptPreviewOut(BaseModel):
     concept_key: str
-    rows: list[PreviewRow]
+    rows: list[ConceptPreviewRow]
 
 
-class SampleOut(BaseModel):
+class ConceptSampleOut(BaseModel):
     """Raw values of a source on up to 20 customers, and what a normalisation makes of them."""
 
     source: str
@@ -229,7 +229,7 @@ class SampleOut(BaseModel):
     population: dict[str, Any]
 
 
-class DistributionOut(BaseModel):
+class ConceptDistributionOut(BaseModel):
     concept_key: str
     version: int | None
     subject_type: str
@@ -240,7 +240,7 @@ class DistributionOut(BaseModel):
     histogram: list[dict[str, Any]]  # ten buckets of 10 points
 
 
-class MoverOut(BaseModel):
+class ConceptMoverOut(BaseModel):
     subject_type: str
     subject_id: str
     name: str
@@ -250,7 +250,7 @@ class MoverOut(BaseModel):
     band: str
 
 
-class RecomputeOut(BaseModel):
+class ConceptRecomputeOut(BaseModel):
     concept_key: str
     version: int
     computed: int

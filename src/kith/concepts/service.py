@@ -19,12 +19,12 @@ from kith.concepts.models import ConceptValue, ConceptValueHistory, ConceptVersi
 from kith.concepts.repository import ConceptRepository
 from kith.concepts.schemas import (
     ConceptDefinition,
-    DraftIn,
-    Normalisation,
-    PreviewOut,
-    PreviewRow,
-    RecomputeOut,
-    SampleOut,
+    ConceptDraftIn,
+    ConceptNormalisation,
+    ConceptPreviewOut,
+    ConceptPreviewRow,
+    ConceptRecomputeOut,
+    ConceptSampleOut,
 )
 from kith.core.clock import utcnow
 from kith.core.domain import DomainEvent
@@ -79,7 +79,7 @@ class ConceptService:
             raise NotFound(f"concept {concept_key} has no published version")
         return found[0]
 
-    def draft(self, body: DraftIn) -> ConceptVersion:
+    def draft(self, body: ConceptDraftIn) -> ConceptVersion:
         policy.require(self.principal, "concept", "create")
         row = ConceptVersion(
             tenant_id=self.tenant_id,
@@ -98,7 +98,7 @@ class ConceptService:
         self._emit(EventType.CONCEPT_DRAFTED, row, f"draft {row.concept_key} v{row.version}")
         return row
 
-    def publish(self, concept_key: str, version: int) -> tuple[ConceptVersion, RecomputeOut]:
+    def publish(self, concept_key: str, version: int) -> tuple[ConceptVersion, ConceptRecomputeOut]:
         """Publish a draft: the previous published version is retired (its values stay in
         the history) and every customer is recomputed with this one."""
         policy.require(self.principal, "concept", "update")
@@ -158,7 +158,7 @@ class ConceptService:
         subject_type: str | None = None,
         subject_ids: Collection[str] | None = None,
         trigger: str = "batch",
-    ) -> RecomputeOut:
+    ) -> ConceptRecomputeOut:
         """Recompute the published version for every customer (or only ``subject_ids``
         of ``subject_type``): a batch run also refreshes the tenant statistics."""
         policy.require(self.principal, "concept", "update")
@@ -172,7 +172,7 @@ class ConceptService:
             total.computed += done.computed
             total.changed += done.changed
             total.band_changes += done.band_changes
-        return RecomputeOut(
+        return ConceptRecomputeOut(
             concept_key=concept_key,
             version=row.version,
             computed=total.computed,
@@ -336,7 +336,7 @@ class ConceptService:
     # --- previews (nothing written) -------------------------------------------------
     def preview(
         self, concept_key: str, definition: ConceptDefinition, subject_type: str = "contact"
-    ) -> PreviewOut:
+    ) -> ConceptPreviewOut:
         """What ``definition`` gives on 20 real customers (those with the most data)."""
         policy.require(self.principal, "concept", "read")
         now = self.clock()
@@ -360,7 +360,7 @@ class ConceptService:
         for subject_id in chosen:
             result = combine(definition, readings.get(subject_id, {}), stats, now)
             rows.append(
-                PreviewRow(
+                ConceptPreviewRow(
                     subject_type=subject_type,
                     subject_id=subject_id,
                     name=names.get(subject_id, subject_id),
@@ -371,7 +371,7 @@ class ConceptService:
                     contributions=result.contributions,
                 )
             )
-        return PreviewOut(concept_key=concept_key, rows=rows)
+        return ConceptPreviewOut(concept_key=concept_key, rows=rows)
 
     def sample(
         self,
@@ -379,14 +379,14 @@ class ConceptService:
         subject_type: str,
         normalisation: dict[str, Any] | None,
         window_days: int = 180,
-    ) -> SampleOut:
+    ) -> ConceptSampleOut:
         """A source's raw values on up to 20 customers, the tenant's spread, and what
         ``normalisation`` (if given) makes of each value."""
         policy.require(self.principal, "concept", "read")
         from kith.concepts.compute import normalise
 
         try:
-            norm = Normalisation.model_validate(normalisation) if normalisation else None
+            norm = ConceptNormalisation.model_validate(normalisation) if normalisation else None
             definition = ConceptDefinition.model_validate(
                 {
                     "subjects": [subject_type],
@@ -432,7 +432,9 @@ class ConceptService:
         population = {**stats.as_dict(), "customers_with_data": len(values)}
         if values:
             population |= {"min": min(values), "max": max(values)}
-        return SampleOut(source=source, subject_type=subject_type, rows=rows, population=population)
+        return ConceptSampleOut(
+            source=source, subject_type=subject_type, rows=rows, population=population
+        )
 
     # --- reads ---------------------------------------------------------------------
     def distribution(self, concept_key: str, subject_type: str) -> dict[str, Any]:

@@ -28,7 +28,7 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from kith.concepts.compute import Reading
-from kith.concepts.schemas import ConceptDefinition, Indicator
+from kith.concepts.schemas import ConceptDefinition, ConceptIndicator
 from kith.crm.models import Contact, Interaction, Order
 
 SURVEY_CHANNEL = "web"
@@ -106,7 +106,7 @@ class _Loader:
         self.ids = None if subject_ids is None else list(subject_ids)
         self._interactions: dict[tuple[str, ...], list[Any]] = {}
 
-    def source(self, ind: Indicator) -> dict[str, Reading]:
+    def source(self, ind: ConceptIndicator) -> dict[str, Reading]:
         since = self.now - timedelta(days=ind.window_days)
         if ind.source in ("csat", "nps"):
             return self._survey(ind.source, since)

@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from kith.concepts.health import health
-from kith.concepts.schemas import HealthOut
+from kith.concepts.schemas import CustomerHealthOut
 from kith.crm.schemas import RecordRef
 from kith.gateway.registry import ToolContext, tool
 from kith.gateway.tools.common import PURPOSES
@@ -34,7 +34,7 @@ class HealthIn(BaseModel):
     description="Read a customer's health (or another concept): value, band, each "
     "indicator's contribution, what is missing or stale and why, and the history",
 )
-def read_health(ctx: ToolContext, args: HealthIn) -> HealthOut:
+def read_health(ctx: ToolContext, args: HealthIn) -> CustomerHealthOut:
     out = health(ctx.uow, ctx.principal, args.subject_type, args.subject_id, args.concept_key)
     ctx.about(args.subject_type, args.subject_id)
     return out
