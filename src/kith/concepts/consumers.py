@@ -5,12 +5,13 @@ an event's record belongs to when an input may have changed (an interaction — 
 answers, telemetry, messages —, an order, a contact's app user); a band crossed emits
 ``customer_health.changed``. ``csat-survey`` invites the customer of a resolved ticket
 to the CSAT/NPS survey through the gateway (``messages.send``, purpose ``service``:
-the consent ledger and restrictions decide), once per ticket."""
+the consent ledger and restrictions decide), once per ticket, and only for a resolution
+at most two days old (a replayed history or a long outage sends no stale surveys)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from kith.access.service import system_principal
@@ -39,6 +40,7 @@ INPUT_EVENTS = frozenset(
         EventType.CONTACT_UPDATED,
     )
 )
+SURVEY_MAX_DELAY = timedelta(days=2)
 MODELS: dict[str, Any] = {"interaction": Interaction, "order": Order}
 
 
@@ -119,6 +121,8 @@ class SurveyConsumer:
         from_status = envelope.payload.get("from_status")
         if to_status not in ("resolved", "closed") or from_status in ("resolved", "closed"):
             return
+        if envelope.occurred_at < self.clock() - SURVEY_MAX_DELAY:
+            return  # a replayed or long-delayed resolution: a survey weeks later is noise
         send_invitation(
             uow,
             self.gateway,
