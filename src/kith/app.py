@@ -27,6 +27,7 @@ from kith.api.deps import public_route
 from kith.api.edge import RequestGuard, SecurityHeaders
 from kith.api.responses import KithJSON
 from kith.bootstrap import build_container
+from kith.concepts.endpoints import router as concepts_router
 from kith.container import Container
 from kith.crm.inbound_endpoints import router as inbound_router
 from kith.events.endpoints import router as events_router
@@ -105,6 +106,7 @@ def create_app(container: Container | None = None) -> FastAPI:
     app.include_router(playbooks_router)
     app.include_router(flows_router)
     app.include_router(fieldservice_router)
+    app.include_router(concepts_router)
 
     _install_offline_docs(app)
     app.openapi = lambda: openapi_document(app)  # type: ignore[method-assign]

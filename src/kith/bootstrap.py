@@ -20,6 +20,7 @@ from kith.agents.collaboration import CollaborationHub
 from kith.agents.wiring import agents_consumer, resolve_agent
 from kith.audit import chain as audit_chain
 from kith.audit.log import write_entry
+from kith.concepts.consumers import health_consumer, survey_consumer
 from kith.container import Container
 from kith.core.clock import utcnow
 from kith.core.settings import Settings, get_settings
@@ -66,6 +67,7 @@ def wire() -> None:
     import kith.agents.tools
     import kith.fieldservice.tools
     import kith.flows.tools
+    import kith.concepts.tools
     import kith.gateway.tools
     import kith.identity.tools
     import kith.intelligence.segment_enrollment
@@ -87,6 +89,7 @@ def wire() -> None:
     # Scheduled jobs (each module registers its jobs with @job).
     import kith.audit.jobs
     import kith.flows.jobs
+    import kith.concepts.jobs
     import kith.intelligence.jobs
     import kith.intelligence.segments.jobs
     import kith.playbooks.jobs  # noqa: F401
@@ -103,6 +106,8 @@ CONSUMER_FACTORIES: tuple[ConsumerFactory, ...] = (
     stop_notifier,
     flows_consumer,
     unit_off_line_consumer,
+    health_consumer,
+    survey_consumer,
 )
 
 

@@ -155,6 +155,14 @@ LAZY_COMMANDS: dict[str, tuple[str, Callable[[], Any]]] = {
         "Value anchors: list, show, compute.",
         _command("kith.playbooks.command", "anchors_app"),
     ),
+    "concepts": (
+        "Business concepts (customer health): versions, publish, preview, recompute.",
+        _command("kith.concepts.command", "concepts_app"),
+    ),
+    "health": (
+        "A customer's health with each indicator's contribution.",
+        _command("kith.concepts.command", "health_app"),
+    ),
     "bench": ("Benchmarks (JSON figures).", _command("kith.bench.command", "bench_app")),
     "schedule": (
         "Run jobs on a schedule (model retraining, drift checks, ...).",

@@ -3,6 +3,7 @@
 from kith.access import models as access_models
 from kith.agents import models as agent_models  # noqa: F401 - registers the agent tables
 from kith.audit import models as audit_models
+from kith.concepts import models as concept_models  # noqa: F401 - registers the concept tables
 from kith.crm import models as crm_models
 from kith.db.base import Base
 from kith.events import models as event_models

@@ -144,7 +144,31 @@ def _seed(api: Api) -> dict[str, str]:
         **site,
     }
     ids["work-orders"] = api.post("/work-orders", order)["id"]
+    draft = api.post("/concepts", CONCEPT_DRAFT)
+    ids["concepts:concept_key"] = draft["concept_key"]
+    ids["concepts:version"] = str(draft["version"])
+    ids["concepts:subject_type"] = "contact"
+    ids["concepts:subject_id"] = ids["contacts"]
     return ids
+
+
+CONCEPT_DRAFT = {
+    "concept_key": "customer_health",
+    "label_en": "Customer health",
+    "label_zh": "客户健康度",
+    "definition": {
+        "indicators": [
+            {
+                "key": "csat",
+                "label_en": "CSAT",
+                "label_zh": "满意度",
+                "source": "csat",
+                "weight": 1,
+                "normalisation": {"method": "minmax", "min": 1, "max": 5},
+            }
+        ]
+    },
+}
 
 
 def _body_for(method: str, short_path: str, ids: dict[str, str]) -> Any:
@@ -253,5 +277,9 @@ _NOT_RECORDS = frozenset(
         "practices:deal_id",
         "flows",
         "flows:run_id",
+        "concepts:concept_key",
+        "concepts:version",
+        "concepts:subject_type",
+        "concepts:subject_id",
     }
 )

@@ -36,6 +36,7 @@ ADMIN_OBJECTS = (
     "anchor",
     "work_order",
     "field_resource",
+    "concept",
 )
 ACTIONS = ("read", "create", "update", "delete")
 
@@ -229,4 +230,19 @@ FIELD_GRANTS: dict[str, Grants] = {
     "analyst": _grant(("work_order", "field_resource"), READ_ONLY, "all"),
 }
 for _role, _grants in FIELD_GRANTS.items():
+    BUILTIN_ROLES[_role][1].update(_grants)
+
+# Business concepts (kith.concepts): admins author and publish them through
+# ADMIN_OBJECTS; managers and analysts draft and publish; every other role reads the
+# definitions (a customer's value is read with the customer's record). Migration
+# 0026_concepts grants the same to the built-in roles of existing workspaces.
+CONCEPT_GRANTS: dict[str, Grants] = {
+    "manager": _grant(("concept",), WRITE, "all"),
+    "analyst": _grant(("concept",), WRITE, "all"),
+    "sales": _grant(("concept",), READ_ONLY, "all"),
+    "service": _grant(("concept",), READ_ONLY, "all"),
+    "marketing": _grant(("concept",), READ_ONLY, "all"),
+    "viewer": _grant(("concept",), READ_ONLY, "all"),
+}
+for _role, _grants in CONCEPT_GRANTS.items():
     BUILTIN_ROLES[_role][1].update(_grants)

@@ -285,3 +285,24 @@ def dispatch(
         f"a day of {orders} orders planned in {result['plan']['seconds']} s "
         f"({result['plan']['planned']} placed, greedy)"
     )
+
+
+@bench_app.command("health")
+def health(
+    events: Annotated[int, typer.Option(min=1, max=100_000, help="Incremental updates.")] = 200,
+    scale: Annotated[float, typer.Option(min=0.01, max=10, help="Demo scale.")] = 0.05,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the JSON result only.")] = False,
+) -> None:
+    """Customer health on the demo: batch recompute of every customer, one event's
+    incremental update (p50/p99), and a 20-customer preview."""
+    from kith.bench.health import run
+
+    result = run(events, scale)
+    if as_json:
+        typer.echo(json.dumps(result, ensure_ascii=False))
+        return
+    typer.echo(
+        f"batch {result['batch']['seconds']} s for {result['customers']} customers; "
+        f"incremental p99 {result['incremental']['p99_ms']} ms; "
+        f"preview {result['preview_ms']} ms"
+    )

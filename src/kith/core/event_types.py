@@ -151,6 +151,11 @@ class EventType(StrEnum):
     WORK_ORDER_PROPOSED = "work_order.proposed"
     WORK_ORDER_ASSIGNED = "work_order.assigned"
     WORK_ORDER_STATUS_CHANGED = "work_order.status_changed"
+    # --- concepts (kith.concepts) -------------------------------------------------
+    CONCEPT_DRAFTED = "concept.drafted"
+    CONCEPT_PUBLISHED = "concept.published"
+    CONCEPT_RETIRED = "concept.retired"
+    CUSTOMER_HEALTH_CHANGED = "customer_health.changed"
 
 
 PayloadSchema = type[BaseModel]
@@ -715,6 +720,30 @@ _OTHERS: tuple[EventTypeInfo, ...] = (
         "fieldservice",
         "A work order's status changed (from, to, reason).",
         "派工单状态变化(原状态、新状态、理由)。",
+    ),
+    EventTypeInfo(
+        EventType.CONCEPT_DRAFTED,
+        "concepts",
+        "A new draft version of a business concept was saved (indicators, weights, bands).",
+        "已保存业务概念的新草稿版本(指标、权重、分档)。",
+    ),
+    EventTypeInfo(
+        EventType.CONCEPT_PUBLISHED,
+        "concepts",
+        "A concept version was published (the previous one retired); values were recomputed.",
+        "业务概念版本已发布(旧版本停用),客户的值已重新计算。",
+    ),
+    EventTypeInfo(
+        EventType.CONCEPT_RETIRED,
+        "concepts",
+        "A concept version was retired; its values are kept in the history.",
+        "业务概念版本已停用;其计算结果保留在历史中。",
+    ),
+    EventTypeInfo(
+        EventType.CUSTOMER_HEALTH_CHANGED,
+        "concepts",
+        "A customer's concept value crossed a band (from, to, value, version, concept).",
+        "客户的概念值跨越了分档(原分档、新分档、值、版本、概念)。",
     ),
 )
 

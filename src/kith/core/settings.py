@@ -46,6 +46,10 @@ class Settings(BaseSettings):
             "it is redis://, else the process's memory)."
         ),
     )
+    public_url: str = Field(
+        default="http://localhost:8000",
+        description="Where customers reach this Kith (links in messages, e.g. CSAT surveys).",
+    )
     admin_email: str | None = None
     admin_password: str | None = None
     audit_retention_days: int = Field(

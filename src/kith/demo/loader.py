@@ -33,6 +33,7 @@ from kith.crm.service import RecordService
 from kith.crm.specs import PATCH_SCHEMAS, SPECS
 from kith.demo.fieldservice import seed_field_story
 from kith.demo.flows import seed_flows
+from kith.demo.concepts import seed_health_story
 from kith.demo.generator import build_plan
 from kith.demo.identity import seed_identity_story
 from kith.demo.knowledge import seed_knowledge_story
@@ -119,6 +120,7 @@ def load_demo(
     seed_playbooks(container, tenant.id, plan.anchor, seed)
     seed_flows(container, tenant.id)
     seed_field_story(container, tenant.id, plan.anchor)
+    seed_health_story(container, tenant.id, plan.anchor)
     archive_history(container, tenant.id)
     return DemoResult(
         "loaded",

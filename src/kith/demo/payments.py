@@ -39,7 +39,7 @@ def seed_payment_story(container: Container, tenant_id: str, anchor: datetime) -
     clock = _At(anchor - timedelta(hours=2))
     runtime = DecisionRuntime(MemoryWindow())
     with container.uow() as uow:
-        principal = _admin(uow.session, tenant_id)  # timelines name people, not "system"
+        principal = admin_principal(uow.session, tenant_id)  # timelines name people, not "system"
         if principal is None:
             return {}
         service = RealtimeService(uow, principal, runtime, clock=clock)
@@ -93,7 +93,8 @@ def seed_payment_story(container: Container, tenant_id: str, anchor: datetime) -
     }
 
 
-def _admin(session: Any, tenant_id: str) -> Principal | None:
+def admin_principal(session: Any, tenant_id: str) -> Principal | None:
+    """The workspace's first active admin (timelines name people, not "system")."""
     user = session.scalars(
         select(User)
         .join(UserRole, UserRole.user_id == User.id)

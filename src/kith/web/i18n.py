@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import Final
 
 from kith.web.i18n_admin import ADMIN
+from kith.web.i18n_concepts import CONCEPTS
 from kith.web.i18n_dayone import DAYONE
 from kith.web.i18n_dispatch import DISPATCH
 from kith.web.i18n_identity import IDENTITY
@@ -815,6 +816,8 @@ ZH_CN.update({key: pair[0] for key, pair in PLAYBOOKS.items()})
 EN.update({key: pair[1] for key, pair in PLAYBOOKS.items()})
 ZH_CN.update({key: pair[0] for key, pair in DISPATCH.items()})
 EN.update({key: pair[1] for key, pair in DISPATCH.items()})
+ZH_CN.update({key: pair[0] for key, pair in CONCEPTS.items()})
+EN.update({key: pair[1] for key, pair in CONCEPTS.items()})
 ZH_CN.update({key: pair[0] for key, pair in LABELS.items() if key not in ZH_CN})
 EN.update({key: pair[1] for key, pair in LABELS.items() if key not in EN})
 

@@ -49,6 +49,7 @@ WORK_NAV = (
     ("approvals", "/approvals"),
     ("dashboards", "/dashboards"),
     ("playbooks", "/playbooks"),
+    ("concepts", "/concepts"),
     ("agents", "/agents"),
     ("realtime", "/realtime"),
     ("knowledge", "/knowledge"),
@@ -69,6 +70,7 @@ WORK_NEEDS: dict[str, tuple[tuple[str, Action], ...]] = {
     "knowledge": (("knowledge", "read"),),
     "identity": (("contact", "update"),),
     "dispatch": (("work_order", "read"),),
+    "concepts": (("concept", "read"),),
     "admin": (("user", "update"), ("role", "read")),
 }
 
@@ -379,6 +381,12 @@ def install(app: FastAPI) -> None:
     )
     def playbooks_page(request: Request) -> Response:
         return _work_page(request, "playbooks")
+
+    @app.get(
+        "/concepts", include_in_schema=False, response_model=None, dependencies=[session_only()]
+    )
+    def concepts_page(request: Request) -> Response:
+        return _work_page(request, "concepts")
 
     @app.get(
         "/passport/{decision_id}",

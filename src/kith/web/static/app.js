@@ -25,6 +25,7 @@ const PAGES = {
   notifications: () => import("./page-notifications.js"),
   identity: () => import("./page-identity.js"),
   dispatch: () => import("./page-dispatch.js"),
+  concepts: () => import("./page-concepts.js"),
 };
 
 async function main() {

@@ -8,6 +8,7 @@ import { objects } from "./boot.js";
 import { factorChart, gauge } from "./charts.js";
 import { h, replace, uid } from "./dom.js";
 import { problemNotice } from "./forms.js";
+import { healthCard } from "./record-health.js";
 import { actorKindLabel, formatDateTime, formatNumber, has, locale, t } from "./i18n.js";
 
 function lazyCard(title, load) {
@@ -147,5 +148,6 @@ export function insightCards(objectName, record) {
   const cards = [];
   if (objects[objectName].scored) cards.push(scoresCard(objectName, record));
   if (objectName === "contact") cards.push(consentCard(record));
+  if (objectName === "contact" || objectName === "account") cards.push(healthCard(objectName, record));
   return cards;
 }
