@@ -38,6 +38,7 @@ from kith.intelligence.performance_endpoints import router as performance_router
 from kith.intelligence.segment_endpoints import router as segments_router
 from kith.knowledge.endpoints import router as knowledge_router
 from kith.language.endpoints import router as language_router
+from kith.platform.endpoints import router as webhooks_router
 from kith.privacy.endpoints import router as privacy_router
 from kith.realtime.endpoints import router as realtime_router
 from kith.scheduling.endpoints import router as scheduling_router
@@ -99,6 +100,7 @@ def create_app(container: Container | None = None) -> FastAPI:
     app.include_router(identity_router)
     app.include_router(scheduling_router)
     app.include_router(realtime_router)
+    app.include_router(webhooks_router)
 
     _install_offline_docs(app)
     app.openapi = lambda: openapi_document(app)  # type: ignore[method-assign]

@@ -34,6 +34,7 @@ from kith.gateway.gateway import Gateway
 from kith.gateway.principals import register_principal_resolver
 from kith.gateway.registry import ToolServices
 from kith.intelligence.monitoring.performance import performance_consumer
+from kith.platform.consumer import webhooks_consumer
 from kith.privacy import reimport
 from kith.privacy.ledger import ConsentLedger
 from kith.realtime.actions import risk_actions_consumer
@@ -81,6 +82,7 @@ CONSUMER_FACTORIES: tuple[ConsumerFactory, ...] = (
     agents_consumer,
     performance_consumer,
     risk_actions_consumer,
+    webhooks_consumer,
 )
 
 

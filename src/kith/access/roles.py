@@ -32,6 +32,7 @@ ADMIN_OBJECTS = (
     "knowledge",
     "risk_rule",
     "risk_decision",
+    "webhook",
 )
 ACTIONS = ("read", "create", "update", "delete")
 

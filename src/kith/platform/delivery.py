@@ -1,0 +1,252 @@
+"""Sending one delivery: claim it, POST it signed, record the attempt, then settle it
+(succeeded; retry later with exponential backoff; failed after the last attempt) and
+the subscription's health (auto-disabled after ``disable_after`` failures in a row,
+with a notice to every active administrator through ``users.notify``).
+
+Each step is its own short transaction, so no database lock is held while a receiver
+answers. A process killed between the POST and the record leaves the delivery open
+with a lease that expires; it is sent again (at least once).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from kith.access.service import system_principal
+from kith.container import Container
+from kith.core.domain import Actor, DomainEvent
+from kith.core.event_types import EventType
+from kith.core.serialize import dumps
+from kith.core.settings import Settings
+from kith.db.uow import UnitOfWork
+from kith.gateway.gateway import gateway_of
+from kith.platform import sender
+from kith.platform.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
+from kith.platform.repository import WebhookRepository
+
+if TYPE_CHECKING:
+    import httpx
+
+log = logging.getLogger("kith.platform")
+NOTICE_PURPOSE = "service"
+TEST = "test"  # the status of a test send before its one attempt
+
+
+@dataclass(frozen=True)
+class DeliveryPolicy:
+    timeout: float = 5.0
+    max_attempts: int = 8
+    backoff: float = 10.0  # seconds before the second attempt; doubles each time
+    backoff_max: float = 3600.0
+    disable_after: int = 15  # failed attempts in a row
+    allow_private: bool = False
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> DeliveryPolicy:
+        allow = settings.webhook_allow_private_targets
+        return cls(
+            timeout=settings.webhook_timeout_seconds,
+            max_attempts=settings.webhook_max_attempts,
+            backoff=settings.webhook_backoff_seconds,
+            backoff_max=settings.webhook_backoff_max_seconds,
+            disable_after=settings.webhook_disable_after,
+            allow_private=settings.is_demo if allow is None else allow,
+        )
+
+    def delay(self, failures: int) -> timedelta:
+        return timedelta(seconds=min(self.backoff * 2 ** max(failures - 1, 0), self.backoff_max))
+
+    @property
+    def lease(self) -> timedelta:
+        return timedelta(seconds=self.timeout + 5)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    delivery_id: str
+    attempt: int
+    ok: bool
+    status_code: int | None
+    latency_ms: float
+    error: str | None
+    status: str  # the delivery's status afterwards
+
+
+@dataclass(frozen=True)
+class _Claimed:
+    url: str
+    secret: str
+    body: bytes
+    event_id: str
+    event_type: str
+    attempt: int
+
+
+def deliver(
+    container: Container,
+    delivery_id: str,
+    client: httpx.Client,
+    policy: DeliveryPolicy,
+    *,
+    retry: bool = True,
+) -> Outcome | None:
+    """Send one open delivery now; None if another process holds it, it is no longer
+    open or its subscription is inactive. ``retry=False`` (test sends): a failure is
+    final and does not count against the subscription's health."""
+    claimed = _claim(container, delivery_id, policy, "pending" if retry else TEST)
+    if claimed is None:
+        return None
+    started = container.clock()
+    headers = sender.headers_for(
+        claimed.secret,
+        claimed.body,
+        claimed.event_id,
+        claimed.event_type,
+        delivery_id,
+        claimed.attempt,
+        int(time.time()),
+    )
+    result = sender.post(client, claimed.url, claimed.body, headers, policy.allow_private)
+    return _settle(container, delivery_id, claimed.attempt, started, result, policy, retry)
+
+
+def _claim(
+    container: Container, delivery_id: str, policy: DeliveryPolicy, status: str
+) -> _Claimed | None:
+    with container.uow() as uow:
+        now = container.clock()
+        repo = WebhookRepository(uow.session)
+        delivery = uow.session.get(WebhookDelivery, delivery_id)
+        if delivery is None:
+            return None
+        subscription = uow.session.get(WebhookSubscription, delivery.subscription_id)
+        if subscription is None or subscription.deleted_at is not None:
+            return None
+        if not subscription.active and status != TEST:  # test sends reach paused ones too
+            return None
+        if not repo.claim(delivery_id, now, now + policy.lease, status):
+            return None
+        claimed = _Claimed(
+            url=subscription.url,
+            secret=subscription.secret,
+            body=dumps(delivery.body),
+            event_id=delivery.event_id,
+            event_type=delivery.event_type,
+            attempt=delivery.attempts + 1,
+        )
+        uow.commit()
+        return claimed
+
+
+def _settle(
+    container: Container,
+    delivery_id: str,
+    attempt: int,
+    started: datetime,
+    result: sender.SendResult,
+    policy: DeliveryPolicy,
+    retry: bool,
+) -> Outcome:
+    with container.uow() as uow:
+        now = container.clock()
+        delivery = uow.session.get(WebhookDelivery, delivery_id)
+        assert delivery is not None  # deliveries are never deleted while open
+        subscription = uow.session.get(WebhookSubscription, delivery.subscription_id)
+        assert subscription is not None
+        uow.session.add(
+            WebhookAttempt(
+                tenant_id=delivery.tenant_id,
+                delivery_id=delivery.id,
+                subscription_id=delivery.subscription_id,
+                number=attempt,
+                started_at=started,
+                latency_ms=result.latency_ms,
+                ok=result.ok,
+                status_code=result.status_code,
+                error=result.error,
+                response_body=result.response_body,
+            )
+        )
+        delivery.attempts = attempt
+        delivery.lease_until = None
+        delivery.last_status_code = result.status_code
+        delivery.last_error = result.error
+        if result.ok:
+            delivery.status = "succeeded"
+            delivery.delivered_at = now
+            if retry:
+                subscription.consecutive_failures = 0
+        elif not retry or attempt >= policy.max_attempts:
+            delivery.status = "failed"
+        else:
+            delivery.next_attempt_at = now + policy.delay(attempt)
+        if not result.ok and retry:
+            subscription.consecutive_failures += 1
+            if subscription.active and subscription.consecutive_failures >= policy.disable_after:
+                disable(uow, container, subscription, now, result.error or "failed")
+        outcome = Outcome(
+            delivery.id,
+            attempt,
+            result.ok,
+            result.status_code,
+            result.latency_ms,
+            result.error,
+            delivery.status,
+        )
+        uow.commit()
+        return outcome
+
+
+def disable(
+    uow: UnitOfWork,
+    container: Container,
+    subscription: WebhookSubscription,
+    now: datetime,
+    last_error: str,
+) -> None:
+    """Pause a failing subscription (its open deliveries wait) and tell the admins."""
+    failures = subscription.consecutive_failures
+    reason = f"{failures} failed deliveries in a row; last: {last_error}"[:500]
+    subscription.active = False
+    subscription.disabled_reason = reason
+    subscription.disabled_at = now
+    subscription.version += 1
+    subscription.updated_at = now
+    uow.emit(
+        DomainEvent(
+            type=EventType.WEBHOOK_DISABLED,
+            tenant_id=subscription.tenant_id,
+            subject_type="webhook",
+            subject_id=subscription.id,
+            actor=Actor.system(),
+            payload={"reason": reason, "consecutive_failures": failures, "url": subscription.url},
+            summary=f"webhook disabled: {subscription.name}"[:500],
+            occurred_at=now,
+        )
+    )
+    principal = system_principal(subscription.tenant_id, "webhooks")
+    gateway = gateway_of(container)
+    for admin_id in WebhookRepository(uow.session).active_admin_ids(subscription.tenant_id):
+        args: dict[str, Any] = {
+            "user_id": admin_id,
+            "title": f"Webhook 已停用 / Webhook disabled: {subscription.name}"[:300],
+            "body": f"{subscription.url}\n{reason}\n"
+            "修复接收端后重新启用 / Fix the receiver, then re-enable it.",
+            "link": f"/api/v1/webhooks/{subscription.id}",
+            "subject_type": "webhook",
+            "subject_id": subscription.id,
+        }
+        result = gateway.execute(
+            uow,
+            principal,
+            "users.notify",
+            args,
+            purpose=NOTICE_PURPOSE,
+            idempotency_key=f"webhook-disabled:{subscription.id}:{subscription.version}:{admin_id}",
+        )
+        if result.status != "executed":
+            log.warning("could not notify %s of a disabled webhook: %s", admin_id, result.reason)

@@ -1,0 +1,131 @@
+"""One signed HTTP POST to a subscriber, with a timeout, and what came back.
+
+The body is the exact bytes that are signed. Redirects are not followed (a receiver
+moving must update its subscription). Targets on loopback, private, link-local or
+reserved addresses are refused unless ``webhook_allow_private_targets`` (default: only
+in demo and test modes), so a subscription cannot make Kith probe its own network.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+from kith.core.errors import FieldError, ValidationFailed
+from kith.platform import signing
+
+if TYPE_CHECKING:
+    import httpx
+
+MAX_BODY_KEPT = 2_000
+USER_AGENT = "Kith-Webhooks/1"
+
+
+@dataclass(frozen=True)
+class SendResult:
+    ok: bool
+    status_code: int | None
+    latency_ms: float
+    error: str | None
+    response_body: str | None
+
+
+def check_url(url: str, path: tuple[str | int, ...] = ("body", "url")) -> str:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValidationFailed(
+            "webhook URL must be http(s)",
+            [FieldError(list(path), "must be an absolute http:// or https:// URL")],
+        )
+    if parts.username or parts.password:
+        raise ValidationFailed(
+            "webhook URL must not carry credentials",
+            [FieldError(list(path), "put no user:password in the URL; verify the signature")],
+        )
+    return url
+
+
+def refused_address(url: str, allow_private: bool) -> str | None:
+    """Why ``url`` may not be called (its host resolves to an internal address), or None."""
+    if allow_private:
+        return None
+    host = urlsplit(url).hostname or ""
+    try:
+        infos = socket.getaddrinfo(host, None)
+    except OSError as exc:
+        return f"cannot resolve {host}: {exc}"
+    for info in infos:
+        address = ipaddress.ip_address(info[4][0])
+        if (
+            address.is_private
+            or address.is_loopback
+            or address.is_link_local
+            or address.is_reserved
+            or address.is_multicast
+            or address.is_unspecified
+        ):
+            return f"{host} resolves to the internal address {address}"
+    return None
+
+
+def headers_for(
+    secret: str,
+    body: bytes,
+    event_id: str,
+    event_type: str,
+    delivery_id: str,
+    attempt: int,
+    now: int,
+) -> dict[str, str]:
+    return {
+        "Content-Type": "application/json",
+        "User-Agent": USER_AGENT,
+        signing.SIGNATURE_HEADER: signing.signature_header(secret, now, body),
+        signing.EVENT_ID_HEADER: event_id,
+        signing.EVENT_TYPE_HEADER: event_type,
+        signing.DELIVERY_ID_HEADER: delivery_id,
+        signing.ATTEMPT_HEADER: str(attempt),
+    }
+
+
+def post(
+    client: httpx.Client,
+    url: str,
+    body: bytes,
+    headers: dict[str, str],
+    allow_private: bool,
+) -> SendResult:
+    import httpx
+
+    started = time.perf_counter()
+    refused = refused_address(url, allow_private)
+    if refused:
+        return SendResult(False, None, 0.0, refused, None)
+    try:
+        response = client.post(url, content=body, headers=headers)
+    except httpx.TimeoutException:
+        return SendResult(False, None, _ms(started), "timed out", None)
+    except httpx.HTTPError as exc:
+        return SendResult(False, None, _ms(started), _short(f"{type(exc).__name__}: {exc}"), None)
+    text = response.text[:MAX_BODY_KEPT] if response.content else None
+    ok = 200 <= response.status_code < 300
+    error = None if ok else f"HTTP {response.status_code}"
+    return SendResult(ok, response.status_code, _ms(started), error, text)
+
+
+def client(timeout: float) -> httpx.Client:
+    import httpx
+
+    return httpx.Client(timeout=httpx.Timeout(timeout), follow_redirects=False, trust_env=False)
+
+
+def _ms(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 3)
+
+
+def _short(text: str) -> str:
+    return text[:500]
