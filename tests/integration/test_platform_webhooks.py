@@ -148,7 +148,9 @@ def test_committed_events_reach_the_receiver_signed_and_shaped_by_the_owner(
 def test_hidden_fields_and_out_of_scope_records_never_leave(
     container: Container, workspace: Workspace, receiver: Receiver, runtime: EventRuntime
 ) -> None:
-    hook_id, _ = subscribe(container, workspace, receiver.url(), ["contact.created", "lead.created"])
+    hook_id, _ = subscribe(
+        container, workspace, receiver.url(), ["contact.created", "lead.created"]
+    )
     with container.uow() as uow:
         # The owner is a sales rep whose role hides contacts' phone numbers.
         row = uow.session.get(WebhookSubscription, hook_id)
