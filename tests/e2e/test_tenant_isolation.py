@@ -88,6 +88,10 @@ def _seed(api: Api) -> dict[str, str]:
     ids["risk:entry_id"] = api.post("/risk/lists", entry)["id"]
     ids["identity:link_id"] = "0" * 32  # no proposal exists in either tenant: 404 both ways
     ids["identity:decision"] = "confirm"
+    hook = {"name": "ERP", "url": "http://127.0.0.1:9/hook", "event_types": ["deal.won"]}
+    ids["webhooks"] = api.post("/webhooks", hook)["id"]
+    # a test send to a closed port: a failed delivery to look up
+    ids["webhooks:delivery_id"] = api.post(f"/webhooks/{ids['webhooks']}/test", {}, 200)["id"]
     return ids
 
 
@@ -190,5 +194,6 @@ _NOT_RECORDS = frozenset(
         "risk:entry_id",
         "identity:link_id",
         "identity:decision",
+        "webhooks:delivery_id",
     }
 )
