@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -78,6 +79,7 @@ class Outcome:
 
 @dataclass(frozen=True)
 class _Claimed:
+    delivery_id: str
     url: str
     secret: str
     body: bytes
@@ -97,108 +99,157 @@ def deliver(
     """Send one open delivery now; None if another process holds it, it is no longer
     open or its subscription is inactive. ``retry=False`` (test sends): a failure is
     final and does not count against the subscription's health."""
-    claimed = _claim(container, delivery_id, policy, "pending" if retry else TEST)
-    if claimed is None:
-        return None
-    started = container.clock()
-    headers = sender.headers_for(
-        claimed.secret,
-        claimed.body,
-        claimed.event_id,
-        claimed.event_type,
-        delivery_id,
-        claimed.attempt,
-        int(time.time()),
-    )
-    result = sender.post(client, claimed.url, claimed.body, headers, policy.allow_private)
-    return _settle(container, delivery_id, claimed.attempt, started, result, policy, retry)
+    outcomes = deliver_batch(container, [delivery_id], client, policy, retry=retry)
+    return outcomes[0] if outcomes else None
+
+
+def deliver_batch(
+    container: Container,
+    delivery_ids: Sequence[str],
+    client: httpx.Client,
+    policy: DeliveryPolicy,
+    *,
+    retry: bool = True,
+) -> list[Outcome]:
+    """Send deliveries of one subscription in the order given: claimed in one
+    transaction, sent one after the other, settled in one transaction. The batch stops
+    at the first failure (the receiver is in trouble; the rest are released, untried)."""
+    claimed = _claim(container, delivery_ids, policy, "pending" if retry else TEST)
+    sent: list[tuple[_Claimed, datetime, sender.SendResult]] = []
+    for item in claimed:
+        started = container.clock()
+        headers = sender.headers_for(
+            item.secret,
+            item.body,
+            item.event_id,
+            item.event_type,
+            item.delivery_id,
+            item.attempt,
+            int(time.time()),
+        )
+        result = sender.post(client, item.url, item.body, headers, policy.allow_private)
+        sent.append((item, started, result))
+        if not result.ok:
+            break
+    if not claimed:
+        return []
+    unsent = [item.delivery_id for item in claimed[len(sent) :]]
+    return _settle(container, sent, unsent, policy, retry)
 
 
 def _claim(
-    container: Container, delivery_id: str, policy: DeliveryPolicy, status: str
-) -> _Claimed | None:
+    container: Container, delivery_ids: Sequence[str], policy: DeliveryPolicy, status: str
+) -> list[_Claimed]:
     with container.uow() as uow:
         now = container.clock()
+        lease_until = now + policy.lease * len(delivery_ids)
         repo = WebhookRepository(uow.session)
-        delivery = uow.session.get(WebhookDelivery, delivery_id)
-        if delivery is None:
-            return None
-        subscription = uow.session.get(WebhookSubscription, delivery.subscription_id)
-        if subscription is None or subscription.deleted_at is not None:
-            return None
-        if not subscription.active and status != TEST:  # test sends reach paused ones too
-            return None
-        if not repo.claim(delivery_id, now, now + policy.lease, status):
-            return None
-        claimed = _Claimed(
-            url=subscription.url,
-            secret=subscription.secret,
-            body=dumps(delivery.body),
-            event_id=delivery.event_id,
-            event_type=delivery.event_type,
-            attempt=delivery.attempts + 1,
-        )
+        out: list[_Claimed] = []
+        subscriptions: dict[str, WebhookSubscription | None] = {}
+        for delivery_id in delivery_ids:
+            delivery = uow.session.get(WebhookDelivery, delivery_id)
+            if delivery is None:
+                continue
+            sub_id = delivery.subscription_id
+            if sub_id not in subscriptions:
+                subscriptions[sub_id] = uow.session.get(WebhookSubscription, sub_id)
+            subscription = subscriptions[sub_id]
+            if subscription is None or subscription.deleted_at is not None:
+                continue
+            if not subscription.active and status != TEST:  # test sends reach paused ones too
+                continue
+            if not repo.claim(delivery_id, now, lease_until, status):
+                continue
+            out.append(
+                _Claimed(
+                    delivery_id=delivery_id,
+                    url=subscription.url,
+                    secret=subscription.secret,
+                    body=dumps(delivery.body),
+                    event_id=delivery.event_id,
+                    event_type=delivery.event_type,
+                    attempt=delivery.attempts + 1,
+                )
+            )
         uow.commit()
-        return claimed
+        return out
 
 
 def _settle(
     container: Container,
-    delivery_id: str,
-    attempt: int,
+    sent: Sequence[tuple[_Claimed, datetime, sender.SendResult]],
+    unsent: Sequence[str],
+    policy: DeliveryPolicy,
+    retry: bool,
+) -> list[Outcome]:
+    with container.uow() as uow:
+        now = container.clock()
+        outcomes = [
+            _record(uow, container, item, started, result, policy, retry, now)
+            for item, started, result in sent
+        ]
+        for delivery_id in unsent:
+            row = uow.session.get(WebhookDelivery, delivery_id)
+            if row is not None:
+                row.lease_until = None
+        uow.commit()
+        return outcomes
+
+
+def _record(
+    uow: UnitOfWork,
+    container: Container,
+    item: _Claimed,
     started: datetime,
     result: sender.SendResult,
     policy: DeliveryPolicy,
     retry: bool,
+    now: datetime,
 ) -> Outcome:
-    with container.uow() as uow:
-        now = container.clock()
-        delivery = uow.session.get(WebhookDelivery, delivery_id)
-        assert delivery is not None  # deliveries are never deleted while open
-        subscription = uow.session.get(WebhookSubscription, delivery.subscription_id)
-        assert subscription is not None
-        uow.session.add(
-            WebhookAttempt(
-                tenant_id=delivery.tenant_id,
-                delivery_id=delivery.id,
-                subscription_id=delivery.subscription_id,
-                number=attempt,
-                started_at=started,
-                latency_ms=result.latency_ms,
-                ok=result.ok,
-                status_code=result.status_code,
-                error=result.error,
-                response_body=result.response_body,
-            )
+    delivery = uow.session.get(WebhookDelivery, item.delivery_id)
+    assert delivery is not None  # deliveries are never deleted
+    subscription = uow.session.get(WebhookSubscription, delivery.subscription_id)
+    assert subscription is not None
+    uow.session.add(
+        WebhookAttempt(
+            tenant_id=delivery.tenant_id,
+            delivery_id=delivery.id,
+            subscription_id=delivery.subscription_id,
+            number=item.attempt,
+            started_at=started,
+            latency_ms=result.latency_ms,
+            ok=result.ok,
+            status_code=result.status_code,
+            error=result.error,
+            response_body=result.response_body,
         )
-        delivery.attempts = attempt
-        delivery.lease_until = None
-        delivery.last_status_code = result.status_code
-        delivery.last_error = result.error
-        if result.ok:
-            delivery.status = "succeeded"
-            delivery.delivered_at = now
-            if retry:
-                subscription.consecutive_failures = 0
-        elif not retry or attempt >= policy.max_attempts:
-            delivery.status = "failed"
-        else:
-            delivery.next_attempt_at = now + policy.delay(attempt)
-        if not result.ok and retry:
-            subscription.consecutive_failures += 1
-            if subscription.active and subscription.consecutive_failures >= policy.disable_after:
-                disable(uow, container, subscription, now, result.error or "failed")
-        outcome = Outcome(
-            delivery.id,
-            attempt,
-            result.ok,
-            result.status_code,
-            result.latency_ms,
-            result.error,
-            delivery.status,
-        )
-        uow.commit()
-        return outcome
+    )
+    delivery.attempts = item.attempt
+    delivery.lease_until = None
+    delivery.last_status_code = result.status_code
+    delivery.last_error = result.error
+    if result.ok:
+        delivery.status = "succeeded"
+        delivery.delivered_at = now
+        if retry:
+            subscription.consecutive_failures = 0
+    elif not retry or item.attempt >= policy.max_attempts:
+        delivery.status = "failed"
+    else:
+        delivery.next_attempt_at = now + policy.delay(item.attempt)
+    if not result.ok and retry:
+        subscription.consecutive_failures += 1
+        if subscription.active and subscription.consecutive_failures >= policy.disable_after:
+            disable(uow, container, subscription, now, result.error or "failed")
+    return Outcome(
+        delivery.id,
+        item.attempt,
+        result.ok,
+        result.status_code,
+        result.latency_ms,
+        result.error,
+        delivery.status,
+    )
 
 
 def disable(

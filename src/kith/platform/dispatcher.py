@@ -21,7 +21,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from kith.container import Container
-from kith.platform.delivery import DeliveryPolicy, deliver
+from kith.platform.delivery import DeliveryPolicy, deliver_batch
 from kith.platform.repository import WebhookRepository
 from kith.platform.sender import client as http_client
 
@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("kith.platform")
 WAKE_FLAG = "kith.platform.webhooks_queued"
 WINDOW = 500
+BATCH = 25  # deliveries claimed and settled per transaction
 
 
 class Dispatcher:
@@ -105,10 +106,13 @@ class Dispatcher:
                 eligible = self.eligible(subscription_id)
                 if not eligible:
                     return
-                for delivery_id in eligible:
+                for start in range(0, len(eligible), BATCH):
                     if self._stop.is_set():
                         return
-                    deliver(self.container, delivery_id, self._client(), self.policy)
+                    chunk = eligible[start : start + BATCH]
+                    outcomes = deliver_batch(self.container, chunk, self._client(), self.policy)
+                    if len(outcomes) < len(chunk) or not all(o.ok for o in outcomes):
+                        break  # look again: failures change what is eligible
         except Exception:
             log.exception("webhook lane %s failed; will look again", subscription_id)
         finally:

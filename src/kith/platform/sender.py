@@ -118,9 +118,20 @@ def post(
 
 
 def client(timeout: float) -> httpx.Client:
+    """A client for one sending thread. ``TCP_NODELAY``: the request's headers and body
+    are separate writes, and without it the body waits for the receiver's delayed ACK
+    (about 40 ms per request on Linux, measured: 35 deliveries/s instead of hundreds)."""
     import httpx
 
-    return httpx.Client(timeout=httpx.Timeout(timeout), follow_redirects=False, trust_env=False)
+    transport = httpx.HTTPTransport(
+        socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)], retries=0
+    )
+    return httpx.Client(
+        transport=transport,
+        timeout=httpx.Timeout(timeout),
+        follow_redirects=False,
+        trust_env=False,
+    )
 
 
 def _ms(started: float) -> float:
