@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 
 from kith.agents.collaboration import CollaborationHub
 from kith.agents.wiring import agents_consumer, resolve_agent
+from kith.api.deps import use_request_limiter
 from kith.audit import chain as audit_chain
 from kith.audit.log import write_entry
 from kith.container import Container
@@ -35,6 +36,7 @@ from kith.gateway.principals import register_principal_resolver
 from kith.gateway.registry import ToolServices
 from kith.intelligence.monitoring.performance import performance_consumer
 from kith.platform.consumer import webhooks_consumer
+from kith.platform.ratelimit import RequestLimits
 from kith.privacy import reimport
 from kith.privacy.ledger import ConsentLedger
 from kith.realtime.actions import risk_actions_consumer
@@ -62,6 +64,8 @@ def wire() -> None:
     import kith.realtime.tools
 
     use_default_consent(ConsentLedger)
+    # Request rate limits (per API key, user, workspace; sign-in per address and account).
+    use_request_limiter(RequestLimits())
     # The contact rule flags people coming back after erasure (privacy's tombstones).
     use_erasure_check(ErasureCheck(reimport.FLAG, reimport.flag_if_erased, reimport.may_be_erased))
     # Who acts on approved calls: agents' principals (users, API keys, system: built in).

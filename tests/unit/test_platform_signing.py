@@ -13,7 +13,7 @@ from kith.platform.delivery import DeliveryPolicy
 from kith.platform.sender import check_url, refused_address
 
 SECRET = "whsec_test"
-BODY = '{"id":"e1","type":"deal.won"}'.encode()
+BODY = b'{"id":"e1","type":"deal.won"}'
 T = 1_796_000_000
 
 

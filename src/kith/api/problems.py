@@ -44,7 +44,7 @@ def problem(
 def problem_headers(exc: KithError) -> dict[str, str] | None:
     """Headers an error carries besides its body: ``Retry-After`` when throttled."""
     if isinstance(exc, TooManyRequests):
-        return {"Retry-After": str(exc.retry_after)}
+        return {**exc.headers, "Retry-After": str(exc.retry_after)}
     return None
 
 

@@ -103,6 +103,28 @@ class Settings(BaseSettings):
         description="Allow webhook URLs on loopback/private addresses (default: only in "
         "demo and test modes).",
     )
+    # --- request rate limits (kith.platform.ratelimit; `limits` notation) --------------------
+    rate_limits_enabled: bool = Field(default=True, description="Answer 429 over the limits.")
+    rate_limit_api_key: str = Field(
+        default="600/minute", description="Requests per API key (e.g. '600/minute;20000/day')."
+    )
+    rate_limit_user: str = Field(
+        default="1200/minute", description="Requests per signed-in user (sessions)."
+    )
+    rate_limit_tenant: str = Field(
+        default="6000/minute", description="Requests per workspace, every caller together."
+    )
+    rate_limit_signin_ip: str = Field(
+        default="30/minute", description="Sign-in attempts per client address."
+    )
+    rate_limit_signin_account: str = Field(
+        default="10/minute", description="Sign-in attempts per e-mail, from anywhere."
+    )
+    rate_limit_storage_url: str | None = Field(
+        default=None,
+        description="Where counters live: memory:// or redis://… (default: KITH_BUS_URL when it "
+        "is Redis, so every process shares them; else this process's memory).",
+    )
     # --- model guards (kith.intelligence.training.guards) -----------------------------------
     model_min_auc_gain: float = Field(
         default=0.02,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
@@ -104,28 +105,36 @@ class WebhookRepository:
 
     def subscriptions_with_due(self, now: datetime) -> list[str]:
         """Active subscriptions with an open delivery whose time has come."""
+        due = (
+            select(WebhookDelivery.id)
+            .where(
+                WebhookDelivery.subscription_id == WebhookSubscription.id,
+                WebhookDelivery.status == OPEN,
+                WebhookDelivery.next_attempt_at <= now,
+                or_(WebhookDelivery.lease_until.is_(None), WebhookDelivery.lease_until < now),
+            )
+            .exists()
+        )
         return list(
             self.session.scalars(
-                select(WebhookDelivery.subscription_id)
-                .join(
-                    WebhookSubscription,
-                    WebhookSubscription.id == WebhookDelivery.subscription_id,
-                )
-                .where(
-                    WebhookDelivery.status == OPEN,
-                    WebhookDelivery.next_attempt_at <= now,
-                    or_(WebhookDelivery.lease_until.is_(None), WebhookDelivery.lease_until < now),
+                select(WebhookSubscription.id).where(
                     WebhookSubscription.active.is_(True),
                     WebhookSubscription.deleted_at.is_(None),
+                    due,
                 )
-                .distinct()
             ).all()
         )
 
-    def open_window(self, subscription_id: str, limit: int) -> Sequence[WebhookDelivery]:
-        """A subscription's oldest open deliveries, in event order."""
-        return self.session.scalars(
-            select(WebhookDelivery)
+    def open_window(self, subscription_id: str, limit: int) -> Sequence[Any]:
+        """A subscription's oldest open deliveries, in event order (id, subject,
+        next attempt, lease: not the bodies)."""
+        return self.session.execute(
+            select(
+                WebhookDelivery.id,
+                WebhookDelivery.subject_key,
+                WebhookDelivery.next_attempt_at,
+                WebhookDelivery.lease_until,
+            )
             .where(
                 WebhookDelivery.subscription_id == subscription_id,
                 WebhookDelivery.status == OPEN,
