@@ -3,8 +3,8 @@ per workspace, and sign-in attempts per client address and per e-mail.
 
 Limits are data (``KITH_RATE_LIMIT_*`` settings in ``limits`` notation, e.g.
 ``600/minute;20000/day``). Counters use a moving window (exact: no burst at a window
-edge) in this process's memory (embedded) or in Redis (``KITH_RATE_LIMIT_STORAGE_URL``, else ``KITH_BUS_URL``
-when it is Redis), so every worker shares them. Over a limit the answer is
+edge) in this process's memory (embedded) or in Redis (``KITH_RATE_LIMIT_STORAGE_URL``,
+else ``KITH_BUS_URL`` when it is Redis), so every worker shares them. Over a limit the answer is
 ``429`` problem+json with ``Retry-After`` and ``RateLimit-Limit``,
 ``RateLimit-Remaining`` and ``RateLimit-Reset`` (seconds); answers under the limits
 carry the ``RateLimit-*`` headers of the tightest one (``RateLimitHeaders``).
