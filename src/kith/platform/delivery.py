@@ -61,9 +61,11 @@ class DeliveryPolicy:
     def delay(self, failures: int) -> timedelta:
         return timedelta(seconds=min(self.backoff * 2 ** max(failures - 1, 0), self.backoff_max))
 
-    @property
-    def lease(self) -> timedelta:
-        return timedelta(seconds=self.timeout + 5)
+    def lease(self, count: int) -> timedelta:
+        """How long a claim of ``count`` deliveries holds: a batch stops at its first
+        failure, so at most one request runs into the timeout; the rest answer fast or
+        the claim lapses and they are sent again (at least once)."""
+        return timedelta(seconds=2 * self.timeout + 5 + 0.5 * count)
 
 
 @dataclass(frozen=True)
@@ -142,7 +144,7 @@ def _claim(
 ) -> list[_Claimed]:
     with container.uow() as uow:
         now = container.clock()
-        lease_until = now + policy.lease * len(delivery_ids)
+        lease_until = now + policy.lease(len(delivery_ids))
         repo = WebhookRepository(uow.session)
         out: list[_Claimed] = []
         subscriptions: dict[str, WebhookSubscription | None] = {}
