@@ -35,8 +35,17 @@ class SendResult:
 
 
 def check_url(url: str, path: tuple[str | int, ...] = ("body", "url")) -> str:
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    import httpx
+
+    try:
+        parts = urlsplit(url)
+        hostname = parts.hostname
+        httpx.URL(url)
+    except (ValueError, httpx.InvalidURL):
+        raise ValidationFailed(
+            "webhook URL is not valid", [FieldError(list(path), "not a valid URL")]
+        ) from None
+    if parts.scheme not in ("http", "https") or not hostname or any(c.isspace() for c in url):
         raise ValidationFailed(
             "webhook URL must be http(s)",
             [FieldError(list(path), "must be an absolute http:// or https:// URL")],
@@ -53,11 +62,11 @@ def refused_address(url: str, allow_private: bool) -> str | None:
     """Why ``url`` may not be called (its host resolves to an internal address), or None."""
     if allow_private:
         return None
-    host = urlsplit(url).hostname or ""
     try:
+        host = urlsplit(url).hostname or ""
         infos = socket.getaddrinfo(host, None)
-    except OSError as exc:
-        return f"cannot resolve {host}: {exc}"
+    except (OSError, ValueError, UnicodeError) as exc:
+        return f"cannot resolve the host of {url[:200]}: {exc}"
     for info in infos:
         address = ipaddress.ip_address(info[4][0])
         if (
@@ -109,7 +118,7 @@ def post(
         response = client.post(url, content=body, headers=headers)
     except httpx.TimeoutException:
         return SendResult(False, None, _ms(started), "timed out", None)
-    except httpx.HTTPError as exc:
+    except (httpx.HTTPError, httpx.InvalidURL, ValueError) as exc:
         return SendResult(False, None, _ms(started), _short(f"{type(exc).__name__}: {exc}"), None)
     text = response.text[:MAX_BODY_KEPT] if response.content else None
     ok = 200 <= response.status_code < 300
