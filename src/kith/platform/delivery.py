@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -101,42 +102,57 @@ def deliver(
     """Send one open delivery now; None if another process holds it, it is no longer
     open or its subscription is inactive. ``retry=False`` (test sends): a failure is
     final and does not count against the subscription's health."""
-    outcomes = deliver_batch(container, [delivery_id], client, policy, retry=retry)
+    outcomes = deliver_batch(container, [delivery_id], lambda: client, policy, retry=retry)
     return outcomes[0] if outcomes else None
 
 
 def deliver_batch(
     container: Container,
     delivery_ids: Sequence[str],
-    client: httpx.Client,
+    clients: Callable[[], httpx.Client],
     policy: DeliveryPolicy,
     *,
     retry: bool = True,
+    pool: Executor | None = None,
+    wave: int = 1,
 ) -> list[Outcome]:
-    """Send deliveries of one subscription in the order given: claimed in one
-    transaction, sent one after the other, settled in one transaction. The batch stops
-    at the first failure (the receiver is in trouble; the rest are released, untried)."""
+    """Send deliveries of one subscription: claimed in one transaction, sent in waves of
+    ``wave`` concurrent requests on ``pool`` (the ids must then be of different
+    subjects), settled in one transaction. After a wave with a failure the rest are
+    released untried (the receiver is in trouble). ``clients`` gives the calling
+    thread's HTTP client."""
     claimed = _claim(container, delivery_ids, policy, "pending" if retry else TEST)
-    sent: list[tuple[_Claimed, datetime, sender.SendResult]] = []
-    for item in claimed:
-        started = container.clock()
-        headers = sender.headers_for(
-            item.secret,
-            item.body,
-            item.event_id,
-            item.event_type,
-            item.delivery_id,
-            item.attempt,
-            int(time.time()),
-        )
-        result = sender.post(client, item.url, item.body, headers, policy.allow_private)
-        sent.append((item, started, result))
-        if not result.ok:
-            break
     if not claimed:
         return []
+    sent: list[tuple[_Claimed, datetime, sender.SendResult]] = []
+    step = max(1, wave if pool is not None else 1)
+    for start in range(0, len(claimed), step):
+        items = claimed[start : start + step]
+        if pool is not None and len(items) > 1:
+            results = list(pool.map(lambda i: _send(container, i, clients(), policy), items))
+        else:
+            results = [_send(container, i, clients(), policy) for i in items]
+        sent.extend(results)
+        if not all(r.ok for _, _, r in results):
+            break
     unsent = [item.delivery_id for item in claimed[len(sent) :]]
     return _settle(container, sent, unsent, policy, retry)
+
+
+def _send(
+    container: Container, item: _Claimed, client: httpx.Client, policy: DeliveryPolicy
+) -> tuple[_Claimed, datetime, sender.SendResult]:
+    started = container.clock()
+    headers = sender.headers_for(
+        item.secret,
+        item.body,
+        item.event_id,
+        item.event_type,
+        item.delivery_id,
+        item.attempt,
+        int(time.time()),
+    )
+    return item, started, sender.post(client, item.url, item.body, headers, policy.allow_private)
 
 
 def _claim(
@@ -146,10 +162,11 @@ def _claim(
         now = container.clock()
         lease_until = now + policy.lease(len(delivery_ids))
         repo = WebhookRepository(uow.session)
-        out: list[_Claimed] = []
+        rows = {row.id: row for row in repo.deliveries_by_id(delivery_ids)}
         subscriptions: dict[str, WebhookSubscription | None] = {}
+        wanted: list[str] = []
         for delivery_id in delivery_ids:
-            delivery = uow.session.get(WebhookDelivery, delivery_id)
+            delivery = rows.get(delivery_id)
             if delivery is None:
                 continue
             sub_id = delivery.subscription_id
@@ -160,8 +177,15 @@ def _claim(
                 continue
             if not subscription.active and status != TEST:  # test sends reach paused ones too
                 continue
-            if not repo.claim(delivery_id, now, lease_until, status):
+            wanted.append(delivery_id)
+        taken = repo.claim_many(wanted, now, lease_until, status)
+        out: list[_Claimed] = []
+        for delivery_id in wanted:
+            delivery = rows[delivery_id]
+            if delivery_id not in taken:
                 continue
+            subscription = subscriptions[delivery.subscription_id]
+            assert subscription is not None
             out.append(
                 _Claimed(
                     delivery_id=delivery_id,
@@ -186,14 +210,16 @@ def _settle(
 ) -> list[Outcome]:
     with container.uow() as uow:
         now = container.clock()
+        ids = [item.delivery_id for item, _, _ in sent] + list(unsent)
+        rows = {row.id: row for row in WebhookRepository(uow.session).deliveries_by_id(ids)}
         outcomes = [
-            _record(uow, container, item, started, result, policy, retry, now)
+            _record(
+                uow, container, rows[item.delivery_id], item, started, result, policy, retry, now
+            )
             for item, started, result in sent
         ]
         for delivery_id in unsent:
-            row = uow.session.get(WebhookDelivery, delivery_id)
-            if row is not None:
-                row.lease_until = None
+            rows[delivery_id].lease_until = None
         uow.commit()
         return outcomes
 
@@ -201,6 +227,7 @@ def _settle(
 def _record(
     uow: UnitOfWork,
     container: Container,
+    delivery: WebhookDelivery,
     item: _Claimed,
     started: datetime,
     result: sender.SendResult,
@@ -208,8 +235,6 @@ def _record(
     retry: bool,
     now: datetime,
 ) -> Outcome:
-    delivery = uow.session.get(WebhookDelivery, item.delivery_id)
-    assert delivery is not None  # deliveries are never deleted
     subscription = uow.session.get(WebhookSubscription, delivery.subscription_id)
     assert subscription is not None
     uow.session.add(

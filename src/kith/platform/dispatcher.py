@@ -31,7 +31,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("kith.platform")
 WAKE_FLAG = "kith.platform.webhooks_queued"
 WINDOW = 500
-BATCH = 25  # deliveries claimed and settled per transaction
+BATCH = 24  # deliveries claimed and settled per transaction
+SEND_CONCURRENCY = 4  # requests in flight per subscription (different subjects)
 
 
 class Dispatcher:
@@ -50,8 +51,6 @@ class Dispatcher:
         self._wake = threading.Event()
         self._lanes: set[str] = set()
         self._lock = threading.Lock()
-        self._local = threading.local()
-        self._clients: list[httpx.Client] = []
         self._executor: ThreadPoolExecutor | None = None
         self._thread: threading.Thread | None = None
         self._unlisten: Callable[[], None] = lambda: None
@@ -77,9 +76,6 @@ class Dispatcher:
         if self._executor is not None:
             self._executor.shutdown(wait=True, cancel_futures=True)
             self._executor = None
-        for c in self._clients:
-            c.close()
-        self._clients = []
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -101,6 +97,9 @@ class Dispatcher:
                 self._executor.submit(self._lane, subscription_id)
 
     def _lane(self, subscription_id: str) -> None:
+        # A few requests at a time, to different subjects (each subject's head only).
+        sending = ThreadPoolExecutor(SEND_CONCURRENCY, thread_name_prefix="kith-webhook-send")
+        clients = _Clients(self.policy.timeout)
         try:
             while not self._stop.is_set():
                 eligible = self.eligible(subscription_id)
@@ -110,12 +109,21 @@ class Dispatcher:
                     if self._stop.is_set():
                         return
                     chunk = eligible[start : start + BATCH]
-                    outcomes = deliver_batch(self.container, chunk, self._client(), self.policy)
+                    outcomes = deliver_batch(
+                        self.container,
+                        chunk,
+                        clients.get,
+                        self.policy,
+                        pool=sending,
+                        wave=SEND_CONCURRENCY,
+                    )
                     if len(outcomes) < len(chunk) or not all(o.ok for o in outcomes):
                         break  # look again: failures change what is eligible
         except Exception:
             log.exception("webhook lane %s failed; will look again", subscription_id)
         finally:
+            sending.shutdown(wait=True)
+            clients.close()
             with self._lock:
                 self._lanes.discard(subscription_id)
             self._wake.set()  # deliveries queued meanwhile are picked up at once
@@ -136,14 +144,31 @@ class Dispatcher:
                     out.append(row.id)
             return out
 
-    def _client(self) -> httpx.Client:
+
+class _Clients:
+    """One HTTP client per sending thread of a lane (keep-alive to the receiver), all
+    closed when the lane ends."""
+
+    def __init__(self, timeout: float) -> None:
+        self.timeout = timeout
+        self._local = threading.local()
+        self._made: list[httpx.Client] = []
+        self._lock = threading.Lock()
+
+    def get(self) -> httpx.Client:
         client: httpx.Client | None = getattr(self._local, "client", None)
         if client is None:
-            client = http_client(self.policy.timeout)
+            client = http_client(self.timeout)
             self._local.client = client
             with self._lock:
-                self._clients.append(client)
+                self._made.append(client)
         return client
+
+    def close(self) -> None:
+        with self._lock:
+            made, self._made = self._made, []
+        for client in made:
+            client.close()
 
 
 def _wake_after_commit(container: Container, callback: Callable[[], None]) -> Callable[[], None]:

@@ -143,6 +143,41 @@ class WebhookRepository:
             .limit(limit)
         ).all()
 
+    def deliveries_by_id(self, delivery_ids: Sequence[str]) -> Sequence[WebhookDelivery]:
+        if not delivery_ids:
+            return []
+        return self.session.scalars(
+            select(WebhookDelivery).where(WebhookDelivery.id.in_(list(delivery_ids)))
+        ).all()
+
+    def claim_many(
+        self, delivery_ids: Sequence[str], now: datetime, lease_until: datetime, status: str
+    ) -> set[str]:
+        """Take those of the deliveries that are free, for this process until
+        ``lease_until``; the ids taken."""
+        if not delivery_ids:
+            return set()
+        free = or_(WebhookDelivery.lease_until.is_(None), WebhookDelivery.lease_until < now)
+        self.session.execute(
+            update(WebhookDelivery)
+            .where(
+                WebhookDelivery.id.in_(list(delivery_ids)),
+                WebhookDelivery.status == status,
+                free,
+            )
+            .values(lease_until=lease_until, status=OPEN)
+            .execution_options(synchronize_session=False)
+        )
+        return set(
+            self.session.scalars(
+                select(WebhookDelivery.id).where(
+                    WebhookDelivery.id.in_(list(delivery_ids)),
+                    WebhookDelivery.status == OPEN,
+                    WebhookDelivery.lease_until == lease_until,
+                )
+            ).all()
+        )
+
     def claim(
         self, delivery_id: str, now: datetime, lease_until: datetime, status: str = OPEN
     ) -> bool:
