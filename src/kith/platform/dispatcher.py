@@ -33,6 +33,7 @@ WAKE_FLAG = "kith.platform.webhooks_queued"
 WINDOW = 500
 BATCH = 24  # deliveries claimed and settled per transaction
 SEND_CONCURRENCY = 4  # requests in flight per subscription (different subjects)
+SENDER_PREFIX = "kith-webhook-send"
 
 
 class Dispatcher:
@@ -52,6 +53,7 @@ class Dispatcher:
         self._lanes: set[str] = set()
         self._lock = threading.Lock()
         self._executor: ThreadPoolExecutor | None = None
+        self._clients = _Clients(self.policy.timeout)  # one per lane thread, kept
         self._thread: threading.Thread | None = None
         self._unlisten: Callable[[], None] = lambda: None
 
@@ -76,6 +78,7 @@ class Dispatcher:
         if self._executor is not None:
             self._executor.shutdown(wait=True, cancel_futures=True)
             self._executor = None
+        self._clients.close()
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -98,8 +101,16 @@ class Dispatcher:
 
     def _lane(self, subscription_id: str) -> None:
         # A few requests at a time, to different subjects (each subject's head only).
-        sending = ThreadPoolExecutor(SEND_CONCURRENCY, thread_name_prefix="kith-webhook-send")
-        clients = _Clients(self.policy.timeout)
+        # The lane's own thread keeps its client (and connection) across lanes; the
+        # sending threads of this run get theirs, closed when the run ends.
+        sending = ThreadPoolExecutor(SEND_CONCURRENCY, thread_name_prefix=SENDER_PREFIX)
+        run_clients = _Clients(self.policy.timeout)
+
+        def client() -> httpx.Client:
+            if threading.current_thread().name.startswith(SENDER_PREFIX):
+                return run_clients.get()
+            return self._clients.get()
+
         try:
             while not self._stop.is_set():
                 eligible = self.eligible(subscription_id)
@@ -112,7 +123,7 @@ class Dispatcher:
                     outcomes = deliver_batch(
                         self.container,
                         chunk,
-                        clients.get,
+                        client,
                         self.policy,
                         pool=sending,
                         wave=SEND_CONCURRENCY,
@@ -123,7 +134,7 @@ class Dispatcher:
             log.exception("webhook lane %s failed; will look again", subscription_id)
         finally:
             sending.shutdown(wait=True)
-            clients.close()
+            run_clients.close()
             with self._lock:
                 self._lanes.discard(subscription_id)
             self._wake.set()  # deliveries queued meanwhile are picked up at once
