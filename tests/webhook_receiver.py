@@ -35,6 +35,7 @@ class Receiver:
     received: list[Received] = field(default_factory=list)
     responders: dict[str, Responder] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    distinct: set[str] = field(default_factory=set)  # event ids seen, kept as they arrive
 
     def url(self, path: str = "/hook") -> str:
         return f"http://127.0.0.1:{self.port}{path}"
@@ -62,6 +63,7 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
             status, text = responder(got) if responder else (200, "ok")
             with receiver.lock:
                 receiver.received.append(got)
+                receiver.distinct.add(got.headers.get("kith-event-id", ""))
             data = text.encode()
             try:
                 self.send_response(status)
