@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import ipaddress
+import logging
 import socket
 import ssl
 import time
@@ -134,6 +135,10 @@ def client(timeout: float) -> httpx.Client:
     (about 40 ms per request on Linux, measured: 35 deliveries/s instead of hundreds)."""
     import httpx
 
+    # httpx logs every request at INFO with its URL; a receiver's URL may carry a token,
+    # and a worker at INFO would write one line per delivery.
+    for name in ("httpx", "httpcore"):
+        logging.getLogger(name).setLevel(logging.WARNING)
     transport = httpx.HTTPTransport(
         verify=_tls_context(),
         socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)],
