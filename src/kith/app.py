@@ -42,6 +42,8 @@ from kith.intelligence.segment_endpoints import router as segments_router
 from kith.knowledge.endpoints import router as knowledge_router
 from kith.language.endpoints import router as language_router
 from kith.playbooks.endpoints import router as playbooks_router
+from kith.platform.endpoints import router as webhooks_router
+from kith.platform.ratelimit import RateLimitHeaders
 from kith.privacy.endpoints import router as privacy_router
 from kith.realtime.endpoints import router as realtime_router
 from kith.scheduling.endpoints import router as scheduling_router
@@ -86,6 +88,7 @@ def create_app(container: Container | None = None) -> FastAPI:
     )
     app.state.container = container
     problems.install(app)
+    app.add_middleware(RateLimitHeaders)  # innermost: sees the request's state
     app.add_middleware(RequestGuard)
     app.add_middleware(SecurityHeaders)  # outermost: the guard's answers get headers too
     app.include_router(access_router)
@@ -107,6 +110,7 @@ def create_app(container: Container | None = None) -> FastAPI:
     app.include_router(flows_router)
     app.include_router(fieldservice_router)
     app.include_router(concepts_router)
+    app.include_router(webhooks_router)
 
     _install_offline_docs(app)
     app.openapi = lambda: openapi_document(app)  # type: ignore[method-assign]

@@ -18,6 +18,7 @@ from sqlalchemy import Engine
 from kith.access import cache as access_cache
 from kith.agents.collaboration import CollaborationHub
 from kith.agents.wiring import agents_consumer, resolve_agent
+from kith.api.deps import use_request_limiter
 from kith.audit import chain as audit_chain
 from kith.audit.log import write_entry
 from kith.concepts.consumers import health_consumer, survey_consumer
@@ -41,6 +42,8 @@ from kith.gateway.registry import ToolServices
 from kith.identity.consumer import identity_consumer
 from kith.intelligence.monitoring.performance import performance_consumer
 from kith.playbooks.consumer import stop_notifier, verification_consumer
+from kith.platform.consumer import webhooks_consumer
+from kith.platform.ratelimit import RequestLimits
 from kith.privacy import reimport
 from kith.privacy.ledger import ConsentLedger
 from kith.realtime.actions import risk_actions_consumer
@@ -78,6 +81,8 @@ def wire() -> None:
     use_default_consent(ConsentLedger)
     # Inbound event types other contexts add to POST /events.
     register_inbound_type(INBOUND_TYPE, UnitOffLine)
+    # Request rate limits (per API key, user, workspace; sign-in per address and account).
+    use_request_limiter(RequestLimits())
     # The contact rule flags people coming back after erasure (privacy's tombstones).
     use_erasure_check(ErasureCheck(reimport.FLAG, reimport.flag_if_erased, reimport.may_be_erased))
     # Who acts on approved calls: agents' principals (users, API keys, system: built in).
@@ -108,6 +113,7 @@ CONSUMER_FACTORIES: tuple[ConsumerFactory, ...] = (
     unit_off_line_consumer,
     health_consumer,
     survey_consumer,
+    webhooks_consumer,
 )
 
 

@@ -127,6 +127,10 @@ LAZY_COMMANDS: dict[str, tuple[str, Callable[[], Any]]] = {
         "Identity resolution (one person across channels).",
         _command("kith.identity.command", "identity_app"),
     ),
+    "webhooks": (
+        "Outbound webhooks: subscriptions, deliveries, test sends.",
+        _command("kith.platform.command", "webhooks_app"),
+    ),
     "decide": (
         "Decide now: outcome, score, reasons, actions, version, variant, latency.",
         _command("kith.realtime.command", "decide_command"),

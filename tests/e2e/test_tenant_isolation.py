@@ -149,6 +149,10 @@ def _seed(api: Api) -> dict[str, str]:
     ids["concepts:version"] = str(draft["version"])
     ids["concepts:subject_type"] = "contact"
     ids["concepts:subject_id"] = ids["contacts"]
+    hook = {"name": "ERP", "url": "http://127.0.0.1:9/hook", "event_types": ["deal.won"]}
+    ids["webhooks"] = api.post("/webhooks", hook)["id"]
+    # a test send to a closed port: a failed delivery to look up
+    ids["webhooks:delivery_id"] = api.post(f"/webhooks/{ids['webhooks']}/test", {}, 200)["id"]
     return ids
 
 
@@ -281,5 +285,6 @@ _NOT_RECORDS = frozenset(
         "concepts:version",
         "concepts:subject_type",
         "concepts:subject_id",
+        "webhooks:delivery_id",
     }
 )

@@ -37,6 +37,7 @@ ADMIN_OBJECTS = (
     "work_order",
     "field_resource",
     "concept",
+    "webhook",
 )
 ACTIONS = ("read", "create", "update", "delete")
 

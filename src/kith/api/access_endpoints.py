@@ -21,6 +21,7 @@ from kith.api.deps import (
     any_principal,
     credential_from,
     get_container,
+    limit_sign_in,
     public_route,
     requires_scope,
 )
@@ -85,6 +86,7 @@ def login(
     With two-factor sign-in (or a role that requires it) the answer is a pending token
     for the second step instead. Repeated failures are throttled: 429 with Retry-After.
     """
+    limit_sign_in(request, body.email)
     with _committing_refusals(uow):
         result = signin.sign_in(
             uow.session, body.email, body.password, body.tenant, _context(request, container)

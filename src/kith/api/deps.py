@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Protocol
 
 from fastapi import Depends, Request
 
@@ -62,6 +62,32 @@ def _cookie_request_is_forgeable(request: Request) -> bool:
     return uses_cookie and request.method not in SAFE_METHODS and CSRF_HEADER not in request.headers
 
 
+class RequestLimiter(Protocol):
+    """Request rate limits (``kith.platform.ratelimit``, installed by ``kith.bootstrap``):
+    each method returns when the request may go on and raises ``TooManyRequests``
+    otherwise."""
+
+    def principal(self, request: Request, principal: Principal) -> None: ...
+
+    def sign_in(self, request: Request, account: str) -> None: ...
+
+
+_limiters: list[RequestLimiter] = []
+
+
+def use_request_limiter(limiter: RequestLimiter | None) -> None:
+    """Install (or, with None, remove) the request limiter."""
+    _limiters.clear()
+    if limiter is not None:
+        _limiters.append(limiter)
+
+
+def limit_sign_in(request: Request, account: str) -> None:
+    """Count a sign-in attempt for the account and the client address."""
+    for limiter in _limiters:
+        limiter.sign_in(request, account)
+
+
 def get_principal(request: Request, uow: Annotated[UnitOfWork, Depends(get_uow)]) -> Principal:
     credential = credential_from(request)
     if not credential:
@@ -71,6 +97,8 @@ def get_principal(request: Request, uow: Annotated[UnitOfWork, Depends(get_uow)]
     principal = authenticate(uow.session, credential)
     if principal.api_scopes is not None:
         _check_api_key_scope(request, principal)
+    for limiter in _limiters:
+        limiter.principal(request, principal)
     return principal
 
 

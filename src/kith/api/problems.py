@@ -44,7 +44,7 @@ def problem(
 def problem_headers(exc: KithError) -> dict[str, str] | None:
     """Headers an error carries besides its body: ``Retry-After`` when throttled."""
     if isinstance(exc, TooManyRequests):
-        return {"Retry-After": str(exc.retry_after)}
+        return {**exc.headers, "Retry-After": str(exc.retry_after)}
     return None
 
 
@@ -101,6 +101,7 @@ PROBLEM_RESPONSES: dict[str, str] = {
     "409": "Conflict: a stale version, or a unique value already taken",
     "413": "The request body is larger than this endpoint accepts",
     "422": "The request is not valid; errors[].loc names each field",
+    "429": "Over a rate limit: Retry-After and RateLimit-* headers say when to retry",
 }
 PROBLEM_SCHEMAS: dict[str, Any] = {
     "Problem": {

@@ -306,3 +306,30 @@ def health(
         f"incremental p99 {result['incremental']['p99_ms']} ms; "
         f"preview {result['preview_ms']} ms"
     )
+
+
+@bench_app.command("webhooks")
+def webhooks(
+    latency_events: Annotated[
+        int, typer.Option(min=1, help="Events of the latency phase, one per commit.")
+    ] = 1_000,
+    rate: Annotated[float, typer.Option(min=1, help="Latency phase commits/s.")] = 100.0,
+    burst_events: Annotated[
+        int, typer.Option(min=1, help="Events of the throughput phase (batches of 100).")
+    ] = 10_000,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the JSON result only.")] = False,
+) -> None:
+    """Outbound webhooks to a healthy local receiver: commit → arrival p50/p99, and
+    deliveries/s for a burst."""
+    from kith.bench.webhooks import Options, run
+
+    result = run(Options(latency_events=latency_events, rate=rate, burst_events=burst_events))
+    if as_json:
+        typer.echo(json.dumps(result, ensure_ascii=False))
+        return
+    lat, thr = result["latency"], result["throughput"]
+    typer.echo(
+        f"commit → receiver p50 {lat['p50_ms']} ms, p99 {lat['p99_ms']} ms "
+        f"(target ≤ {result['targets']['p99_ms']} ms); burst of {thr['events']}: "
+        f"{thr['deliveries_per_second']} deliveries/s"
+    )

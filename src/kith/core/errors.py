@@ -60,6 +60,9 @@ class BadRequest(KithError):
 class TooManyRequests(KithError):
     """Throttled: ``retry_after`` seconds until the next attempt may succeed (``Retry-After``)."""
 
-    def __init__(self, detail: str, retry_after: int) -> None:
+    def __init__(
+        self, detail: str, retry_after: int, headers: dict[str, str] | None = None
+    ) -> None:
         super().__init__(detail, 429, "Too many requests")
         self.retry_after = max(1, retry_after)
+        self.headers = dict(headers or {})  # e.g. RateLimit-Limit/Remaining/Reset

@@ -156,6 +156,12 @@ class EventType(StrEnum):
     CONCEPT_PUBLISHED = "concept.published"
     CONCEPT_RETIRED = "concept.retired"
     CUSTOMER_HEALTH_CHANGED = "customer_health.changed"
+    # --- open platform (kith.platform) ----------------------------------------------
+    WEBHOOK_CREATED = "webhook.created"
+    WEBHOOK_UPDATED = "webhook.updated"
+    WEBHOOK_DELETED = "webhook.deleted"
+    WEBHOOK_DISABLED = "webhook.disabled"
+    WEBHOOK_REDELIVERY_REQUESTED = "webhook.redelivery_requested"
 
 
 PayloadSchema = type[BaseModel]
@@ -744,6 +750,36 @@ _OTHERS: tuple[EventTypeInfo, ...] = (
         "concepts",
         "A customer's concept value crossed a band (from, to, value, version, concept).",
         "客户的概念值跨越了分档(原分档、新分档、值、版本、概念)。",
+    ),
+    EventTypeInfo(
+        EventType.WEBHOOK_CREATED,
+        "platform",
+        "A webhook subscription was created (name, URL, event types, filter).",
+        "已创建 Webhook 订阅(名称、地址、事件类型、过滤条件)。",
+    ),
+    EventTypeInfo(
+        EventType.WEBHOOK_UPDATED,
+        "platform",
+        "A webhook subscription was changed, re-enabled or given a new secret.",
+        "Webhook 订阅已修改、重新启用或更换了密钥。",
+    ),
+    EventTypeInfo(
+        EventType.WEBHOOK_DELETED,
+        "platform",
+        "A webhook subscription was deleted; its open deliveries are not sent.",
+        "Webhook 订阅已删除;未完成的投递不再发送。",
+    ),
+    EventTypeInfo(
+        EventType.WEBHOOK_DISABLED,
+        "platform",
+        "A webhook subscription was disabled after repeated failed deliveries.",
+        "Webhook 订阅因连续投递失败已自动停用。",
+    ),
+    EventTypeInfo(
+        EventType.WEBHOOK_REDELIVERY_REQUESTED,
+        "platform",
+        "A person asked for a webhook delivery to be sent again.",
+        "已请求重新投递一条 Webhook 消息。",
     ),
 )
 

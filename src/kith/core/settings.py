@@ -80,6 +80,55 @@ class Settings(BaseSettings):
         default=300, ge=30, description="Life of the pending token between password and code."
     )
     totp_issuer: str = Field(default="Kith", description="Issuer shown in authenticator apps.")
+    # --- outbound webhooks (kith.platform) -------------------------------------------------
+    webhook_timeout_seconds: float = Field(
+        default=5.0, gt=0, le=60, description="Longest wait for a webhook receiver's answer."
+    )
+    webhook_max_attempts: int = Field(
+        default=8, ge=1, le=50, description="Attempts per delivery before it is marked failed."
+    )
+    webhook_backoff_seconds: float = Field(
+        default=10.0, ge=0, description="Wait before the second attempt; doubles each time."
+    )
+    webhook_backoff_max_seconds: float = Field(
+        default=3600.0, ge=0, description="Longest wait between two attempts."
+    )
+    webhook_disable_after: int = Field(
+        default=15,
+        ge=1,
+        description="Failed attempts in a row after which a subscription is disabled "
+        "(administrators are notified).",
+    )
+    webhook_workers: int = Field(
+        default=8, ge=1, le=64, description="Subscriptions delivered to at the same time."
+    )
+    webhook_allow_private_targets: bool | None = Field(
+        default=None,
+        description="Allow webhook URLs on loopback/private addresses (default: only in "
+        "demo and test modes).",
+    )
+    # --- request rate limits (kith.platform.ratelimit; `limits` notation) --------------------
+    rate_limits_enabled: bool = Field(default=True, description="Answer 429 over the limits.")
+    rate_limit_api_key: str = Field(
+        default="600/minute", description="Requests per API key (e.g. '600/minute;20000/day')."
+    )
+    rate_limit_user: str = Field(
+        default="1200/minute", description="Requests per signed-in user (sessions)."
+    )
+    rate_limit_tenant: str = Field(
+        default="6000/minute", description="Requests per workspace, every caller together."
+    )
+    rate_limit_signin_ip: str = Field(
+        default="30/minute", description="Sign-in attempts per client address."
+    )
+    rate_limit_signin_account: str = Field(
+        default="10/minute", description="Sign-in attempts per e-mail, from anywhere."
+    )
+    rate_limit_storage_url: str | None = Field(
+        default=None,
+        description="Where counters live: memory:// or redis://… (default: KITH_BUS_URL when it "
+        "is Redis, so every process shares them; else this process's memory).",
+    )
     # --- model guards (kith.intelligence.training.guards) -----------------------------------
     model_min_auc_gain: float = Field(
         default=0.02,

@@ -78,6 +78,7 @@ class EventRuntime:
         )
         self._spawn("kith-relay", self._run_relay)
         for runner in self.runners:
+            start_consumer(runner.consumer)
             self._spawn(f"kith-consumer-{runner.name}", self._run_consumer, runner)
 
     def stop(self, timeout: float = 30.0) -> None:
@@ -225,6 +226,14 @@ def notify_on_outbox_commit(
 
 def _backoff(failures: int) -> float:
     return float(min(0.1 * 2**failures, 5.0))
+
+
+def start_consumer(consumer: Consumer) -> None:
+    """Consumers that run background work of their own (the webhook dispatcher) start it
+    through an optional ``start``, called once when the runtime starts."""
+    start = getattr(consumer, "start", None)
+    if callable(start):
+        start()
 
 
 def close_consumer(consumer: Consumer) -> None:
