@@ -41,9 +41,9 @@ from kith.intelligence.performance_endpoints import router as performance_router
 from kith.intelligence.segment_endpoints import router as segments_router
 from kith.knowledge.endpoints import router as knowledge_router
 from kith.language.endpoints import router as language_router
-from kith.playbooks.endpoints import router as playbooks_router
 from kith.platform.endpoints import router as webhooks_router
 from kith.platform.ratelimit import RateLimitHeaders
+from kith.playbooks.endpoints import router as playbooks_router
 from kith.privacy.endpoints import router as privacy_router
 from kith.realtime.endpoints import router as realtime_router
 from kith.scheduling.endpoints import router as scheduling_router

@@ -41,9 +41,9 @@ from kith.gateway.principals import register_principal_resolver
 from kith.gateway.registry import ToolServices
 from kith.identity.consumer import identity_consumer
 from kith.intelligence.monitoring.performance import performance_consumer
-from kith.playbooks.consumer import stop_notifier, verification_consumer
 from kith.platform.consumer import webhooks_consumer
 from kith.platform.ratelimit import RequestLimits
+from kith.playbooks.consumer import stop_notifier, verification_consumer
 from kith.privacy import reimport
 from kith.privacy.ledger import ConsentLedger
 from kith.realtime.actions import risk_actions_consumer
@@ -68,9 +68,9 @@ def wire() -> None:
     # The gateway's tool catalogue (each module registers its tools with @tool) and
     # its default consent hook, the consent ledger.
     import kith.agents.tools
+    import kith.concepts.tools
     import kith.fieldservice.tools
     import kith.flows.tools
-    import kith.concepts.tools
     import kith.gateway.tools
     import kith.identity.tools
     import kith.intelligence.segment_enrollment
@@ -93,8 +93,8 @@ def wire() -> None:
         register_consumer_factory(factory)
     # Scheduled jobs (each module registers its jobs with @job).
     import kith.audit.jobs
-    import kith.flows.jobs
     import kith.concepts.jobs
+    import kith.flows.jobs
     import kith.intelligence.jobs
     import kith.intelligence.segments.jobs
     import kith.playbooks.jobs  # noqa: F401

@@ -14,8 +14,8 @@ from kith.identity import models as identity_models  # noqa: F401 - registers th
 from kith.intelligence import models as intelligence_models  # noqa: F401 - registers its tables
 from kith.knowledge import models as knowledge_models  # noqa: F401 - registers its tables
 from kith.language import models as language_models  # noqa: F401 - registers language_commands
-from kith.playbooks import models as playbook_models  # noqa: F401 - registers its tables
 from kith.platform import models as platform_models  # noqa: F401 - registers webhook tables
+from kith.playbooks import models as playbook_models  # noqa: F401 - registers its tables
 from kith.privacy import models as privacy_models  # noqa: F401 - registers the privacy tables
 from kith.realtime import models as realtime_models  # noqa: F401 - registers the realtime tables
 from kith.scheduling import models as scheduling_models  # noqa: F401 - registers its tables

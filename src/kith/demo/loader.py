@@ -31,9 +31,9 @@ from kith.crm import schemas as s
 from kith.crm.repository import RecordRepository
 from kith.crm.service import RecordService
 from kith.crm.specs import PATCH_SCHEMAS, SPECS
+from kith.demo.concepts import seed_health_story
 from kith.demo.fieldservice import seed_field_story
 from kith.demo.flows import seed_flows
-from kith.demo.concepts import seed_health_story
 from kith.demo.generator import build_plan
 from kith.demo.identity import seed_identity_story
 from kith.demo.knowledge import seed_knowledge_story

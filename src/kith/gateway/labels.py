@@ -7,6 +7,7 @@ TOOL_LABELS: dict[str, tuple[str, str]] = {
     "agents.request_analysis": ("请求智能体分析", "Request an agent analysis"),
     "campaigns.enroll": ("加入营销活动", "Enrol in a campaign"),
     "campaigns.enroll_segment": ("分群加入营销活动", "Enrol a segment in a campaign"),
+    "concepts.health": ("查看客户健康度", "Read a customer's health"),
     "coupons.issue": ("发放优惠券", "Issue a coupon"),
     "deals.update_stage": ("更新商机阶段", "Move a deal to a stage"),
     "dispatch.recommend": ("推荐上门工程师", "Recommend field engineers"),
