@@ -148,5 +148,5 @@ def test_a_refused_model_step_never_reaches_the_plan(demo: Container, provider: 
         ).plan(TEXT, None, NOW)
     assert [s["tool"] for s in out["steps"]] == ["tasks.create"]
     assert out["engine"].startswith("rules")
-    (warning,) = [w for w in out["warnings"] if "records.delete" in w]
-    assert "may not" in warning  # refused for the user's rights, not for a typo
+    (warning,) = [w for w in out["warnings"] if "删除记录" in w]
+    assert "你无权删除" in warning  # refused for the user's rights, not for a typo

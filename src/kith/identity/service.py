@@ -301,14 +301,17 @@ class IdentityService:
             "segment": person.segment,
             "created_at": person.created_at,
             "identities": [
-                {
-                    "id": n.id,
-                    "kind": n.kind,
-                    "ref": n.ref,
-                    "features": n.features,
-                    "last_activity_at": n.last_activity_at,
-                    "created_at": n.created_at,
-                }
+                redact(
+                    self.principal,
+                    {
+                        "id": n.id,
+                        "kind": n.kind,
+                        "ref": n.ref,
+                        "features": n.features,
+                        "last_activity_at": n.last_activity_at,
+                        "created_at": n.created_at,
+                    },
+                )
                 for n in nodes
             ],
             "links": [
@@ -352,19 +355,21 @@ class IdentityService:
         nodes = self.repo.nodes([i for link in links for i in (link.node_id, link.other_node_id)])
         return [self._proposal(link, nodes) for link in links]
 
-    @staticmethod
-    def _proposal(link: IdentityLink, nodes: dict[str, IdentityNode]) -> dict[str, Any]:
+    def _proposal(self, link: IdentityLink, nodes: dict[str, IdentityNode]) -> dict[str, Any]:
         def side(node_id: str) -> dict[str, Any]:
             node = nodes.get(node_id)
             if node is None:
                 return {"id": node_id}
-            return {
-                "id": node.id,
-                "kind": node.kind,
-                "ref": node.ref,
-                "person_id": node.person_id,
-                "features": node.features,
-            }
+            return redact(
+                self.principal,
+                {
+                    "id": node.id,
+                    "kind": node.kind,
+                    "ref": node.ref,
+                    "person_id": node.person_id,
+                    "features": node.features,
+                },
+            )
 
         return {
             "id": link.id,
@@ -418,3 +423,37 @@ class IdentityService:
         out = self._proposal(link, nodes)
         out["merged"] = None
         return out
+
+
+# A contact field hidden from a person hides what the graph keeps of it: the features
+# compared and the identities that are that value (a phone node's ref is the number).
+HIDDEN_FIELD_FEATURES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "phone": (("phone",), ("phone",)),
+    "mobile": (("phone",), ("phone",)),
+    "email": (("email",), ("email",)),
+    "wechat_id": (("wechat_id",), ("wechat_id",)),
+    "name": (("name_key", "surname", "given", "initial", "name_partial"), ()),
+    "city": (("city",), ()),
+    "id_number": (("birth_date",), ()),
+    "birthday": (("birth_date",), ()),
+}
+HIDDEN = "***"
+
+
+def redact(principal: Principal, node: dict[str, Any]) -> dict[str, Any]:
+    """``node`` without what the principal's field rules hide on contacts."""
+    hidden = policy.hidden_fields(principal, "contact")
+    if not hidden:
+        return node
+    features: set[str] = set()
+    kinds: set[str] = set()
+    for field in hidden:
+        names, node_kinds = HIDDEN_FIELD_FEATURES.get(field, ((), ()))
+        features.update(names)
+        kinds.update(node_kinds)
+    out = dict(node)
+    if isinstance(out.get("features"), dict):
+        out["features"] = {k: v for k, v in out["features"].items() if k not in features}
+    if out.get("kind") in kinds:
+        out["ref"] = HIDDEN
+    return out

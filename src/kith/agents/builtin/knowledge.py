@@ -65,13 +65,17 @@ def _t(key: str, language: str, **values: str) -> str:
 def _question(envelope: Envelope) -> bool:
     record = common.snapshot(envelope)
     text = " ".join(str(record.get(k) or "") for k in ("subject", "text")).strip()
-    return (
+    if not (
         record.get("channel") in MESSAGE_CHANNELS
         and record.get("direction", "inbound") == "inbound"
         and not record.get("ticket_id")
-        and bool(text)
-        and read_text(text).question
-    )
+        and text
+    ):
+        return False
+    # A complaint phrased as a question ("续航缩水严重，是不是电池有问题？") is a problem
+    # to diagnose, the Service agent's work (S1), not a question for the knowledge base.
+    reading = read_text(text)
+    return reading.question and not reading.negative
 
 
 class KnowledgeAgent(Agent):
