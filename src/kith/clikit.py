@@ -76,6 +76,17 @@ def workspace_id(uow: UnitOfWork, slug: str) -> str:
     return tenant.id
 
 
+def person_or_system(uow: UnitOfWork, slug: str, email: str | None, system_name: str) -> Principal:
+    """``--as EMAIL`` in the workspace ``slug`` (exit 2 if unknown or inactive), or Kith
+    itself named ``system_name`` when no person is given."""
+    from kith.access.service import system_principal
+
+    tenant_id = workspace_id(uow, slug)
+    if email:
+        return acting_person(uow, tenant_id, email)
+    return system_principal(tenant_id, system_name)
+
+
 def acting_person(uow: UnitOfWork, tenant_id: str, email: str) -> Principal:
     """The principal of the active user ``email`` in the workspace, or exit 2."""
     from kith.access.repository import AccessRepository

@@ -29,13 +29,9 @@ Subject = Annotated[str, typer.Option("--subject", help="contact or account.")]
 
 
 def _principal(uow: Any, tenant: str, as_user: str | None) -> Any:
-    from kith.access.service import system_principal
-    from kith.clikit import acting_person, workspace_id
+    from kith.clikit import person_or_system
 
-    tenant_id = workspace_id(uow, tenant)
-    if as_user:
-        return acting_person(uow, tenant_id, as_user)
-    return system_principal(tenant_id, "kith concepts")
+    return person_or_system(uow, tenant, as_user, "kith concepts")
 
 
 def _service(uow: Any, principal: Any, container: Any) -> Any:

@@ -41,25 +41,18 @@ def _load(value: str, what: str) -> Any:
 def _principal(uow: Any, tenant: str, email: str | None) -> Any:
     from kith.access.repository import AccessRepository
     from kith.access.service import principal_for_user
+    from kith.clikit import acting_person, workspace_id
 
-    repo = AccessRepository(uow.session)
-    workspace = repo.tenant_by_slug(tenant)
-    if workspace is None:
-        fail(f"--tenant: no workspace {tenant!r}; run 'kith init' first")
+    tenant_id = workspace_id(uow, tenant)
     if email:
-        user = repo.user_in_tenant(workspace.id, email)
-        if user is None:
-            fail(f"--as: no user {email!r} in workspace {tenant!r}")
-    else:
-        admins = [
-            u
-            for u in repo.users(workspace.id)
-            if any(r.name == "admin" for r in repo.roles_of(u.id))
-        ]
-        if not admins:
-            fail(f"workspace {tenant!r} has no administrator; pass --as EMAIL")
-        user = sorted(admins, key=lambda u: (u.created_at, u.id))[0]
-    return principal_for_user(uow.session, user)
+        return acting_person(uow, tenant_id, email)
+    repo = AccessRepository(uow.session)
+    admins = [
+        u for u in repo.users(tenant_id) if any(r.name == "admin" for r in repo.roles_of(u.id))
+    ]
+    if not admins:
+        fail(f"workspace {tenant!r} has no administrator; pass --as EMAIL")
+    return principal_for_user(uow.session, min(admins, key=lambda u: (u.created_at, u.id)))
 
 
 def _run(action: Any, tenant: str, email: str | None, *, commit: bool = True) -> Any:

@@ -23,13 +23,9 @@ AsUser = Annotated[str | None, typer.Option("--as", help="Act as this user (emai
 
 
 def _principal(uow: Any, tenant: str, as_user: str | None) -> Any:
-    from kith.access.service import system_principal
-    from kith.clikit import acting_person, workspace_id
+    from kith.clikit import person_or_system
 
-    tenant_id = workspace_id(uow, tenant)
-    if as_user:
-        return acting_person(uow, tenant_id, as_user)
-    return system_principal(tenant_id, "kith kb")
+    return person_or_system(uow, tenant, as_user, "kith kb")
 
 
 def _service(uow: Any, principal: Any) -> Any:

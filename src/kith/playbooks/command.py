@@ -27,13 +27,9 @@ STATES = ("private", "in_review", "published", "retired")
 
 
 def _principal(uow: Any, tenant: str, as_user: str | None) -> Any:
-    from kith.access.service import system_principal
-    from kith.clikit import acting_person, workspace_id
+    from kith.clikit import person_or_system
 
-    tenant_id = workspace_id(uow, tenant)
-    if as_user:
-        return acting_person(uow, tenant_id, as_user)
-    return system_principal(tenant_id, "kith practices")
+    return person_or_system(uow, tenant, as_user, "kith practices")
 
 
 def _practices(uow: Any, principal: Any) -> Any:
