@@ -81,19 +81,6 @@ def subject_tables() -> list[Table]:
     ]
 
 
-def _records_of_person(
-    tables: Mapping[str, list[dict[str, Any]]], contact_id: str
-) -> dict[str, list[str]]:
-    """{object type: ids} of the person and of every record tied to them."""
-    owned: dict[str, list[str]] = {"contact": [contact_id]}
-    for spec in SPECS.values():
-        table = getattr(spec.model, "__table__", None)
-        rows = tables.get(table.name) if table is not None else None
-        if rows:
-            owned.setdefault(spec.name, []).extend(str(r["id"]) for r in rows)
-    return owned
-
-
 def _ids_tied_to(
     session: Session, tables: Mapping[str, Table], tenant_id: str, contact_id: str
 ) -> dict[str, list[str]]:
@@ -152,7 +139,7 @@ def collect(uow: UnitOfWork, principal: Principal, contact_id: str) -> Package:
             select(table).where(table.c.tenant_id == tenant_id, table.c.contact_id == contact_id)
         ).mappings()
         tables[table.name] = [dict(r) for r in rows]
-    owned = _records_of_person(tables, contact_id)
+    owned = _ids_tied_to(session, {t.name: t for t in person_tables()}, tenant_id, contact_id)
     for table in subject_tables():
         tables[table.name] = _about(session, table, tenant_id, owned)
     memories = Base.metadata.tables.get(MEMORY_TABLE)
