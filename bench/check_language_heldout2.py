@@ -25,7 +25,9 @@ DATA = Path(__file__).resolve().parents[1] / "tests" / "data" / "language_heldou
 
 REF_SQL = {
     "contact": "select count(*) from contacts where deleted_at is null and name = ?",
-    "account": "select count(*) from accounts where deleted_at is null and (name = ? or short_name = ?)",
+    "account": (
+        "select count(*) from accounts where deleted_at is null and (name = ? or short_name = ?)"
+    ),
     "user": "select count(*) from users where name = ?",
     "deal": "select count(*) from deals where deleted_at is null and name = ?",
     "ticket": "select count(*) from tickets where deleted_at is null and number = ?",
