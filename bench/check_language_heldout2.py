@@ -1,4 +1,6 @@
-"""Load and check tests/data/language_heldout2.jsonl against the demo data it is scored on.
+"""Load and check the independent language set against the demo data it is scored on:
+tests/data/language_independent_dev.jsonl and language_independent_heldout.jsonl, split
+from one set by sha256(id) parity.
 
     KITH_SECRET_KEY=dev-secret-key-0123456789abcdef0123456789 PYTHONPATH=src \
         python bench/check_language_heldout2.py [--db /tmp/v-lang-demo/kith.db]
@@ -21,7 +23,11 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-DATA = Path(__file__).resolve().parents[1] / "tests" / "data" / "language_heldout2.jsonl"
+DATA_DIR = Path(__file__).resolve().parents[1] / "tests" / "data"
+DATA = (
+    DATA_DIR / "language_independent_dev.jsonl",
+    DATA_DIR / "language_independent_heldout.jsonl",
+)
 
 REF_SQL = {
     "contact": "select count(*) from contacts where deleted_at is null and name = ?",
@@ -44,9 +50,14 @@ NAME_SQL = {
 }
 
 
-def load(path: Path = DATA) -> list[dict[str, Any]]:
-    """The entries, one JSON object per line."""
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+def load(paths: tuple[Path, ...] = DATA) -> list[dict[str, Any]]:
+    """The entries of both halves, one JSON object per line."""
+    return [
+        json.loads(line)
+        for path in paths
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line
+    ]
 
 
 def demo_db() -> Path:
