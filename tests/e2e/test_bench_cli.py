@@ -92,3 +92,13 @@ def test_bench_startup_runs_each_command_as_a_process_with_nothing_set(tmp_path:
     assert all(c["runs"] == 1 and c["p50_ms"] > 0 for c in commands.values())
     assert len(figures["load_average_before"]) == 3
     assert not list(tmp_path.iterdir()), "the benchmark must not touch the caller's directory"
+
+
+def test_bench_mcp_times_one_call_three_ways_on_a_fresh_machine(tmp_path: Path) -> None:
+    result = kith(tmp_path, "bench", "mcp", "--calls", "5", "--json")
+    assert result.returncode == 0, result.stderr
+    figures = json.loads(result.stdout)
+    assert figures["calls"] == 5
+    for path in ("direct_gateway", "rest", "mcp"):
+        assert 0 < figures[path]["p50_ms"] <= figures[path]["p99_ms"]
+    assert not [p for p in tmp_path.iterdir() if p.name != "temp"], "no workspace is touched"
