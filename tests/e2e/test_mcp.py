@@ -25,6 +25,7 @@ from kith.access.policy import plural_of
 from kith.access.roles import RECORD_OBJECTS
 from kith.container import Container
 from kith.gateway.authz import GATEWAY_OBJECTS
+from kith.gateway.gateway import gateway_of
 from kith.gateway.models import DecisionRecord
 from tests.conftest import PASSWORD, Workspace
 
@@ -247,3 +248,89 @@ def test_kith_mcp_without_a_key_exits_2(tmp_path: Path) -> None:
     )
     assert done.returncode == 2
     assert "KITH_API_KEY" in done.stderr
+
+
+def _example(schema: dict[str, Any], defs: dict[str, Any]) -> Any:
+    """A value the schema accepts (the first choice of every union and enum)."""
+    if "$ref" in schema:
+        return _example(defs[schema["$ref"].rsplit("/", 1)[-1]], defs)
+    for union in ("anyOf", "oneOf", "allOf"):
+        if union in schema:
+            options = [s for s in schema[union] if s.get("type") != "null"] or schema[union]
+            return _example(options[0], defs)
+    if "const" in schema:
+        return schema["const"]
+    if "enum" in schema:
+        return schema["enum"][0]
+    if "default" in schema and schema["default"] is not None:
+        return schema["default"]
+    kind = schema.get("type")
+    if kind == "object":
+        return {
+            name: _example(prop, defs)
+            for name, prop in schema.get("properties", {}).items()
+            if name in schema.get("required", [])
+        }
+    if kind == "array":
+        return [_example(schema.get("items", {}), defs)] * max(schema.get("minItems", 0), 1)
+    if kind == "integer":
+        return max(int(schema.get("minimum", 1)), 1)
+    if kind == "number":
+        return "1.00" if schema.get("pattern") else 1
+    if kind == "boolean":
+        return False
+    if schema.get("format") == "date-time":
+        return "2026-12-01T10:00:00+08:00"
+    if schema.get("format") == "date":
+        return "2026-12-01"
+    if schema.get("format") == "email":
+        return "someone@example.com"
+    if "pattern" in schema and "0-9a-f" in schema["pattern"]:
+        return "0" * 32
+    return "x" * max(int(schema.get("minLength", 1)), 1)
+
+
+@pytest.mark.parametrize("container", ["sqlite"], indirect=True)
+def test_every_tool_called_by_a_read_only_person_changes_nothing(
+    container: Container, workspace: Workspace, live_server: str
+) -> None:
+    """The permission matrix: every registered tool, called with arguments its schema
+    accepts, by a viewer's key that holds every scope. Listed or not, nothing but a
+    read may run, and every refusal is a recorded decision."""
+    viewer = _key(container, workspace, "viewer", ["*"])
+    gateway = gateway_of(container)
+    calls = []
+    for spec in gateway.registry:
+        schema = spec.input_schema.model_json_schema()
+        calls.append((spec, _example(schema, schema.get("$defs", {}))))
+
+    async def every_tool(session: ClientSession) -> tuple[set[str], list[Any]]:
+        listed = {t.name for t in (await session.list_tools()).tools}
+        results = [await session.call_tool(spec.name, args) for spec, args in calls]
+        return listed, results
+
+    def changes_records(spec: Any) -> bool:
+        return not spec.read_only and bool(spec.touches)
+
+    listed, results = _session(live_server, viewer, every_tool)
+    # a viewer is offered reads, and asks that touch no record (an agent's analysis)
+    assert listed and not [n for n in listed if changes_records(gateway.registry.get(n))]
+    ran = [
+        spec
+        for (spec, _), result in zip(calls, results, strict=True)
+        if (result.structuredContent or {}).get("status") in ("executed", "pending_approval")
+    ]
+    writes = [spec.name for spec in ran if changes_records(spec)]
+    assert writes == [], writes
+    # the same arguments are good enough to change records for someone who may
+    admin = _key(container, workspace, "admin", ["*"])
+    _, admin_results = _session(live_server, admin, every_tool)
+    admin_writes = [
+        spec.name
+        for (spec, _), result in zip(calls, admin_results, strict=True)
+        if changes_records(spec)
+        and (result.structuredContent or {}).get("status") in ("executed", "pending_approval")
+    ]
+    assert len(admin_writes) >= 3, admin_writes
+    reached = [r for r in results if r.structuredContent]
+    assert len(reached) > len(calls) // 2, "most calls must reach the gateway, not the schema"

@@ -75,11 +75,15 @@ def may_use(spec: ToolSpec, principal: Principal) -> bool:
     """Whether the principal holds the grants the tool needs on every object it touches
     (the gateway checks again, with the call's arguments, when it runs)."""
     actions = ("read",) if spec.read_only else WRITE_ACTIONS
+
+    def may(object_type: str) -> bool:
+        return any(policy.scope_for(principal, object_type, a) for a in actions)  # type: ignore[arg-type]
+
     for entry in spec.touches:
         object_type = entry.partition(".")[0]
-        if object_type == ANY_OBJECT:
-            continue  # depends on the arguments: the gateway decides per call
-        if not any(policy.scope_for(principal, object_type, a) for a in actions):  # type: ignore[arg-type]
+        # a tool on any record (records.update…) is listed when some record type
+        # allows it; the gateway decides for the call's own object type
+        if not (any(map(may, SPECS)) if object_type == ANY_OBJECT else may(object_type)):
             return False
     return True
 
