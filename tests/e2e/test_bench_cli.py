@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from kith.language.devset import DEFAULT_DEVSET as DEVSET
 from tests.e2e.test_cli import kith
 
@@ -102,3 +104,19 @@ def test_bench_mcp_times_one_call_three_ways_on_a_fresh_machine(tmp_path: Path) 
     for path in ("direct_gateway", "rest", "mcp"):
         assert 0 < figures[path]["p50_ms"] <= figures[path]["p99_ms"]
     assert not [p for p in tmp_path.iterdir() if p.name != "temp"], "no workspace is touched"
+
+
+def test_bench_mqtt_stores_every_message_through_the_broker(tmp_path: Path) -> None:
+    import socket
+
+    try:
+        socket.create_connection(("127.0.0.1", 1883), timeout=1).close()
+    except OSError:
+        pytest.skip("no MQTT broker at 127.0.0.1:1883")
+    result = kith(tmp_path, "bench", "mqtt", "--messages", "30", "--json")
+    assert result.returncode == 0, result.stderr
+    figures = json.loads(result.stdout)
+    assert figures["stored"] == 30 and figures["pending_at_deadline"] == 0
+    assert figures["messages_per_second"] > 0
+    refused = kith(tmp_path, "bench", "mqtt", "--url", "tcp://x")
+    assert refused.returncode == 2 and "mqtt://" in refused.stderr

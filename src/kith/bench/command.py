@@ -353,3 +353,25 @@ def mcp(
         f"{result['rest']['p50_ms']} ms, MCP p50 {result['mcp']['p50_ms']} ms "
         f"(+{result['mcp_overhead_p50_ms']} ms over direct)"
     )
+
+
+@bench_app.command("mqtt")
+def mqtt(
+    messages: Annotated[int, typer.Option(min=1, max=1_000_000, help="Messages sent.")] = 20_000,
+    url: Annotated[str, typer.Option(help="Broker, mqtt://host:port.")] = "mqtt://127.0.0.1:1883",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the JSON result only.")] = False,
+) -> None:
+    """Telemetry through a real broker (QoS 1) into Kith's events: messages/s, none lost."""
+    from kith.bench.mqtt import run
+    from kith.clikit import fail
+
+    if not url.startswith("mqtt://"):
+        fail("--url must look like mqtt://host:port")
+    result = run(messages, url)
+    if as_json:
+        typer.echo(json.dumps(result, ensure_ascii=False))
+        return
+    typer.echo(
+        f"{result['stored']} of {messages} stored in {result['seconds']} s: "
+        f"{result['messages_per_second']} messages/s"
+    )

@@ -126,6 +126,12 @@ class InboundService:
             account_id=getattr(interaction, "account_id", None),
         )
 
+    def refuse(self, raw: bytes, error: ValidationFailed) -> Rejected:
+        """Refuse a body before reading it (too large for its channel), recorded like
+        any other refusal."""
+        self._record_rejection(raw, error)
+        return Rejected(error)
+
     def _record_rejection(self, raw: bytes, error: ValidationFailed) -> None:
         self.events.add_rejection(
             InboundRejection(
