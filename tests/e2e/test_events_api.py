@@ -335,3 +335,48 @@ def test_an_inbound_email_finds_its_contact_whatever_the_case(admin: Api) -> Non
     assert visit("jinghe@MAIL.EXAMPLE")["contact_id"] == lower["id"]
     assert visit("mei.lin@mail.example")["contact_id"] == mixed["id"]
     assert visit("someone.else@mail.example")["contact_id"] is None
+
+
+def test_a_batch_of_telemetry_stores_the_good_lines_and_refuses_the_bad_with_paths(
+    app_client: TestClient, admin: Api, container: Container
+) -> None:
+    owner = admin.post("/contacts", {"name": "车主甲", "external_id": "fleet-7"})
+    integration = api_key(app_client, admin, "events:write")
+
+    def reading(n: int, soc: float) -> str:
+        return json.dumps(
+            {
+                "type": "telemetry.reading",
+                "data": {
+                    "device_id": f"VIN-{n}",
+                    "owner": {"external_id": "fleet-7"},
+                    "metrics": {"soc_pct": soc},
+                },
+                "idempotency_key": f"VIN-{n}-r1",
+            }
+        )
+
+    lines = [reading(n, 40 + n) for n in range(5)]
+    lines.insert(2, reading(99, 250))  # out of range
+    lines.insert(4, "{not json")
+    body = "\n".join(lines) + "\n"
+    headers = {**integration.headers, "Content-Type": "application/x-ndjson"}
+
+    first = app_client.post("/api/v1/events/batch", content=body, headers=headers)
+    assert first.status_code == 200, first.text
+    out = first.json()
+    assert (out["accepted"], out["duplicates"], out["refused"]) == (5, 0, 2)
+    refused = [r for r in out["results"] if r["status"] == "refused"]
+    assert [r["line"] for r in refused] == [3, 5]
+    assert any("soc_pct" in json.dumps(e["loc"]) for e in refused[0]["errors"])
+    stored = [r["interaction_id"] for r in out["results"] if r["status"] == "accepted"]
+    assert admin.get(f"/interactions/{stored[0]}")["contact_id"] == owner["id"]
+    assert len(rejections(container)) == 2
+
+    # the same batch again (a client retrying after a timeout) stores nothing twice
+    again = app_client.post("/api/v1/events/batch", content=body, headers=headers).json()
+    assert (again["accepted"], again["duplicates"]) == (0, 5)
+
+    empty = app_client.post("/api/v1/events/batch", content="\n", headers=headers)
+    assert empty.status_code == 422
+    assert empty.json()["errors"][0]["loc"] == ["body"]

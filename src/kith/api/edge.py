@@ -45,6 +45,8 @@ BODY_LIMITS: tuple[tuple[str, str, int], ...] = (
     ("POST", "/api/v1/web/import/", 21 * MB),
     # knowledge uploads (KITH_KNOWLEDGE_MAX_UPLOAD_BYTES, 20 MB by default, says why)
     ("POST", "/api/v1/knowledge/documents", 21 * MB),
+    # batch telemetry: up to 10,000 NDJSON lines
+    ("POST", "/api/v1/events/batch", 10 * MB),
 )
 FORM = "application/x-www-form-urlencoded"
 

@@ -8,8 +8,15 @@ from fastapi import APIRouter, Depends, Request, Response
 
 from kith.api.deps import CurrentPrincipal, UoW, requires_scope
 from kith.api.responses import KithJSON
+from kith.core.errors import FieldError, ValidationFailed
 from kith.crm.inbound import InboundService, Rejected
-from kith.crm.inbound_schemas import EventSchemaOut, InboundAccepted, InboundEventIn
+from kith.crm.inbound_schemas import (
+    EventSchemaOut,
+    InboundAccepted,
+    InboundBatchOut,
+    InboundEventIn,
+    InboundLineOut,
+)
 from kith.crm.inbound_types import describe_inbound_types
 
 router = APIRouter(prefix="/api/v1", default_response_class=KithJSON, tags=["Events"])
@@ -53,6 +60,48 @@ def receive_event(
     if outcome.status == "duplicate":
         response.status_code = 200
     return outcome
+
+
+MAX_BATCH_LINES = 10_000
+
+
+@router.post(
+    "/events/batch",
+    response_model=InboundBatchOut,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/x-ndjson": {
+                    "schema": {"type": "string", "description": "one POST /events body per line"}
+                }
+            },
+        }
+    },
+    dependencies=[requires_scope("events:write")],
+)
+def receive_events(
+    raw: Annotated[bytes, Depends(_raw_body)], uow: UoW, principal: CurrentPrincipal
+) -> InboundBatchOut:
+    """Batch telemetry (NDJSON): one ``POST /events`` body per line, at most 10,000
+    lines. Every line is validated on its own (a savepoint each): refused lines are
+    recorded with their field paths and do not stop the others; the accepted ones
+    commit together, so an answer means they are stored. Resend a failed request with
+    the same idempotency keys and nothing is stored twice."""
+    lines = [line for line in raw.splitlines() if line.strip()]
+    if not lines or len(lines) > MAX_BATCH_LINES:
+        raise ValidationFailed(
+            f"send 1 to {MAX_BATCH_LINES:,} lines of JSON",
+            [FieldError(["body"], f"{len(lines)} lines", "batch_size")],
+        )
+    service = InboundService(uow, principal)
+    results: list[InboundLineOut] = []
+    for number, line in enumerate(lines, start=1):
+        with uow.session.begin_nested():
+            outcome = service.receive(line)
+        results.append(InboundLineOut.of(number, outcome))
+    uow.commit()
+    return InboundBatchOut.of(results)
 
 
 @router.get(

@@ -210,6 +210,47 @@ class InboundAccepted(BaseModel):
     account_id: str | None
 
 
+class InboundLineOut(BaseModel):
+    """One line of a batch: accepted, duplicate or refused (with its field paths)."""
+
+    line: int
+    status: Literal["accepted", "duplicate", "refused"]
+    interaction_id: str | None = None
+    reason: str | None = None
+    errors: list[dict[str, Any]] = Field(default_factory=list)
+
+    @classmethod
+    def of(cls, line: int, outcome: Any) -> InboundLineOut:
+        if isinstance(outcome, InboundAccepted):
+            return cls(line=line, status=outcome.status, interaction_id=outcome.interaction_id)
+        error = outcome.error
+        return cls(
+            line=line,
+            status="refused",
+            reason=error.detail,
+            errors=[e.as_dict() for e in error.errors],
+        )
+
+
+class InboundBatchOut(BaseModel):
+    accepted: int
+    duplicates: int
+    refused: int
+    results: list[InboundLineOut]
+
+    @classmethod
+    def of(cls, results: list[InboundLineOut]) -> InboundBatchOut:
+        def count(status: str) -> int:
+            return sum(r.status == status for r in results)
+
+        return cls(
+            accepted=count("accepted"),
+            duplicates=count("duplicate"),
+            refused=count("refused"),
+            results=results,
+        )
+
+
 class EventSchemaOut(BaseModel):
     type: str
     description: str
