@@ -14,6 +14,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.orm import Session
 
 from kith.access import cache as access_cache
+from kith.access import oauth
 from kith.access.models import (
     ApiKey,
     AuthSession,
@@ -274,6 +275,8 @@ def authenticate(session: Session, credential: str) -> Principal:
     now = utcnow()
     if credential.startswith(API_KEY_PREFIX):
         return _authenticate_api_key(session, credential, now)
+    if credential.startswith(oauth.TOKEN_PREFIX):
+        return _authenticate_oauth_token(session, credential, now)
     row = AccessRepository(session).session_by_token_hash(sha256(credential))
     if row is None or row.revoked_at is not None or as_utc(row.expires_at) <= now:
         raise Unauthenticated("Session expired or unknown; sign in again")
@@ -313,6 +316,17 @@ def _authenticate_api_key(session: Session, credential: str, now: datetime) -> P
         name=f"API key {key.name}",
         api_scopes=frozenset(key.scopes),
     )
+
+
+def _authenticate_oauth_token(session: Session, credential: str, now: datetime) -> Principal:
+    """An OAuth client-credentials token: its key's principal, narrowed to its scopes."""
+    try:
+        key, scopes = oauth.verified_key(session, credential, now)
+    except LookupError as exc:
+        raise Unauthenticated(str(exc)) from exc
+    owner = _user_principal(session, key.tenant_id, key.user_id, "OAuth client owner disabled")
+    as_key = replace(owner, kind="api_key", id=key.id, api_scopes=frozenset(key.scopes))
+    return oauth.narrowed(as_key, scopes, key)
 
 
 def system_principal(tenant_id: str, name: str = "system") -> Principal:

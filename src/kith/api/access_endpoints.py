@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import base64
 import contextlib
 from collections.abc import Iterator
 from typing import Annotated
+from urllib.parse import unquote
 
-from fastapi import APIRouter, Depends, Path, Request, Response
+from fastapi import APIRouter, Depends, Form, Path, Request, Response
+from fastapi.responses import JSONResponse
 
-from kith.access import admin, policy, signin
+from kith.access import admin, oauth, policy, signin
 from kith.access import schemas as s
 from kith.access import service as access
 from kith.access.models import User
@@ -98,6 +101,66 @@ def login(
             status=status, pending_token=result.token, expires_at=result.expires_at
         )
     return _signed_in(response, uow, container, result)
+
+
+@router.post(
+    "/oauth/token",
+    tags=["Auth"],
+    response_model=None,
+    dependencies=[public_route()],
+    responses={
+        200: {"description": "access_token, token_type, expires_in, scope (RFC 6749 §5.1)"},
+        400: {"description": "invalid_request, unsupported_grant_type, invalid_scope"},
+        401: {"description": "invalid_client"},
+    },
+)
+def oauth_token(
+    request: Request,
+    uow: UoW,
+    grant_type: Annotated[str, Form(max_length=64)] = "",
+    client_id: Annotated[str, Form(max_length=64)] = "",
+    client_secret: Annotated[str, Form(max_length=256)] = "",
+    scope: Annotated[str, Form(max_length=2000)] = "",
+) -> JSONResponse:
+    """OAuth 2.1 client credentials: an API key (client_id = its prefix, client_secret =
+    the key, in the form or with HTTP Basic) gets a bearer token for one hour with the
+    scopes asked for, a subset of the key's. Errors follow RFC 6749 §5.2."""
+    basic_id, basic_secret = _basic_credentials(request)
+    client_id, client_secret = client_id or basic_id, client_secret or basic_secret
+    headers = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+    try:
+        if grant_type != "client_credentials":
+            raise oauth.OAuthError(
+                "unsupported_grant_type", "only client_credentials is offered", 400
+            )
+        if not client_id or not client_secret:
+            raise oauth.OAuthError("invalid_request", "client_id and client_secret are needed")
+        limit_sign_in(request, f"oauth:{client_id}")
+        issued = oauth.issue(uow.session, client_id, client_secret, scope or None, utcnow())
+    except oauth.OAuthError as exc:
+        if exc.status == 401:
+            headers["WWW-Authenticate"] = 'Basic realm="kith"'
+        error = {"error": exc.error, "error_description": exc.description}
+        return JSONResponse(error, status_code=exc.status, headers=headers)
+    body: dict[str, str | int] = {
+        "access_token": issued.access_token,
+        "token_type": "Bearer",
+        "expires_in": issued.expires_in,
+        "scope": issued.scope,
+    }
+    return JSONResponse(body, headers=headers)
+
+
+def _basic_credentials(request: Request) -> tuple[str, str]:
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "basic" or not value:
+        return "", ""
+    try:
+        decoded = base64.b64decode(value.strip()).decode()
+    except (ValueError, UnicodeDecodeError):
+        return "", ""
+    user, _, password = decoded.partition(":")
+    return unquote(user), unquote(password)
 
 
 @router.post(
