@@ -22,6 +22,7 @@ def problem(
     errors: list[dict[str, Any]] | None = None,
     instance: str | None = None,
     headers: dict[str, str] | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> ProblemJSON:
     body: dict[str, Any] = {
         "type": f"https://kith.dev/problems/{title.lower().replace(' ', '-')}",
@@ -33,6 +34,7 @@ def problem(
         body["instance"] = instance
     if errors:
         body["errors"] = errors
+    body.update(extra or {})
     headers = dict(headers or {})
     if "Retry-After" in headers:
         body["retry_after"] = int(headers["Retry-After"])
@@ -46,6 +48,17 @@ def problem_headers(exc: KithError) -> dict[str, str] | None:
     if isinstance(exc, TooManyRequests):
         return {**exc.headers, "Retry-After": str(exc.retry_after)}
     return None
+
+
+def problem_extra(exc: BaseException | None) -> dict[str, Any] | None:
+    """Members a problem carries besides the standard ones: for a version conflict, who
+    changed the record (``changed_by``)."""
+    changed_by = getattr(exc, "changed_by", None)
+    return {"changed_by": jsonable(changed_by)} if changed_by else None
+
+
+def jsonable(value: dict[str, Any]) -> dict[str, Any]:
+    return {k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in value.items()}
 
 
 def _clean_validation_error(error: Any) -> dict[str, Any]:
@@ -66,6 +79,7 @@ def install(app: FastAPI) -> None:
             [e.as_dict() for e in exc.errors],
             request.url.path,
             problem_headers(exc),
+            problem_extra(exc),
         )
 
     @app.exception_handler(RequestValidationError)

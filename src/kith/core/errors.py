@@ -38,8 +38,17 @@ class NotFound(KithError):
 
 
 class Conflict(KithError):
-    def __init__(self, detail: str, errors: list[FieldError] | None = None) -> None:
+    """``changed_by``: who changed the record since the caller read it (kind, id, name,
+    at), so a person sees that an agent, not a colleague, got there first."""
+
+    def __init__(
+        self,
+        detail: str,
+        errors: list[FieldError] | None = None,
+        changed_by: dict[str, Any] | None = None,
+    ) -> None:
         super().__init__(detail, 409, "Conflict", errors or [])
+        self.changed_by = changed_by
 
 
 class PermissionDenied(KithError):

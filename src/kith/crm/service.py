@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -34,6 +34,10 @@ from kith.events.types import DomainEvent, EventType, record_event
 from kith.timeline.models import TimelineEntry
 
 MASK = "***"
+
+
+# How long an agent leaves a record alone after a person changed it.
+PERSON_LEASE = timedelta(minutes=10)
 
 
 @dataclass(frozen=True)
@@ -213,6 +217,7 @@ class RecordService:
         values = _values(patch, exclude_unset=True)
         expected = values.pop("version")
         self.check_version(spec, record, expected)
+        self.check_person_lease(spec, record)
         previous = to_dict(spec, record)
         changed = {k for k, v in values.items() if k == "custom" or previous.get(k) != v}
         policy.require_writable(self.principal, spec.name, changed - {"custom"})
@@ -251,6 +256,7 @@ class RecordService:
         spec = SPECS[object_type]
         record = self.load(spec, record_id, "delete")
         self.check_version(spec, record, version)
+        self.check_person_lease(spec, record)
         now = self.clock()
         record.deleted_at = now
         record.updated_at = now
@@ -276,9 +282,11 @@ class RecordService:
 
     def check_version(self, spec: ObjectSpec, record: RecordMixin, expected: int) -> None:
         if record.version != expected:
+            changed_by = self.last_changer(spec, record)
+            who = changed_by.get("name") or changed_by["kind"]
             raise Conflict(
-                f"{spec.name} {record.id} was changed by someone else: you have version "
-                f"{expected}, the current version is {record.version}",
+                f"{spec.name} {record.id} was changed by {who} ({changed_by['kind']}): you "
+                f"have version {expected}, the current version is {record.version}",
                 [
                     FieldError(
                         ["body", "version"],
@@ -286,7 +294,53 @@ class RecordService:
                         "version_conflict",
                     )
                 ],
+                changed_by=changed_by,
             )
+
+    def check_person_lease(self, spec: ObjectSpec, record: RecordMixin) -> None:
+        """An agent leaves a record alone for ``PERSON_LEASE`` after a person changed it
+        (took a ticket, moved a deal), unless it works for that person: the person's
+        click must not meet a 409 caused by an agent 140 ms earlier."""
+        if self.principal.kind != "agent" or record.updated_by_kind != "user":
+            return
+        if record.version <= 1 or record.updated_by_id == self.principal.user_id:
+            return
+        held_for = self.clock() - as_utc(record.updated_at)
+        if held_for >= PERSON_LEASE:
+            return
+        changed_by = self.last_changer(spec, record)
+        minutes = int(held_for.total_seconds() // 60)
+        raise Conflict(
+            f"{changed_by.get('name') or 'a person'} changed {spec.name} {record.id} "
+            f"{minutes} min ago; agents leave it to them for "
+            f"{int(PERSON_LEASE.total_seconds() // 60)} minutes",
+            [FieldError(["record_id"], "a person is working on this record", "person_lease")],
+            changed_by=changed_by,
+        )
+
+    def last_changer(self, spec: ObjectSpec, record: RecordMixin) -> dict[str, Any]:
+        """Who changed the record last, by name: a person's from the users, an agent's
+        or an API key's from the record's own timeline."""
+        kind, actor_id = record.updated_by_kind, record.updated_by_id
+        out: dict[str, Any] = {"kind": kind, "id": actor_id, "at": record.updated_at}
+        if kind == "user" and actor_id:
+            user = self.uow.session.get(User, actor_id)
+            out["name"] = user.name if user is not None else None
+            return out
+        t = TimelineEntry
+        name = self.uow.session.scalar(
+            select(t.actor_name)
+            .where(
+                t.tenant_id == self.principal.tenant_id,
+                t.subject_type == spec.name,
+                t.subject_id == record.id,
+                t.actor_id == actor_id,
+            )
+            .order_by(t.occurred_at.desc())
+            .limit(1)
+        )
+        out["name"] = name
+        return out
 
     def flush_checked(self, spec: ObjectSpec, record: RecordMixin) -> None:
         try:

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from kith.access import policy
 from kith.access.models import User
 from kith.api.deps import CurrentPrincipal, UoW, requires_scope
+from kith.api.problems import problem_extra
 from kith.api.responses import KithJSON, ProblemJSON
 from kith.core.errors import FieldError, KithError, NotFound, PermissionDenied
 from kith.crm.service import RecordService
@@ -82,6 +83,7 @@ def _outcome_problem(request: Request, result: GatewayResult) -> ProblemJSON:
     }
     if result.errors:
         body["errors"] = list(result.errors)
+    body.update(problem_extra(error) or {})
     return ProblemJSON(body, status_code=status)
 
 
