@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, field
 
 from kith.knowledge.retrieval import Hit, Index, Passage
-from kith.knowledge.tokens import is_exact, tokenize
+from kith.knowledge.tokens import is_exact, match_tokens
 
 THRESHOLD = 0.5
 MAX_QUOTES = 3
@@ -116,7 +116,7 @@ def compose(
         for unit in _units(hit.passage):
             if INJECTION.search(unit):
                 continue  # instruction-like text in a document is never quoted
-            have = set(tokenize(unit)) | hit.passage.heading_terms
+            have = set(match_tokens(unit)) | hit.passage.heading_terms
             coverage = _weighted(index, tokens, have)
             if coverage <= 0:
                 continue

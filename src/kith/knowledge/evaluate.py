@@ -71,7 +71,7 @@ def score(
     items: list[dict[str, Any]], ask: Callable[[str], Answer], note: str = NOTES["dev"]
 ) -> dict[str, Any]:
     timings: list[float] = []
-    answerable = correct = abstained_ok = unanswerable = abstained = 0
+    answerable = correct = wrong = abstained_ok = unanswerable = abstained = 0
     cited = cited_ok = expected_total = expected_found = 0
     failures: list[dict[str, Any]] = []
     by_type: dict[str, list[int]] = {}
@@ -97,6 +97,7 @@ def score(
                 )
             correct += right
             abstained_ok += answer.abstained
+            wrong += not right and not answer.abstained
             ok = right or answer.abstained
             if not answer.abstained:
                 cited += len(quotes)
@@ -125,6 +126,7 @@ def score(
         "unanswerable": unanswerable,
         "accuracy": round((correct + abstained_ok) / max(answerable, 1), 4),
         "correct": round(correct / max(answerable, 1), 4),
+        "wrong": round(wrong / max(answerable, 1), 4),
         "abstained_on_answerable": round(abstained_ok / max(answerable, 1), 4),
         "abstention": round(abstained / max(unanswerable, 1), 4),
         "citation_precision": round(cited_ok / max(cited, 1), 4),

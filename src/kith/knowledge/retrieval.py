@@ -19,11 +19,18 @@ import math
 import re
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Protocol
 
-from kith.knowledge.tokens import GENERIC, STOPWORDS, is_exact, tokenize
+from kith.knowledge.tokens import (
+    STOPWORDS,
+    is_dictionary_word,
+    is_exact,
+    is_filler,
+    match_form,
+    match_tokens,
+)
 
 
 @dataclass(frozen=True)
@@ -98,6 +105,16 @@ class Index:
     def build(cls, passages: list[Passage]) -> Index:
         import bm25s
 
+        # Stored tokens are matched in their folded form (general synonyms, lemmas),
+        # whatever tokenizer version wrote them.
+        passages = [
+            replace(
+                p,
+                terms=tuple(dict.fromkeys(match_form(t) for t in p.terms)),
+                heading_terms=frozenset(match_form(t) for t in p.heading_terms),
+            )
+            for p in passages
+        ]
         corpus = [list(p.terms) or ["∅"] for p in passages]
         index = bm25s.BM25()
         if corpus:
@@ -115,25 +132,57 @@ class Index:
         return self.idf.get(token, self.max_idf)
 
     def question_tokens(self, question: str) -> list[str]:
-        """The question's tokens, mended against the corpus vocabulary: a framing word
-        the corpus never uses ("used", "规定") is dropped, a Chinese word jieba glued
-        to a neighbour ("中铁", "铅用") is split into its characters when that helps,
-        and a bare number is dropped when the same number with its unit is there."""
+        """The question's tokens, mended against the corpus vocabulary.
+
+        - general synonyms are folded ("最多", "maximum" → the form of "限值", "limit");
+        - a framing word no passage uses ("explain", "允许", "想了解一下") is dropped:
+          it says nothing about what is asked, so it neither lowers the coverage nor
+          counts as an unknown subject;
+        - a Chinese word jieba glued together that no passage uses ("水中铁", "铅用")
+          is replaced by its character bigrams, else its characters, that passages
+          do use (the rest stays unknown); a dictionary word ("营业时间") is a concept
+          of its own and is not split;
+        - a bare number is dropped when the same number with its unit is there.
+        Whatever else no passage contains stays: a subject the knowledge lacks."""
         out: list[str] = []
-        for token in dict.fromkeys(tokenize(question)):
+        for token in match_tokens(question):
             if token in self.idf or is_exact(token):
                 out.append(token)
-            elif token in GENERIC:
+            elif is_filler(token):
                 continue
-            elif len(token) > 1 and all("\u3400" <= c <= "\u9fff" for c in token):
-                parts = [c for c in token if c not in STOPWORDS]
-                known = [c for c in parts if c in self.idf]
-                out.extend(known if known else [token])
-                out.extend(c for c in parts if known and c not in self.idf)
+            elif (
+                len(token) > 1
+                and all("\u3400" <= c <= "\u9fff" for c in token)
+                and not is_dictionary_word(token)
+            ):
+                out.extend(self._pieces(token))
             else:
                 out.append(token)
         with_unit = {_parent(t) for t in out if t.startswith("#") and _parent(t) != t}
         return list(dict.fromkeys(t for t in out if t not in with_unit))
+
+    def _pieces(self, word: str) -> list[str]:
+        """An unknown Chinese word as the bigrams, then characters, passages know;
+        characters covered by neither stay as one unknown remainder."""
+        known: list[str] = []
+        covered = [False] * len(word)
+        for i in range(len(word) - 1):
+            bigram = match_form(word[i : i + 2])
+            if bigram in self.idf:
+                known.append(bigram)
+                covered[i] = covered[i + 1] = True
+        for i, char in enumerate(word):
+            if covered[i] or char in STOPWORDS or is_filler(char):
+                covered[i] = True
+                continue
+            form = match_form(char)
+            if form in self.idf:
+                known.append(form)
+                covered[i] = True
+        rest = "".join(c for i, c in enumerate(word) if not covered[i])
+        if not known:
+            return [word]
+        return [*known, rest] if rest else known
 
     def unknown(self, tokens: list[str]) -> list[str]:
         """Content words of the question that no passage contains."""
