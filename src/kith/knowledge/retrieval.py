@@ -140,30 +140,32 @@ class Index:
           counts as an unknown subject;
         - a Chinese word jieba glued together that no passage uses ("水中铁", "铅用")
           is replaced by its character bigrams, else its characters, that passages
-          do use (the rest stays unknown); a dictionary word ("营业时间") is a concept
-          of its own and is not split;
+          do use (the rest stays unknown); a dictionary word without a function
+          character ("营业时间") is a concept of its own and is not split;
         - a bare number is dropped when the same number with its unit is there.
         Whatever else no passage contains stays: a subject the knowledge lacks."""
+        tokens = match_tokens(question)
+        known_chars = {c for t in tokens if t in self.idf for c in t}
         out: list[str] = []
-        for token in match_tokens(question):
+        for token in tokens:
             if token in self.idf or is_exact(token):
                 out.append(token)
             elif is_filler(token):
                 continue
-            elif (
-                len(token) > 1
-                and all("\u3400" <= c <= "\u9fff" for c in token)
-                and not is_dictionary_word(token)
-            ):
-                out.extend(self._pieces(token))
+            elif len(token) > 1 and all("\u3400" <= c <= "\u9fff" for c in token):
+                out.extend(self._pieces(token, known_chars))
             else:
                 out.append(token)
         with_unit = {_parent(t) for t in out if t.startswith("#") and _parent(t) != t}
         return list(dict.fromkeys(t for t in out if t not in with_unit))
 
-    def _pieces(self, word: str) -> list[str]:
+    def _pieces(self, word: str, known_chars: set[str]) -> list[str]:
         """An unknown Chinese word as the bigrams, then characters, passages know;
-        characters covered by neither stay as one unknown remainder."""
+        characters covered by neither (nor by another known word of the question,
+        nor function characters) stay as one unknown remainder. A dictionary word
+        without a function character ("营业时间") is a concept of its own: kept whole."""
+        if is_dictionary_word(word) and not any(_function_char(c) for c in word):
+            return [word]
         known: list[str] = []
         covered = [False] * len(word)
         for i in range(len(word) - 1):
@@ -172,7 +174,7 @@ class Index:
                 known.append(bigram)
                 covered[i] = covered[i + 1] = True
         for i, char in enumerate(word):
-            if covered[i] or char in STOPWORDS or is_filler(char):
+            if covered[i] or _function_char(char) or char in known_chars:
                 covered[i] = True
                 continue
             form = match_form(char)
@@ -180,8 +182,6 @@ class Index:
                 known.append(form)
                 covered[i] = True
         rest = "".join(c for i, c in enumerate(word) if not covered[i])
-        if not known:
-            return [word]
         return [*known, rest] if rest else known
 
     def unknown(self, tokens: list[str]) -> list[str]:
@@ -236,6 +236,10 @@ class Index:
         if language and passage.language == language:
             score += 0.05
         return Hit(passage, bm25, coverage, hits, missing, score)
+
+
+def _function_char(char: str) -> bool:
+    return char in STOPWORDS or is_filler(char)
 
 
 _UNIT_OR_YEAR = re.compile(r"^(#[\d.]+)\D.*$|^(§.+)-\d{4}$")

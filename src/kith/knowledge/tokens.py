@@ -175,7 +175,13 @@ _FILLER_TEXT = (
     "达到 讲 讲的是 哪个 哪些 有没有 没有 能不能 可不可以 一般 大概 大约 左右 目前 现在 "
     "告诉 我们 你们 他们 别人 这个 那个 方面 内容 相关 信息 问题 回答 帮 帮忙 麻烦 "
     "具体是 怎样的 是怎么 时候 之前 之后 以后 以内 以上 以下 达到 满足 符合 遵循 按照 "
-    "依照 根据 对于 关于 一下子 还有 同时 另外 其他 其它 所有 每个"
+    "依照 根据 对于 关于 一下子 还有 同时 另外 其他 其它 所有 每个 依据 以及 各 各是 分别 "
+    "和 与 跟 同 还是 或者 并且 而且 要交 要付 需交 需付 送 寄 送检 送样 提交 办理 怎么办 "
+    "有多 多长 多高 哪里 哪儿 什么样 呢 啦 吧 嘛 哦 呀 一些 有些 是不是 对不对 能否 可否 "
+    "必须 一定 应该 应当 得 我 咱们 您 贵司 请教 咨询 问问 问一下 大 小 长 高 "
+    "show list find check ask wonder wondering curious interested interest possible "
+    "possibly able exact approximately roughly around typical often overall "
+    "i'd i'm it's what's how's there's let's"
 )
 
 # Synonyms of general words, folded to one form on both sides (passages and
@@ -196,9 +202,9 @@ _SYNONYM_TEXT = {
         "duration period turnaround long 多久 多长时间 周期 时长 期限 工期 天数"
     ),
     "size": "size area 面积 大小 尺寸",
-    "range": "range scope radius 范围 半径",
+    "range": "range scope radius far distance 范围 半径 距离 多远",
     "store": "store stores shop shops outlet outlets 门店 店铺 店面 开店 店",
-    "deposit": "deposit deposits 保证金 押金",
+    "deposit": "deposit deposits 保证金 押金 押",
     "tap water": "tap drinking 自来水 饮用水 生活饮用水",
 }
 _FOLD: dict[str, str] = {
@@ -253,7 +259,7 @@ def is_filler(token: str) -> bool:
     if not _NON_CONTENT:
         words = FILLERS | GENERIC | STOPWORDS
         _NON_CONTENT = frozenset(words | {_lemma(w) for w in words}) - frozenset(_FOLD)
-    return token in _NON_CONTENT
+    return token in _NON_CONTENT or (len(token) == 1 and token.isascii())
 
 
 def is_exact(token: str) -> bool:
