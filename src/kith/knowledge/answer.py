@@ -137,7 +137,7 @@ def compose(
         if len(quotes) >= MAX_QUOTES:
             break
         gain = sum(index.weight(t) for t in tokens if t not in covered and t in have) / total
-        if gain >= 0.12 and quote.coverage >= 0.3 and not hit.exact_missing:
+        if gain >= 0.1 and quote.coverage >= 0.3 and not hit.exact_missing:
             quotes.append(quote)
             covered |= have
     union = _weighted(index, tokens, covered)

@@ -163,7 +163,7 @@ _PARTICLES = frozenset("为是的在了")
 # subject. General language only: never a parameter, a clause topic or a place.
 _FILLER_TEXT = (
     "value values meet meets must need needs follow follows followed explain know like "
-    "want wants would tell give contain contains have has get put down up out least else "
+    "want wants would tell give contain contains have has put down up out else "
     "someone somebody anyone level specific specifically detail details exactly actual "
     "actually current currently situation work works arrange arranged handle handled "
     "happen happens okay ok hi hello thank thanks under according accordance regarding "
@@ -181,7 +181,10 @@ _FILLER_TEXT = (
     "必须 一定 应该 应当 得 我 咱们 您 贵司 请教 咨询 问问 问一下 大 小 长 高 "
     "show list find check ask wonder wondering curious interested interest possible "
     "possibly able exact approximately roughly around typical often overall "
-    "i'd i'm it's what's how's there's let's"
+    "i'd i'm it's what's how's there's let's get gets got getting take takes taken make "
+    "makes made go goes going come comes new old soon early late quick quickly fast "
+    "receive receives obtain before after again still only really "
+    "拿 拿到 得到 收到 给 做 办 弄 搞 出 多快 尽快 新 老 早 晚 快 慢 大概要 一共 总共"
 )
 
 # Synonyms of general words, folded to one form on both sides (passages and
@@ -191,11 +194,13 @@ _FILLER_TEXT = (
 _SYNONYM_TEXT = {
     "limit": (
         "limit maximum max most exceed exceeds allowed allow allows permitted permissible "
-        "cap ceiling 上限 最大 最多 最高 不超过 超过 限值 限量 允许 最大值 最高值 限度"
+        "cap ceiling highest high upper 上限 最大 最多 最高 不超过 超过 限值 限量 允许 最大值 "
+        "最高值 限度"
     ),
+    "minimum": "minimum min least lowest 最低 最少 最小 不少于 不小于 不低于 至少 下限",
     "fee": (
         "fee cost costs price prices charge charges pay paid payment money expense "
-        "费用 钱 价格 收费 价钱 花费 付费 付款 多少钱 要钱 交钱"
+        "费用 钱 价格 收费 价钱 花费 付费 付款 多少钱 要钱 交钱 收 收取 花 花钱"
     ),
     "method": "method methods procedure procedures 方法 检测方法 测试方法 标准方法 检验方法 做法",
     "duration": (
