@@ -203,9 +203,7 @@ _SYNONYM_TEXT = {
         "费用 钱 价格 收费 价钱 花费 付费 付款 多少钱 要钱 交钱 收 收取 花 花钱"
     ),
     "method": "method methods procedure procedures 方法 检测方法 测试方法 标准方法 检验方法 做法",
-    "duration": (
-        "duration period turnaround long 多久 多长时间 周期 时长 期限 工期 天数"
-    ),
+    "duration": ("duration period turnaround long 多久 多长时间 周期 时长 期限 工期 天数"),
     "size": "size area 面积 大小 尺寸",
     "range": "range scope radius far distance 范围 半径 距离 多远",
     "store": "store stores shop shops outlet outlets 门店 店铺 店面 开店 店",
