@@ -184,7 +184,9 @@ _FILLER_TEXT = (
     "i'd i'm it's what's how's there's let's get gets got getting take takes taken make "
     "makes made go goes going come comes new old soon early late quick quickly fast "
     "receive receives obtain before after again still only really "
-    "拿 拿到 得到 收到 给 做 办 弄 搞 出 多快 尽快 新 老 早 晚 快 慢 大概要 一共 总共"
+    "拿 拿到 得到 收到 给 做 办 弄 搞 出 多快 尽快 新 老 早 晚 快 慢 大概要 一共 总共 "
+    # a unit asked about without a number ("多少度", "how many degrees")
+    "少 度 少度 degree degrees"
 )
 
 # Synonyms of general words, folded to one form on both sides (passages and
