@@ -103,7 +103,7 @@ def test_a_subject_no_document_mentions_abstains_in_a_familiar_template(
     for question, word in (
         ("胰岛素最多允许多少度?", "胰岛素"),
         ("What is the maximum temperature for insulin?", "insulin"),
-        ("Could you explain the warranty of drones?", "dron"),  # named in its matched form
+        ("Could you explain the warranty of drones?", "drone"),
     ):
         answer = _ask(container, workspace, question)
         assert answer.status == "handover", question

@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, field
 
 from kith.knowledge.retrieval import Hit, Index, Passage
-from kith.knowledge.tokens import is_exact, match_tokens
+from kith.knowledge.tokens import is_exact, match_form, match_tokens, tokenize
 
 THRESHOLD = 0.47  # cross-validated on the development set: kith bench knowledge --calibrate
 MAX_QUOTES = 3
@@ -153,7 +153,9 @@ def compose(
             missing = ", ".join(t[1:] for t in best_hit.exact_missing)
             reason = f"a number, unit or code of the question is in no passage ({missing})"
         elif unknown:
-            reason = f"words of the question are in no passage ({', '.join(unknown)})"
+            asked = {match_form(t): t for t in tokenize(question)}  # the words as asked
+            named = ", ".join(dict.fromkeys(asked.get(u, u) for u in unknown))
+            reason = f"words of the question are in no passage ({named})"
         else:
             reason = f"confidence {confidence} below {threshold}"
         return _abstain(index, tokens, hits, language, confidence, reason)
