@@ -218,6 +218,12 @@ _FOLD: dict[str, str] = {
     for word in words.split()
 }
 FILLERS = frozenset(_FILLER_TEXT.split()) - frozenset(_FOLD)
+# Groups that name the kind of value asked for (a limit, a fee, a duration…), not a
+# subject: when no passage uses any of their words they frame the question, like
+# "多久" in "资质审核需要多久?" over "资质审核需 7 个工作日".
+_VALUE_KINDS = frozenset(
+    f"~{name}" for name in ("limit", "minimum", "fee", "method", "duration", "size", "range")
+)
 
 
 def _lemma(word: str) -> str:
@@ -264,7 +270,7 @@ def is_filler(token: str) -> bool:
     if not _NON_CONTENT:
         words = FILLERS | GENERIC | STOPWORDS
         _NON_CONTENT = frozenset(words | {_lemma(w) for w in words}) - frozenset(_FOLD)
-    return token in _NON_CONTENT or (len(token) == 1 and token.isascii())
+    return token in _NON_CONTENT or token in _VALUE_KINDS or (len(token) == 1 and token.isascii())
 
 
 def is_exact(token: str) -> bool:
