@@ -19,11 +19,18 @@ import math
 import re
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Protocol
 
-from kith.knowledge.tokens import GENERIC, STOPWORDS, is_exact, tokenize
+from kith.knowledge.tokens import (
+    STOPWORDS,
+    is_dictionary_word,
+    is_exact,
+    is_filler,
+    match_form,
+    match_tokens,
+)
 
 
 @dataclass(frozen=True)
@@ -98,6 +105,16 @@ class Index:
     def build(cls, passages: list[Passage]) -> Index:
         import bm25s
 
+        # Stored tokens are matched in their folded form (general synonyms, lemmas),
+        # whatever tokenizer version wrote them.
+        passages = [
+            replace(
+                p,
+                terms=tuple(dict.fromkeys(match_form(t) for t in p.terms)),
+                heading_terms=frozenset(match_form(t) for t in p.heading_terms),
+            )
+            for p in passages
+        ]
         corpus = [list(p.terms) or ["∅"] for p in passages]
         index = bm25s.BM25()
         if corpus:
@@ -115,25 +132,57 @@ class Index:
         return self.idf.get(token, self.max_idf)
 
     def question_tokens(self, question: str) -> list[str]:
-        """The question's tokens, mended against the corpus vocabulary: a framing word
-        the corpus never uses ("used", "规定") is dropped, a Chinese word jieba glued
-        to a neighbour ("中铁", "铅用") is split into its characters when that helps,
-        and a bare number is dropped when the same number with its unit is there."""
+        """The question's tokens, mended against the corpus vocabulary.
+
+        - general synonyms are folded ("最多", "maximum" → the form of "限值", "limit");
+        - a framing word no passage uses ("explain", "允许", "想了解一下") is dropped:
+          it says nothing about what is asked, so it neither lowers the coverage nor
+          counts as an unknown subject;
+        - a Chinese word jieba glued together that no passage uses ("水中铁", "铅用")
+          is replaced by its character bigrams, else its characters, that passages
+          do use (the rest stays unknown); a dictionary word without a function
+          character ("营业时间") is a concept of its own and is not split;
+        - a bare number is dropped when the same number with its unit is there.
+        Whatever else no passage contains stays: a subject the knowledge lacks."""
+        tokens = match_tokens(question)
+        known_chars = {c for t in tokens if t in self.idf for c in t}
         out: list[str] = []
-        for token in dict.fromkeys(tokenize(question)):
+        for token in tokens:
             if token in self.idf or is_exact(token):
                 out.append(token)
-            elif token in GENERIC:
+            elif is_filler(token):
                 continue
             elif len(token) > 1 and all("\u3400" <= c <= "\u9fff" for c in token):
-                parts = [c for c in token if c not in STOPWORDS]
-                known = [c for c in parts if c in self.idf]
-                out.extend(known if known else [token])
-                out.extend(c for c in parts if known and c not in self.idf)
+                out.extend(self._pieces(token, known_chars))
             else:
                 out.append(token)
         with_unit = {_parent(t) for t in out if t.startswith("#") and _parent(t) != t}
         return list(dict.fromkeys(t for t in out if t not in with_unit))
+
+    def _pieces(self, word: str, known_chars: set[str]) -> list[str]:
+        """An unknown Chinese word as the bigrams, then characters, passages know;
+        characters covered by neither (nor by another known word of the question,
+        nor function characters) stay as one unknown remainder. A dictionary word
+        without a function character ("营业时间") is a concept of its own: kept whole."""
+        if is_dictionary_word(word) and not any(_function_char(c) for c in word):
+            return [word]
+        known: list[str] = []
+        covered = [False] * len(word)
+        for i in range(len(word) - 1):
+            bigram = match_form(word[i : i + 2])
+            if bigram in self.idf:
+                known.append(bigram)
+                covered[i] = covered[i + 1] = True
+        for i, char in enumerate(word):
+            if covered[i] or _function_char(char) or char in known_chars:
+                covered[i] = True
+                continue
+            form = match_form(char)
+            if form in self.idf:
+                known.append(form)
+                covered[i] = True
+        rest = "".join(c for i, c in enumerate(word) if not covered[i])
+        return [*known, rest] if rest else known
 
     def unknown(self, tokens: list[str]) -> list[str]:
         """Content words of the question that no passage contains."""
@@ -187,6 +236,10 @@ class Index:
         if language and passage.language == language:
             score += 0.05
         return Hit(passage, bm25, coverage, hits, missing, score)
+
+
+def _function_char(char: str) -> bool:
+    return char in STOPWORDS or is_filler(char)
 
 
 _UNIT_OR_YEAR = re.compile(r"^(#[\d.]+)\D.*$|^(§.+)-\d{4}$")
