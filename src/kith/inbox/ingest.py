@@ -25,12 +25,13 @@ from kith.crm.schemas import InteractionIn
 from kith.crm.service import RecordService
 from kith.db.uow import UnitOfWork
 from kith.inbox.models import Conversation, InboxAttachment, InboxMessage, Mailbox
-from kith.inbox.parse import ParsedMail, key_of, parse_mail
+from kith.inbox.parse import MAX_ATTACHMENT_BYTES, ParsedMail, key_of, parse_mail
 from kith.inbox.repository import InboxRepository
 
 FIRST_RESPONSE = timedelta(hours=4)  # SLA: an inbound message is answered within this
 REPLY_PREFIX = re.compile(r"^((re|fw|fwd|aw|回复|答复|转发)\s*[:：]\s*)+", re.IGNORECASE)
 Outcome = Literal["stored", "duplicate", "unmatched"]
+Direction = Literal["inbound", "outbound"]
 
 
 @dataclass(frozen=True)
@@ -51,11 +52,11 @@ def ingest_raw(
     received_at: datetime | None = None,
     max_attachment_bytes: int | None = None,
 ) -> Ingested:
-    kwargs = {} if max_attachment_bytes is None else {"max_attachment_bytes": max_attachment_bytes}
+    limit = MAX_ATTACHMENT_BYTES if max_attachment_bytes is None else max_attachment_bytes
     return ingest_parsed(
         uow,
         mailbox,
-        parse_mail(raw, **kwargs),
+        parse_mail(raw, max_attachment_bytes=limit),
         clock=clock,
         folder=folder,
         uid=uid,
@@ -93,7 +94,7 @@ def ingest_parsed(
         return Ingested("unmatched")
     now = clock()
     sent_at = mail.date or received_at or now
-    direction = "outbound" if outbound else "inbound"
+    direction: Direction = "outbound" if outbound else "inbound"
     conversation = _conversation(uow, repo, mailbox, mail, sent_at, contact_id=_id(contact))
     if conversation.contact_id is None and contact is not None:
         conversation.contact_id = contact.id

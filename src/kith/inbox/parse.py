@@ -128,9 +128,7 @@ def parse_mail(
             texts.append(_text_of(part, problems))
         elif ctype == "text/html":
             htmls.append(html_to_text(_text_of(part, problems)))
-    text = "\n\n".join(t.strip() for t in texts if t.strip()) or "\n\n".join(
-        h for h in htmls if h
-    )
+    text = "\n\n".join(t.strip() for t in texts if t.strip()) or "\n\n".join(h for h in htmls if h)
     return ParsedMail(
         message_key=key_of(message_id, raw),
         message_id=message_id,

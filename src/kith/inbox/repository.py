@@ -121,7 +121,9 @@ class InboxRepository:
             self.session.scalar(
                 select(func.count())
                 .select_from(InboxMessage)
-                .where(InboxMessage.tenant_id == self.tenant_id, InboxMessage.source_id == source_id)
+                .where(
+                    InboxMessage.tenant_id == self.tenant_id, InboxMessage.source_id == source_id
+                )
             )
             or 0
         )
@@ -248,4 +250,3 @@ class InboxRepository:
             )
             .order_by(Account.created_at, Account.id)
         ).first()
-

@@ -20,10 +20,9 @@ is un-marked when it is seen again.
 
 from __future__ import annotations
 
-import socket
 import ssl
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -77,7 +76,8 @@ class Step:
 
 def backoff(failures: int) -> timedelta:
     """1, 2, 4 … minutes after consecutive failures, at most 6 hours."""
-    return min(BACKOFF_START * (2 ** max(failures - 1, 0)), BACKOFF_MAX)
+    delay: timedelta = BACKOFF_START * (2 ** max(failures - 1, 0))
+    return min(delay, BACKOFF_MAX)
 
 
 @contextmanager
@@ -93,7 +93,7 @@ def connect(mailbox: Mailbox, timeout: float = TIMEOUT_SECONDS) -> Iterator[IMAP
             ssl=mailbox.imap_security == "ssl",
             timeout=timeout,
         )
-    except (OSError, socket.timeout, ssl.SSLError, IMAPClientError) as exc:
+    except (TimeoutError, OSError, ssl.SSLError, IMAPClientError) as exc:
         raise Unreachable(f"{mailbox.imap_host}:{mailbox.imap_port}: {exc}") from exc
     client.normalise_times = False  # INTERNALDATE as an aware datetime
     try:
@@ -144,7 +144,9 @@ def sync_step(
         )
         if unchanged:
             continue
-        new = sorted(u for u in client.search(["UID", f"{cursor.last_uid + 1}:*"]) if u > cursor.last_uid)
+        new = sorted(
+            u for u in client.search(["UID", f"{cursor.last_uid + 1}:*"]) if u > cursor.last_uid
+        )
         chunk = new[:batch]
         if chunk:
             _fetch_and_store(uow, mailbox, client, folder, chunk, step, clock, max_attachment_bytes)
@@ -195,7 +197,7 @@ def run_sync(
                     )
                     total.add(step)
                     steps += 1
-                    _record_success(mailbox, step, clock())
+                    record_success(mailbox, step, clock())
                     uow.commit()
                 if not step.more or (max_steps is not None and steps >= max_steps):
                     return total, "syncing" if step.more else "ok"
@@ -241,7 +243,7 @@ def record_failure(uow: UnitOfWork, mailbox: Mailbox, exc: SyncError, now: datet
         )
 
 
-def _record_success(mailbox: Mailbox, step: Step, now: datetime) -> None:
+def record_success(mailbox: Mailbox, step: Step, now: datetime) -> None:
     mailbox.failures = 0
     mailbox.last_error = None
     mailbox.status = "syncing" if step.more else "ok"
@@ -362,10 +364,8 @@ def _close(client: Any) -> None:
     try:
         client.logout()
     except Exception:  # already gone; nothing to tell
-        try:
+        with suppress(Exception):
             client.shutdown()
-        except Exception:  # noqa: S110 - closing a dead socket
-            pass
 
 
 def _text(exc: BaseException) -> str:
