@@ -131,6 +131,10 @@ LAZY_COMMANDS: dict[str, tuple[str, Callable[[], Any]]] = {
         "Outbound webhooks: subscriptions, deliveries, test sends.",
         _command("kith.platform.command", "webhooks_app"),
     ),
+    "inbox": (
+        "Omnichannel inbox: mailboxes (IMAP/SMTP) and conversations.",
+        _command("kith.inbox.command", "inbox_app"),
+    ),
     "decide": (
         "Decide now: outcome, score, reasons, actions, version, variant, latency.",
         _command("kith.realtime.command", "decide_command"),
