@@ -14,9 +14,9 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
-from datetime import datetime
 from typing import Any
 
 USER, PASSWORD = "wangqiang", "imap-pass-1"
@@ -110,7 +110,7 @@ class SmtpInbox:
     messages: list[bytes] = field(default_factory=list)
     refuse: bool = False
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         if self.refuse:
             return "451 4.3.0 try again later"
         self.messages.append(bytes(envelope.original_content or envelope.content))

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
@@ -175,10 +175,21 @@ class NoteOut(BaseModel):
     created_at: datetime
 
 
+class CustomerPanel(BaseModel):
+    """Beside a thread: the contact's profile (the reader's field rules applied), the
+    account, open tickets and the current consents."""
+
+    contact: dict[str, Any] | None
+    account: dict[str, Any] | None
+    open_tickets: list[dict[str, Any]]
+    consent: list[dict[str, Any]]
+
+
 class ThreadOut(BaseModel):
     conversation: ConversationOut
     messages: list[MessageOut]
     notes: list[NoteOut]
+    customer: CustomerPanel
 
 
 class ConversationPatch(BaseModel):
