@@ -24,7 +24,7 @@ FIRST_RETRY = timedelta(minutes=1)
 
 
 def retry_after(attempts: int) -> timedelta:
-    delay: timedelta = FIRST_RETRY * (2 ** max(attempts - 1, 0))
+    delay: timedelta = FIRST_RETRY * (2 ** min(max(attempts - 1, 0), 20))
     return delay
 
 

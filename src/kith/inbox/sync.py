@@ -76,7 +76,7 @@ class Step:
 
 def backoff(failures: int) -> timedelta:
     """1, 2, 4 … minutes after consecutive failures, at most 6 hours."""
-    delay: timedelta = BACKOFF_START * (2 ** max(failures - 1, 0))
+    delay: timedelta = BACKOFF_START * (2 ** min(max(failures - 1, 0), 20))
     return min(delay, BACKOFF_MAX)
 
 
