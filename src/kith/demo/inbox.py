@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from kith.access.models import User
 from kith.access.principal import Principal
-from kith.access.service import principal_for_user, system_principal
+from kith.access.service import principal_for_user
 from kith.container import Container
 from kith.crm import schemas as s
 from kith.crm.service import RecordService
@@ -56,7 +56,7 @@ def seed_inbox(container: Container, tenant_id: str, anchor: datetime) -> dict[s
     clock = _At(anchor)
     with container.uow() as uow:
         owner = _person(uow.session, tenant_id, OWNER)
-        records = RecordService(uow, system_principal(tenant_id, "demo"), clock)
+        records = RecordService(uow, owner, clock)
         account = records.create(
             "account",
             s.AccountIn(
@@ -107,7 +107,9 @@ def seed_inbox(container: Container, tenant_id: str, anchor: datetime) -> dict[s
         mailbox.status = "paused"
         stored = 0
         for path in mail_files():
-            result = ingest_raw(uow, mailbox, dated(path.read_bytes(), anchor), clock=clock)
+            result = ingest_raw(
+                uow, mailbox, dated(path.read_bytes(), anchor), clock=clock, recorder=owner
+            )
             stored += result.outcome == "stored"
         uow.commit()
     return {"mailbox": OWNER, "messages": stored}

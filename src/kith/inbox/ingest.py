@@ -51,6 +51,7 @@ def ingest_raw(
     uid: int | None = None,
     received_at: datetime | None = None,
     max_attachment_bytes: int | None = None,
+    recorder: Principal | None = None,
 ) -> Ingested:
     limit = MAX_ATTACHMENT_BYTES if max_attachment_bytes is None else max_attachment_bytes
     return ingest_parsed(
@@ -61,6 +62,7 @@ def ingest_raw(
         folder=folder,
         uid=uid,
         received_at=received_at,
+        recorder=recorder,
     )
 
 
@@ -73,7 +75,10 @@ def ingest_parsed(
     folder: str | None = None,
     uid: int | None = None,
     received_at: datetime | None = None,
+    recorder: Principal | None = None,
 ) -> Ingested:
+    """Store ``mail`` for ``mailbox`` as ``recorder`` (default: Kith's "mail sync")."""
+    recorder = recorder or _recorder(mailbox)
     repo = InboxRepository(uow.session, mailbox.tenant_id)
     known = repo.message_by_key(mailbox.id, mail.message_key)
     if known is not None:
@@ -95,11 +100,13 @@ def ingest_parsed(
     now = clock()
     sent_at = mail.date or received_at or now
     direction: Direction = "outbound" if outbound else "inbound"
-    conversation = _conversation(uow, repo, mailbox, mail, sent_at, contact_id=_id(contact))
+    conversation = _conversation(
+        uow, repo, mailbox, mail, sent_at, contact_id=_id(contact), recorder=recorder
+    )
     if conversation.contact_id is None and contact is not None:
         conversation.contact_id = contact.id
     conversation.account_id = conversation.account_id or account_id
-    interaction = RecordService(uow, _recorder(mailbox), clock).create(
+    interaction = RecordService(uow, recorder, clock).create(
         "interaction",
         InteractionIn(
             channel="email",
@@ -188,6 +195,7 @@ def _conversation(
     sent_at: datetime,
     *,
     contact_id: str | None,
+    recorder: Principal,
 ) -> Conversation:
     """The conversation of the messages this one answers, else of its thread root,
     else a new one."""
@@ -224,7 +232,7 @@ def _conversation(
             tenant_id=mailbox.tenant_id,
             subject_type="conversation",
             subject_id=conversation.id,
-            actor=_recorder(mailbox).actor,
+            actor=recorder.actor,
             payload={"channel": "email", "mailbox_id": mailbox.id},
             contact_id=contact_id,
             summary=f"conversation.opened: {conversation.subject or ''}"[:500],

@@ -150,7 +150,7 @@ class AttachmentOut(BaseModel):
     skipped: str | None
 
 
-class MessageOut(BaseModel):
+class InboxMessageOut(BaseModel):
     id: str
     direction: str
     from_addr: str | None
@@ -187,7 +187,7 @@ class CustomerPanel(BaseModel):
 
 class ThreadOut(BaseModel):
     conversation: ConversationOut
-    messages: list[MessageOut]
+    messages: list[InboxMessageOut]
     notes: list[NoteOut]
     customer: CustomerPanel
 

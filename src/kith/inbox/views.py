@@ -11,7 +11,7 @@ from kith.core.errors import NotFound, PermissionDenied
 from kith.crm.query import Filter, ListQuery, Sort
 from kith.crm.service import RecordService
 from kith.inbox.models import Conversation, InboxMessage
-from kith.inbox.schemas import AttachmentOut, ConversationOut, MessageOut, NoteOut
+from kith.inbox.schemas import AttachmentOut, ConversationOut, InboxMessageOut, NoteOut
 from kith.inbox.service import InboxService
 
 OPEN_TICKETS = ("new", "open", "pending")
@@ -55,8 +55,8 @@ def contact_names(records: RecordService, rows: list[Conversation]) -> dict[str,
     return {str(c["id"]): str(c.get("name") or "") for c in page.items}
 
 
-def message_out(row: InboxMessage, attachments: list[Any]) -> MessageOut:
-    return MessageOut(
+def message_out(row: InboxMessage, attachments: list[Any]) -> InboxMessageOut:
+    return InboxMessageOut(
         id=row.id,
         direction=row.direction,
         from_addr=row.from_addr,
