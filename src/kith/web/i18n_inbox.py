@@ -44,9 +44,18 @@ INBOX: dict[str, tuple[str, str]] = {
     "inbox.reply_placeholder": ("回复客户…", "Reply to the customer…"),
     "inbox.send": ("发送", "Send"),
     "inbox.sent": ("已发送", "Sent"),
-    "inbox.retrying": ("邮件服务器暂未接收，将自动重试：{error}", "Not accepted yet, retrying: {error}"),
-    "inbox.pending_approval": ("回复需要审批，已提交", "The reply needs approval; it was sent for approval"),
-    "inbox.no_contact": ("此会话未关联联系人，无法回复", "No contact on this conversation: cannot reply"),
+    "inbox.retrying": (
+        "邮件服务器暂未接收，将自动重试：{error}",
+        "Not accepted yet, retrying: {error}",
+    ),
+    "inbox.pending_approval": (
+        "回复需要审批，已提交",
+        "The reply needs approval; it was sent for approval",
+    ),
+    "inbox.no_contact": (
+        "此会话未关联联系人，无法回复",
+        "No contact on this conversation: cannot reply",
+    ),
     "inbox.set_status": ("设为", "Set to"),
     "inbox.assign_me": ("分配给我", "Assign to me"),
     "inbox.customer": ("客户信息", "Customer"),
@@ -62,7 +71,10 @@ INBOX: dict[str, tuple[str, str]] = {
     "mailboxes.personal": ("个人邮箱", "Personal mailbox"),
     "mailboxes.status.ok": ("正常", "OK"),
     "mailboxes.status.syncing": ("同步中", "Syncing"),
-    "mailboxes.status.auth_failed": ("认证失败：请检查用户名和密码", "Sign-in failed: check the user and password"),
+    "mailboxes.status.auth_failed": (
+        "认证失败：请检查用户名和密码",
+        "Sign-in failed: check the user and password",
+    ),
     "mailboxes.status.unreachable": ("无法连接邮件服务器", "Mail server unreachable"),
     "mailboxes.status.error": ("同步出错", "Sync error"),
     "mailboxes.status.paused": ("已暂停", "Paused"),
@@ -72,7 +84,10 @@ INBOX: dict[str, tuple[str, str]] = {
     "mailboxes.messages": ("已保存 {n} 封邮件", "{n} messages stored"),
     "mailboxes.last_error": ("最近错误", "Last error"),
     "mailboxes.sync_now": ("立即同步", "Sync now"),
-    "mailboxes.synced": ("已获取 {fetched} 封，保存 {stored} 封", "{fetched} fetched, {stored} stored"),
+    "mailboxes.synced": (
+        "已获取 {fetched} 封，保存 {stored} 封",
+        "{fetched} fetched, {stored} stored",
+    ),
     "mailboxes.add": ("接入邮箱", "Connect a mailbox"),
     "mailboxes.name": ("名称", "Name"),
     "mailboxes.address": ("邮箱地址", "Address"),
@@ -86,6 +101,9 @@ INBOX: dict[str, tuple[str, str]] = {
     "mailboxes.security.ssl": ("SSL/TLS", "SSL/TLS"),
     "mailboxes.security.starttls": ("STARTTLS", "STARTTLS"),
     "mailboxes.security.none": ("不加密", "None"),
-    "mailboxes.password_kept": ("密码已加密保存，不会显示", "Password stored encrypted; never shown"),
+    "mailboxes.password_kept": (
+        "密码已加密保存，不会显示",
+        "Password stored encrypted; never shown",
+    ),
     "mailboxes.saved": ("邮箱已接入", "Mailbox connected"),
 }
