@@ -169,12 +169,13 @@ def test_sync_stores_matched_mail_threaded_and_is_idempotent(
 ) -> None:
     ids = customers(container, workspace)
     folder = imap.new_folder()
-    imap.append(folder, *thread_mails())
+    mails = thread_mails()
+    imap.append(folder, mails[0], mails[0], *mails[1:])  # a copy in the same batch
     mailbox_id = add_mailbox(container, workspace, imap, folder)
 
     step, status = sync(container, workspace, mailbox_id, batch=2)
     assert status == "ok"
-    assert (step.fetched, step.stored, step.unmatched) == (6, 5, 1)
+    assert (step.fetched, step.stored, step.duplicates, step.unmatched) == (7, 5, 1, 1)
     messages = rows(container, InboxMessage)
     assert len(messages) == 5
     assert "newsletter@shop.example" not in {x.from_addr for x in messages}

@@ -12,7 +12,7 @@ With ``only_matched`` (the default) mail from no known customer is not stored.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
@@ -21,6 +21,7 @@ from kith.access.principal import Principal
 from kith.access.service import system_principal
 from kith.core.domain import DomainEvent
 from kith.core.event_types import EventType
+from kith.crm.models import Contact
 from kith.crm.schemas import InteractionIn
 from kith.crm.service import RecordService
 from kith.db.uow import UnitOfWork
@@ -76,20 +77,24 @@ def ingest_parsed(
     uid: int | None = None,
     received_at: datetime | None = None,
     recorder: Principal | None = None,
+    prefetched: Prefetched | None = None,
 ) -> Ingested:
-    """Store ``mail`` for ``mailbox`` as ``recorder`` (default: Kith's "mail sync")."""
+    """Store ``mail`` for ``mailbox`` as ``recorder`` (default: Kith's "mail sync").
+    ``prefetched``: what a batch looked up at once (known keys, contacts by address)."""
     recorder = recorder or _recorder(mailbox)
     repo = InboxRepository(uow.session, mailbox.tenant_id)
-    known = repo.message_by_key(mailbox.id, mail.message_key)
-    if known is not None:
-        if uid is not None:
-            known.folder, known.uid, known.deleted_on_server_at = folder, uid, None
-        return Ingested("duplicate", known.id, known.conversation_id)
-    own = mailbox.address.strip().lower()
-    outbound = mail.from_addr == own
-    parties = [a for a in (mail.to_addrs + mail.cc_addrs if outbound else [mail.from_addr]) if a]
-    parties = [a for a in dict.fromkeys(parties) if a != own]
-    contacts = repo.contacts_by_email(parties)
+    if prefetched is None or mail.message_key in prefetched.known_keys:
+        known = repo.message_by_key(mailbox.id, mail.message_key)
+        if known is not None:
+            if uid is not None:
+                known.folder, known.uid, known.deleted_on_server_at = folder, uid, None
+            return Ingested("duplicate", known.id, known.conversation_id)
+    parties = parties_of(mailbox, mail)
+    outbound = mail.from_addr == mailbox.address.strip().lower()
+    if prefetched is None:
+        contacts = repo.contacts_by_email(parties)
+    else:
+        contacts = {a: prefetched.contacts[a] for a in parties if a in prefetched.contacts}
     contact = next((contacts[a] for a in parties if a in contacts), None)
     account_id = contact.account_id if contact else None
     if account_id is None:
@@ -166,7 +171,31 @@ def ingest_parsed(
             )
         )
     touch(conversation, direction, sent_at, now)
+    if prefetched is not None:
+        prefetched.known_keys.add(mail.message_key)
     return Ingested("stored", message.id, conversation.id)
+
+
+@dataclass
+class Prefetched:
+    known_keys: set[str]  # grows as the batch stores messages (a key seen twice in a batch)
+    contacts: Mapping[str, Contact]
+
+
+def prefetch(uow: UnitOfWork, mailbox: Mailbox, mails: list[ParsedMail]) -> Prefetched:
+    """One query for the keys already stored and one for the contacts of a whole batch."""
+    repo = InboxRepository(uow.session, mailbox.tenant_id)
+    keys = repo.known_keys(mailbox.id, [m.message_key for m in mails])
+    addresses = {a for m in mails for a in parties_of(mailbox, m)}
+    return Prefetched(set(keys), repo.contacts_by_email(addresses))
+
+
+def parties_of(mailbox: Mailbox, mail: ParsedMail) -> list[str]:
+    """The other side: the sender of inbound mail, the recipients of the mailbox's own."""
+    own = mailbox.address.strip().lower()
+    outbound = mail.from_addr == own
+    parties = [a for a in (mail.to_addrs + mail.cc_addrs if outbound else [mail.from_addr]) if a]
+    return [a for a in dict.fromkeys(parties) if a != own]
 
 
 def touch(conversation: Conversation, direction: str, at: datetime, now: datetime) -> None:

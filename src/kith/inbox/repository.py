@@ -82,6 +82,17 @@ class InboxRepository:
             )
         ).first()
 
+    def known_keys(self, source_id: str, keys: Collection[str]) -> set[str]:
+        if not keys:
+            return set()
+        return set(
+            self.session.scalars(
+                select(InboxMessage.message_key).where(
+                    InboxMessage.source_id == source_id, InboxMessage.message_key.in_(keys)
+                )
+            )
+        )
+
     def conversation_of_keys(self, source_id: str, keys: Collection[str]) -> str | None:
         if not keys:
             return None

@@ -28,9 +28,9 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from kith.db.uow import UnitOfWork
-from kith.inbox.ingest import ingest_raw
+from kith.inbox.ingest import ingest_parsed, prefetch
 from kith.inbox.models import FolderCursor, Mailbox
-from kith.inbox.parse import MAX_ATTACHMENT_BYTES
+from kith.inbox.parse import MAX_ATTACHMENT_BYTES, parse_mail
 from kith.inbox.repository import InboxRepository
 
 if TYPE_CHECKING:
@@ -270,21 +270,26 @@ def _fetch_and_store(
         bodies[uid] = bytes(data.get(b"BODY[]") or b"")
     for uid, data in (client.fetch(large, ["BODY.PEEK[HEADER]"]) if large else {}).items():
         bodies[uid] = bytes(data.get(b"BODY[HEADER]") or b"") + b"\r\n[message too large]\r\n"
+    parsed = {
+        uid: parse_mail(raw, max_attachment_bytes=max_attachment_bytes)
+        for uid, raw in bodies.items()
+    }
+    known = prefetch(uow, mailbox, list(parsed.values()))
     for uid in uids:
-        raw = bodies.get(uid)
-        if raw is None:  # expunged between the search and the fetch
+        mail = parsed.get(uid)
+        if mail is None:  # expunged between the search and the fetch
             continue
         step.fetched += 1
         received = sizes.get(uid, {}).get(b"INTERNALDATE")
-        result = ingest_raw(
+        result = ingest_parsed(
             uow,
             mailbox,
-            raw,
+            mail,
             clock=clock,
             folder=folder,
             uid=uid,
             received_at=_aware(received),
-            max_attachment_bytes=max_attachment_bytes,
+            prefetched=known,
         )
         if result.outcome == "stored":
             step.stored += 1
