@@ -102,16 +102,35 @@ class InboxRepository:
             .limit(1)
         ).first()
 
-    def uids_in_folder(self, source_id: str, folder: str) -> dict[int, InboxMessage]:
-        rows = self.session.scalars(
-            select(InboxMessage).where(
-                InboxMessage.source_id == source_id,
-                InboxMessage.folder == folder,
-                InboxMessage.uid.is_not(None),
-                InboxMessage.deleted_on_server_at.is_(None),
+    def uids_in_folder(self, source_id: str, folder: str) -> set[int]:
+        """UIDs of the stored messages that are still on the server as far as Kith knows."""
+        return {
+            int(u)
+            for u in self.session.scalars(
+                select(InboxMessage.uid).where(
+                    InboxMessage.source_id == source_id,
+                    InboxMessage.folder == folder,
+                    InboxMessage.uid.is_not(None),
+                    InboxMessage.deleted_on_server_at.is_(None),
+                )
             )
-        ).all()
-        return {int(r.uid): r for r in rows if r.uid is not None}
+            if u is not None
+        }
+
+    def messages_at(self, source_id: str, folder: str, uids: Collection[int]) -> list[InboxMessage]:
+        found: list[InboxMessage] = []
+        ordered = sorted(uids)
+        for i in range(0, len(ordered), 500):
+            found.extend(
+                self.session.scalars(
+                    select(InboxMessage).where(
+                        InboxMessage.source_id == source_id,
+                        InboxMessage.folder == folder,
+                        InboxMessage.uid.in_(ordered[i : i + 500]),
+                    )
+                )
+            )
+        return found
 
     def messages(self, conversation_id: str) -> Sequence[InboxMessage]:
         return self.session.scalars(

@@ -309,12 +309,12 @@ def _mark_deleted(
     stored = repo.uids_in_folder(mailbox.id, folder)
     if not stored:
         return 0
-    on_server = set(client.search(["ALL"]))
-    gone = [row for uid, row in stored.items() if uid not in on_server]
+    gone = stored - set(client.search(["ALL"]))
     now = clock()
-    for row in gone:
+    rows = repo.messages_at(mailbox.id, folder, gone) if gone else []
+    for row in rows:
         row.deleted_on_server_at = now
-    return len(gone)
+    return len(rows)
 
 
 def _cursor(uow: UnitOfWork, repo: InboxRepository, mailbox: Mailbox, folder: str) -> FolderCursor:
