@@ -129,6 +129,10 @@ def test_bad_input_and_missing_rights_are_refused(
     assert synced["status"] == "auth_failed"
     shown = rep.get(f"/inbox/mailboxes/{wrong['id']}")
     assert shown["status"] == "auth_failed" and shown["last_error"] and shown["next_sync_at"]
+    fixed = rep.patch(f"/inbox/mailboxes/{wrong['id']}", {"imap_password": imap.password})
+    assert (fixed["status"], fixed["failures"], fixed["next_sync_at"]) == ("ok", 0, None)
+    assert imap.password not in str(fixed)
+    assert rep.post(f"/inbox/mailboxes/{wrong['id']}/sync", {}, expected=200)["status"] == "ok"
     rep.post("/inbox/mailboxes", mailbox_body(imap, "INBOX", shared=True), expected=403)
     rep.get("/inbox/conversations", params={"cursor": "not-a-cursor"}, expected=422)
     rep.get("/inbox/conversations", params={"limit": 0}, expected=422)

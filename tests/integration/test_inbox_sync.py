@@ -72,7 +72,7 @@ def add_mailbox(
 ) -> str:
     data = MailboxIn(
         name="王强",
-        address=OWN,
+        address=extra.pop("address", OWN),
         imap_host=imap.host,
         imap_port=imap.port,
         imap_security="none",
@@ -374,3 +374,41 @@ def test_a_reply_goes_out_threaded_through_the_gateway_and_is_retried(
     outbound = [x for x in rows(container, InboxMessage) if x.direction == "outbound"]
     assert sorted(x.delivery_status for x in outbound) == ["sent", "sent"]
     assert all(x.decision_id for x in outbound)
+
+
+def test_the_scheduled_job_syncs_due_mailboxes_and_skips_those_backing_off(
+    container: Container, workspace: Workspace, imap: ImapServer
+) -> None:
+    from kith.inbox.jobs import sync as sync_job
+    from kith.scheduling.registry import JobContext
+
+    customers(container, workspace)
+    folder = imap.new_folder()
+    imap.append(folder, *thread_mails()[:3])
+    good = add_mailbox(container, workspace, imap, folder)
+    bad = add_mailbox(
+        container, workspace, imap, folder, password="wrong", address="other@kith-demo.cn"
+    )
+
+    def run_job(now: datetime) -> Any:
+        with container.uow() as uow:
+            out = sync_job(
+                JobContext(
+                    uow,
+                    system_principal(workspace.tenant_id),
+                    workspace.tenant_id,
+                    {"batch": 2},
+                    now,
+                )
+            )
+            uow.commit()
+            return out
+
+    first = run_job(NOW)
+    assert first == {"mailboxes": 2, "stored": 2, "failed": 1}
+    boxes = {b.id: b for b in rows(container, Mailbox)}
+    assert boxes[good].status == "syncing" and boxes[bad].status == "auth_failed"
+    # a minute later: the good one is due again (it has more), the bad one is backing off
+    second = run_job(NOW + timedelta(seconds=30))
+    assert second == {"mailboxes": 1, "stored": 1, "failed": 0}
+    assert {b.id: b.status for b in rows(container, Mailbox)}[good] == "ok"
