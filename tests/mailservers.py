@@ -7,9 +7,6 @@ MODSEQ fast path of the sync is therefore not exercised against it."""
 from __future__ import annotations
 
 import socket
-import subprocess
-import sys
-import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,8 +16,9 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 from typing import Any
 
+from kith.bench.inbox import running_pymap
+
 USER, PASSWORD = "wangqiang", "imap-pass-1"
-PYMAP = "from pymap.main import main; main()"
 
 
 def free_port() -> int:
@@ -79,28 +77,8 @@ class ImapServer:
 
 @contextmanager
 def running_imap() -> Iterator[ImapServer]:
-    port = free_port()
-    args = [sys.executable, "-c", PYMAP, "--host", "127.0.0.1", "--port", str(port), "--no-tls"]
-    args += ["dict", "--demo-user", USER, "--demo-password", PASSWORD]
-    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 30
-    try:
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.5) as s:
-                    if s.recv(64).startswith(b"* OK"):
-                        break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"pymap did not start: {proc.stderr!r}") from None
-                time.sleep(0.1)
+    with running_pymap(USER, PASSWORD) as port:
         yield ImapServer("127.0.0.1", port)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 @dataclass

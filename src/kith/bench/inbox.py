@@ -53,7 +53,7 @@ def run(options: Options) -> dict[str, Any]:
     home.mkdir(parents=True, exist_ok=True)
     with (
         tempfile.TemporaryDirectory(prefix="kith-bench-inbox-", dir=home) as tmp,
-        _imap() as port,
+        running_pymap(USER, PASSWORD) as port,
     ):
         container = workspace(f"sqlite:///{Path(tmp) / 'kith.db'}", Path(tmp))
         try:
@@ -164,13 +164,15 @@ def _append(port: int, start: int, count: int) -> None:
 
 
 @contextmanager
-def _imap() -> Iterator[int]:
+def running_pymap(user: str, password: str) -> Iterator[int]:
+    """A pymap IMAP server (in-memory ``dict`` backend, one user) in a subprocess on a free
+    port, once it greets; stopped afterwards. Also what the inbox tests run against."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = int(probe.getsockname()[1])
     args = [sys.executable, "-c", PYMAP, "--host", "127.0.0.1", "--port", str(port), "--no-tls"]
     proc = subprocess.Popen(  # noqa: S603 - our own interpreter and fixed arguments
-        [*args, "dict", "--demo-user", USER, "--demo-password", PASSWORD],
+        [*args, "dict", "--demo-user", user, "--demo-password", password],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
