@@ -37,6 +37,7 @@ from kith.flows.endpoints import router as flows_router
 from kith.gateway.endpoints import router as gateway_router
 from kith.gateway.record_endpoints import router as crm_router
 from kith.identity.endpoints import router as identity_router
+from kith.inbox.endpoints import router as inbox_router
 from kith.intelligence.endpoints import router as intelligence_router
 from kith.intelligence.performance_endpoints import router as performance_router
 from kith.intelligence.segment_endpoints import router as segments_router
@@ -114,6 +115,7 @@ def create_app(container: Container | None = None) -> FastAPI:
     app.include_router(fieldservice_router)
     app.include_router(concepts_router)
     app.include_router(webhooks_router)
+    app.include_router(inbox_router)
 
     _install_mcp(app, container)
     _install_offline_docs(app)

@@ -73,6 +73,7 @@ def wire() -> None:
     import kith.flows.tools
     import kith.gateway.tools
     import kith.identity.tools
+    import kith.inbox.tools
     import kith.intelligence.segment_enrollment
     import kith.knowledge.tools
     import kith.playbooks.tools
@@ -95,6 +96,7 @@ def wire() -> None:
     import kith.audit.jobs
     import kith.concepts.jobs
     import kith.flows.jobs
+    import kith.inbox.jobs
     import kith.intelligence.jobs
     import kith.intelligence.segments.jobs
     import kith.playbooks.jobs  # noqa: F401

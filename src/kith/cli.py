@@ -139,6 +139,10 @@ LAZY_COMMANDS: dict[str, tuple[str, Callable[[], Any]]] = {
         "Serve MCP over stdio as the API key in KITH_API_KEY (exit 2 without a valid key).",
         _command("kith.platform.mcp_command", "mcp"),
     ),
+    "inbox": (
+        "Omnichannel inbox: mailboxes (IMAP/SMTP) and conversations.",
+        _command("kith.inbox.command", "inbox_app"),
+    ),
     "decide": (
         "Decide now: outcome, score, reasons, actions, version, variant, latency.",
         _command("kith.realtime.command", "decide_command"),

@@ -11,6 +11,7 @@ from kith.fieldservice import models as fieldservice_models  # noqa: F401 - regi
 from kith.flows import models as flow_models  # noqa: F401 - registers the flow tables
 from kith.gateway import models as gateway_models  # noqa: F401 - registers the gateway tables
 from kith.identity import models as identity_models  # noqa: F401 - registers the identity graph
+from kith.inbox import models as inbox_models  # noqa: F401 - registers the inbox tables
 from kith.intelligence import models as intelligence_models  # noqa: F401 - registers its tables
 from kith.knowledge import models as knowledge_models  # noqa: F401 - registers its tables
 from kith.language import models as language_models  # noqa: F401 - registers language_commands

@@ -11,7 +11,10 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from kith.container import Container
 from kith.crm.specs import SPECS
+from kith.inbox.ingest import ingest_raw
+from kith.inbox.repository import InboxRepository
 from tests.conftest import Api, Workspace, sign_in
 
 BODIES: dict[str, Any] = {
@@ -27,6 +30,10 @@ BODIES: dict[str, Any] = {
     "POST /work-orders/{work_order_id}/recommendation": {},
     "POST /work-orders/{work_order_id}/assign": {"engineer_id": "0" * 32, "reason": "intrusion"},
     "POST /work-orders/{work_order_id}/transition": {"status": "cancelled"},
+    "PATCH /inbox/mailboxes/{mailbox_id}": {"name": "pwned"},
+    "PATCH /inbox/conversations/{conversation_id}": {"status": "closed"},
+    "POST /inbox/conversations/{conversation_id}/notes": {"body": "intrusion"},
+    "POST /inbox/conversations/{conversation_id}/reply": {"body": "intrusion"},
     "PATCH /roles/{role_id}": {
         "name": "admin",
         "permissions": [{"object_type": "contact", "action": "read", "scope": None}],
@@ -153,7 +160,32 @@ def _seed(api: Api) -> dict[str, str]:
     ids["webhooks"] = api.post("/webhooks", hook)["id"]
     # a test send to a closed port: a failed delivery to look up
     ids["webhooks:delivery_id"] = api.post(f"/webhooks/{ids['webhooks']}/test", {}, 200)["id"]
+    box = {
+        "name": "Service",
+        "address": "service@acme.example",
+        "imap_host": "127.0.0.1",
+        "imap_port": 9,
+        "imap_user": "service",
+        "imap_password": "x",
+        "shared": True,
+    }
+    ids["inbox:mailbox_id"] = api.post("/inbox/mailboxes", box)["id"]
     return ids
+
+
+def _seed_conversation(container: Container, tenant_id: str, mailbox_id: str) -> str:
+    """A conversation of tenant A (mail from its contact z@shunda.cn, through the ingest)."""
+    raw = (
+        "From: z@shunda.cn\r\nTo: service@acme.example\r\nSubject: 物流延迟\r\n"
+        "Message-ID: <iso-1@shunda.cn>\r\n\r\n货还没到\r\n"
+    ).encode()
+    with container.uow() as uow:
+        mailbox = InboxRepository(uow.session, tenant_id).mailbox(mailbox_id)
+        assert mailbox is not None
+        result = ingest_raw(uow, mailbox, raw, clock=container.clock)
+        uow.commit()
+    assert result.conversation_id is not None
+    return result.conversation_id
 
 
 CONCEPT_DRAFT = {
@@ -202,11 +234,18 @@ def _fill(path: str, ids: dict[str, str]) -> str:
 
 
 def test_no_endpoint_reaches_another_tenants_records(
-    app_client: TestClient, workspace: Workspace, other_workspace: Workspace
+    app_client: TestClient,
+    workspace: Workspace,
+    other_workspace: Workspace,
+    container: Container,
 ) -> None:
     owner = sign_in(app_client, workspace.users["admin"].email)
     intruder = sign_in(app_client, other_workspace.users["admin"].email)
     ids = _seed(owner)
+    ids["inbox:conversation_id"] = _seed_conversation(
+        container, workspace.tenant_id, ids["inbox:mailbox_id"]
+    )
+    thread = owner.get(f"/inbox/conversations/{ids['inbox:conversation_id']}")
     before = {p: owner.get(f"/{p}/{i}") for p, i in ids.items() if p not in _NOT_RECORDS}
 
     routes = _routes_with_ids(app_client)
@@ -240,6 +279,10 @@ def test_no_endpoint_reaches_another_tenants_records(
     assert owner.get("/me")["title"] != "pwned"
     assert {a["status"] for a in owner.get("/agents")} <= {"active"}
     assert owner.get("/contacts")["items"], "the owner's admin role lost contact read"
+    assert owner.get(f"/inbox/conversations/{ids['inbox:conversation_id']}") == thread
+    assert owner.get(f"/inbox/mailboxes/{ids['inbox:mailbox_id']}")["name"] == "Service"
+    assert intruder.get("/inbox/mailboxes") == []
+    assert intruder.get("/inbox/conversations")["items"] == []
 
 
 def test_references_to_another_tenants_records_are_rejected(
@@ -286,5 +329,7 @@ _NOT_RECORDS = frozenset(
         "concepts:subject_type",
         "concepts:subject_id",
         "webhooks:delivery_id",
+        "inbox:mailbox_id",
+        "inbox:conversation_id",
     }
 )

@@ -38,6 +38,8 @@ ADMIN_OBJECTS = (
     "field_resource",
     "concept",
     "webhook",
+    "mailbox",
+    "conversation",
 )
 ACTIONS = ("read", "create", "update", "delete")
 
@@ -246,4 +248,19 @@ CONCEPT_GRANTS: dict[str, Grants] = {
     "viewer": _grant(("concept",), READ_ONLY, "all"),
 }
 for _role, _grants in CONCEPT_GRANTS.items():
+    BUILTIN_ROLES[_role][1].update(_grants)
+
+# Omnichannel inbox (kith.inbox): admins manage every mailbox and conversation through
+# ADMIN_OBJECTS; managers, sales and service connect their own mailboxes (a shared one is
+# for admins and managers: kith.inbox.service) and work conversations; analysts and viewers
+# read conversations. Migration 0028_inbox grants the same to the built-in roles of
+# existing workspaces.
+INBOX_GRANTS: dict[str, Grants] = {
+    "manager": _grant(("mailbox", "conversation"), WRITE, "all"),
+    "sales": _grant(("mailbox", "conversation"), WRITE, "all"),
+    "service": _grant(("mailbox", "conversation"), WRITE, "all"),
+    "analyst": _grant(("conversation",), READ_ONLY, "all"),
+    "viewer": _grant(("conversation",), READ_ONLY, "all"),
+}
+for _role, _grants in INBOX_GRANTS.items():
     BUILTIN_ROLES[_role][1].update(_grants)

@@ -308,6 +308,33 @@ def health(
     )
 
 
+@bench_app.command("inbox")
+def inbox(
+    messages: Annotated[
+        int, typer.Option(min=1, max=200_000, help="Messages of the initial sync.")
+    ] = 10_000,
+    incremental: Annotated[
+        int, typer.Option(min=1, max=100_000, help="New messages of the incremental sync.")
+    ] = 100,
+    batch: Annotated[int, typer.Option(min=1, max=5_000, help="Messages per commit.")] = 500,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the JSON result only.")] = False,
+) -> None:
+    """IMAP sync from a local pymap server: messages/s of the initial and the incremental
+    sync."""
+    from kith.bench.inbox import Options, run
+
+    result = run(Options(messages=messages, incremental=incremental, batch=batch))
+    if as_json:
+        typer.echo(json.dumps(result, ensure_ascii=False))
+        return
+    first, more = result["initial"], result["incremental"]
+    typer.echo(
+        f"initial {first['messages']} in {first['seconds']} s "
+        f"({first['messages_per_second']} msg/s); incremental {more['messages']} in "
+        f"{more['seconds']} s ({more['messages_per_second']} msg/s)"
+    )
+
+
 @bench_app.command("webhooks")
 def webhooks(
     latency_events: Annotated[

@@ -162,6 +162,15 @@ class EventType(StrEnum):
     WEBHOOK_DELETED = "webhook.deleted"
     WEBHOOK_DISABLED = "webhook.disabled"
     WEBHOOK_REDELIVERY_REQUESTED = "webhook.redelivery_requested"
+    # --- omnichannel inbox (kith.inbox) ---------------------------------------------
+    MAILBOX_CREATED = "mailbox.created"
+    MAILBOX_UPDATED = "mailbox.updated"
+    MAILBOX_SYNC_FAILED = "mailbox.sync_failed"
+    CONVERSATION_OPENED = "conversation.opened"
+    CONVERSATION_UPDATED = "conversation.updated"
+    CONVERSATION_NOTE_ADDED = "conversation.note_added"
+    CONVERSATION_REPLIED = "conversation.replied"
+    CONVERSATION_DELIVERY_FAILED = "conversation.delivery_failed"
 
 
 PayloadSchema = type[BaseModel]
@@ -780,6 +789,54 @@ _OTHERS: tuple[EventTypeInfo, ...] = (
         "platform",
         "A person asked for a webhook delivery to be sent again.",
         "已请求重新投递一条 Webhook 消息。",
+    ),
+    EventTypeInfo(
+        EventType.MAILBOX_CREATED,
+        "inbox",
+        "A mailbox was connected to the inbox (address, owner or shared; never its password).",
+        "已接入邮箱(地址、所属人员或共享;不含密码)。",
+    ),
+    EventTypeInfo(
+        EventType.MAILBOX_UPDATED,
+        "inbox",
+        "A mailbox's settings were changed (which fields; passwords are never included).",
+        "邮箱设置已修改(修改了哪些字段;不含密码)。",
+    ),
+    EventTypeInfo(
+        EventType.MAILBOX_SYNC_FAILED,
+        "inbox",
+        "A mailbox could not be synced (auth_failed or unreachable); the next try backs off.",
+        "邮箱同步失败(认证失败或无法连接);下次重试会延后。",
+    ),
+    EventTypeInfo(
+        EventType.CONVERSATION_OPENED,
+        "inbox",
+        "A new conversation started in the inbox (channel, mailbox).",
+        "收件箱中开始了新的会话(渠道、邮箱)。",
+    ),
+    EventTypeInfo(
+        EventType.CONVERSATION_UPDATED,
+        "inbox",
+        "A conversation was assigned, or its status or due time changed (changes).",
+        "会话已分配,或其状态、应答时限已变更。",
+    ),
+    EventTypeInfo(
+        EventType.CONVERSATION_NOTE_ADDED,
+        "inbox",
+        "An internal note was added to a conversation (never sent to the customer).",
+        "会话中添加了内部备注(不会发送给客户)。",
+    ),
+    EventTypeInfo(
+        EventType.CONVERSATION_REPLIED,
+        "inbox",
+        "A reply was sent from the inbox (message, delivery status).",
+        "已从收件箱发送回复(消息、投递状态)。",
+    ),
+    EventTypeInfo(
+        EventType.CONVERSATION_DELIVERY_FAILED,
+        "inbox",
+        "A reply could not be delivered after every retry.",
+        "回复在多次重试后仍未能投递。",
     ),
 )
 

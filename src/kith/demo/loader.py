@@ -36,6 +36,7 @@ from kith.demo.fieldservice import seed_field_story
 from kith.demo.flows import seed_flows
 from kith.demo.generator import build_plan
 from kith.demo.identity import seed_identity_story
+from kith.demo.inbox import seed_inbox
 from kith.demo.knowledge import seed_knowledge_story
 from kith.demo.payments import seed_payment_story
 from kith.demo.plan import EXTERNAL_ID_PREFIX, Plan, Ref, Step
@@ -121,6 +122,7 @@ def load_demo(
     seed_flows(container, tenant.id)
     seed_field_story(container, tenant.id, plan.anchor)
     seed_health_story(container, tenant.id, plan.anchor)
+    seed_inbox(container, tenant.id, plan.anchor)
     archive_history(container, tenant.id)
     return DemoResult(
         "loaded",

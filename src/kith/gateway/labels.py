@@ -17,6 +17,7 @@ TOOL_LABELS: dict[str, tuple[str, str]] = {
     "identity.merge": ("合并客户身份", "Merge two persons"),
     "identity.merge_high_risk": ("合并重要客户身份", "Merge high-value persons"),
     "identity.unmerge": ("撤销客户合并", "Undo a merge of persons"),
+    "inbox.reply": ("在收件箱中回复", "Reply from the inbox"),
     "interactions.log": ("记录互动", "Log an interaction"),
     "knowledge.answer": ("从知识库回答", "Answer from the knowledge base"),
     "meetings.schedule": ("安排会议", "Schedule a meeting"),

@@ -20,6 +20,7 @@ from kith.web.i18n_concepts import CONCEPTS
 from kith.web.i18n_dayone import DAYONE
 from kith.web.i18n_dispatch import DISPATCH
 from kith.web.i18n_identity import IDENTITY
+from kith.web.i18n_inbox import INBOX
 from kith.web.i18n_knowledge import KNOWLEDGE
 from kith.web.i18n_labels import LABELS
 from kith.web.i18n_playbooks import PLAYBOOKS
@@ -818,6 +819,9 @@ ZH_CN.update({key: pair[0] for key, pair in DISPATCH.items()})
 EN.update({key: pair[1] for key, pair in DISPATCH.items()})
 ZH_CN.update({key: pair[0] for key, pair in CONCEPTS.items()})
 EN.update({key: pair[1] for key, pair in CONCEPTS.items()})
+
+ZH_CN.update({key: pair[0] for key, pair in INBOX.items()})
+EN.update({key: pair[1] for key, pair in INBOX.items()})
 ZH_CN.update({key: pair[0] for key, pair in LABELS.items() if key not in ZH_CN})
 EN.update({key: pair[1] for key, pair in LABELS.items() if key not in EN})
 

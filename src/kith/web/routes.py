@@ -44,6 +44,7 @@ RECORD_ID = re.compile(r"^[0-9a-f]{32}$")
 LANG_COOKIE_MAX_AGE = 365 * 24 * 3600
 # Work screens in the side navigation: (page, path).
 WORK_NAV = (
+    ("inbox", "/inbox"),
     ("board", "/board"),
     ("queue", "/queue"),
     ("approvals", "/approvals"),
@@ -61,6 +62,7 @@ WORK_NAV = (
 # not listed (approvals: everyone sees their own requests) always show. Administration is
 # for those who may change users or read roles, not for everyone who may read the directory.
 WORK_NEEDS: dict[str, tuple[tuple[str, Action], ...]] = {
+    "inbox": (("conversation", "read"),),
     "board": (("deal", "read"),),
     "queue": (("ticket", "read"),),
     "dashboards": (("deal", "read"), ("ticket", "read"), ("contact", "read"), ("account", "read")),
@@ -318,6 +320,20 @@ def install(app: FastAPI) -> None:
     def board_page(request: Request, pipeline: str | None = None) -> Response:
         chosen = pipeline if pipeline and RECORD_ID.match(pipeline) else None
         return _work_page(request, "board", {"pipeline": chosen})
+
+    @app.get("/inbox", include_in_schema=False, response_model=None, dependencies=[session_only()])
+    def inbox_page(request: Request, conversation: str | None = None) -> Response:
+        chosen = conversation if conversation and RECORD_ID.match(conversation) else None
+        return _work_page(request, "inbox", {"conversation": chosen})
+
+    @app.get(
+        "/inbox/mailboxes",
+        include_in_schema=False,
+        response_model=None,
+        dependencies=[session_only()],
+    )
+    def mailboxes_page(request: Request) -> Response:
+        return _work_page(request, "mailboxes")
 
     @app.get("/queue", include_in_schema=False, response_model=None, dependencies=[session_only()])
     def queue_page(request: Request) -> Response:

@@ -26,6 +26,8 @@ const PAGES = {
   identity: () => import("./page-identity.js"),
   dispatch: () => import("./page-dispatch.js"),
   concepts: () => import("./page-concepts.js"),
+  inbox: () => import("./page-inbox.js"),
+  mailboxes: () => import("./page-mailboxes.js"),
 };
 
 async function main() {
