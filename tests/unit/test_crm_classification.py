@@ -7,7 +7,12 @@ from kith.crm.specs import CLASSIFICATIONS, SPECS
 from kith.db.crypto import encrypted_columns
 from kith.metadata import metadata
 
-NON_RECORD_SECRETS = {("users", "totp_secret"), ("webhook_subscriptions", "secret")}
+NON_RECORD_SECRETS = {
+    ("users", "totp_secret"),
+    ("webhook_subscriptions", "secret"),
+    ("inbox_mailboxes", "imap_password"),
+    ("inbox_mailboxes", "smtp_password"),
+}
 
 
 def test_every_field_of_every_object_has_one_of_the_four_classes() -> None:
