@@ -1,0 +1,61 @@
+"""One person behind several contact records: the hook the identity graph fills.
+
+``kith.identity`` (a higher layer) links records of the same customer into one person.
+Lower layers that must treat those records as one — the consent ledger (the most
+restrictive state of the linked records wins), data-subject export and erasure (every
+linked record), a contact's timeline and its read (the person and its identities) —
+ask through this hook, which ``kith.bootstrap.wire`` installs. Without it (a bare
+process, a unit test) every contact is a person of its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+from sqlalchemy.orm import Session
+
+from kith.access.principal import Principal
+
+
+class PersonLinks(Protocol):
+    def linked_contacts(self, session: Session, tenant_id: str, contact_id: str) -> list[str]:
+        """The contacts of the same person as ``contact_id``, itself first (just itself
+        when the contact is in no person with other contacts)."""
+        ...
+
+    def person_summary(
+        self, session: Session, principal: Principal, contact_id: str
+    ) -> dict[str, Any] | None:
+        """The person of a contact for its read: id, segment, linked contacts and
+        identities (fields hidden from the reader removed); None outside the graph."""
+        ...
+
+    def forget(self, session: Session, tenant_id: str, contact_ids: Sequence[str]) -> int:
+        """Erasure: delete the graph's identities of these contacts' person (their
+        normal-form features are personal data); returns how many went."""
+        ...
+
+
+_links: list[PersonLinks] = []
+
+
+def use_person_links(links: PersonLinks | None) -> None:
+    _links[:] = [links] if links is not None else []
+
+
+def linked_contacts(session: Session, tenant_id: str, contact_id: str) -> list[str]:
+    if not _links:
+        return [contact_id]
+    found = _links[0].linked_contacts(session, tenant_id, contact_id)
+    return found or [contact_id]
+
+
+def person_summary(
+    session: Session, principal: Principal, contact_id: str
+) -> dict[str, Any] | None:
+    return _links[0].person_summary(session, principal, contact_id) if _links else None
+
+
+def forget(session: Session, tenant_id: str, contact_ids: Sequence[str]) -> int:
+    return _links[0].forget(session, tenant_id, contact_ids) if _links else 0
