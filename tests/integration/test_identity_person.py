@@ -1,7 +1,7 @@
 """One person across linked contacts (SQLite and PostgreSQL): consent after a link —
 the most restrictive state of the linked records wins, at the gateway's consent
 check; DSAR export and erasure span every linked record; a contact's timeline and
-its read show the whole person; survivorship of contact fields on merge (most
+its read and scores show the whole person; survivorship of contact fields on merge (most
 recent, most trusted, manual pick) and their exact restore on unmerge."""
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from kith.db.uow import UnitOfWork
 from kith.gateway.gateway import Gateway, gateway_of
 from kith.identity.ingest import IdentityIngest
 from kith.identity.models import IdentityLink, IdentityNode
+from kith.intelligence.models import Score
 from kith.privacy import dsar
 from kith.privacy.dsar import ERASED
 from kith.privacy.models import ErasureTombstone
@@ -174,7 +175,19 @@ def test_a_contacts_timeline_and_read_show_the_whole_person(
             s.InteractionIn(channel="app", direction="inbound", contact_id=app, text="续航问题"),
         ),
     )
+    with container.uow() as uow:
+        uow.session.add(
+            Score(
+                tenant_id=workspace.tenant_id, object_type="contact", record_id=app,
+                kind="churn", score=0.7, band="high", model_version="churn@1", factors=[],
+            )
+        )  # fmt: skip
+        uow.commit()
     api: Api = request.getfixturevalue("as_role")("admin")
+    scores = api.get(f"/contacts/{branch}/scores")
+    assert [(x["kind"], x["linked_record_id"]) for x in scores if x["score"] is not None] == [
+        ("churn", app)
+    ]
     read = api.get(f"/contacts/{branch}")
     assert read["person"]["linked_contacts"] == [app]
     assert {i["ref"] for i in read["person"]["identities"]} == {app, branch}

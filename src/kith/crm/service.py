@@ -155,9 +155,7 @@ class RecordService:
             about = about | (entry.account_id == record.id)
         elif spec.name == "contact":
             # A person's timeline spans every contact linked to them (kith.crm.persons).
-            # Only the linked contacts this reader may see (row scoping).
-            linked = persons.linked_contacts(self.uow.session, self.principal.tenant_id, record.id)
-            ids = [record.id] + [c for c in linked[1:] if self._readable(spec, c)]
+            ids = [record.id, *self.linked_contacts(record.id)]
             about = ((entry.subject_type == spec.name) & entry.subject_id.in_(ids)) | (
                 entry.contact_id.in_(ids)
             )
@@ -267,6 +265,11 @@ class RecordService:
         self.uow.emit(self._change_event(spec, record, record_event(spec.name, "deleted"), {}, now))
 
     # --- helpers -------------------------------------------------------------
+
+    def linked_contacts(self, contact_id: str) -> list[str]:
+        """The other contacts of the same person (identity graph) this reader may see."""
+        linked = persons.linked_contacts(self.uow.session, self.principal.tenant_id, contact_id)
+        return [c for c in linked[1:] if self._readable(SPECS["contact"], c)]
 
     def person_of(self, contact_id: str) -> dict[str, Any] | None:
         """The person a contact belongs to (identity graph): its id, segment, the other
