@@ -163,6 +163,34 @@ def identity(
     )
 
 
+@bench_app.command("identity-online")
+def identity_online(
+    identities: Annotated[
+        int, typer.Option(min=1_000, max=5_000_000, help="Identities in the stored graph.")
+    ] = 1_000_000,
+    arrivals: Annotated[
+        int, typer.Option(min=10, max=20_000, help="Held-out identities matched one at a time.")
+    ] = 1_000,
+    profile: Annotated[bool, typer.Option(help="Add the cProfile top of the arrivals.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the JSON result only.")] = False,
+) -> None:
+    """Online identity matching on SQLite: one arrival against a stored graph of a
+    million identities (bulk-built once under KITH_HOME/bench), p50/p99."""
+    from kith.bench.identity_online import run
+
+    result = run(identities, arrivals, profile)
+    if as_json:
+        typer.echo(json.dumps(result, ensure_ascii=False))
+        return
+    online = result["online"]
+    typer.echo(
+        f"graph {result['graph_identities']} identities; {online['arrivals']} arrivals: "
+        f"p50 {online['p50_ms']} ms, p99 {online['p99_ms']} ms; {online['decisions']}"
+    )
+    if profile:
+        typer.echo(online["profile"])
+
+
 @bench_app.command("playbooks")
 def playbooks(
     scale: Annotated[
