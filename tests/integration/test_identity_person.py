@@ -6,11 +6,13 @@ recent, most trusted, manual pick) and their exact restore on unmerge."""
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import zipfile
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,7 +25,7 @@ from kith.container import Container
 from kith.crm import schemas as s
 from kith.crm.models import Contact
 from kith.crm.service import RecordService
-from kith.crm.specs import PATCH_SCHEMAS
+from kith.crm.specs import PATCH_SCHEMAS, SPECS
 from kith.db.uow import UnitOfWork
 from kith.gateway.gateway import Gateway, gateway_of
 from kith.identity.ingest import IdentityIngest
@@ -34,6 +36,7 @@ from kith.privacy.dsar import ERASED
 from kith.privacy.models import ErasureTombstone
 from kith.privacy.schemas import ConsentIn
 from kith.privacy.service import ConsentService
+from kith.transfer.exporter import export_file
 from tests.conftest import Api, Workspace
 
 As = Callable[[str, Callable[[UnitOfWork, Principal], Any]], Any]
@@ -286,3 +289,18 @@ def test_survivorship_on_merge_and_exact_restore_on_unmerge(
         uow.commit()
     refused = call("identity.unmerge", {"merge_id": again.output["merge"]["id"]})
     assert refused.status != "executed" and "edited since the merge" in (refused.reason or "")
+
+
+def test_an_export_of_contacts_carries_each_records_person(
+    container: Container, workspace: Workspace, tmp_path: Path
+) -> None:
+    app, branch = _one_person(container, workspace)
+    target = tmp_path / "contacts.csv"
+    with container.uow() as uow:
+        user = uow.session.get(User, workspace.users["admin"].id)
+        assert user is not None
+        principal = principal_for_user(uow.session, user)
+        export_file(uow, principal, SPECS["contact"], target, "csv")
+    with target.open(encoding="utf-8-sig") as stream:
+        rows = {r["id"]: r for r in csv.DictReader(stream)}
+    assert rows[app]["person_id"] and rows[app]["person_id"] == rows[branch]["person_id"]

@@ -31,6 +31,12 @@ class PersonLinks(Protocol):
         identities (fields hidden from the reader removed); None outside the graph."""
         ...
 
+    def person_ids(
+        self, session: Session, tenant_id: str, kind: str, refs: Sequence[str]
+    ) -> dict[str, str]:
+        """{record id: person id} for the records (``kind`` contact or lead) in the graph."""
+        ...
+
     def forget(self, session: Session, tenant_id: str, contact_ids: Sequence[str]) -> int:
         """Erasure: delete the graph's identities of these contacts' person (their
         normal-form features are personal data); returns how many went."""
@@ -55,6 +61,10 @@ def person_summary(
     session: Session, principal: Principal, contact_id: str
 ) -> dict[str, Any] | None:
     return _links[0].person_summary(session, principal, contact_id) if _links else None
+
+
+def person_ids(session: Session, tenant_id: str, kind: str, refs: Sequence[str]) -> dict[str, str]:
+    return _links[0].person_ids(session, tenant_id, kind, refs) if _links and refs else {}
 
 
 def forget(session: Session, tenant_id: str, contact_ids: Sequence[str]) -> int:

@@ -93,6 +93,23 @@ class GraphPersonLinks:
             ],
         }
 
+    def person_ids(
+        self, session: Session, tenant_id: str, kind: str, refs: Sequence[str]
+    ) -> dict[str, str]:
+        n = IdentityNode
+        out: dict[str, str] = {}
+        for first in range(0, len(refs), 500):
+            rows = session.execute(
+                select(n.ref, n.person_id).where(
+                    n.tenant_id == tenant_id,
+                    n.kind == kind,
+                    n.ref.in_(list(refs[first : first + 500])),
+                    n.person_id.is_not(None),
+                )
+            ).all()
+            out.update({str(ref): str(person) for ref, person in rows})
+        return out
+
     def forget(self, session: Session, tenant_id: str, contact_ids: Sequence[str]) -> int:
         persons = {p for c in contact_ids if (p := _person_id(session, tenant_id, c)) is not None}
         n = IdentityNode
