@@ -191,6 +191,26 @@ def identity_online(
         typer.echo(online["profile"])
 
 
+@bench_app.command("identity-batch")
+def identity_batch(
+    identities: Annotated[
+        int, typer.Option(min=1_000, max=5_000_000, help="Generated identities linked at once.")
+    ] = 1_000_000,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the JSON result only.")] = False,
+) -> None:
+    """Batch identity resolution, one real run: seconds for N identities (and per million)."""
+    from kith.bench.identity_batch import run
+
+    result = run(identities)
+    if as_json:
+        typer.echo(json.dumps(result, ensure_ascii=False))
+        return
+    typer.echo(
+        f"{result['identities']} identities linked in {result['timings_seconds']['total_s']} s "
+        f"({result['batch_seconds_per_million']} s per million); {result['timings_seconds']}"
+    )
+
+
 @bench_app.command("playbooks")
 def playbooks(
     scale: Annotated[
