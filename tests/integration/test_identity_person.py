@@ -37,6 +37,7 @@ from kith.privacy.models import ErasureTombstone
 from kith.privacy.schemas import ConsentIn
 from kith.privacy.service import ConsentService
 from kith.transfer.exporter import export_file
+from kith.transfer.importer import ImportOptions, import_file
 from tests.conftest import Api, Workspace
 
 As = Callable[[str, Callable[[UnitOfWork, Principal], Any]], Any]
@@ -304,3 +305,48 @@ def test_an_export_of_contacts_carries_each_records_person(
     with target.open(encoding="utf-8-sig") as stream:
         rows = {r["id"]: r for r in csv.DictReader(stream)}
     assert rows[app]["person_id"] and rows[app]["person_id"] == rows[branch]["person_id"]
+
+
+def _import(
+    container: Container, workspace: Workspace, path: Path, mode: str, batch: int = 1000
+) -> Any:
+    with container.uow() as uow:
+        user = uow.session.get(User, workspace.users["admin"].id)
+        assert user is not None
+        options = ImportOptions(fmt="csv", on_duplicate=mode, batch_size=batch)  # type: ignore[arg-type]
+        return import_file(
+            uow, principal_for_user(uow.session, user), SPECS["contact"], path, options
+        )
+
+
+def test_an_import_flags_or_skips_likely_duplicates_of_known_people_and_earlier_rows(
+    container: Container, workspace: Workspace, tmp_path: Path
+) -> None:
+    app, _ = _one_person(container, workspace)  # 王丽, known to the graph
+    rows = [
+        ["name", "mobile", "city"],
+        ["王丽", PHONE, "杭州"],  # a known person
+        ["张三丰", "13700000002", "武汉"],  # new
+        ["張三豐", "+86 137 0000 0002", "武汉"],  # the row before, in traditional characters
+        ["李四", "13600000003", "成都"],  # new
+    ]
+    path = tmp_path / "people.csv"
+    with path.open("w", encoding="utf-8", newline="") as stream:
+        csv.writer(stream).writerows(rows)
+    flagged = _import(container, workspace, path, "flag")
+    assert flagged.created == 4
+    assert {(f["line"], tuple(f["flags"])) for f in flagged.flagged} == {
+        (2, ("possible_duplicate",)),
+        (4, ("possible_duplicate",)),
+    }
+
+    again = tmp_path / "again.csv"
+    with again.open("w", encoding="utf-8", newline="") as stream:
+        csv.writer(stream).writerows([rows[0], ["王丽", f"+86 {PHONE}", "杭州"], rows[4]])
+    skipped = _import(container, workspace, again, "skip")
+    assert (skipped.created, skipped.rejected) == (0, 2)  # both people are known now
+    reasons = (tmp_path / "again.rejected.csv").read_text(encoding="utf-8-sig")
+    assert "likely duplicate of person" in reasons and "--on-duplicate skip" in reasons
+    with container.uow() as uow:
+        names = [c.name for c in uow.session.scalars(select(Contact).where(Contact.id != app))]
+    assert sorted(names) == sorted(["王麗", "王丽", "张三丰", "張三豐", "李四"])  # none skipped

@@ -10,12 +10,13 @@ process, a unit test) every contact is a person of its own.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
 from kith.access.principal import Principal
+from kith.db.uow import UnitOfWork
 
 
 class PersonLinks(Protocol):
@@ -35,6 +36,24 @@ class PersonLinks(Protocol):
         self, session: Session, tenant_id: str, kind: str, refs: Sequence[str]
     ) -> dict[str, str]:
         """{record id: person id} for the records (``kind`` contact or lead) in the graph."""
+        ...
+
+    def match(
+        self, uow: UnitOfWork, principal: Principal, kind: str, values: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        """Where a record with ``values`` (a contact's or lead's fields) would go in the
+        graph: ``decision`` attach | propose | leave, ``person_id``, ``probability``."""
+        ...
+
+    def ingest(
+        self,
+        uow: UnitOfWork,
+        principal: Principal,
+        kind: str,
+        record_id: str,
+        values: Mapping[str, Any],
+    ) -> dict[str, Any]:
+        """Put a new record in the graph now (attached, proposed or left)."""
         ...
 
     def forget(self, session: Session, tenant_id: str, contact_ids: Sequence[str]) -> int:
@@ -65,6 +84,26 @@ def person_summary(
 
 def person_ids(session: Session, tenant_id: str, kind: str, refs: Sequence[str]) -> dict[str, str]:
     return _links[0].person_ids(session, tenant_id, kind, refs) if _links and refs else {}
+
+
+def installed() -> bool:
+    return bool(_links)
+
+
+def match(
+    uow: UnitOfWork, principal: Principal, kind: str, values: Mapping[str, Any]
+) -> dict[str, Any]:
+    if not _links:
+        return {"decision": "leave", "person_id": None, "probability": None}
+    return _links[0].match(uow, principal, kind, values)
+
+
+def ingest(
+    uow: UnitOfWork, principal: Principal, kind: str, record_id: str, values: Mapping[str, Any]
+) -> dict[str, Any]:
+    if not _links:
+        return {"decision": "leave", "person_id": None, "probability": None}
+    return _links[0].ingest(uow, principal, kind, record_id, values)
 
 
 def forget(session: Session, tenant_id: str, contact_ids: Sequence[str]) -> int:

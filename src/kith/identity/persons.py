@@ -9,13 +9,15 @@ person). A proposed link does not make one person: only attached identities coun
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
 from kith.access.principal import Principal
+from kith.db.uow import UnitOfWork
+from kith.identity.ingest import IdentityIngest
 from kith.identity.merges import MAX_PERSON_SIZE
 from kith.identity.models import IdentityKey, IdentityLink, IdentityNode, IdentityPerson
 from kith.identity.service import redact
@@ -38,6 +40,30 @@ def _nodes(session: Session, tenant_id: str, person_id: str) -> Sequence[Identit
         .order_by(n.created_at, n.id)
         .limit(MAX_PERSON_SIZE * 4)
     ).all()
+
+
+def record_fields(kind: str, values: Mapping[str, Any]) -> dict[str, Any]:
+    """The identity fields of a contact's or lead's values (as the consumer reads them)."""
+    phone = (
+        values.get("mobile") or values.get("phone") if kind == "contact" else values.get("phone")
+    )
+    fields = {
+        "name": values.get("name"),
+        "phone": phone,
+        "email": values.get("email"),
+        "wechat_id": values.get("wechat_id") if kind == "contact" else None,
+        "city": values.get("city") if kind == "contact" else None,
+    }
+    return {k: v for k, v in fields.items() if v}
+
+
+def _outcome(found: Mapping[str, Any]) -> dict[str, Any]:
+    explanation = found.get("explanation") or {}
+    return {
+        "decision": found.get("decision"),
+        "person_id": found.get("person_id"),
+        "probability": explanation.get("match_probability"),
+    }
 
 
 class GraphPersonLinks:
@@ -109,6 +135,23 @@ class GraphPersonLinks:
             ).all()
             out.update({str(ref): str(person) for ref, person in rows})
         return out
+
+    def match(
+        self, uow: UnitOfWork, principal: Principal, kind: str, values: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        found = IdentityIngest(uow, principal).match(record_fields(kind, values))
+        return _outcome(found)
+
+    def ingest(
+        self,
+        uow: UnitOfWork,
+        principal: Principal,
+        kind: str,
+        record_id: str,
+        values: Mapping[str, Any],
+    ) -> dict[str, Any]:
+        found = IdentityIngest(uow, principal).ingest(kind, record_id, record_fields(kind, values))
+        return _outcome(found)
 
     def forget(self, session: Session, tenant_id: str, contact_ids: Sequence[str]) -> int:
         persons = {p for c in contact_ids if (p := _person_id(session, tenant_id, c)) is not None}
