@@ -6,7 +6,7 @@ The graph is built fast, not through the gateway: generated identities
 inserts — a person per generated person (the truth stands in for a linked graph), a
 node per identity with its features, its blocking keys — into their own SQLite
 workspace under ``KITH_HOME/bench/identity-online/`` (kept and reused by the next run
-of the same size). The arrivals are identities of the last chunk held out of the
+of the same size). The arrivals are identities of the first chunk held out of the
 graph: each goes through ``IdentityIngest.ingest`` (blocking lookups, scoring, the
 decision, the node, keys, person, link and event writes) and its unit of work
 commits, one at a time, timed; afterwards the arrivals' rows are removed so the graph
@@ -74,23 +74,51 @@ def _held_out(rows: list[dict[str, Any]], arrivals: int) -> set[str]:
     return {r["record_id"] for r in rng.sample(rows, k=min(arrivals, len(rows) // 10))}
 
 
-def build(container: Container, tenant_id: str, identities: int, arrivals: int) -> dict[str, Any]:
-    """Bulk-write the graph; returns its size, timings and the held-out arrivals."""
+def _stream(
+    identities: int, arrivals: int
+) -> Iterator[tuple[list[dict[str, Any]], list[dict[str, Any]]]]:
+    """(rows for the graph, arrivals) per chunk: ``identities + arrivals`` generated,
+    the arrivals sampled from the first chunk, so the graph holds ``identities``."""
+    for chunk, rows in _chunks(identities + arrivals):
+        held = _held_out(rows, arrivals) if chunk == 0 else set()
+        yield (
+            [r for r in rows if r["record_id"] not in held],
+            [r for r in rows if r["record_id"] in held],
+        )
+
+
+def _known_persons(container: Container, tenant_id: str, ids: list[str]) -> set[str]:
+    with container.engine.connect() as conn:
+        return set(
+            conn.execute(
+                select(IdentityPerson.id).where(
+                    IdentityPerson.tenant_id == tenant_id, IdentityPerson.id.in_(ids)
+                )
+            ).scalars()
+        )
+
+
+def build(
+    container: Container,
+    tenant_id: str,
+    identities: int,
+    arrivals: int,
+    existing: frozenset[str] = frozenset(),
+) -> dict[str, Any]:
+    """Bulk-write the graph (the rows not in ``existing``: a smaller graph is completed
+    to the size asked); returns what was written, the time and the held-out arrivals."""
     started = time.perf_counter()
     nodes = keys = persons = 0
     held: list[dict[str, Any]] = []
-    last_chunk = -1
     with container.engine.begin() as conn:
         conn.exec_driver_sql("PRAGMA synchronous=OFF")
-    for chunk, rows in _chunks(identities):
-        last_chunk = chunk
-        out = _held_out(rows, arrivals)
+    for rows, out in _stream(identities, arrivals):
+        held.extend(out)
         person_ids: dict[str, str] = {}
         node_rows: list[dict[str, Any]] = []
         key_rows: list[dict[str, Any]] = []
         for row in rows:
-            if row["record_id"] in out:
-                held.append(row)
+            if row["record_id"] in existing:
                 continue
             person = person_ids.setdefault(row["person_id"], person_key(row["person_id"]))
             node_id = new_id()
@@ -111,43 +139,36 @@ def build(container: Container, tenant_id: str, identities: int, arrivals: int) 
                 {"id": new_id(), "tenant_id": tenant_id, "rule": r, "key": k, "node_id": node_id}
                 for r, k in blocking_keys(feats)
             )
+        if not node_rows:
+            continue
+        known = (
+            _known_persons(container, tenant_id, list(person_ids.values())) if existing else set()
+        )
         person_rows = [
             {"id": p, "tenant_id": tenant_id, "segment": "other", "created_at": NOW}
             for p in person_ids.values()
+            if p not in known
         ]
         with container.engine.begin() as conn:
-            conn.execute(insert(IdentityPerson), person_rows)
+            if person_rows:
+                conn.execute(insert(IdentityPerson), person_rows)
             conn.execute(insert(IdentityNode), node_rows)
             conn.execute(insert(IdentityKey), key_rows)
-        nodes, keys, persons = (
-            nodes + len(node_rows),
-            keys + len(key_rows),
-            persons + len(person_rows),
-        )
-    with container.engine.begin() as conn:
-        conn.exec_driver_sql("ANALYZE")
+        nodes, keys = nodes + len(node_rows), keys + len(key_rows)
+        persons += len(person_rows)
+    if nodes:
+        with container.engine.begin() as conn:
+            conn.exec_driver_sql("ANALYZE")
     return {
-        "identities": nodes,
-        "persons": persons,
-        "keys": keys,
-        "chunks": last_chunk + 1,
+        "identities_written": nodes,
+        "persons_written": persons,
+        "keys_written": keys,
         "build_seconds": round(time.perf_counter() - started, 1),
-        "held": held[-arrivals:] if arrivals else [],
+        "held": held,
     }
 
 
-def _arrivals_only(identities: int, arrivals: int) -> list[dict[str, Any]]:
-    """The held-out arrivals of an existing graph (the last chunk, regenerated)."""
-    last: list[dict[str, Any]] = []
-    held: list[dict[str, Any]] = []
-    for _, rows in _chunks(identities):
-        last = rows
-        out = _held_out(rows, arrivals)
-        held.extend(r for r in last if r["record_id"] in out)
-    return held[-arrivals:]
-
-
-def _workspace(home: Path, identities: int) -> tuple[Container, str, bool]:
+def _workspace(home: Path, identities: int) -> tuple[Container, str]:
     folder = home / "bench" / "identity-online"
     folder.mkdir(parents=True, exist_ok=True)
     url = f"sqlite:///{folder / f'graph-{identities}.db'}"
@@ -159,13 +180,7 @@ def _workspace(home: Path, identities: int) -> tuple[Container, str, bool]:
         tenant = ensure_tenant(uow.session, "bench-identity", "Identity bench")
         uow.commit()
         tenant_id = tenant.id
-    with container.engine.connect() as conn:
-        stored = conn.execute(
-            select(func.count())
-            .select_from(IdentityNode)
-            .where(IdentityNode.tenant_id == tenant_id)
-        ).scalar_one()
-    return container, tenant_id, stored > 0
+    return container, tenant_id
 
 
 def measure(
@@ -241,14 +256,20 @@ def _remove(container: Container, tenant_id: str, refs: list[str]) -> None:
 
 def run(identities: int = 1_000_000, arrivals: int = 1000, profile: bool = False) -> dict[str, Any]:
     home = Settings().home
-    container, tenant_id, reused = _workspace(home, identities)
+    container, tenant_id = _workspace(home, identities)
     try:
-        if reused:
-            graph: dict[str, Any] = {"reused": True}
-            held = _arrivals_only(identities, arrivals)
-        else:
-            graph = build(container, tenant_id, identities, arrivals)
-            held = graph.pop("held")
+        with container.engine.connect() as conn:
+            existing = frozenset(
+                conn.execute(
+                    select(IdentityNode.ref).where(IdentityNode.tenant_id == tenant_id)
+                ).scalars()
+            )
+        graph = build(container, tenant_id, identities, arrivals, existing)
+        held = graph.pop("held")
+        # An arrival is never in the graph already (a graph built by an earlier version
+        # of this bench may hold it).
+        _remove(container, tenant_id, [r["record_id"] for r in held if r["record_id"] in existing])
+        graph["reused_identities"] = len(existing)
         with container.engine.connect() as conn:
             size = conn.execute(
                 select(func.count())

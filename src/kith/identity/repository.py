@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, literal, or_, select, union_all
@@ -19,6 +20,15 @@ from kith.identity.models import (
 )
 
 BLOCK_CAP = 40  # nodes read per blocking key; a key shared by more is over-common
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A node the online matcher compares an arrival with."""
+
+    id: str
+    person_id: str | None
+    features: dict[str, Any]
 
 
 class IdentityRepository:
@@ -125,7 +135,7 @@ class IdentityRepository:
 
     def nodes_by_keys(
         self, keys: Sequence[tuple[str, str]], limit: int, block_cap: int = BLOCK_CAP
-    ) -> Sequence[IdentityNode]:
+    ) -> list[Candidate]:
         """Nodes sharing one of the blocking ``keys`` ((rule, key) pairs, strongest rule
         first): the online matcher's candidates. One statement; each key's lookup goes
         through ``ix_identity_keys_lookup`` and reads at most ``block_cap + 1`` rows, and
@@ -153,11 +163,14 @@ class IdentityRepository:
         chosen = list(ids)[:limit]
         if not chosen:
             return []
-        return self.session.scalars(
-            select(IdentityNode).where(
-                IdentityNode.tenant_id == self.tenant_id, IdentityNode.id.in_(chosen)
+        n = IdentityNode
+        # Plain rows, not ORM objects: the matcher only reads these three columns.
+        rows = self.session.execute(
+            select(n.id, n.person_id, n.features).where(
+                n.tenant_id == self.tenant_id, n.id.in_(chosen)
             )
         ).all()
+        return [Candidate(str(i), p, dict(f or {})) for i, p, f in rows]
 
     def links_of(self, node_ids: Sequence[str]) -> Sequence[IdentityLink]:
         link = IdentityLink
