@@ -141,6 +141,9 @@ def identity(
     small: Annotated[
         int, typer.Option(min=100, help="A second, smaller size, for the extrapolation.")
     ] = 10_000,
+    held_out_seed: Annotated[
+        int, typer.Option(min=0, help="Seed of the held-out set (HELD_OUT noise mix).")
+    ] = 2027,
     as_json: Annotated[bool, typer.Option("--json", help="Print the JSON result only.")] = False,
 ) -> None:
     """Identity resolution: Febrl 4 and the Chinese/English benchmark (precision,
@@ -150,7 +153,7 @@ def identity(
 
     if small >= identities:
         fail(f"--small ({small}) must be below --identities ({identities})")
-    result = run(identities, small)
+    result = run(identities, small, held_out_seed)
     if as_json:
         typer.echo(json.dumps(result, ensure_ascii=False))
         return

@@ -46,7 +46,7 @@ from kith.identity.models import NODE_KINDS, IdentityKey, IdentityLink, Identity
 from kith.identity.online import TF_COLUMNS, score
 from kith.identity.repository import Candidate, IdentityRepository
 
-CANDIDATE_LIMIT = 200  # nodes compared per arrival (a shared family device is bounded)
+CANDIDATE_LIMIT = 60  # nodes compared per arrival (a shared family device is bounded)
 Decision = str  # attach | propose | leave | known
 
 

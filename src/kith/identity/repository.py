@@ -19,7 +19,7 @@ from kith.identity.models import (
     IdentityPerson,
 )
 
-BLOCK_CAP = 40  # nodes read per blocking key; a key shared by more is over-common
+BLOCK_CAP = 20  # nodes read per blocking key; a key shared by more is over-common
 
 
 @dataclass(frozen=True)
