@@ -11,7 +11,8 @@ picks among the person's contacts:
 * ``manual`` — the value of the contact the merge names for that field (``picks``).
 
 Rules and trust are data (``DEFAULT_RULES``; a merge may override any field's rule).
-An empty value never wins a recency or trust rule (a manual pick is taken as it is). The merge's decision record keeps each changed field's
+An empty value never wins a recency or trust rule (a manual pick is taken as it
+is). The merge's decision record keeps each changed field's
 value before, so an unmerge puts them back exactly (refused when a field was edited
 since the merge: the later edit is not overwritten).
 """
