@@ -347,6 +347,14 @@ def test_an_import_flags_or_skips_likely_duplicates_of_known_people_and_earlier_
     assert (skipped.created, skipped.rejected) == (0, 2)  # both people are known now
     reasons = (tmp_path / "again.rejected.csv").read_text(encoding="utf-8-sig")
     assert "likely duplicate of person" in reasons and "--on-duplicate skip" in reasons
+    # A row that updates its own record (matched by e-mail) is not a twin: not skipped.
+    update = tmp_path / "update.csv"
+    with update.open("w", encoding="utf-8", newline="") as stream:
+        csv.writer(stream).writerows(
+            [["name", "email", "city"], ["王丽", "WangLi@mail.example", "苏州"]]
+        )
+    updated = _import(container, workspace, update, "skip")
+    assert (updated.updated, updated.rejected) == (1, 0)
     with container.uow() as uow:
         names = [c.name for c in uow.session.scalars(select(Contact).where(Contact.id != app))]
     assert sorted(names) == sorted(["王麗", "王丽", "张三丰", "張三豐", "李四"])  # none skipped

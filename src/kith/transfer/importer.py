@@ -24,7 +24,7 @@ from kith.core.errors import FieldError
 from kith.crm import persons
 from kith.crm.bulk import BulkWriter, RowIn, RowResult
 from kith.crm.repository import RecordRepository
-from kith.crm.specs import ObjectSpec
+from kith.crm.specs import SPECS, ObjectSpec
 from kith.db.uow import UnitOfWork
 from kith.transfer.errors import UnusableInput
 from kith.transfer.formats import (
@@ -252,6 +252,12 @@ class _ImportRun:
         """Skip mode: the row matches a known person above the threshold (the graph
         holds the rows written before it, earlier batches included)."""
         if self.options.on_duplicate != "skip" or self.principal is None or values.get("id"):
+            return None
+        # A row that updates its own record (matched by external id or e-mail) is not a twin.
+        repo, spec = RecordRepository(self.uow.session, self.principal), SPECS[self.kind]
+        if values.get("external_id") and repo.find_by(spec, external_id=values["external_id"]):
+            return None
+        if values.get("email") and repo.find_by_casefold(spec, "email", str(values["email"])):
             return None
         found = persons.match(self.uow, self.principal, self.kind, values)
         if found["decision"] != "attach":
