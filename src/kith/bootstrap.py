@@ -27,6 +27,7 @@ from kith.core.clock import utcnow
 from kith.core.settings import Settings, get_settings
 from kith.crm.inbound_types import register_inbound_type
 from kith.crm.masking import set_phone_regions
+from kith.crm.persons import use_person_links
 from kith.crm.rules import ErasureCheck, use_erasure_check
 from kith.db.engine import engine_from_settings, make_session_factory
 from kith.db.migrate import upgrade
@@ -40,6 +41,7 @@ from kith.gateway.gateway import Gateway
 from kith.gateway.principals import register_principal_resolver
 from kith.gateway.registry import ToolServices
 from kith.identity.consumer import identity_consumer
+from kith.identity.persons import GraphPersonLinks
 from kith.intelligence.monitoring.performance import performance_consumer
 from kith.platform.consumer import webhooks_consumer
 from kith.platform.ratelimit import RequestLimits
@@ -86,6 +88,8 @@ def wire() -> None:
     use_request_limiter(RequestLimits())
     # The contact rule flags people coming back after erasure (privacy's tombstones).
     use_erasure_check(ErasureCheck(reimport.FLAG, reimport.flag_if_erased, reimport.may_be_erased))
+    # One person behind several contacts (consent, DSAR, timeline, the contact's read).
+    use_person_links(GraphPersonLinks())
     # Who acts on approved calls: agents' principals (users, API keys, system: built in).
     register_principal_resolver("agent", resolve_agent)
     # The consumers `kith serve` and `kith worker` run (plus the kith.consumers

@@ -68,6 +68,28 @@ def test_a_surname_with_a_title_is_a_partial_name(
     )
 
 
+@pytest.mark.parametrize(
+    ("name", "chinese"),
+    [
+        ("Cindy Gao", "高总"),
+        ("Tony Zhao", "赵先生"),
+        ("Anna Li", "李女士"),
+        ("David Wang", "王经理"),
+    ],
+)
+def test_an_adopted_english_name_with_a_chinese_surname_is_the_surname_only(
+    name: str, chinese: str
+) -> None:
+    form = normalise_name(name)
+    assert form.partial and form.given == "" and form.initial == ""
+    assert form.key == form.surname == normalise_name(chinese).surname
+
+
+def test_pinyin_and_western_names_keep_their_given_name() -> None:
+    assert not normalise_name("Jianguo Zhang").partial
+    assert normalise_name("David Smith").key == "david smith"
+
+
 def test_an_initial_and_a_surname_keep_the_initial() -> None:
     for variant in ("J. Zhang", "Zhang J.", "J Zhang"):
         form = normalise_name(variant)

@@ -141,6 +141,9 @@ def identity(
     small: Annotated[
         int, typer.Option(min=100, help="A second, smaller size, for the extrapolation.")
     ] = 10_000,
+    held_out_seed: Annotated[
+        int, typer.Option(min=0, help="Seed of the held-out set (HELD_OUT noise mix).")
+    ] = 2027,
     as_json: Annotated[bool, typer.Option("--json", help="Print the JSON result only.")] = False,
 ) -> None:
     """Identity resolution: Febrl 4 and the Chinese/English benchmark (precision,
@@ -150,7 +153,7 @@ def identity(
 
     if small >= identities:
         fail(f"--small ({small}) must be below --identities ({identities})")
-    result = run(identities, small)
+    result = run(identities, small, held_out_seed)
     if as_json:
         typer.echo(json.dumps(result, ensure_ascii=False))
         return
@@ -160,6 +163,54 @@ def identity(
         f"(P {chinese['precision']}, R {chinese['recall']}, {chinese['identities']} "
         f"identities); batch {result['batch_seconds_per_million']} s per million "
         f"(extrapolated); online p99 {result['online_p99_ms']} ms"
+    )
+
+
+@bench_app.command("identity-online")
+def identity_online(
+    identities: Annotated[
+        int, typer.Option(min=1_000, max=5_000_000, help="Identities in the stored graph.")
+    ] = 1_000_000,
+    arrivals: Annotated[
+        int, typer.Option(min=10, max=20_000, help="Held-out identities matched one at a time.")
+    ] = 1_000,
+    profile: Annotated[bool, typer.Option(help="Add the cProfile top of the arrivals.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the JSON result only.")] = False,
+) -> None:
+    """Online identity matching on SQLite: one arrival against a stored graph of a
+    million identities (bulk-built once under KITH_HOME/bench), p50/p99."""
+    from kith.bench.identity_online import run
+
+    result = run(identities, arrivals, profile)
+    if as_json:
+        typer.echo(json.dumps(result, ensure_ascii=False))
+        return
+    online = result["online"]
+    typer.echo(
+        f"graph {result['graph_identities']} identities; {online['arrivals']} arrivals: "
+        f"p50 {online['p50_ms']} ms, p99 {online['p99_ms']} ms; {online['decisions']}"
+    )
+    if profile:
+        typer.echo(online["profile"])
+
+
+@bench_app.command("identity-batch")
+def identity_batch(
+    identities: Annotated[
+        int, typer.Option(min=1_000, max=5_000_000, help="Generated identities linked at once.")
+    ] = 1_000_000,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the JSON result only.")] = False,
+) -> None:
+    """Batch identity resolution, one real run: seconds for N identities (and per million)."""
+    from kith.bench.identity_batch import run
+
+    result = run(identities)
+    if as_json:
+        typer.echo(json.dumps(result, ensure_ascii=False))
+        return
+    typer.echo(
+        f"{result['identities']} identities linked in {result['timings_seconds']['total_s']} s "
+        f"({result['batch_seconds_per_million']} s per million); {result['timings_seconds']}"
     )
 
 

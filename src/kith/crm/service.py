@@ -22,7 +22,7 @@ from kith.access.models import User
 from kith.access.principal import Principal
 from kith.core.clock import as_utc, utcnow
 from kith.core.errors import Conflict, FieldError, NotFound, ValidationFailed
-from kith.crm import custom_fields
+from kith.crm import custom_fields, persons
 from kith.crm.query import ListQuery, encode_cursor
 from kith.crm.refs import customer_refs
 from kith.crm.repository import RecordRepository
@@ -158,7 +158,11 @@ class RecordService:
         if spec.name == "account":
             about = about | (entry.account_id == record.id)
         elif spec.name == "contact":
-            about = about | (entry.contact_id == record.id)
+            # A person's timeline spans every contact linked to them (kith.crm.persons).
+            ids = [record.id, *self.linked_contacts(record.id)]
+            about = ((entry.subject_type == spec.name) & entry.subject_id.in_(ids)) | (
+                entry.contact_id.in_(ids)
+            )
         stmt = select(entry).where(entry.tenant_id == self.principal.tenant_id, about)
         if before:
             stmt = stmt.where(entry.id < before)
@@ -267,6 +271,32 @@ class RecordService:
         self.uow.emit(self._change_event(spec, record, record_event(spec.name, "deleted"), {}, now))
 
     # --- helpers -------------------------------------------------------------
+
+    def linked_contacts(self, contact_id: str) -> list[str]:
+        """The other contacts of the same person (identity graph) this reader may see."""
+        linked = persons.linked_contacts(self.uow.session, self.principal.tenant_id, contact_id)
+        return [c for c in linked[1:] if self._readable(SPECS["contact"], c)]
+
+    def person_of(self, contact_id: str) -> dict[str, Any] | None:
+        """The person a contact belongs to (identity graph): its id, segment, the other
+        contacts linked to it that this reader may see, and its identities."""
+        spec = SPECS["contact"]
+        self.load(spec, contact_id, "read")
+        found = persons.person_summary(self.uow.session, self.principal, contact_id)
+        if found is None:
+            return None
+        linked = [c for c in found["linked_contacts"] if self._readable(spec, c)]
+        hidden = set(found["linked_contacts"]) - set(linked)
+        identities = [
+            i for i in found["identities"] if not (i["kind"] == "contact" and i["ref"] in hidden)
+        ]
+        return {**found, "linked_contacts": linked, "identities": identities}
+
+    def _readable(self, spec: ObjectSpec, record_id: str) -> bool:
+        record = self.repo.find(spec, record_id)
+        return record is not None and policy.may_act_on(
+            self.principal, spec.name, "read", record.owner_id
+        )
 
     def load(self, spec: ObjectSpec, record_id: str, action: str) -> Any:
         """404 for records outside the tenant or the read scope; 403 beyond that."""

@@ -134,6 +134,8 @@ def read_schema(spec: ObjectSpec) -> type[BaseModel]:
             fields[name] = (META_FIELDS[name], ...)
         else:
             fields[name] = (_optional(_annotation_for(spec, name)), None)
+    if spec.name == "contact":  # GET /contacts/{id}: the identity graph's person
+        fields["person"] = (dict[str, Any] | None, None)
     model: type[BaseModel] = create_model(f"{spec.name.title()}", **fields)
     return model
 

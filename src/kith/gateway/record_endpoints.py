@@ -116,7 +116,10 @@ def _register(spec: ObjectSpec) -> None:
         return KithJSON(_written(uow, result), status_code=201)
 
     def get_record(record_id: RecordId, uow: UoW, principal: CurrentPrincipal) -> Any:
-        data = RecordService(uow, principal).get(name, record_id)
+        records = RecordService(uow, principal)
+        data = records.get(name, record_id)
+        if name == "contact":  # the person and the identities linked to it
+            data = {**data, "person": records.person_of(record_id)}
         uow.commit()
         return data
 

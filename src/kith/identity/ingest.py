@@ -44,9 +44,9 @@ from kith.identity.clustering import names_compatible
 from kith.identity.model import BLOCKING, Parameters, Thresholds, features
 from kith.identity.models import NODE_KINDS, IdentityKey, IdentityLink, IdentityNode, IdentityPerson
 from kith.identity.online import TF_COLUMNS, score
-from kith.identity.repository import IdentityRepository
+from kith.identity.repository import Candidate, IdentityRepository
 
-CANDIDATE_LIMIT = 200  # nodes compared per arrival (a shared family device is bounded)
+CANDIDATE_LIMIT = 60  # nodes compared per arrival (a shared family device is bounded)
 Decision = str  # attach | propose | leave | known
 
 
@@ -322,7 +322,7 @@ class IdentityIngest:
             if n.id != exclude
         ]
         blocked = self._never_linked(exclude, candidates)
-        best: tuple[float, IdentityNode, Any] | None = None
+        best: tuple[float, Candidate, Any] | None = None
         for node in candidates:
             if node.id in blocked or node.person_id is None:
                 continue
@@ -366,7 +366,7 @@ class IdentityIngest:
             "refused": refused,
         }
 
-    def _never_linked(self, node_id: str | None, candidates: list[IdentityNode]) -> set[str]:
+    def _never_linked(self, node_id: str | None, candidates: list[Candidate]) -> set[str]:
         if node_id is None:
             return set()
         out = set()

@@ -18,18 +18,23 @@ Never commits; the gateway's caller does.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
+
+from sqlalchemy import select
 
 from kith.access import policy
 from kith.access.principal import Principal
 from kith.core.clock import utcnow
 from kith.core.errors import Conflict, NotFound
 from kith.crm.models import Contact
+from kith.crm.service import RecordService
+from kith.crm.specs import PATCH_SCHEMAS
 from kith.db.uow import UnitOfWork
 from kith.events.types import DomainEvent, EventType
-from kith.identity.models import IdentityMerge, IdentityPerson
+from kith.identity import survivorship
+from kith.identity.models import IdentityMerge, IdentityNode, IdentityPerson
 from kith.identity.repository import IdentityRepository
 
 MAX_PERSON_SIZE = 50  # identities a merge may put in one person
@@ -86,6 +91,8 @@ class MergeService:
         survivor_id: str | None = None,
         reason: str = "",
         high_risk_allowed: bool = False,
+        rules: Mapping[str, str] | None = None,
+        picks: Mapping[str, str] | None = None,
     ) -> IdentityMerge | None:
         """The merge's record, or None when a confirmed link's ends were one person
         already (the link is confirmed, nothing moves)."""
@@ -150,13 +157,17 @@ class MergeService:
             ],
             "risk": reasons,
         }
+        survived = self._survive(staying, moving, rules, picks)
+        before: dict[str, Any] = {"segment": survivor.segment}
+        if survived is not None:
+            before["contact"] = survived
         record = IdentityMerge(
             tenant_id=self.principal.tenant_id,
             survivor_id=survivor.id,
             absorbed_id=absorbed.id,
             moved_node_ids=sorted(n.id for n in moving),
             link_states=link_states,
-            survivor_before={"segment": survivor.segment},
+            survivor_before=before,
             evidence=evidence,
             reason=reason[:2000],
             decided_by_id=self.principal.id,
@@ -189,6 +200,49 @@ class MergeService:
         if link_id is not None:
             self._linked(survivor.id, link_id, now)
         return record
+
+    # --- survivorship ---------------------------------------------------------------
+
+    def _contacts(self, nodes: Sequence[IdentityNode]) -> list[Contact]:
+        ids = [n.ref for n in nodes if n.kind == "contact"]
+        if not ids:
+            return []
+        c = Contact
+        return list(
+            self.uow.session.scalars(
+                select(c).where(
+                    c.tenant_id == self.principal.tenant_id, c.id.in_(ids), c.deleted_at.is_(None)
+                )
+            )
+        )
+
+    def _survive(
+        self,
+        staying: Sequence[IdentityNode],
+        moving: Sequence[IdentityNode],
+        rules: Mapping[str, str] | None,
+        picks: Mapping[str, str] | None,
+    ) -> dict[str, Any] | None:
+        """Survivorship of the contact fields when both persons hold contacts: the
+        survivor's oldest contact takes each field's winning value (``survivorship``)."""
+        kept, joining = self._contacts(staying), self._contacts(moving)
+        if not kept or not joining:
+            if picks:
+                raise Conflict("a manual pick needs contacts on both sides of the merge")
+            return None
+        primary = min(kept, key=lambda c: (c.created_at, c.id))
+        others = [c for c in (*kept, *joining) if c.id != primary.id]
+        choices = survivorship.plan(primary, others, rules, picks)
+        self._write(primary, {c.field: c.value for c in choices})
+        return survivorship.record(primary, choices)
+
+    def _write(self, contact: Contact, values: Mapping[str, Any]) -> None:
+        if not values:
+            return
+        patch = PATCH_SCHEMAS["contact"](version=contact.version, **values)
+        RecordService(self.uow, self.principal, clock=self.clock).update(
+            "contact", contact.id, patch
+        )
 
     def _linked(self, person_id: str, link_id: str, now: datetime) -> None:
         self.uow.emit(
@@ -228,6 +282,12 @@ class MergeService:
         moved_on += [n.id for n in nodes.values() if n.person_id != survivor.id]
         if moved_on:
             raise Conflict(f"{len(moved_on)} identities of this merge have moved since")
+        kept = record.survivor_before.get("contact")
+        if kept and kept.get("fields"):
+            contact = self.uow.session.get(Contact, kept["id"])
+            if contact is None or contact.tenant_id != self.principal.tenant_id:
+                raise Conflict(f"contact {kept['id']} of this merge is gone")
+            self._write(contact, survivorship.restore(contact, kept))
         now = self.clock()
         for node in nodes.values():
             node.person_id = absorbed.id

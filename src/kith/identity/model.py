@@ -496,6 +496,9 @@ def register_name_frequencies(linker: Any, frame: Any, prior: float) -> None:
     linker.table_management.register_term_frequency_lookup(registered, "name_key")
 
 
+TRAIN_SAMPLE = 100_000  # records m and u are estimated on; larger files are only scored
+
+
 def link(
     records: Sequence[Mapping[str, Any]],
     *,
@@ -511,7 +514,15 @@ def link(
     started, cpu = time.perf_counter(), time.process_time()
     frame = records_frame(records, region)
     prepared = time.perf_counter()
-    linker, params = train(frame, seed=seed)
+    # m and u are estimated on a sample (a fixed cost); every record is scored. λ is per
+    # pair, so a random sample of records keeps it (matching and all pairs both scale
+    # with the square of the fraction).
+    sample = (
+        frame if len(frame) <= TRAIN_SAMPLE else frame.sample(n=TRAIN_SAMPLE, random_state=seed)
+    )
+    linker, params = train(sample, seed=seed)
+    if sample is not frame:
+        linker = _linker_from(linker.misc.save_model_to_json(), frame)
     trained = time.perf_counter()
     register_name_frequencies(linker, frame, params.prior)
     predictions = linker.inference.predict(

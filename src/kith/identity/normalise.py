@@ -330,16 +330,32 @@ def _latin_name(name: str) -> NameForm:
         surname, given_words = words[0], words[1:]
     else:  # Western order: given names first, surname last
         surname, given_words = words[-1], words[:-1]
+    adopted = _adopted_english(surname, given_words)
     given_words = [NICKNAMES.get(w, w) for w in given_words]
     given = "".join(given_words)
-    partial = len(full) <= 1  # a surname alone, or with initials only
+    partial = len(full) <= 1 or adopted  # a surname alone, with initials, or adopted name
     return NameForm(
         key=surname if partial else " ".join(sorted((surname, given))),
         surname=surname,
         given="" if partial else given,
-        initial=given[:1],
+        initial="" if adopted else given[:1],
         partial=partial,
         honorific=honorific,
+    )
+
+
+# English given names that also split into pinyin syllables (an-na, lin-da).
+PINYIN_LIKE_ENGLISH = frozenset({"anna", "linda", "tina", "nina", "gina", "lena", "dana"})
+
+
+def _adopted_english(surname: str, given_words: list[str]) -> bool:
+    """'Cindy Gao', 'Tony Zhao': an English given name a Chinese person adopted, with
+    their Chinese surname. It says nothing of the Chinese given name (高嘉 is Cindy
+    Gao), so only the surname is compared, as for 高总 or 'J. Gao'."""
+    if not given_words or surname not in _common_surnames():
+        return False
+    return any(
+        len(w) > 1 and (w in PINYIN_LIKE_ENGLISH or split_pinyin(w) is None) for w in given_words
     )
 
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from kith.access.principal import Principal
@@ -17,6 +18,17 @@ from kith.identity.models import (
     IdentityNode,
     IdentityPerson,
 )
+
+BLOCK_CAP = 20  # nodes read per blocking key; a key shared by more is over-common
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A node the online matcher compares an arrival with."""
+
+    id: str
+    person_id: str | None
+    features: dict[str, Any]
 
 
 class IdentityRepository:
@@ -121,28 +133,44 @@ class IdentityRepository:
             )
         ).first()
 
-    def nodes_by_keys(self, keys: Sequence[tuple[str, str]], limit: int) -> Sequence[IdentityNode]:
-        """Nodes sharing one of the blocking ``keys`` ((rule, key) pairs): the online
-        matcher's candidates, through ``ix_identity_keys_lookup``."""
+    def nodes_by_keys(
+        self, keys: Sequence[tuple[str, str]], limit: int, block_cap: int = BLOCK_CAP
+    ) -> list[Candidate]:
+        """Nodes sharing one of the blocking ``keys`` ((rule, key) pairs, strongest rule
+        first): the online matcher's candidates. One statement; each key's lookup goes
+        through ``ix_identity_keys_lookup`` and reads at most ``block_cap + 1`` rows, and
+        a key shared by more than ``block_cap`` nodes (a frequent name: its own term
+        frequency says it tells nothing) is skipped, so the cost of an arrival does not
+        grow with the graph."""
         if not keys:
             return []
         k = IdentityKey
-        wanted = set(keys)
-        rows = self.session.execute(
-            select(k.rule, k.key, k.node_id).where(
-                k.tenant_id == self.tenant_id,
-                k.rule.in_(sorted({rule for rule, _ in wanted})),
-                k.key.in_(sorted({key for _, key in wanted})),
-            )
-        ).all()
-        ids = list(dict.fromkeys(n for rule, key, n in rows if (rule, key) in wanted))[:limit]
-        if not ids:
+        parts = [
+            select(literal(i).label("i"), k.node_id)
+            .where(k.tenant_id == self.tenant_id, k.rule == rule, k.key == key)
+            .limit(block_cap + 1)
+            .subquery()
+            for i, (rule, key) in enumerate(dict.fromkeys(keys))
+        ]
+        rows = self.session.execute(union_all(*(select(p.c.i, p.c.node_id) for p in parts))).all()
+        blocks: dict[int, list[str]] = {}
+        for i, node_id in rows:
+            blocks.setdefault(int(i), []).append(str(node_id))
+        ids: dict[str, None] = {}
+        for i in sorted(blocks):
+            if len(blocks[i]) <= block_cap:
+                ids.update(dict.fromkeys(blocks[i]))
+        chosen = list(ids)[:limit]
+        if not chosen:
             return []
-        return self.session.scalars(
-            select(IdentityNode).where(
-                IdentityNode.tenant_id == self.tenant_id, IdentityNode.id.in_(ids)
+        n = IdentityNode
+        # Plain rows, not ORM objects: the matcher only reads these three columns.
+        rows = self.session.execute(
+            select(n.id, n.person_id, n.features).where(
+                n.tenant_id == self.tenant_id, n.id.in_(chosen)
             )
         ).all()
+        return [Candidate(str(i), p, dict(f or {})) for i, p, f in rows]
 
     def links_of(self, node_ids: Sequence[str]) -> Sequence[IdentityLink]:
         link = IdentityLink

@@ -42,6 +42,11 @@ class ProposalsOut(BaseModel):
 
 Id = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{32}$")]
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
+# Survivorship of contact fields on a merge (kith.identity.survivorship).
+SurvivorField = Literal[
+    "name", "title", "email", "mobile", "phone", "wechat_id", "city", "language"
+]
+SurvivorRule = Literal["most_recent", "most_trusted", "manual"]
 Probability = Annotated[float, Field(gt=0, le=1)]
 IdentityField = Literal[
     "name",
@@ -70,6 +75,8 @@ class MergeIn(BaseModel):
     survivor_id: Id | None = None
     reason: Reason = ""
     high_risk: bool = False
+    rules: dict[SurvivorField, SurvivorRule] = {}
+    picks: dict[SurvivorField, Id] = {}
 
 
 class UnmergeIn(BaseModel):

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, StringConstraints, model_validator
 
 from kith.gateway.registry import ToolContext, tool
 from kith.identity.merges import MergeService, merge_view
+from kith.identity.schemas import SurvivorField, SurvivorRule
 
 Id = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{32}$")]
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
@@ -28,6 +29,10 @@ class MergeIn(BaseModel):
     link_id: Id | None = None
     survivor_id: Id | None = None
     reason: Reason = ""
+    # Survivorship of contact fields (kith.identity.survivorship): a rule per field,
+    # and manual picks (field → the contact whose value wins).
+    rules: dict[SurvivorField, SurvivorRule] = {}
+    picks: dict[SurvivorField, Id] = {}
 
     @model_validator(mode="after")
     def _two_persons_or_a_link(self) -> MergeIn:
@@ -57,6 +62,8 @@ def _merge(ctx: ToolContext, args: MergeIn, *, high_risk: bool) -> MergeOut:
         survivor_id=args.survivor_id,
         reason=args.reason,
         high_risk_allowed=high_risk,
+        rules={str(k): str(v) for k, v in args.rules.items()},
+        picks={str(k): v for k, v in args.picks.items()},
     )
     if record is None:
         return MergeOut(merge=None)

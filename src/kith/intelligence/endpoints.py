@@ -51,9 +51,14 @@ def _scores_route(object_type: str) -> Any:
         """Scores with factors; a score written by a version that may not score records
         (training/guards.py) is replaced by ``status: not_enough_data`` and the reason,
         and so is a missing score of a built-in model whose versions are all unfit."""
-        RecordService(uow, principal).get(object_type, record_id)  # 404 / 403 as for the record
+        records = RecordService(uow, principal)
+        records.get(object_type, record_id)  # 404 / 403 as for the record
         repo = IntelligenceRepository(uow.session, principal.tenant_id)
-        rows = repo.scores_for(object_type, record_id)
+        rows = list(repo.scores_for(object_type, record_id))
+        # A contact's person spans its linked contacts: their scores follow, marked.
+        linked = records.linked_contacts(record_id) if object_type == "contact" else []
+        for other in linked:
+            rows.extend(repo.scores_for(object_type, other))
         unfit = repo.unfit_versions()
         out: list[s.ScoreOut] = []
         for r in rows:
@@ -69,9 +74,10 @@ def _scores_route(object_type: str) -> Any:
                     factors=[s.FactorOut(**f) for f in r.factors],
                     scored_at=r.scored_at,
                     detail=r.detail,
+                    linked_record_id=r.record_id if r.record_id != record_id else None,
                 )
             )
-        present = {r.kind for r in rows}
+        present = {r.kind for r in rows if r.record_id == record_id}
         for kind in BUILTIN_KINDS.get(object_type, ()):
             if kind in present:
                 continue

@@ -33,6 +33,11 @@ class ScoreOut(BaseModel):
     reason: dict[str, str] | None = Field(
         default=None, description="zh/en: why there is no score (status not_enough_data)."
     )
+    linked_record_id: str | None = Field(
+        default=None,
+        description="Set when the score is about another record of the same person "
+        "(a contact linked by the identity graph).",
+    )
 
 
 class ForecastPoint(BaseModel):

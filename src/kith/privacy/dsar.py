@@ -35,12 +35,14 @@ from kith.core.clock import utcnow
 from kith.core.errors import PermissionDenied
 from kith.core.serialize import dumps
 from kith.core.settings import Settings
+from kith.crm import persons
 from kith.crm.models import Contact
 from kith.crm.service import RecordService
 from kith.crm.specs import SPECS
 from kith.db.base import Base
 from kith.db.uow import UnitOfWork
 from kith.events.types import DomainEvent, EventType
+from kith.privacy.dsar_summary import summary
 from kith.privacy.identifiers import TOMBSTONE_CACHE, identifier_hashes
 from kith.privacy.ledger import latest_by_pair, state_of
 from kith.privacy.models import ConsentEvent, ErasureTombstone, PrivacyRequest
@@ -82,17 +84,17 @@ def subject_tables() -> list[Table]:
 
 
 def _ids_tied_to(
-    session: Session, tables: Mapping[str, Table], tenant_id: str, contact_id: str
+    session: Session, tables: Mapping[str, Table], tenant_id: str, contact_ids: list[str]
 ) -> dict[str, list[str]]:
-    """{object type: ids} of the person and of every record tied to them, read before
-    anything is anonymised."""
-    owned: dict[str, list[str]] = {"contact": [contact_id]}
+    """{object type: ids} of the person (every linked contact) and of every record tied
+    to them, read before anything is anonymised."""
+    owned: dict[str, list[str]] = {"contact": list(contact_ids)}
     for spec in SPECS.values():
         table = tables.get(getattr(getattr(spec.model, "__table__", None), "name", ""))
         if table is None or "id" not in table.c:
             continue
         stmt = select(table.c.id).where(
-            table.c.tenant_id == tenant_id, table.c.contact_id == contact_id
+            table.c.tenant_id == tenant_id, table.c.contact_id.in_(contact_ids)
         )
         owned.setdefault(spec.name, []).extend(str(i) for i in session.scalars(stmt))
     return owned
@@ -127,19 +129,24 @@ class Package:
 
 
 def collect(uow: UnitOfWork, principal: Principal, contact_id: str) -> Package:
-    """Everything about the person, as JSON-safe rows per table."""
+    """Everything about the person — the contact and every contact the identity graph
+    links to the same person (``kith.crm.persons``) — as JSON-safe rows per table."""
     require_dsar_rights(principal)
     contact = RecordService(uow, principal).load(SPECS["contact"], contact_id, "read")
     session, tenant_id = uow.session, principal.tenant_id
+    ids = persons.linked_contacts(session, tenant_id, contact.id)
     contacts = Contact.__table__
     person = session.execute(select(contacts).where(contacts.c.id == contact.id)).mappings().one()
+    linked = session.execute(
+        select(contacts).where(contacts.c.tenant_id == tenant_id, contacts.c.id.in_(ids[1:]))
+    ).mappings()
     tables: dict[str, list[dict[str, Any]]] = {}
     for table in person_tables():
         rows = session.execute(
-            select(table).where(table.c.tenant_id == tenant_id, table.c.contact_id == contact_id)
+            select(table).where(table.c.tenant_id == tenant_id, table.c.contact_id.in_(ids))
         ).mappings()
         tables[table.name] = [dict(r) for r in rows]
-    owned = _ids_tied_to(session, {t.name: t for t in person_tables()}, tenant_id, contact_id)
+    owned = _ids_tied_to(session, {t.name: t for t in person_tables()}, tenant_id, ids)
     for table in subject_tables():
         tables[table.name] = _about(session, table, tenant_id, owned)
     memories = Base.metadata.tables.get(MEMORY_TABLE)
@@ -148,27 +155,29 @@ def collect(uow: UnitOfWork, principal: Principal, contact_id: str) -> Package:
             select(memories).where(
                 memories.c.tenant_id == tenant_id,
                 memories.c.subject_type == "contact",
-                memories.c.subject_id == contact_id,
+                memories.c.subject_id.in_(ids),
             )
         ).mappings()
         tables[MEMORY_TABLE] = [dict(r) for r in rows]
     audit = AuditEntry.__table__
     rows = session.execute(
         select(audit)
-        .where(audit.c.tenant_id == tenant_id, audit.c.record_id == contact_id)
+        .where(audit.c.tenant_id == tenant_id, audit.c.record_id.in_(ids))
         .order_by(audit.c.seq)
     ).mappings()
     tables["audit_log"] = [dict(r) for r in rows]
     events = list(
         session.scalars(
             select(ConsentEvent).where(
-                ConsentEvent.tenant_id == tenant_id, ConsentEvent.contact_id == contact_id
+                ConsentEvent.tenant_id == tenant_id, ConsentEvent.contact_id.in_(ids)
             )
         )
     )
     now = utcnow()
+    per_contact = [latest_by_pair([e for e in events if e.contact_id == c]).values() for c in ids]
     current = [
         {
+            "contact_id": e.contact_id,
             "purpose": e.purpose,
             "channel": e.channel,
             "state": state_of(e, now),
@@ -177,7 +186,10 @@ def collect(uow: UnitOfWork, principal: Principal, contact_id: str) -> Package:
             "expires_at": e.expires_at,
             "legal_basis": e.legal_basis,
         }
-        for e in sorted(latest_by_pair(events).values(), key=lambda e: (e.purpose, e.channel))
+        for e in sorted(
+            (e for latest in per_contact for e in latest),
+            key=lambda e: (e.purpose, e.channel, e.contact_id != contact.id, e.contact_id),
+        )
     ]
     data = _json_safe(
         {
@@ -185,11 +197,14 @@ def collect(uow: UnitOfWork, principal: Principal, contact_id: str) -> Package:
             "generated_at": now,
             "tenant_id": tenant_id,
             "contact": dict(person),
+            "person": persons.person_summary(session, principal, contact.id),
+            "linked_contacts": [dict(r) for r in linked],
             "consents_current": current,
             "tables": tables,
         }
     )
     counts = {name: len(rows) for name, rows in data["tables"].items()}
+    counts["linked_contacts"] = len(data["linked_contacts"])
     return Package(data, counts)
 
 
@@ -201,6 +216,8 @@ def export_zip(uow: UnitOfWork, principal: Principal, contact_id: str) -> bytes:
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("data.json", json.dumps(package.data, ensure_ascii=False))
         archive.writestr("csv/contact.csv", _csv([package.data["contact"]]))
+        if package.data["linked_contacts"]:
+            archive.writestr("csv/linked_contacts.csv", _csv(package.data["linked_contacts"]))
         for name, rows in package.data["tables"].items():
             if rows:
                 archive.writestr(f"csv/{name}.csv", _csv(rows))
@@ -259,90 +276,6 @@ def _csv_cell(value: Any) -> Any:
     if isinstance(value, str):
         return spreadsheet_safe(value)
     return value  # numbers, booleans and None as they are
-
-
-SECTIONS: dict[str, tuple[str, str]] = {
-    "interactions": ("沟通记录", "Interactions"),
-    "activities": ("任务与活动", "Activities"),
-    "tickets": ("工单", "Tickets"),
-    "deals": ("商机", "Deals"),
-    "orders": ("订单", "Orders"),
-    "consent_events": ("授权记录（含历史）", "Consents and their history"),
-    "consent_cancellations": ("因撤回授权而取消的操作", "Actions cancelled by a revocation"),
-    "decision_records": ("关于您的自动化决策记录", "Decision records about you"),
-    "outbound_messages": ("发给您的消息", "Messages sent to you"),
-    "coupons": ("优惠券", "Coupons"),
-    "campaign_enrollments": ("营销活动", "Campaign enrollments"),
-    "agent_actions": ("智能体动作", "Agent actions"),
-    "agent_memories": ("智能体记忆", "Agent memories"),
-    "timeline_entries": ("时间线", "Timeline"),
-    "audit_log": ("对您记录的访问与操作审计", "Audit entries about your record"),
-    "processing_restrictions": ("限制处理（含历史）", "Restriction of processing and its history"),
-    "privacy_requests": ("您的个人信息权利请求", "Your data subject requests"),
-    "reimport_flags": ("删除后重新导入的标记", "Re-import after erasure flags"),
-}
-
-
-def summary(package: Package) -> str:
-    data = package.data
-    person = data["contact"]
-    lines = [
-        f"# 个人数据导出 / Personal data export — {person.get('name')}",
-        "",
-        f"生成时间 Generated: {data['generated_at']}",
-        "",
-        "本压缩包包含我们保存的关于您的全部数据：data.json（完整）、csv/（表格）。",
-        "This archive holds everything we keep about you: data.json (complete), csv/ (tables).",
-        "",
-        "## 内容 / Contents",
-        "",
-        "| 类别 | Section | 条数 Rows |",
-        "|---|---|---|",
-    ]
-    for name, count in sorted(package.counts.items()):
-        zh, en = SECTIONS.get(name, (name, name))
-        lines.append(f"| {zh} | {en} | {count} |")
-    lines += ["", "## 当前授权 / Current consents", ""]
-    for c in data["consents_current"] or []:
-        lines.append(
-            f"- {c['purpose']} / {c['channel']}: **{c['state']}** "
-            f"({c['source']}, {c['at']}, {c['legal_basis']})"
-        )
-    if not data["consents_current"]:
-        lines.append("- 无记录 / none recorded")
-    lines += ["", "## 限制处理与更正 / Restriction and rectification", ""]
-    steps = data["tables"].get("processing_restrictions", [])
-    requests = data["tables"].get("privacy_requests", [])
-    for step in sorted(steps, key=lambda r: str(r["at"])):
-        until = f", until {step['until']}" if step.get("until") else ""
-        lines.append(f"- {step['at']} restriction **{step['action']}**{until}: {step['reason']}")
-    for request in sorted(requests, key=lambda r: str(r["at"])):
-        lines.append(f"- {request['at']} request `{request['kind']}`: {request['status']}")
-    if not steps and not requests:
-        lines.append("- 无 / none")
-    lines += ["", "## 关于您的决策 / Decisions about you", ""]
-    for d in data["tables"].get("decision_records", []):
-        why = d.get("consent_reason") or d.get("reason") or ""
-        lines.append(f"- {d['at']} `{d.get('tool')}` ({d.get('purpose')}): {d['status']} — {why}")
-        rationale = d.get("rationale") or {}
-        for factor in rationale.get("factors") or []:
-            lines.append(
-                f"  - {factor.get('name')} = {factor.get('value')} "
-                f"(weight {factor.get('contribution')})"
-            )
-    lines += ["", "## 关于您的自动评分 / Automated scores about you", ""]
-    for score in data["tables"].get("scores", []):
-        lines.append(
-            f"- {score['scored_at']} {score['kind']} ({score['object_type']}): "
-            f"{score['score']} [{score['band']}], model {score['model_version']}"
-        )
-        for factor in score.get("factors") or []:
-            if isinstance(factor, dict):
-                named = ", ".join(f"{k} {v}" for k, v in factor.items())
-                lines.append(f"  - {named}")
-    if not data["tables"].get("scores"):
-        lines.append("- 无 / none")
-    return "\n".join(lines) + "\n"
 
 
 # --- erasure ---------------------------------------------------------------------------------
@@ -405,8 +338,42 @@ def erase(
     reason: str,
     clock: Callable[[], datetime] = utcnow,
 ) -> ErasureTombstone:
-    """Anonymise the person everywhere; returns the tombstone (in the caller's unit of work)."""
+    """Anonymise the person everywhere — the contact and every contact the identity graph
+    links to the same person, each with its tombstone — and remove the person's
+    identities from the graph; returns the named contact's tombstone (in the caller's
+    unit of work), whose summary lists the linked contacts erased with it."""
     require_dsar_rights(principal)
+    RecordService(uow, principal).load(SPECS["contact"], contact_id, "delete")
+    linked = persons.linked_contacts(uow.session, principal.tenant_id, contact_id)
+    live = set(
+        uow.session.scalars(
+            select(Contact.id).where(
+                Contact.tenant_id == principal.tenant_id,
+                Contact.id.in_(linked),
+                Contact.deleted_at.is_(None),
+            )
+        )
+    )
+    ids = [contact_id, *(c for c in linked[1:] if c in live)]
+    first, *_ = [_erase_one(uow, principal, settings, c, reason, clock) for c in ids]
+    gone = persons.forget(uow.session, principal.tenant_id, ids)
+    first.summary = {
+        **first.summary,
+        "linked_contacts.erased": len(ids) - 1,
+        "identity_nodes.deleted": gone,
+    }
+    uow.session.flush()
+    return first
+
+
+def _erase_one(
+    uow: UnitOfWork,
+    principal: Principal,
+    settings: Settings,
+    contact_id: str,
+    reason: str,
+    clock: Callable[[], datetime],
+) -> ErasureTombstone:
     contact = RecordService(uow, principal).load(SPECS["contact"], contact_id, "delete")
     session, tenant_id, now = uow.session, principal.tenant_id, clock()
     hashes = identifier_hashes(
@@ -432,7 +399,7 @@ def erase(
                 )
             )
         )
-    owned = _ids_tied_to(session, tables, tenant_id, contact_id)
+    owned = _ids_tied_to(session, tables, tenant_id, [contact_id])
     for name, values in ANONYMISE.items():
         table = tables.get(name)
         if table is None:

@@ -38,6 +38,7 @@ from sqlalchemy import func, or_, select
 
 from kith.access.principal import Principal
 from kith.core.clock import utcnow
+from kith.crm import persons
 from kith.crm.models import Contact
 from kith.db.uow import UnitOfWork
 from kith.gateway.contracts import ConsentDecision
@@ -427,14 +428,26 @@ class ConsentLedger:
         now = self.clock()
         verdicts = [evaluate(uow, tenant_id, purpose, channel, c, now) for c in contact_ids]
         refused = [v for v in verdicts if not v.decision.allowed]
-        return refused[0] if refused else verdicts[0]
+        if not refused:
+            return verdicts[0]
+        named = subject.get("contact_id")
+        if named and refused[0].contact_id and refused[0].contact_id != str(named):
+            note = f"a linked record of the same person ({refused[0].contact_id}) refuses"
+            return _noted(refused[0], note)
+        return refused[0]
 
     def _people(self, uow: UnitOfWork, tenant_id: str, subject: Mapping[str, Any]) -> list[str]:
+        """The contacts a call concerns, with every record linked to the same person
+        (the identity graph, ``kith.crm.persons``): the most restrictive state wins."""
         contact_id = subject.get("contact_id")
-        if contact_id:
-            return [str(contact_id)]
         recipient = subject.get("recipient")
-        return contacts_at(uow, tenant_id, str(recipient)) if recipient else []
+        named = [str(contact_id)] if contact_id else []
+        if not named and recipient:
+            named = contacts_at(uow, tenant_id, str(recipient))
+        people: dict[str, None] = {}
+        for one in named:
+            people.update(dict.fromkeys(persons.linked_contacts(uow.session, tenant_id, one)))
+        return list(people)
 
     def _audit_refusal(
         self,

@@ -26,7 +26,7 @@ from kith.transfer.acting import acting_principal, object_spec
 from kith.transfer.errors import UnusableInput
 from kith.transfer.exporter import DEFAULT_PAGE_SIZE, ExportSummary, export_file
 from kith.transfer.formats import DEFAULT_ENCODING, detect_format
-from kith.transfer.importer import ImportOptions, ImportSummary, import_file
+from kith.transfer.importer import ImportOptions, ImportSummary, OnDuplicate, import_file
 from kith.transfer.mapping import load_mapping
 from kith.transfer.progress import progress_bar
 
@@ -62,6 +62,14 @@ def import_command(
     encoding: Annotated[
         str, typer.Option(help="Text encoding of the file, e.g. gb18030.")
     ] = DEFAULT_ENCODING,
+    on_duplicate: Annotated[
+        OnDuplicate,
+        typer.Option(
+            help="Contacts and leads likely the same as a known person or an earlier row: "
+            "create, flag (create and report), link (create and attach to the person), "
+            "skip (do not write those above the match threshold)."
+        ),
+    ] = "create",
     as_json: JsonOpt = False,
 ) -> None:
     """Import records from CSV or JSON Lines; re-running a file updates instead of duplicating.
@@ -80,6 +88,7 @@ def import_command(
             batch_size=batch_size,
             dry_run=dry_run,
             encoding=encoding,
+            on_duplicate=on_duplicate,
         )
         with _unit_of_work() as uow, progress_bar(f"import {spec.plural}") as bar:
             principal = _principal(uow.session, tenant, acting_as)

@@ -25,6 +25,7 @@ from kith.access import policy
 from kith.access.principal import Principal
 from kith.core.errors import KithError
 from kith.core.serialize import dumps
+from kith.crm import persons
 from kith.crm.models import FieldDefinition
 from kith.crm.query import ListQuery, Sort, decode_cursor, parse_filter
 from kith.crm.repository import RecordRepository
@@ -58,6 +59,11 @@ class ExportSummary:
         }
 
 
+# Contacts and leads carry the identity graph's person id (one customer across records).
+PERSON_KINDS = frozenset({"contact", "lead"})
+PERSON_ID = "person_id"
+
+
 def export_file(
     uow: UnitOfWork,
     principal: Principal,
@@ -83,6 +89,11 @@ def export_file(
         with _open(partial, fmt) as stream:
             write = _csv_writer(stream, columns) if fmt == "csv" else _jsonl_writer(stream)
             for items in _pages(uow, principal, spec, query):
+                if spec.name in PERSON_KINDS:  # the identity graph's person of each record
+                    found = persons.person_ids(
+                        uow.session, principal.tenant_id, spec.name, [str(i["id"]) for i in items]
+                    )
+                    items = [{**i, PERSON_ID: found.get(str(i["id"]))} for i in items]
                 for item in items:
                     write(item)
                 rows += len(items)
@@ -102,7 +113,8 @@ def export_columns(
         name for name in spec.columns if name not in hidden and name not in ("id", "custom")
     ]
     custom = [CUSTOM_PREFIX + name for name in sorted(definitions)]
-    return fields + [name for name in custom if name not in hidden]
+    person = [PERSON_ID] if spec.name in PERSON_KINDS else []
+    return fields + [name for name in custom if name not in hidden] + person
 
 
 def _query(

@@ -11,19 +11,20 @@ line number and reasons; none is dropped silently.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy.exc import SQLAlchemyError
 
 from kith.access import policy
 from kith.access.principal import Principal
 from kith.core.errors import FieldError
+from kith.crm import persons
 from kith.crm.bulk import BulkWriter, RowIn, RowResult
 from kith.crm.repository import RecordRepository
-from kith.crm.specs import ObjectSpec
+from kith.crm.specs import SPECS, ObjectSpec
 from kith.db.uow import UnitOfWork
 from kith.transfer.errors import UnusableInput
 from kith.transfer.formats import (
@@ -43,6 +44,10 @@ from kith.transfer.progress import NoProgress, Progress
 MAX_CACHED_PLANS = 1024
 # Imports that write at least this many rows refresh statistics and the search index.
 ANALYZE_AFTER_ROWS = 1000
+OnDuplicate = Literal["create", "flag", "link", "skip"]
+DUPLICATE_KINDS = frozenset({"contact", "lead"})
+DUPLICATE_FLAG = "possible_duplicate"
+LINKED_FLAG = "linked_to_person"
 # Flagged rows listed in the summary (all are counted, and each has its flag row).
 MAX_FLAGGED_REPORTED = 200
 
@@ -54,6 +59,10 @@ class ImportOptions:
     batch_size: int = 1000
     dry_run: bool = False
     encoding: str = DEFAULT_ENCODING
+    # Likely duplicates of people already known (the identity graph) or earlier in the
+    # file: create (as today), flag (create, report), link (create and put in the graph
+    # at once), skip (do not write a row that matches a person above the threshold).
+    on_duplicate: OnDuplicate = "create"
 
 
 @dataclass
@@ -116,6 +125,13 @@ def import_file(
         raise UnusableInput(f"no such file: {path}")
     lines = count_lines(path, options.encoding)
     _require_write_access(principal, spec)
+    if options.on_duplicate != "create" and spec.name not in DUPLICATE_KINDS:
+        raise UnusableInput(f"--on-duplicate applies to contacts and leads, not {spec.plural}")
+    if (
+        options.on_duplicate != "create"
+        and policy.scope_for(principal, "contact", "update") is None
+    ):
+        raise UnusableInput(f"{principal.name} may not link people (--on-duplicate needs it)")
     definitions = RecordRepository(uow.session, principal).custom_fields(spec.name)
     targets = FieldTargets(spec, definitions)
     targets.check_mapping(options.mapping)
@@ -125,7 +141,8 @@ def import_file(
             rejects_path(path, options.fmt), options.fmt, source.header, options.encoding
         )
         progress.start(max(lines - (1 if source.header is not None else 0), 0))
-        run = _ImportRun(uow, BulkWriter(uow, principal, spec.name), plans, rejects, options)
+        writer = BulkWriter(uow, principal, spec.name)
+        run = _ImportRun(uow, writer, plans, rejects, options, principal, spec.name)
         try:
             for batch in _batches(source.rows(), options.batch_size):
                 run.write(batch)
@@ -181,7 +198,11 @@ class _ImportRun:
         plans: _Plans,
         rejects: RejectWriter,
         options: ImportOptions,
+        principal: Principal | None = None,
+        kind: str = "",
     ) -> None:
+        self.principal = principal
+        self.kind = kind
         self.uow = uow
         self.writer = writer
         self.plans = plans
@@ -200,19 +221,66 @@ class _ImportRun:
             values, errors = plan.convert(row.cells, text=self.options.fmt == "csv")
             if errors:
                 rejected.append((row, errors))
-            else:
-                ready.append((row, plan, RowIn(row.line, values)))
+                continue
+            duplicate = self._duplicate(values)
+            if duplicate is not None and self.options.on_duplicate == "skip":
+                rejected.append((row, [duplicate]))
+                continue
+            ready.append((row, plan, RowIn(row.line, values)))
         results = self._write_isolating_errors([item[2] for item in ready])
-        for (row, plan, _), result in zip(ready, results, strict=True):
+        for (row, plan, item), result in zip(ready, results, strict=True):
             if result.status == "rejected":
                 rejected.append((row, [_row_error(plan, e) for e in result.errors]))
-            else:
-                self.summary.count(result.status)
-                if result.flags:
-                    self.summary.flag(row.line, result.record_id, result.flags)
+                continue
+            self.summary.count(result.status)
+            flags = list(result.flags)
+            if self._checks and result.status == "created" and result.record_id:
+                flags += self._placed(item.values, result.record_id)
+            if flags:
+                self.summary.flag(row.line, result.record_id, flags)
+        if self._checks and not self.options.dry_run:
+            self.uow.commit()
         for row, errors in sorted(rejected, key=lambda item: item[0].line):
             self.summary.count("rejected")
             self.rejects.add(row, errors)
+
+    @property
+    def _checks(self) -> bool:
+        return self.options.on_duplicate != "create" and self.principal is not None
+
+    def _duplicate(self, values: Mapping[str, Any]) -> RowError | None:
+        """Skip mode: the row matches a known person above the threshold (the graph
+        holds the rows written before it, earlier batches included)."""
+        if self.options.on_duplicate != "skip" or self.principal is None or values.get("id"):
+            return None
+        # A row that updates its own record (matched by external id or e-mail) is not a twin.
+        repo, spec = RecordRepository(self.uow.session, self.principal), SPECS[self.kind]
+        if values.get("external_id") and repo.find_by(spec, external_id=values["external_id"]):
+            return None
+        if values.get("email") and repo.find_by_casefold(spec, "email", str(values["email"])):
+            return None
+        found = persons.match(self.uow, self.principal, self.kind, values)
+        if found["decision"] != "attach":
+            return None
+        return RowError(
+            [],
+            f"likely duplicate of person {found['person_id']} "
+            f"(match probability {found['probability']:.3f}); not written (--on-duplicate skip)",
+        )
+
+    def _placed(self, values: Mapping[str, Any], record_id: str) -> list[str]:
+        """A created row goes into the graph at once, so later rows of the file see it:
+        attached to a known person above the threshold, proposed for review between the
+        review floor and it. ``flag`` reports both as possible duplicates; ``link``
+        reports the attached ones as linked and the proposed ones as possible duplicates."""
+        assert self.principal is not None
+        if self.options.dry_run:
+            found = persons.match(self.uow, self.principal, self.kind, values)
+        else:
+            found = persons.ingest(self.uow, self.principal, self.kind, record_id, values)
+        if found["decision"] == "attach" and self.options.on_duplicate == "link":
+            return [LINKED_FLAG]
+        return [DUPLICATE_FLAG] if found["decision"] in ("attach", "propose") else []
 
     def _write_isolating_errors(self, rows: list[RowIn]) -> list[RowResult]:
         """Write and commit the rows; on a database error, retry them one by one."""

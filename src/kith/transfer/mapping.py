@@ -31,6 +31,9 @@ from kith.crm.specs import ObjectSpec
 from kith.transfer.errors import UnusableInput
 from kith.transfer.formats import REJECT_COLUMNS, RowError, spreadsheet_value
 
+# Written by an export, never imported: the identity graph's person of the record.
+DERIVED_COLUMNS = frozenset({"person_id"})
+
 ColumnMapping = dict[str, str | None]
 TargetKind = Literal["field", "custom", "key", "skip", "unknown"]
 CUSTOM_PREFIX = "custom."
@@ -84,7 +87,7 @@ class FieldTargets:
             return Target("field", name)
         if name == "id":
             return Target("key", name)
-        if name in self.read_only or name in REJECT_COLUMNS:
+        if name in self.read_only or name in REJECT_COLUMNS or name in DERIVED_COLUMNS:
             return Target("skip", name)
         custom = name.removeprefix(CUSTOM_PREFIX)
         if name.startswith(CUSTOM_PREFIX) and custom in self.custom_types:
