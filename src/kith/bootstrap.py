@@ -33,6 +33,7 @@ from kith.db.migrate import upgrade
 from kith.db.uow import UowHooks, install_hooks
 from kith.events.consumers import ConsumerFactory, register_consumer_factory
 from kith.events.outbox import write_outbox
+from kith.fieldservice import embed as dispatch_embed
 from kith.fieldservice.inbound import INBOUND_TYPE, UnitOffLine, unit_off_line_consumer
 from kith.flows.consumer import flows_consumer
 from kith.gateway.consent import use_default_consent
@@ -42,6 +43,7 @@ from kith.gateway.registry import ToolServices
 from kith.identity.consumer import identity_consumer
 from kith.intelligence.monitoring.performance import performance_consumer
 from kith.platform.consumer import webhooks_consumer
+from kith.platform.embed import EmbedComponent, register_component
 from kith.platform.ratelimit import RequestLimits
 from kith.playbooks.consumer import stop_notifier, verification_consumer
 from kith.privacy import reimport
@@ -81,6 +83,17 @@ def wire() -> None:
     use_default_consent(ConsentLedger)
     # Inbound event types other contexts add to POST /events.
     register_inbound_type(INBOUND_TYPE, UnitOffLine)
+    # Components a host system's page may embed (the platform's embed tokens open them).
+    register_component(
+        EmbedComponent(
+            name=dispatch_embed.NAME,
+            record_type=dispatch_embed.RECORD_TYPE,
+            scope=dispatch_embed.SCOPE,
+            script=dispatch_embed.SCRIPT,
+            element=dispatch_embed.ELEMENT,
+            check=dispatch_embed.check_work_order,
+        )
+    )
     # Request rate limits (per API key, user, workspace; sign-in per address and account).
     use_request_limiter(RequestLimits())
     # The contact rule flags people coming back after erasure (privacy's tombstones).

@@ -7,17 +7,15 @@ Engineers and providers are resources, changed through the service."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query
-from pydantic import BaseModel, ConfigDict, Field
 
 from kith.api.deps import CurrentPrincipal, UoW, get_container, requires_scope
 from kith.api.responses import KithJSON
 from kith.container import Container
-from kith.core.errors import PermissionDenied
-from kith.fieldservice import dispatch, embed
+from kith.fieldservice import dispatch
 from kith.fieldservice.schemas import (
     AssignIn,
     EngineerIn,
@@ -306,44 +304,3 @@ def plan(
 ) -> Any:
     """A greedy plan for the day's proposed orders (read only; assign to apply)."""
     return dispatch.plan_for_day(uow, principal, day, container.clock())
-
-
-class EmbedTokenIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    ttl_minutes: Annotated[int, Field(ge=1, le=60)] = 15
-
-
-class EmbedTokenOut(BaseModel):
-    token: str
-    expires_at: datetime
-    work_order_id: str
-    script: str = "/embed/dispatch.js"
-    element: str = "kith-dispatch"
-
-
-@router.post(
-    "/work-orders/{work_order_id}/embed-token",
-    status_code=201,
-    response_model=EmbedTokenOut,
-    dependencies=[WRITE_ORDERS],
-)
-def embed_token(
-    work_order_id: Id,
-    body: EmbedTokenIn,
-    uow: UoW,
-    principal: CurrentPrincipal,
-    container: ContainerDep,
-) -> Any:
-    """A short-lived token for the embeddable dispatch panel of this order
-    (``<kith-dispatch work-order=… token=…>`` from ``/embed/dispatch.js``): it acts for
-    the signed-in person, on this order only."""
-    order = _service(uow, principal, container).work_order(work_order_id)
-    if principal.kind != "user" or not principal.user_id:
-        # an API key's token would act with its owner's full rights, wider than the key
-        raise PermissionDenied("an embed token acts for a person: ask for it signed in")
-    expires = container.clock() + timedelta(minutes=body.ttl_minutes)
-    claims = embed.EmbedClaims(principal.tenant_id, principal.user_id, order.id, expires)
-    return EmbedTokenOut(
-        token=embed.issue(container.settings, claims), expires_at=expires, work_order_id=order.id
-    )
