@@ -34,6 +34,7 @@ from kith.db.uow import UowHooks, install_hooks
 from kith.events.consumers import ConsumerFactory, register_consumer_factory
 from kith.events.outbox import write_outbox
 from kith.fieldservice import embed as dispatch_embed
+from kith.fieldservice import routing
 from kith.fieldservice.inbound import INBOUND_TYPE, UnitOffLine, unit_off_line_consumer
 from kith.flows.consumer import flows_consumer
 from kith.gateway.consent import use_default_consent
@@ -166,7 +167,12 @@ def wire_services(
         else Gateway(
             consent=ConsentLedger(container.clock),
             clock=container.clock,
-            services=ToolServices(container.hub),
+            services=ToolServices(
+                container.hub,
+                routing.from_settings(
+                    container.settings.routing_url, container.settings.routing_timeout_seconds
+                ),
+            ),
         )
     )
 

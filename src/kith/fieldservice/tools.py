@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict
 
 from kith.fieldservice import dispatch
 from kith.fieldservice.models import WorkOrder
+from kith.fieldservice.routing import TravelTime
 from kith.fieldservice.schemas import (
     AssignIn,
     RecommendIn,
@@ -61,6 +62,7 @@ class RecommendResult(BaseModel):
     work_order_id: str
     top_engineer_id: str | None
     weights: dict[str, float]
+    travel_source: str
     ranked: list[dict[str, Any]]
     excluded_counts: dict[str, int]
 
@@ -104,8 +106,18 @@ def propose(ctx: ToolContext, args: ProposeIn) -> WorkOrderResult:
     "ranking explained (factors and weights)",
 )
 def recommend(ctx: ToolContext, args: RecommendArgs) -> RecommendResult:
+    try:
+        travel_time = ctx.services.get(TravelTime)
+    except LookupError:
+        travel_time = None  # offline haversine
     result = dispatch.recommend(
-        ctx.uow, ctx.principal, args.work_order_id, ctx.clock(), args.weights, args.limit
+        ctx.uow,
+        ctx.principal,
+        args.work_order_id,
+        ctx.clock(),
+        args.weights,
+        args.limit,
+        travel_time,
     )
     order = _service(ctx).work_order(args.work_order_id)
     _about(ctx, order)
