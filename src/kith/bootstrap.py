@@ -16,6 +16,7 @@ from datetime import datetime
 from sqlalchemy import Engine
 
 from kith.access import cache as access_cache
+from kith.agents.builtin import register_builtin_agent
 from kith.agents.collaboration import CollaborationHub
 from kith.agents.wiring import agents_consumer, resolve_agent
 from kith.api.deps import use_request_limiter
@@ -35,7 +36,8 @@ from kith.events.consumers import ConsumerFactory, register_consumer_factory
 from kith.events.outbox import write_outbox
 from kith.fieldservice import embed as dispatch_embed
 from kith.fieldservice import routing
-from kith.fieldservice.inbound import INBOUND_TYPE, UnitOffLine, unit_off_line_consumer
+from kith.fieldservice.agent import DispatchAgent
+from kith.fieldservice.inbound import INBOUND_TYPE, UnitOffLine
 from kith.flows.consumer import flows_consumer
 from kith.gateway.consent import use_default_consent
 from kith.gateway.gateway import Gateway
@@ -82,8 +84,10 @@ def wire() -> None:
     import kith.realtime.tools
 
     use_default_consent(ConsentLedger)
-    # Inbound event types other contexts add to POST /events.
+    # Inbound event types other contexts add to POST /events, and the agents that act on
+    # them (field service's dispatch agent proposes and ranks on unit.off_line).
     register_inbound_type(INBOUND_TYPE, UnitOffLine)
+    register_builtin_agent(DispatchAgent)
     # Components a host system's page may embed (the platform's embed tokens open them).
     register_component(
         EmbedComponent(
@@ -124,7 +128,6 @@ CONSUMER_FACTORIES: tuple[ConsumerFactory, ...] = (
     verification_consumer,
     stop_notifier,
     flows_consumer,
-    unit_off_line_consumer,
     health_consumer,
     survey_consumer,
     webhooks_consumer,
