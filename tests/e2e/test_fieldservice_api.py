@@ -252,19 +252,56 @@ def test_live_location_and_load_change_the_ranking_of_a_same_day_order(
     assert refused["errors"][0]["loc"][-1] == "weights"
 
 
-def test_bays_are_reserved_up_to_the_providers_capacity(
+def test_bays_are_reserved_in_time_slots_up_to_each_slots_capacity(
     admin: Api, container: Container, workspace: Workspace
 ) -> None:
     provider = admin.post(
         "/field-providers",
-        {"name": "苏州服务站", "city": "苏州", "lat": 31.3, "lon": 120.7, "bays": 2},
+        {
+            "name": "苏州服务站",
+            "city": "苏州",
+            "lat": 31.3,
+            "lon": 120.7,
+            "bays": 2,
+            "slot_minutes": 120,
+            "opens": "08:00",
+            "closes": "18:00",
+        },
     )
     url = f"/field-providers/{provider['id']}/reservations"
-    assert admin.post(url, {"day": "2026-12-09"})["bays_left"] == 1
-    assert admin.post(url, {"day": "2026-12-09"})["bays_left"] == 0
-    full = admin.call("POST", url, 409, json={"day": "2026-12-09"})
-    assert "no bay left" in full["detail"]
-    assert admin.post(url, {"day": "2026-12-10"})["bays_left"] == 1
+    slots = f"/field-providers/{provider['id']}/slots?day=2026-12-09"
+    assert [s["start"] for s in admin.get(slots)["slots"]] == [
+        "08:00",
+        "10:00",
+        "12:00",
+        "14:00",
+        "16:00",
+    ]
+    first = admin.post(url, {"day": "2026-12-09", "start": "10:00", "slots": 2})
+    assert (first["start"], first["end"], first["bays_left"]) == ("10:00", "14:00", 1)
+    assert admin.post(url, {"day": "2026-12-09", "start": "12:00"})["bays_left"] == 0
+    full = admin.call("POST", url, 409, json={"day": "2026-12-09", "start": "12:00"})
+    assert "12:00–14:00" in full["detail"] and "2 of 2" in full["detail"]
+    # the slot before is free: one bay taken there
+    assert admin.post(url, {"day": "2026-12-09", "start": "08:00", "slots": 2})["bays_left"] == 0
+    # a whole-day hold needs a bay in every slot
+    whole = admin.call("POST", url, 409, json={"day": "2026-12-09"})
+    assert "10:00–12:00" in whole["detail"]
+    assert admin.post(url, {"day": "2026-12-10"})["start"] is None
+    off_grid = admin.call("POST", url, 422, json={"day": "2026-12-09", "start": "09:00"})
+    assert off_grid["errors"][0]["loc"] == ["body", "start"]
+    late = admin.call("POST", url, 422, json={"day": "2026-12-09", "start": "16:00", "slots": 2})
+    assert "closing time" in late["errors"][0]["msg"]
+    shown = {s["start"]: (s["reserved"], s["free"]) for s in admin.get(slots)["slots"]}
+    assert shown == {
+        "08:00": (1, 1),
+        "10:00": (2, 0),
+        "12:00": (2, 0),
+        "14:00": (0, 2),
+        "16:00": (0, 2),
+    }
+    on_tenth = admin.get(f"/field-providers/{provider['id']}/slots?day=2026-12-10")["slots"]
+    assert {s["free"] for s in on_tenth} == {1}  # the whole-day hold
 
 
 def test_roles_decide_who_dispatches(client: TestClient, workspace: Workspace) -> None:

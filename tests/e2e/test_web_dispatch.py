@@ -275,5 +275,16 @@ def test_browser_dispatch_page_in_english_at_390_px(
     assert page.evaluate("document.documentElement.scrollWidth") <= 390, wide
     page.locator(f"button[data-engineer='{ranking['ranked'][0]['engineer_id']}']").click()
     page.wait_for_selector(".kd-ok")
+    # the providers' bays: a day's slots, one reserved for the chosen order
+    page.wait_for_selector(".kd-slot button")
+    assert "Provider bays" in page.locator("#page").inner_text()
+    page.fill("#kd-bays-day", "2026-12-09")
+    page.dispatch_event("#kd-bays-day", "change")
+    page.wait_for_selector(".kd-slot button[data-slot='10:00']")
+    page.locator(".kd-slot button[data-slot='10:00']").click()
+    page.wait_for_selector(".kd-bays .kd-ok")
+    assert "Reserved 10:00–11:00" in page.locator(".kd-bays .kd-ok").inner_text()
+    wide = page.evaluate(WIDER_THAN_PHONE)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390, wide
     page.screenshot(path=str(OUTPUT / "web-dispatch-390-en.png"), full_page=True)
     assert not errors, errors

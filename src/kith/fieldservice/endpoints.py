@@ -29,6 +29,7 @@ from kith.fieldservice.schemas import (
     RecommendIn,
     ReservationOut,
     ReserveBayIn,
+    SlotsOut,
     TransitionIn,
     WorkOrderDetail,
     WorkOrderIn,
@@ -172,7 +173,8 @@ def reserve_bay(
     gateway: GatewayDep,
     purpose: Purpose,
 ) -> Any:
-    """Reserve one bay for a day (409 when every bay is taken); tool ``providers.reserve_bay``."""
+    """Reserve one bay for ``slots`` slots from ``start`` (all day without ``start``);
+    409 naming the full slot when no bay is free; tool ``providers.reserve_bay``."""
     args = {"provider_id": provider_id, **body.model_dump(mode="json", exclude_none=True)}
     out = _done(
         uow, gateway.execute(uow, principal, "providers.reserve_bay", args, purpose=purpose)
@@ -181,10 +183,26 @@ def reserve_bay(
         id=out["reservation_id"],
         provider_id=out["provider_id"],
         day=date.fromisoformat(out["day"]),
+        start=out.get("start"),
+        end=out.get("end"),
         work_order_id=body.work_order_id,
         note=body.note,
         bays_left=out["bays_left"],
     )
+
+
+@router.get(
+    "/field-providers/{provider_id}/slots", response_model=SlotsOut, dependencies=[READ_RESOURCES]
+)
+def provider_slots(
+    provider_id: Id,
+    uow: UoW,
+    principal: CurrentPrincipal,
+    container: ContainerDep,
+    day: Annotated[date, Query(description="Local day of the provider")],
+) -> Any:
+    """The provider's bay slots on ``day``: reserved and free bays in each."""
+    return _service(uow, principal, container).slots(provider_id, day)
 
 
 # --- work orders ----------------------------------------------------------------------
