@@ -23,6 +23,7 @@ from kith.api.deps import use_request_limiter
 from kith.audit import chain as audit_chain
 from kith.audit.log import write_entry
 from kith.concepts.consumers import health_consumer, survey_consumer
+from kith.concepts.segments import ConceptSegmentValues
 from kith.container import Container
 from kith.core.clock import utcnow
 from kith.core.settings import Settings, get_settings
@@ -45,6 +46,7 @@ from kith.gateway.principals import register_principal_resolver
 from kith.gateway.registry import ToolServices
 from kith.identity.consumer import identity_consumer
 from kith.intelligence.monitoring.performance import performance_consumer
+from kith.intelligence.segments.concepts import use_concept_values
 from kith.platform.consumer import webhooks_consumer
 from kith.platform.embed import EmbedComponent, register_component
 from kith.platform.ratelimit import RequestLimits
@@ -88,6 +90,8 @@ def wire() -> None:
     # them (field service's dispatch agent proposes and ranks on unit.off_line).
     register_inbound_type(INBOUND_TYPE, UnitOffLine)
     register_builtin_agent(DispatchAgent)
+    # Segments filter on a concept's value (customer health) through this provider.
+    use_concept_values(ConceptSegmentValues())
     # Components a host system's page may embed (the platform's embed tokens open them).
     register_component(
         EmbedComponent(
