@@ -131,3 +131,63 @@ def test_a_wrong_concept_condition_is_refused_with_its_path(
     with pytest.raises(ValidationFailed) as raised:
         _preview(container, workspace, {"concepts": [condition]})
     assert raised.value.errors[0].path == loc
+
+
+def test_the_health_dashboard_by_segment(container: Container, workspace: Workspace) -> None:
+    """Per saved segment: the members' bands, and who moved ≥ 5 points up or down in
+    the last 7 and 30 days (from the kept history), with the biggest mover named."""
+    from datetime import timedelta
+
+    from kith.concepts import dashboard
+    from kith.concepts.models import ConceptValueHistory
+
+    _publish_default(container, workspace)
+    risky, watch, healthy = _contacts(
+        container, workspace, [(22.0, "at_risk"), (55.0, "watch"), (88.0, "healthy")]
+    )
+    history = [  # (who, value computed, days ago): the value as it stood then
+        (risky, 70.0, 40),  # 70 both 7 and 30 days ago: fell 48
+        (watch, 40.0, 10),  # 40 a week ago, nothing known 30 days ago: rose 15 in 7 days
+        (healthy, 86.0, 40),  # 2 points: not a move
+    ]
+    with container.uow() as uow:
+        for who, value, days in history:
+            uow.session.add(
+                ConceptValueHistory(
+                    tenant_id=workspace.tenant_id,
+                    concept_key="customer_health",
+                    version=1,
+                    subject_type="contact",
+                    subject_id=who,
+                    value=value,
+                    band="watch",
+                    computed_at=NOW - timedelta(days=days, seconds=1),
+                )
+            )
+        service = SegmentService(uow, _admin(container, workspace), lambda: NOW)
+        service.create(
+            SegmentIn.model_validate(
+                {
+                    "name": "not_healthy",
+                    "label_zh": "不健康",
+                    "label_en": "Not healthy",
+                    "definition": {
+                        "concepts": [{"concept": "customer_health", "op": "lt", "value": 70}]
+                    },
+                }
+            )
+        )
+        service.refresh("not_healthy")
+        uow.commit()
+    with container.uow() as uow:
+        board = dashboard.by_segment(
+            uow, _admin(container, workspace), "customer_health", "contact", NOW
+        )
+    everyone, segment = board["segments"]
+    assert everyone["bands"] == {"at_risk": 1, "watch": 1, "healthy": 1, "unknown": 0}
+    assert everyone["moved"] == {"7": {"up": 1, "down": 1}, "30": {"up": 0, "down": 1}}
+    assert segment["name"] == "not_healthy" and segment["members"] == 2
+    assert segment["bands"] == {"at_risk": 1, "watch": 1, "healthy": 0, "unknown": 0}
+    assert segment["biggest_mover"]["subject_id"] == risky
+    assert segment["biggest_mover"]["delta"] == -48.0
+    assert segment["biggest_mover"]["name"] == "客户 0"

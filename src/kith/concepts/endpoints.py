@@ -16,7 +16,7 @@ from kith.access import policy
 from kith.api.deps import CurrentPrincipal, UoW, get_container, public_route, requires_scope
 from kith.api.problems import problem
 from kith.api.responses import KithJSON
-from kith.concepts import survey
+from kith.concepts import dashboard, survey
 from kith.concepts.health import health
 from kith.concepts.models import ConceptVersion
 from kith.concepts.schemas import (
@@ -247,6 +247,22 @@ def distribution(
 ) -> ConceptDistributionOut:
     data = _service(uow, principal, container).distribution(concept_key, subject_type)
     return ConceptDistributionOut.model_validate(data)
+
+
+@router.get(
+    f"{API}/concepts/{{concept_key}}/segments",
+    response_model=dict[str, Any],
+    summary="By saved segment: the members' spread over the bands and who moved in 7/30 days",
+    dependencies=[requires_scope("concepts:read")],
+)
+def by_segment(
+    concept_key: ConceptKey,
+    uow: UoW,
+    principal: CurrentPrincipal,
+    container: ContainerDep,
+    subject_type: SubjectType = "contact",
+) -> Any:
+    return dashboard.by_segment(uow, principal, concept_key, subject_type, container.clock())
 
 
 @router.get(
