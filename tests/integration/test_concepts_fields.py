@@ -76,7 +76,7 @@ def test_a_custom_number_field_is_a_source_with_samples_and_a_preview(
     with container.uow() as uow:
         listed = {f.source: f for f in numeric_fields(uow.session, workspace.tenant_id)}
     assert listed[SOURCE].label_zh.endswith("维修费用")
-    assert "field:order.total" in listed  # a built-in numeric column
+    assert listed["field:order.total"].label_zh == "订单:订单金额"  # a built-in column
     assert not any(name.endswith("_id") for name in listed)
 
     with _concepts(container, workspace) as svc:

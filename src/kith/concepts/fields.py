@@ -32,6 +32,13 @@ PATTERN = re.compile(r"^field:(ticket|order|contact|account)\.(custom\.)?([a-z_]
 MODELS: dict[str, Any] = {"ticket": Ticket, "order": Order, "contact": Contact, "account": Account}
 NUMERIC = (int, float, Decimal)
 SKIP = frozenset({"version"})
+# The built-in numeric columns' names in both languages (the editor never shows a raw
+# column name in Chinese); another numeric column shows its name.
+LABELS: dict[tuple[str, str], tuple[str, str]] = {
+    ("order", "total"): ("Order total", "订单金额"),
+    ("account", "annual_revenue"): ("Annual revenue", "年营收"),
+    ("account", "employees"): ("Employees", "员工人数"),
+}
 
 
 @dataclass(frozen=True)
@@ -61,14 +68,15 @@ def numeric_fields(session: Session, tenant_id: str) -> list[FieldSource]:
             if name in spec.sensitive_fields or name in SKIP or name.endswith("_id"):
                 continue
             if spec.python_type(name) in NUMERIC and spec.python_type(name) is not bool:
+                en, zh = LABELS.get((obj, name), (name, name))
                 out.append(
                     FieldSource(
                         f"{PREFIX}{obj}.{name}",
                         obj,
                         name,
                         False,
-                        f"{spec.label_en or obj}: {name}",
-                        f"{spec.label_zh or obj}:{name}",
+                        f"{spec.label_en or obj}: {en}",
+                        f"{spec.label_zh or obj}:{zh}",
                     )
                 )
     rows = session.scalars(
