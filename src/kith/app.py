@@ -43,6 +43,7 @@ from kith.intelligence.performance_endpoints import router as performance_router
 from kith.intelligence.segment_endpoints import router as segments_router
 from kith.knowledge.endpoints import router as knowledge_router
 from kith.language.endpoints import router as language_router
+from kith.platform.embed_endpoints import router as embed_router
 from kith.platform.endpoints import router as webhooks_router
 from kith.platform.mcp import KithMcp
 from kith.platform.ratelimit import RateLimitHeaders
@@ -116,6 +117,7 @@ def create_app(container: Container | None = None) -> FastAPI:
     app.include_router(concepts_router)
     app.include_router(webhooks_router)
     app.include_router(inbox_router)
+    app.include_router(embed_router)
 
     _install_mcp(app, container)
     _install_offline_docs(app)

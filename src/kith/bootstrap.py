@@ -16,12 +16,14 @@ from datetime import datetime
 from sqlalchemy import Engine
 
 from kith.access import cache as access_cache
+from kith.agents.builtin import register_builtin_agent
 from kith.agents.collaboration import CollaborationHub
 from kith.agents.wiring import agents_consumer, resolve_agent
 from kith.api.deps import use_request_limiter
 from kith.audit import chain as audit_chain
 from kith.audit.log import write_entry
 from kith.concepts.consumers import health_consumer, survey_consumer
+from kith.concepts.segments import ConceptSegmentValues
 from kith.container import Container
 from kith.core.clock import utcnow
 from kith.core.settings import Settings, get_settings
@@ -34,7 +36,10 @@ from kith.db.migrate import upgrade
 from kith.db.uow import UowHooks, install_hooks
 from kith.events.consumers import ConsumerFactory, register_consumer_factory
 from kith.events.outbox import write_outbox
-from kith.fieldservice.inbound import INBOUND_TYPE, UnitOffLine, unit_off_line_consumer
+from kith.fieldservice import embed as dispatch_embed
+from kith.fieldservice import routing
+from kith.fieldservice.agent import DispatchAgent
+from kith.fieldservice.inbound import INBOUND_TYPE, UnitOffLine
 from kith.flows.consumer import flows_consumer
 from kith.gateway.consent import use_default_consent
 from kith.gateway.gateway import Gateway
@@ -43,7 +48,9 @@ from kith.gateway.registry import ToolServices
 from kith.identity.consumer import identity_consumer
 from kith.identity.persons import GraphPersonLinks
 from kith.intelligence.monitoring.performance import performance_consumer
+from kith.intelligence.segments.concepts import use_concept_values
 from kith.platform.consumer import webhooks_consumer
+from kith.platform.embed import EmbedComponent, register_component
 from kith.platform.ratelimit import RequestLimits
 from kith.playbooks.consumer import stop_notifier, verification_consumer
 from kith.privacy import reimport
@@ -82,8 +89,23 @@ def wire() -> None:
     import kith.realtime.tools
 
     use_default_consent(ConsentLedger)
-    # Inbound event types other contexts add to POST /events.
+    # Inbound event types other contexts add to POST /events, and the agents that act on
+    # them (field service's dispatch agent proposes and ranks on unit.off_line).
     register_inbound_type(INBOUND_TYPE, UnitOffLine)
+    register_builtin_agent(DispatchAgent)
+    # Segments filter on a concept's value (customer health) through this provider.
+    use_concept_values(ConceptSegmentValues())
+    # Components a host system's page may embed (the platform's embed tokens open them).
+    register_component(
+        EmbedComponent(
+            name=dispatch_embed.NAME,
+            record_type=dispatch_embed.RECORD_TYPE,
+            scope=dispatch_embed.SCOPE,
+            script=dispatch_embed.SCRIPT,
+            element=dispatch_embed.ELEMENT,
+            check=dispatch_embed.check_work_order,
+        )
+    )
     # Request rate limits (per API key, user, workspace; sign-in per address and account).
     use_request_limiter(RequestLimits())
     # The contact rule flags people coming back after erasure (privacy's tombstones).
@@ -116,7 +138,6 @@ CONSUMER_FACTORIES: tuple[ConsumerFactory, ...] = (
     verification_consumer,
     stop_notifier,
     flows_consumer,
-    unit_off_line_consumer,
     health_consumer,
     survey_consumer,
     webhooks_consumer,
@@ -159,7 +180,12 @@ def wire_services(
         else Gateway(
             consent=ConsentLedger(container.clock),
             clock=container.clock,
-            services=ToolServices(container.hub),
+            services=ToolServices(
+                container.hub,
+                routing.from_settings(
+                    container.settings.routing_url, container.settings.routing_timeout_seconds
+                ),
+            ),
         )
     )
 

@@ -19,7 +19,7 @@ from kith.events.models import ConsumedEvent, OutboxEvent
 from tests.conftest import Workspace, sign_in
 from tests.e2e.test_cli import kith
 
-BUILT_IN = ["knowledge", "product_insight", "retention", "sales", "service"]
+BUILT_IN = ["dispatch", "knowledge", "product_insight", "retention", "sales", "service"]
 
 
 @pytest.fixture

@@ -13,8 +13,14 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
+from kith.access.cache import access_changed
+from kith.access.models import RolePermission
+from kith.access.repository import AccessRepository
+from kith.agents.builtin import builtin_registry
+from kith.agents.models import AgentRow
+from kith.agents.roster import ensure_agents
 from kith.app import create_app
 from kith.bootstrap import wire_services
 from kith.container import Container
@@ -43,7 +49,8 @@ UNIT = {
 
 
 @pytest.fixture
-def client(container: Container) -> Iterator[TestClient]:
+def client(container: Container, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
+    monkeypatch.setenv("KITH_AGENTS_ENABLED", "true")  # the dispatch agent acts on units
     container.clock = lambda: NOW
     wire_services(container)  # the gateway takes the pinned clock too
     with TestClient(create_app(container)) as client:
@@ -116,6 +123,14 @@ def test_unit_off_the_line_becomes_a_ranked_proposal_that_a_dispatcher_assigns(
     )
     assert [d.subject_id for d in decisions] == [order["id"]]
     assert decisions[0].output["ranked"][0]["engineer_id"] == top["engineer_id"]
+    proposed = _rows(
+        container, select(DecisionRecord).where(DecisionRecord.tool == "workorders.propose")
+    )
+    agents = _rows(container, select(AgentRow).where(AgentRow.name == "dispatch"))
+    # the dispatch agent made both calls, as itself
+    assert {(d.actor_kind, d.actor_id) for d in [*decisions, *proposed]} == {
+        ("agent", agents[0].id)
+    }
 
     other = next(i for i, n in names.items() if n == "陈立")
     refused = admin.call(
@@ -237,19 +252,56 @@ def test_live_location_and_load_change_the_ranking_of_a_same_day_order(
     assert refused["errors"][0]["loc"][-1] == "weights"
 
 
-def test_bays_are_reserved_up_to_the_providers_capacity(
+def test_bays_are_reserved_in_time_slots_up_to_each_slots_capacity(
     admin: Api, container: Container, workspace: Workspace
 ) -> None:
     provider = admin.post(
         "/field-providers",
-        {"name": "苏州服务站", "city": "苏州", "lat": 31.3, "lon": 120.7, "bays": 2},
+        {
+            "name": "苏州服务站",
+            "city": "苏州",
+            "lat": 31.3,
+            "lon": 120.7,
+            "bays": 2,
+            "slot_minutes": 120,
+            "opens": "08:00",
+            "closes": "18:00",
+        },
     )
     url = f"/field-providers/{provider['id']}/reservations"
-    assert admin.post(url, {"day": "2026-12-09"})["bays_left"] == 1
-    assert admin.post(url, {"day": "2026-12-09"})["bays_left"] == 0
-    full = admin.call("POST", url, 409, json={"day": "2026-12-09"})
-    assert "no bay left" in full["detail"]
-    assert admin.post(url, {"day": "2026-12-10"})["bays_left"] == 1
+    slots = f"/field-providers/{provider['id']}/slots?day=2026-12-09"
+    assert [s["start"] for s in admin.get(slots)["slots"]] == [
+        "08:00",
+        "10:00",
+        "12:00",
+        "14:00",
+        "16:00",
+    ]
+    first = admin.post(url, {"day": "2026-12-09", "start": "10:00", "slots": 2})
+    assert (first["start"], first["end"], first["bays_left"]) == ("10:00", "14:00", 1)
+    assert admin.post(url, {"day": "2026-12-09", "start": "12:00"})["bays_left"] == 0
+    full = admin.call("POST", url, 409, json={"day": "2026-12-09", "start": "12:00"})
+    assert "12:00–14:00" in full["detail"] and "2 of 2" in full["detail"]
+    # the slot before is free: one bay taken there
+    assert admin.post(url, {"day": "2026-12-09", "start": "08:00", "slots": 2})["bays_left"] == 0
+    # a whole-day hold needs a bay in every slot
+    whole = admin.call("POST", url, 409, json={"day": "2026-12-09"})
+    assert "10:00–12:00" in whole["detail"]
+    assert admin.post(url, {"day": "2026-12-10"})["start"] is None
+    off_grid = admin.call("POST", url, 422, json={"day": "2026-12-09", "start": "09:00"})
+    assert off_grid["errors"][0]["loc"] == ["body", "start"]
+    late = admin.call("POST", url, 422, json={"day": "2026-12-09", "start": "16:00", "slots": 2})
+    assert "closing time" in late["errors"][0]["msg"]
+    shown = {s["start"]: (s["reserved"], s["free"]) for s in admin.get(slots)["slots"]}
+    assert shown == {
+        "08:00": (1, 1),
+        "10:00": (2, 0),
+        "12:00": (2, 0),
+        "14:00": (0, 2),
+        "16:00": (0, 2),
+    }
+    on_tenth = admin.get(f"/field-providers/{provider['id']}/slots?day=2026-12-10")["slots"]
+    assert {s["free"] for s in on_tenth} == {1}  # the whole-day hold
 
 
 def test_roles_decide_who_dispatches(client: TestClient, workspace: Workspace) -> None:
@@ -262,4 +314,44 @@ def test_roles_decide_who_dispatches(client: TestClient, workspace: Workspace) -
         "/field-providers",
         403,
         json={"name": "x", "lat": 31.0, "lon": 121.0},
+    )
+
+
+def _wait_for_decision(container: Container, tool: str) -> DecisionRecord:
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        found = _rows(container, select(DecisionRecord).where(DecisionRecord.tool == tool))
+        if found:
+            return found[0]  # type: ignore[no-any-return]
+        time.sleep(0.05)
+    raise AssertionError(f"no {tool} decision")
+
+
+def test_the_dispatch_agent_acts_within_its_role(
+    admin: Api, container: Container, workspace: Workspace
+) -> None:
+    """An administrator who takes ``work_order: create`` from the agent's role stops it:
+    its call is refused, with a decision record naming the agent, and nothing is made."""
+    seed_field_resources(container, workspace.tenant_id, NOW)
+    with container.uow() as uow:
+        ensure_agents(uow.session, workspace.tenant_id, builtin_registry())
+        role = AccessRepository(uow.session).role_by_name(workspace.tenant_id, "agent_dispatch")
+        assert role is not None
+        uow.session.execute(
+            delete(RolePermission).where(
+                RolePermission.role_id == role.id,
+                RolePermission.object_type == "work_order",
+                RolePermission.action == "create",
+            )
+        )
+        access_changed(uow.session, workspace.tenant_id)
+        uow.commit()
+    admin.post("/contacts", {"name": "上海张江车主", "external_id": "crm-s5-1"})
+    admin.post("/events", {"type": "unit.off_line", "data": UNIT})
+
+    decision = _wait_for_decision(container, "workorders.propose")
+    assert decision.actor_kind == "agent" and decision.status != "executed"
+    assert admin.get("/work-orders")["items"] == []
+    assert not _rows(
+        container, select(DecisionRecord).where(DecisionRecord.tool == "dispatch.recommend")
     )

@@ -24,6 +24,14 @@ def test_editor_and_health_card_at_390px(browser: Any, demo: Demo, locale: str) 
     assert ("业务概念" if zh else "Concepts: customer health") in text
     assert ("权重合计 1" if zh else "Weights sum to 1") in text
     assert visit.page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    # health by segment: everyone first, each band named in the page's language
+    board = visit.page.locator("#concept-segments").inner_text()
+    assert ("按客户分群" if zh else "By segment") in board
+    assert ("全部客户" if zh else "All customers") in board
+    assert ("有风险" if zh else "At risk") in board and "at_risk" not in board
+    visit.page.locator("#concept-segments").screenshot(
+        path=f"test-output/concepts-by-segment-{locale}.png"
+    )
 
     weight = visit.page.locator(".concept-indicator input[type=number][step='0.05']").first
     weight.fill("0.9")

@@ -11,7 +11,9 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
+from kith.audit.models import AuditEntry
 from kith.bootstrap import wire_services
 from kith.container import Container
 from kith.demo.fieldservice import seed_field_resources
@@ -69,8 +71,10 @@ def test_embed_routes_act_for_the_tokens_person_on_its_order_only(
     other = admin.post(
         "/work-orders", {**ORDER, "asset_kind": "serial", "asset_serial": "SN-OTHER"}
     )
-    issued = admin.post(f"/work-orders/{order['id']}/embed-token", {"ttl_minutes": 10})
-    assert issued["script"] == "/embed/dispatch.js"
+    issued = admin.post(
+        "/embed/tokens", {"component": "dispatch", "record_id": order["id"], "ttl_minutes": 10}
+    )
+    assert issued["script"] == "/embed/dispatch.js" and issued["element"] == "kith-dispatch"
     headers = {"X-Kith-Embed-Token": issued["token"], "Origin": "https://mes.example.com"}
 
     panel = app_client.get(f"/embed/api/dispatch/{order['id']}", headers=headers)
@@ -111,19 +115,71 @@ def test_embed_routes_act_for_the_tokens_person_on_its_order_only(
     assert expired.status_code == 403 and "expired" in expired.json()["detail"]
 
 
-def test_an_api_key_cannot_mint_a_token_that_acts_for_nobody(
+def test_the_mes_back_end_mints_a_token_with_its_api_key_and_the_page_embeds(
     app_client: TestClient, container: Container, workspace: Workspace
 ) -> None:
+    """The MES story: its back end holds an API key, mints a token for the order's
+    panel, its page embeds the panel; the panel acts as the key (its scopes), on that
+    order, and the minting is audited. A key without the component's scope, or a
+    revoked key, gets nothing."""
+    _pin(container)
     admin = sign_in(app_client, workspace.users["admin"].email)
-    order = admin.post("/work-orders", ORDER)
-    key = admin.post("/api-keys", {"name": "mes", "scopes": ["work_orders:write"]})
-    response = app_client.post(
-        f"/api/v1/work-orders/{order['id']}/embed-token",
-        headers={"Authorization": f"Bearer {key['secret']}"},
-        json={},
+    seed_field_resources(container, workspace.tenant_id, NOW)
+    order, ranking = _ranked_order(admin.call)
+    key = admin.post(
+        "/api-keys",
+        {"name": "mes", "scopes": ["embed_tokens:write", "work_orders:write", "contacts:read"]},
     )
-    assert response.status_code == 403
-    assert "person" in response.json()["detail"]
+    mes = {"Authorization": f"Bearer {key['secret']}"}
+    minted = app_client.post(
+        "/api/v1/embed/tokens",
+        headers=mes,
+        json={"component": "dispatch", "record_id": order["id"], "ttl_minutes": 5},
+    )
+    assert minted.status_code == 201, minted.text
+    token = minted.json()["token"]
+    with container.uow() as uow:
+        entry = uow.session.scalars(
+            select(AuditEntry).where(AuditEntry.action == "embed_token.issued")
+        ).one()
+        assert (entry.actor_kind, entry.actor_id) == ("api_key", key["id"])
+        assert (entry.object_type, entry.record_id) == ("work_order", order["id"])
+        assert entry.detail["token_id"] == minted.json()["token_id"]
+
+    headers = {"X-Kith-Embed-Token": token, "Origin": "https://mes.example.com"}
+    panel = app_client.get(f"/embed/api/dispatch/{order['id']}", headers=headers)
+    assert panel.status_code == 200, panel.text
+    first = ranking["ranked"][0]["engineer_id"]
+    done = app_client.post(
+        f"/embed/api/dispatch/{order['id']}/assign", headers=headers, json={"engineer_id": first}
+    )
+    assert done.status_code == 200, done.text
+    with container.uow() as uow:
+        decision = uow.session.get(DecisionRecord, done.json()["decision_id"])
+        assert decision is not None and decision.actor_id == key["id"]  # the key acted
+
+    narrow = admin.post("/api-keys", {"name": "mes-ro", "scopes": ["embed_tokens:write"]})
+    lacking = app_client.post(
+        "/api/v1/embed/tokens",
+        headers={"Authorization": f"Bearer {narrow['secret']}"},
+        json={"component": "dispatch", "record_id": order["id"]},
+    )
+    assert lacking.status_code == 403 and "work_orders:write" in lacking.json()["detail"]
+    unknown = app_client.post(
+        "/api/v1/embed/tokens", headers=mes, json={"component": "nope", "record_id": order["id"]}
+    )
+    assert unknown.status_code == 422
+    assert unknown.json()["errors"][0]["loc"] == ["body", "component"]
+    too_long = app_client.post(
+        "/api/v1/embed/tokens",
+        headers=mes,
+        json={"component": "dispatch", "record_id": order["id"], "ttl_minutes": 61},
+    )
+    assert too_long.status_code == 422
+
+    admin.call("DELETE", f"/api-keys/{key['id']}", 204)
+    revoked = app_client.get(f"/embed/api/dispatch/{order['id']}", headers=headers)
+    assert revoked.status_code == 403 and "cannot act" in revoked.json()["detail"]
 
 
 def test_the_embed_script_bundles_the_panel_and_both_languages(app_client: TestClient) -> None:
@@ -165,7 +221,9 @@ def test_browser_embedded_panel_on_a_host_page_at_390_px(
     seed_field_resources(container, workspace.tenant_id, NOW)
     admin = Remote(live_server, workspace.users["admin"].email)
     order, ranking = _ranked_order(admin)
-    token = admin("POST", f"/work-orders/{order['id']}/embed-token", 201, json={})["token"]
+    token = admin(
+        "POST", "/embed/tokens", 201, json={"component": "dispatch", "record_id": order["id"]}
+    )["token"]
     errors: list[str] = []
     page = browser.new_page(viewport={"width": 390, "height": 844}, locale=locale)
     page.on("pageerror", lambda error: errors.append(str(error)))
@@ -217,5 +275,16 @@ def test_browser_dispatch_page_in_english_at_390_px(
     assert page.evaluate("document.documentElement.scrollWidth") <= 390, wide
     page.locator(f"button[data-engineer='{ranking['ranked'][0]['engineer_id']}']").click()
     page.wait_for_selector(".kd-ok")
+    # the providers' bays: a day's slots, one reserved for the chosen order
+    page.wait_for_selector(".kd-slot button")
+    assert "Provider bays" in page.locator("#page").inner_text()
+    page.fill("#kd-bays-day", "2026-12-09")
+    page.dispatch_event("#kd-bays-day", "change")
+    page.wait_for_selector(".kd-slot button[data-slot='10:00']")
+    page.locator(".kd-slot button[data-slot='10:00']").click()
+    page.wait_for_selector(".kd-bays .kd-ok")
+    assert "Reserved 10:00–11:00" in page.locator(".kd-bays .kd-ok").inner_text()
+    wide = page.evaluate(WIDER_THAN_PHONE)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390, wide
     page.screenshot(path=str(OUTPUT / "web-dispatch-390-en.png"), full_page=True)
     assert not errors, errors

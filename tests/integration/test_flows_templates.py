@@ -1,7 +1,8 @@
-"""The four templates from the seeds validate for an administrator and run on a
+"""The templates validate for an administrator and run on a
 constructed case: routing by skill and load, the cross-border hold with a compliance
 approval, the renewal reminder (a date-field wait, the churn score choosing the
-channel), and complaint escalation with an approval for compensation."""
+channel), complaint escalation with an approval for compensation, and the dispatch
+recommendation of a proposed work order."""
 
 from __future__ import annotations
 
@@ -264,3 +265,63 @@ def test_complaint_escalation_compensates_only_after_approval(
     with container.uow() as uow:
         [coupon] = uow.session.scalars(select(Coupon)).all()
         assert coupon.contact_id == contact
+
+
+def test_work_order_dispatch_ranks_a_proposed_order_and_tells_the_owner(
+    container: Container, workspace: Workspace
+) -> None:
+    """The dispatch template: a proposed order is ranked through ``dispatch.recommend``
+    (its decision record keeps the explained ranking) and the owner is told who comes
+    first; an order nobody can take says so."""
+    from kith.bootstrap import wire_services
+    from kith.demo.fieldservice import seed_field_resources
+    from kith.fieldservice.schemas import WorkOrderIn
+    from kith.fieldservice.service import FieldService
+    from kith.gateway.models import DecisionRecord, Notification
+
+    clock = Clock()
+    container.clock = clock  # the gateway ranks at the test's "now"
+    wire_services(container)
+    admin = principal(container, workspace.users["admin"])
+    seed_field_resources(container, workspace.tenant_id, clock())
+    publish(container, admin, clock, template("work_order_dispatch"))
+    pump = Pump(container, clock)
+    pump.skip_existing()
+    site = {
+        "kind": "installation",
+        "title": "Install",
+        "asset_kind": "serial",
+        "address": "上海市浦东新区张江路 188 号",
+        "region": "上海",
+        "lat": 31.2050,
+        "lon": 121.5900,
+        "window_start": clock() + timedelta(days=1),
+        "window_end": clock() + timedelta(days=1, hours=8),
+        "duration_min": 60,
+    }
+    with container.uow() as uow:
+        fields = FieldService(uow, admin, clock)
+        ranked = fields.create_work_order(
+            WorkOrderIn.model_validate({**site, "asset_serial": "SN-FLOW-1"})
+        )
+        nobody = fields.create_work_order(
+            WorkOrderIn.model_validate(
+                {**site, "asset_serial": "SN-FLOW-2", "required_skills": ["underwater_welding"]}
+            )
+        )
+        uow.commit()
+    pump.run()
+    runs = {r.context["event"]["subject_id"]: r for r in _runs(container)}
+    assert _path(container, runs[ranked.id].id)[-3:] == ["anyone", "tell_ranked", "ranked"]
+    assert _path(container, runs[nobody.id].id)[-3:] == ["anyone", "tell_nobody", "nobody"]
+    assert {r.status for r in runs.values()} == {"completed"}
+    with container.uow() as uow:
+        decisions = uow.session.scalars(
+            select(DecisionRecord).where(DecisionRecord.tool == "dispatch.recommend")
+        ).all()
+        assert {d.subject_id for d in decisions} == {ranked.id, nobody.id}
+        titles = uow.session.scalars(
+            select(Notification.title).where(Notification.user_id == admin.user_id)
+        ).all()
+    assert any("ready to assign" in t for t in titles)
+    assert any("No engineer is eligible" in t for t in titles)

@@ -22,7 +22,6 @@ from kith.container import Container
 from kith.core.serialize import dumps
 
 router = APIRouter(prefix="/api/v1", default_response_class=KithJSON, tags=["Agents"])
-_registry = builtin_registry()
 FEED_POLL_SECONDS = 0.5
 AgentKey = Annotated[str, Path(description="The agent's name (e.g. service) or id", max_length=64)]
 
@@ -30,7 +29,7 @@ AgentKey = Annotated[str, Path(description="The agent's name (e.g. service) or i
 @router.get("/agents", response_model=list[AgentOut], dependencies=[requires_scope("agents:read")])
 def list_agents(uow: UoW, principal: CurrentPrincipal) -> list[AgentOut]:
     """The workspace's agents, their status, budget and recent activity."""
-    agents = AgentAdmin(uow, principal, _registry).agents()
+    agents = AgentAdmin(uow, principal, builtin_registry()).agents()
     uow.commit()  # the first listing registers the built-in agents of a new workspace
     return agents
 
@@ -40,7 +39,7 @@ def list_agents(uow: UoW, principal: CurrentPrincipal) -> list[AgentOut]:
 )
 def pause_agent(agent: AgentKey, uow: UoW, principal: CurrentPrincipal) -> AgentOut:
     """Stop the agent: it perceives and does nothing until resumed."""
-    out = AgentAdmin(uow, principal, _registry).set_status(agent, "paused")
+    out = AgentAdmin(uow, principal, builtin_registry()).set_status(agent, "paused")
     uow.commit()
     return out
 
@@ -49,7 +48,7 @@ def pause_agent(agent: AgentKey, uow: UoW, principal: CurrentPrincipal) -> Agent
     "/agents/{agent}/resume", response_model=AgentOut, dependencies=[requires_scope("agents:write")]
 )
 def resume_agent(agent: AgentKey, uow: UoW, principal: CurrentPrincipal) -> AgentOut:
-    out = AgentAdmin(uow, principal, _registry).set_status(agent, "active")
+    out = AgentAdmin(uow, principal, builtin_registry()).set_status(agent, "active")
     uow.commit()
     return out
 
@@ -73,7 +72,8 @@ def agent_feed(
     ``data:`` a feed item). Without a cursor the stream starts with the latest items;
     it ends after ``wait`` seconds and a browser's EventSource reconnects with
     ``Last-Event-ID``."""
-    AgentAdmin(uow, principal, _registry).feed(None, 1)  # permission check before streaming
+    # permission check before streaming
+    AgentAdmin(uow, principal, builtin_registry()).feed(None, 1)
     cursor = after or last_event_id
     return StreamingResponse(
         _stream(request, container, principal, cursor, wait), media_type="text/event-stream"
@@ -97,4 +97,4 @@ async def _stream(
 
 def _feed_page(container: Container, principal: Principal, cursor: str | None) -> list[FeedItem]:
     with container.uow() as uow:
-        return AgentAdmin(uow, principal, _registry).feed(cursor)
+        return AgentAdmin(uow, principal, builtin_registry()).feed(cursor)

@@ -16,7 +16,7 @@ from kith.access import policy
 from kith.api.deps import CurrentPrincipal, UoW, get_container, public_route, requires_scope
 from kith.api.problems import problem
 from kith.api.responses import KithJSON
-from kith.concepts import survey
+from kith.concepts import dashboard, fields, survey
 from kith.concepts.health import health
 from kith.concepts.models import ConceptVersion
 from kith.concepts.schemas import (
@@ -36,6 +36,7 @@ from kith.concepts.service import ConceptService
 from kith.concepts.sources import SOURCES
 from kith.container import Container
 from kith.core.errors import KithError
+from kith.crm.specs import SPECS
 
 router = APIRouter(default_response_class=KithJSON, tags=["Concepts"])
 
@@ -75,16 +76,31 @@ class ConceptSourceOut(BaseModel):
     unit: str
     system_en: str
     system_zh: str
+    kind: Literal["measure", "field"] = "measure"
 
 
 @router.get(
     f"{API}/concepts/sources",
     response_model=list[ConceptSourceOut],
-    summary="The sources an indicator can map (each system's own measure)",
+    summary="The sources an indicator can map: each system's own measure, then every "
+    "numeric field (custom fields included) of tickets, orders, contacts and accounts",
     dependencies=[READ],
 )
-def list_sources(principal: CurrentPrincipal) -> list[ConceptSourceOut]:
-    return [ConceptSourceOut(name=k, **vars(v)) for k, v in SOURCES.items()]
+def list_sources(uow: UoW, principal: CurrentPrincipal) -> list[ConceptSourceOut]:
+    measures = [ConceptSourceOut(name=k, **vars(v)) for k, v in SOURCES.items()]
+    numeric = fields.numeric_fields(uow.session, principal.tenant_id)
+    return measures + [
+        ConceptSourceOut(
+            name=f.source,
+            label_en=f.label_en,
+            label_zh=f.label_zh,
+            unit="custom field" if f.custom else "field",
+            system_en=SPECS[f.object_type].label_en or f.object_type,
+            system_zh=SPECS[f.object_type].label_zh or f.object_type,
+            kind="field",
+        )
+        for f in numeric
+    ]
 
 
 @router.get(
@@ -247,6 +263,22 @@ def distribution(
 ) -> ConceptDistributionOut:
     data = _service(uow, principal, container).distribution(concept_key, subject_type)
     return ConceptDistributionOut.model_validate(data)
+
+
+@router.get(
+    f"{API}/concepts/{{concept_key}}/segments",
+    response_model=dict[str, Any],
+    summary="By saved segment: the members' spread over the bands and who moved in 7/30 days",
+    dependencies=[requires_scope("concepts:read")],
+)
+def by_segment(
+    concept_key: ConceptKey,
+    uow: UoW,
+    principal: CurrentPrincipal,
+    container: ContainerDep,
+    subject_type: SubjectType = "contact",
+) -> Any:
+    return dashboard.by_segment(uow, principal, concept_key, subject_type, container.clock())
 
 
 @router.get(

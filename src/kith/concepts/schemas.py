@@ -18,7 +18,15 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-SourceName = Literal["csat", "nps", "mtbf", "renewal_slope", "usage", "sentiment"]
+# A built-in measure, or any numeric field: field:<ticket|order|contact|account>.[custom.]<name>
+# (kith.concepts.fields).
+SourceName = Annotated[
+    str,
+    StringConstraints(
+        pattern=r"^(csat|nps|mtbf|renewal_slope|usage|sentiment"
+        r"|field:(ticket|order|contact|account)\.(custom\.)?[a-z_][a-z0-9_]{0,63})$"
+    ),
+]
 Direction = Literal["higher_better", "lower_better"]
 SubjectType = Literal["contact", "account"]
 SUBJECTS: tuple[SubjectType, ...] = ("contact", "account")

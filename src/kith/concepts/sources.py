@@ -13,6 +13,8 @@ from the CRM's records for a set of customers (contacts or accounts) in one pass
 - ``usage``: inbound app events per 30 days; missing for customers without an app user.
 - ``sentiment``: mean sentiment (-1..1, kith.intelligence's business-message model) of
   the newest 20 inbound messages people wrote (not telemetry, page views or surveys).
+- ``field:<object>.[custom.]<name>``: any numeric field of tickets, orders, contacts or
+  accounts, custom fields included (``kith.concepts.fields``).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
+from kith.concepts import fields
 from kith.concepts.compute import Reading
 from kith.concepts.schemas import ConceptDefinition, ConceptIndicator
 from kith.crm.models import Contact, Interaction, Order
@@ -108,6 +111,16 @@ class _Loader:
 
     def source(self, ind: ConceptIndicator) -> dict[str, Reading]:
         since = self.now - timedelta(days=ind.window_days)
+        if ind.source.startswith(fields.PREFIX):
+            return fields.read_field(
+                self.session,
+                self.tenant_id,
+                ind.source,
+                self.subject_type,
+                since,
+                self.now,
+                self.ids,
+            )
         if ind.source in ("csat", "nps"):
             return self._survey(ind.source, since)
         if ind.source == "mtbf":

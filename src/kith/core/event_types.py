@@ -714,8 +714,9 @@ _OTHERS: tuple[EventTypeInfo, ...] = (
     EventTypeInfo(
         EventType.SERVICE_BAY_RESERVED,
         "fieldservice",
-        "A bay at a service provider was reserved for a day (and a work order).",
-        "已为某天(及某工单)预留服务商的工位。",
+        "A bay at a service provider was reserved for time slots of a day, or all day "
+        "(and a work order).",
+        "已为某天的时段(或全天)及某工单预留服务商的工位。",
     ),
     EventTypeInfo(
         EventType.WORK_ORDER_PROPOSED,

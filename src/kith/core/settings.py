@@ -80,6 +80,18 @@ class Settings(BaseSettings):
         default=300, ge=30, description="Life of the pending token between password and code."
     )
     totp_issuer: str = Field(default="Kith", description="Issuer shown in authenticator apps.")
+    # --- field service routing (kith.fieldservice.routing) ---------------------------------
+    routing_url: str | None = Field(
+        default=None,
+        description="Base URL of an OSRM-compatible routing service (its /table/v1/driving "
+        "API) for dispatch travel times; unset: haversine × road factor, offline.",
+    )
+    routing_timeout_seconds: float = Field(
+        default=2.0,
+        gt=0,
+        le=30,
+        description="Longest wait for the routing service; then haversine is used instead.",
+    )
     # --- outbound webhooks (kith.platform) -------------------------------------------------
     webhook_timeout_seconds: float = Field(
         default=5.0, gt=0, le=60, description="Longest wait for a webhook receiver's answer."

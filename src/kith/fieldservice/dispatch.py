@@ -23,6 +23,7 @@ from kith.db.uow import UnitOfWork
 from kith.fieldservice.models import WorkOrder
 from kith.fieldservice.ranking import Candidate, Job, Ranking, rank
 from kith.fieldservice.repository import FieldRepository
+from kith.fieldservice.routing import TravelTime
 from kith.fieldservice.rules import BOOKED, FINISHED
 
 LIVE_FRESH = timedelta(hours=2)
@@ -146,8 +147,10 @@ def recommend(
     now: datetime,
     weights: Mapping[str, float] | None = None,
     limit: int = 10,
+    travel_time: TravelTime | None = None,
 ) -> dict[str, Any]:
-    """The ranked engineers for one order, explained (factors, weights, exclusions)."""
+    """The ranked engineers for one order, explained (factors, weights, exclusions,
+    and where travel times came from: ``travel_source``)."""
     from kith.core.errors import Conflict, NotFound
 
     policy.require(principal, "work_order", "read")
@@ -164,7 +167,7 @@ def recommend(
     candidates, positions = day_candidates(
         engineers, day, booked, on_asset, now, skip_order=order.id
     )
-    ranking = rank(candidates, job_for(order, now), weights, limit)
+    ranking = rank(candidates, job_for(order, now), weights, limit, travel_time)
     return _explained(order, ranking, positions)
 
 

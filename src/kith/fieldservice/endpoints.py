@@ -7,17 +7,15 @@ Engineers and providers are resources, changed through the service."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query
-from pydantic import BaseModel, ConfigDict, Field
 
 from kith.api.deps import CurrentPrincipal, UoW, get_container, requires_scope
 from kith.api.responses import KithJSON
 from kith.container import Container
-from kith.core.errors import PermissionDenied
-from kith.fieldservice import dispatch, embed
+from kith.fieldservice import dispatch
 from kith.fieldservice.schemas import (
     AssignIn,
     EngineerIn,
@@ -31,6 +29,7 @@ from kith.fieldservice.schemas import (
     RecommendIn,
     ReservationOut,
     ReserveBayIn,
+    SlotsOut,
     TransitionIn,
     WorkOrderDetail,
     WorkOrderIn,
@@ -174,7 +173,8 @@ def reserve_bay(
     gateway: GatewayDep,
     purpose: Purpose,
 ) -> Any:
-    """Reserve one bay for a day (409 when every bay is taken); tool ``providers.reserve_bay``."""
+    """Reserve one bay for ``slots`` slots from ``start`` (all day without ``start``);
+    409 naming the full slot when no bay is free; tool ``providers.reserve_bay``."""
     args = {"provider_id": provider_id, **body.model_dump(mode="json", exclude_none=True)}
     out = _done(
         uow, gateway.execute(uow, principal, "providers.reserve_bay", args, purpose=purpose)
@@ -183,10 +183,26 @@ def reserve_bay(
         id=out["reservation_id"],
         provider_id=out["provider_id"],
         day=date.fromisoformat(out["day"]),
+        start=out.get("start"),
+        end=out.get("end"),
         work_order_id=body.work_order_id,
         note=body.note,
         bays_left=out["bays_left"],
     )
+
+
+@router.get(
+    "/field-providers/{provider_id}/slots", response_model=SlotsOut, dependencies=[READ_RESOURCES]
+)
+def provider_slots(
+    provider_id: Id,
+    uow: UoW,
+    principal: CurrentPrincipal,
+    container: ContainerDep,
+    day: Annotated[date, Query(description="Local day of the provider")],
+) -> Any:
+    """The provider's bay slots on ``day``: reserved and free bays in each."""
+    return _service(uow, principal, container).slots(provider_id, day)
 
 
 # --- work orders ----------------------------------------------------------------------
@@ -306,44 +322,3 @@ def plan(
 ) -> Any:
     """A greedy plan for the day's proposed orders (read only; assign to apply)."""
     return dispatch.plan_for_day(uow, principal, day, container.clock())
-
-
-class EmbedTokenIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    ttl_minutes: Annotated[int, Field(ge=1, le=60)] = 15
-
-
-class EmbedTokenOut(BaseModel):
-    token: str
-    expires_at: datetime
-    work_order_id: str
-    script: str = "/embed/dispatch.js"
-    element: str = "kith-dispatch"
-
-
-@router.post(
-    "/work-orders/{work_order_id}/embed-token",
-    status_code=201,
-    response_model=EmbedTokenOut,
-    dependencies=[WRITE_ORDERS],
-)
-def embed_token(
-    work_order_id: Id,
-    body: EmbedTokenIn,
-    uow: UoW,
-    principal: CurrentPrincipal,
-    container: ContainerDep,
-) -> Any:
-    """A short-lived token for the embeddable dispatch panel of this order
-    (``<kith-dispatch work-order=… token=…>`` from ``/embed/dispatch.js``): it acts for
-    the signed-in person, on this order only."""
-    order = _service(uow, principal, container).work_order(work_order_id)
-    if principal.kind != "user" or not principal.user_id:
-        # an API key's token would act with its owner's full rights, wider than the key
-        raise PermissionDenied("an embed token acts for a person: ask for it signed in")
-    expires = container.clock() + timedelta(minutes=body.ttl_minutes)
-    claims = embed.EmbedClaims(principal.tenant_id, principal.user_id, order.id, expires)
-    return EmbedTokenOut(
-        token=embed.issue(container.settings, claims), expires_at=expires, work_order_id=order.id
-    )

@@ -1,9 +1,10 @@
 """The MES event ``unit.off_line``: a unit (vehicle, device) left the production line and
 needs installing at the customer's site. ``kith.bootstrap.wire`` registers the type with
 the inbound intake (``POST /api/v1/events`` validates ``data`` against ``UnitOffLine``
-and records it as an interaction of the customer); ``UnitOffLineConsumer`` then proposes
-the work order and asks for the ranked engineers, both through the gateway, as the system
-acting for field dispatch, idempotent per event."""
+and records it as an interaction of the customer); the dispatch agent
+(``kith.fieldservice.agent``) then proposes the work order and asks for the ranked
+engineers, two tool calls through the agent runtime. ``propose_for`` makes the same two
+calls for an administrative load (the demo), as a given principal."""
 
 from __future__ import annotations
 
@@ -16,20 +17,17 @@ from pydantic import AwareDatetime, Field, StringConstraints, model_validator
 
 from kith.access.principal import Principal
 from kith.access.service import system_principal
-from kith.core.event_types import EventType
 from kith.crm.inbound_schemas import CustomerRef, InboundData, Label
 from kith.crm.schemas import Channel
 from kith.db.uow import UnitOfWork
-from kith.events.envelope import Envelope
 from kith.fieldservice.rules import Kind
 from kith.fieldservice.schemas import SERIAL, Code, Lat, Lon
-from kith.gateway.gateway import Gateway, gateway_of
+from kith.gateway.gateway import Gateway
 
 if TYPE_CHECKING:
-    from kith.container import Container
+    pass
 
 INBOUND_TYPE = "unit.off_line"
-CONSUMER_NAME = "field-dispatch"
 PURPOSE = "service"
 LOCAL_ZONE = "Asia/Shanghai"
 DEFAULT_SKILLS: Mapping[str, tuple[str, ...]] = {
@@ -116,30 +114,6 @@ def proposal_args(
     }
 
 
-class UnitOffLineConsumer:
-    name = CONSUMER_NAME
-    event_types: frozenset[str] | None = frozenset({EventType.INTERACTION_RECEIVED.value})
-
-    def __init__(self, gateway: Gateway) -> None:
-        self.gateway = gateway
-
-    def handle(self, envelope: Envelope, uow: UnitOfWork) -> None:
-        record = envelope.payload.get("record") or {}
-        meta = record.get("meta") or {}
-        if meta.get("event_type") != INBOUND_TYPE:
-            return
-        propose_for(
-            uow,
-            self.gateway,
-            envelope.tenant_id,
-            UnitOffLine.model_validate(meta.get("data") or {}),
-            contact_id=record.get("contact_id"),
-            interaction_id=envelope.subject_id,
-            occurred_at=envelope.occurred_at,
-            trigger_event_id=envelope.event_id,
-        )
-
-
 def propose_for(
     uow: UnitOfWork,
     gateway: Gateway,
@@ -153,7 +127,8 @@ def propose_for(
     principal: Principal | None = None,
 ) -> dict[str, Any]:
     """Propose the work order, then rank the engineers (two gateway calls), as the system
-    acting for field dispatch unless ``principal`` is given (the demo's dispatcher)."""
+    acting for field dispatch unless ``principal`` is given (the demo's dispatcher). Live
+    events go to the dispatch agent instead."""
     principal = principal or system_principal(tenant_id, "field dispatch")
     proposed = gateway.execute(
         uow,
@@ -177,7 +152,3 @@ def propose_for(
         trigger_event_id=trigger_event_id,
     )
     return {"work_order_id": order["id"], "proposed": proposed.status, "ranked": ranked.status}
-
-
-def unit_off_line_consumer(container: Container) -> UnitOffLineConsumer:
-    return UnitOffLineConsumer(gateway_of(container))

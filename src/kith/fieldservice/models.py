@@ -47,7 +47,8 @@ class FieldEngineer(IdMixin, TenantMixin, Base):
 
 
 class ServiceProvider(IdMixin, TenantMixin, Base):
-    """A partner company (service station, installer) with bays and a daily capacity."""
+    """A partner company (service station, installer) with bays, open ``opens``–``closes``
+    (local time) in slots of ``slot_minutes``; ``bays`` is each slot's capacity."""
 
     __tablename__ = "field_providers"
 
@@ -56,17 +57,23 @@ class ServiceProvider(IdMixin, TenantMixin, Base):
     lat: Mapped[float] = mapped_column(Float)
     lon: Mapped[float] = mapped_column(Float)
     bays: Mapped[int] = mapped_column(Integer, default=1)
+    slot_minutes: Mapped[int] = mapped_column(Integer, default=60)
+    opens: Mapped[str] = mapped_column(String(5), default="08:00")
+    closes: Mapped[str] = mapped_column(String(5), default="18:00")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class BayReservation(IdMixin, TenantMixin, Base):
-    """One bay of a provider held for one day, for a work order."""
+    """One bay of a provider held on a day from ``start_min`` to ``end_min`` (minutes after
+    local midnight, on the provider's slot grid), or all day when they are None."""
 
     __tablename__ = "field_bay_reservations"
     __table_args__ = (Index("ix_field_bay_reservations_day", "tenant_id", "provider_id", "day"),)
 
     provider_id: Mapped[str] = mapped_column(ID)
     day: Mapped[date] = mapped_column(Date)
+    start_min: Mapped[int | None] = mapped_column(Integer, default=None)
+    end_min: Mapped[int | None] = mapped_column(Integer, default=None)
     work_order_id: Mapped[str | None] = mapped_column(ID, default=None)
     note: Mapped[str | None] = mapped_column(String(500), default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -5,8 +5,10 @@ with no expired certification, serves the order's region, has a gap in the time
 window long enough for the trip and the job); the eligible are scored on five
 factors in [0, 1], combined with weights that sum to 1:
 
-- ``travel``: 1 − travel minutes / 240, where travel is the great-circle (haversine)
-  distance × a road factor at an average speed (offline; no routing service);
+- ``travel``: 1 − travel minutes / 240, where travel comes from a ``TravelTime``
+  (``kith.fieldservice.routing``): haversine × a road factor at an average speed
+  offline, or a routing service's table when configured (haversine when it fails; the
+  explanation says which was used);
 - ``skill``: per required skill 1 when certified and valid on the day, 0.5 when held
   without a certificate; the mean;
 - ``load``: 1 − minutes already booked that day / working minutes;
@@ -21,22 +23,21 @@ that clock, and the job's own times are minutes after it.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from kith.core.lazy import lazy_module
+from kith.fieldservice.routing import HAVERSINE_METHOD, TravelTime, haversine_km
+
+__all__ = ["Candidate", "Job", "Ranking", "check_weights", "haversine_km", "rank"]
 
 if TYPE_CHECKING:
     import numpy as np
 else:
     np = lazy_module("numpy")
 
-EARTH_RADIUS_KM = 6371.0088
-ROAD_FACTOR = 1.35  # road distance / great-circle distance, Yangtze delta cities
-SPEED_KMH = 38.0  # average door-to-door speed, mixed city and expressway
 MAX_TRAVEL_MIN = 240.0  # travel beyond this scores 0
 DEFAULT_WEIGHTS: Mapping[str, float] = {
     "travel": 0.35,
@@ -47,6 +48,7 @@ DEFAULT_WEIGHTS: Mapping[str, float] = {
 }
 FACTORS = tuple(DEFAULT_WEIGHTS)
 EXCLUDED_SHOWN = 20  # excluded engineers listed by name (all are counted)
+OFFLINE = TravelTime()
 
 
 @dataclass(frozen=True)
@@ -92,13 +94,17 @@ class Ranking:
     excluded: list[dict[str, Any]] = field(default_factory=list)
     excluded_counts: dict[str, int] = field(default_factory=dict)
     considered: int = 0
+    travel_source: str = "haversine"
+    travel_method: str = HAVERSINE_METHOD
+    travel_note: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "weights": self.weights,
+            "travel_source": self.travel_source,
+            "travel_note": self.travel_note,
             "method": {
-                "travel": f"haversine × {ROAD_FACTOR} road factor at {SPEED_KMH:g} km/h "
-                f"(offline); 0 at ≥ {MAX_TRAVEL_MIN:g} min",
+                "travel": f"{self.travel_method}; 0 at ≥ {MAX_TRAVEL_MIN:g} min",
                 "skill": "per required skill: 1 certified and valid, 0.5 held uncertified",
                 "load": "1 − booked minutes / working minutes that day",
                 "window": "1 − arrival offset / window length (earlier is better)",
@@ -121,18 +127,6 @@ def check_weights(weights: Mapping[str, float] | None) -> dict[str, float]:
     if any(w < 0 for w in weights.values()) or abs(sum(weights.values()) - 1.0) > 1e-6:
         raise ValueError("weights must be ≥ 0 and sum to 1")
     return {f: float(weights[f]) for f in FACTORS}
-
-
-def haversine_km(lat1: Any, lon1: Any, lat2: float, lon2: float) -> Any:
-    """Great-circle distance (works on floats and numpy arrays)."""
-    p1, p2 = np.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2) - np.radians(lon1)
-    a = np.sin(dp / 2) ** 2 + np.cos(p1) * math.cos(p2) * np.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(a))
-
-
-def travel_minutes(km: Any) -> Any:
-    return km * ROAD_FACTOR / SPEED_KMH * 60.0
 
 
 def _skill_check(c: Candidate, job: Job) -> tuple[str | None, float]:
@@ -158,8 +152,10 @@ def rank(
     job: Job,
     weights: Mapping[str, float] | None = None,
     limit: int = 10,
+    travel_time: TravelTime | None = None,
 ) -> Ranking:
-    """The eligible candidates best first (at most ``limit``), each explained."""
+    """The eligible candidates best first (at most ``limit``), each explained; travel
+    from ``travel_time`` (default: haversine, offline)."""
     w = check_weights(weights)
     result = Ranking(weights=w, considered=len(candidates))
     keep: list[Candidate] = []
@@ -183,8 +179,13 @@ def rank(
     n = len(keep)
     lat = np.fromiter((c.lat for c in keep), float, n)
     lon = np.fromiter((c.lon for c in keep), float, n)
-    km = haversine_km(lat, lon, job.lat, job.lon)
-    travel = travel_minutes(km)
+    trip = (travel_time or OFFLINE).travel(lat, lon, job.lat, job.lon)
+    km, travel = trip.km, trip.minutes
+    result.travel_source, result.travel_method, result.travel_note = (
+        trip.source,
+        trip.method,
+        trip.note,
+    )
     work = np.array([c.work for c in keep], dtype=float) - job.t0  # n × 2
     k = max(1, max(len(c.busy) for c in keep))
     busy = np.full((n, k, 2), np.inf)

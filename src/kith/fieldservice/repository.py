@@ -65,6 +65,28 @@ class FieldRepository:
         )
         return list(self.session.scalars(stmt))
 
+    def provider_for_update(self, provider_id: str) -> ServiceProvider | None:
+        """The provider, locked until commit (PostgreSQL): reservations of its bays are
+        counted and added one transaction at a time."""
+        stmt = (
+            select(ServiceProvider)
+            .where(ServiceProvider.tenant_id == self.tenant_id, ServiceProvider.id == provider_id)
+            .with_for_update()
+        )
+        return self.session.scalars(stmt).first()
+
+    def reservations_of(self, provider_id: str, day: date) -> list[BayReservation]:
+        stmt = (
+            select(BayReservation)
+            .where(
+                BayReservation.tenant_id == self.tenant_id,
+                BayReservation.provider_id == provider_id,
+                BayReservation.day == day,
+            )
+            .order_by(BayReservation.start_min, BayReservation.created_at, BayReservation.id)
+        )
+        return list(self.session.scalars(stmt))
+
     def reservations_on(self, provider_id: str, day: date) -> int:
         stmt = select(func.count()).where(
             BayReservation.tenant_id == self.tenant_id,

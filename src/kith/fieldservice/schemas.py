@@ -155,7 +155,16 @@ class ProviderIn(Strict):
     city: Name | None = None
     lat: Lat
     lon: Lon
-    bays: Annotated[int, Field(ge=1, le=500)] = 1
+    bays: Annotated[int, Field(ge=1, le=500, description="Bays: the capacity of each slot")] = 1
+    slot_minutes: Annotated[int, Field(ge=15, le=720)] = 60
+    opens: HHMM = "08:00"
+    closes: HHMM = "18:00"
+
+    @model_validator(mode="after")
+    def _hours(self) -> ProviderIn:
+        if self.closes <= self.opens:
+            raise ValueError("closes must be after opens")
+        return self
 
 
 class ProviderOut(BaseModel):
@@ -167,6 +176,9 @@ class ProviderOut(BaseModel):
     lat: float
     lon: float
     bays: int
+    slot_minutes: int
+    opens: str
+    closes: str
 
 
 class ProviderPage(BaseModel):
@@ -238,6 +250,11 @@ class RecommendIn(Strict):
 
 class ReserveBayIn(Strict):
     day: date
+    start: Annotated[
+        HHMM | None,
+        Field(description="First slot's start (local, on the provider's grid); none: all day"),
+    ] = None
+    slots: Annotated[int, Field(ge=1, le=48, description="Consecutive slots to hold")] = 1
     work_order_id: Ref | None = None
     note: Annotated[str, StringConstraints(max_length=500)] | None = None
 
@@ -248,9 +265,26 @@ class ReservationOut(BaseModel):
     id: str
     provider_id: str
     day: date
+    start: str | None = None
+    end: str | None = None
     work_order_id: str | None
     note: str | None
     bays_left: int = 0
+
+
+class SlotOut(BaseModel):
+    start: str
+    end: str
+    reserved: int
+    free: int
+
+
+class SlotsOut(BaseModel):
+    provider_id: str
+    day: date
+    bays: int
+    slot_minutes: int
+    slots: list[SlotOut]
 
 
 class TransitionOut(BaseModel):

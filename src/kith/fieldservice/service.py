@@ -7,7 +7,7 @@ Every change appends a ``DomainEvent``; work-order events carry the customer
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from kith.access import policy
@@ -19,6 +19,7 @@ from kith.core.event_types import EventType
 from kith.crm.repository import RecordRepository
 from kith.crm.specs import SPECS
 from kith.db.uow import UnitOfWork
+from kith.fieldservice import bays
 from kith.fieldservice.models import (
     BayReservation,
     FieldEngineer,
@@ -36,6 +37,8 @@ from kith.fieldservice.schemas import (
     LocationIn,
     ProviderIn,
     ReserveBayIn,
+    SlotOut,
+    SlotsOut,
     TransitionOut,
     WorkOrderDetail,
     WorkOrderIn,
@@ -159,22 +162,63 @@ class FieldService:
         policy.require(self.principal, RESOURCE, "read")
         return self.repo.providers()
 
-    def reserve_bay(self, provider_id: str, data: ReserveBayIn) -> tuple[BayReservation, int]:
-        """Hold one bay of the provider for ``day``; Conflict when every bay is taken.
-        Returns the reservation and the bays left that day."""
-        policy.require(self.principal, RESOURCE, "update")
+    def slots(self, provider_id: str, day: date) -> SlotsOut:
+        """The provider's slots on ``day`` with the bays reserved and free in each."""
         provider = self.provider(provider_id)
+        grid = bays.grid(provider.opens, provider.closes, provider.slot_minutes)
+        rows = self.repo.reservations_of(provider.id, day)
+        used = bays.usage(grid, [(r.start_min, r.end_min) for r in rows])
+        return SlotsOut(
+            provider_id=provider.id,
+            day=day,
+            bays=provider.bays,
+            slot_minutes=provider.slot_minutes,
+            slots=[
+                SlotOut(
+                    start=bays.hhmm(s),
+                    end=bays.hhmm(e),
+                    reserved=n,
+                    free=max(0, provider.bays - n),
+                )
+                for (s, e), n in zip(grid, used, strict=True)
+            ],
+        )
+
+    def reserve_bay(self, provider_id: str, data: ReserveBayIn) -> tuple[BayReservation, int]:
+        """Hold one bay of the provider on ``day`` for ``slots`` slots from ``start`` (or
+        all day without ``start``); Conflict naming the first full slot when a bay is
+        not free in each. Returns the reservation and the fewest bays left in its slots."""
+        policy.require(self.principal, RESOURCE, "update")
+        self.provider(provider_id)  # NotFound, read check
+        provider = self.repo.provider_for_update(provider_id)
+        assert provider is not None
         order = self.work_order(data.work_order_id) if data.work_order_id else None
-        taken = self.repo.reservations_on(provider.id, data.day)
-        if taken >= provider.bays:
+        grid = bays.grid(provider.opens, provider.closes, provider.slot_minutes)
+        taken = self.repo.reservations_of(provider.id, data.day)
+        used = bays.usage(grid, [(r.start_min, r.end_min) for r in taken])
+        if data.start is None:
+            wanted = list(range(len(grid)))
+            start_min: int | None = None
+            end_min: int | None = None
+        else:
+            try:
+                wanted = bays.span(grid, bays.minutes(data.start), data.slots)
+            except ValueError as exc:
+                raise _invalid(["body", "start"], str(exc)) from None
+            start_min, end_min = grid[wanted[0]][0], grid[wanted[-1]][1]
+        full = [i for i in wanted if used[i] >= provider.bays]
+        if full:
+            s, e = grid[full[0]]
             raise Conflict(
-                f"{provider.name} has no bay left on {data.day.isoformat()} "
-                f"({taken} of {provider.bays} reserved)"
+                f"{provider.name} has no bay free {bays.hhmm(s)}–{bays.hhmm(e)} on "
+                f"{data.day.isoformat()} ({used[full[0]]} of {provider.bays} reserved)"
             )
         row = BayReservation(
             tenant_id=self.principal.tenant_id,
             provider_id=provider.id,
             day=data.day,
+            start_min=start_min,
+            end_min=end_min,
             work_order_id=order.id if order else None,
             note=data.note,
             created_at=self.clock(),
@@ -189,12 +233,14 @@ class FieldService:
             provider.id,
             {
                 "day": data.day.isoformat(),
+                "start": bays.hhmm(start_min) if start_min is not None else None,
+                "end": bays.hhmm(end_min) if end_min is not None else None,
                 "work_order_id": row.work_order_id,
                 "reservation": row.id,
             },
             order,
         )
-        return row, provider.bays - taken - 1
+        return row, min(provider.bays - used[i] - 1 for i in wanted)
 
     # --- work orders ------------------------------------------------------------------
 

@@ -9,8 +9,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from kith.fieldservice import dispatch
+from kith.fieldservice import bays, dispatch
 from kith.fieldservice.models import WorkOrder
+from kith.fieldservice.routing import TravelTime
 from kith.fieldservice.schemas import (
     AssignIn,
     RecommendIn,
@@ -61,6 +62,7 @@ class RecommendResult(BaseModel):
     work_order_id: str
     top_engineer_id: str | None
     weights: dict[str, float]
+    travel_source: str
     ranked: list[dict[str, Any]]
     excluded_counts: dict[str, int]
 
@@ -69,6 +71,8 @@ class ReserveResult(BaseModel):
     reservation_id: str
     provider_id: str
     day: str
+    start: str | None = None
+    end: str | None = None
     bays_left: int
 
 
@@ -104,8 +108,18 @@ def propose(ctx: ToolContext, args: ProposeIn) -> WorkOrderResult:
     "ranking explained (factors and weights)",
 )
 def recommend(ctx: ToolContext, args: RecommendArgs) -> RecommendResult:
+    try:
+        travel_time = ctx.services.get(TravelTime)
+    except LookupError:
+        travel_time = None  # offline haversine
     result = dispatch.recommend(
-        ctx.uow, ctx.principal, args.work_order_id, ctx.clock(), args.weights, args.limit
+        ctx.uow,
+        ctx.principal,
+        args.work_order_id,
+        ctx.clock(),
+        args.weights,
+        args.limit,
+        travel_time,
     )
     order = _service(ctx).work_order(args.work_order_id)
     _about(ctx, order)
@@ -143,7 +157,8 @@ def transition(ctx: ToolContext, args: TransitionArgs) -> WorkOrderResult:
     "providers.reserve_bay",
     purposes=PURPOSES,
     touches=("field_resource",),
-    description="Reserve a bay at a service provider for a day (and a work order)",
+    description="Reserve a bay at a service provider for time slots of a day (capacity per "
+    "slot; all day without a start), optionally for a work order; a full slot is refused",
 )
 def reserve_bay(ctx: ToolContext, args: ReserveArgs) -> ReserveResult:
     row, left = _service(ctx).reserve_bay(
@@ -151,5 +166,10 @@ def reserve_bay(ctx: ToolContext, args: ReserveArgs) -> ReserveResult:
     )
     ctx.about("service_provider", args.provider_id)
     return ReserveResult(
-        reservation_id=row.id, provider_id=row.provider_id, day=row.day.isoformat(), bays_left=left
+        reservation_id=row.id,
+        provider_id=row.provider_id,
+        day=row.day.isoformat(),
+        start=bays.hhmm(row.start_min) if row.start_min is not None else None,
+        end=bays.hhmm(row.end_min) if row.end_min is not None else None,
+        bays_left=left,
     )

@@ -3,8 +3,9 @@
 ``/embed/api/dispatch/{work_order_id}`` (+ ``/recommendation``, ``/assign``).
 
 The embed routes take no session or API key: the ``X-Kith-Embed-Token`` header carries
-a short-lived token (``kith.fieldservice.embed``) naming the tenant, the person it acts
-for and the one work order it opens. They answer cross-origin (the host page is another
+a short-lived embed token of the open platform (``kith.platform.embed``, component
+``dispatch``) naming the tenant, who minted it (a person or an API key) and the one work
+order it opens; the routes act as that minter. They answer cross-origin (the host page is another
 system's) and go through the same service and gateway calls as ``/api/v1/work-orders``.
 """
 
@@ -17,18 +18,17 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Path, Request, Response
 
-from kith.access.models import User
 from kith.access.principal import Principal
-from kith.access.service import principal_for_user
 from kith.api.deps import UoW, get_container, public_route
 from kith.api.problems import problem, problem_headers
 from kith.api.responses import KithJSON
 from kith.container import Container
-from kith.core.errors import KithError, PermissionDenied
-from kith.fieldservice import embed
+from kith.core.errors import KithError
+from kith.fieldservice import embed as dispatch_component
 from kith.fieldservice.schemas import AssignIn, RecommendIn
 from kith.fieldservice.service import FieldService
 from kith.gateway.deps import GatewayDep
+from kith.platform import embed
 from kith.web.i18n import MESSAGES
 
 STATIC = FilePath(__file__).parent / "static"
@@ -75,13 +75,9 @@ def dispatch_script() -> Response:
 
 
 def _acting(uow: Any, container: Container, token: str, work_order_id: str) -> Principal:
-    claims = embed.verify(container.settings, token, container.clock())
-    if claims.work_order_id != work_order_id:
-        raise PermissionDenied("this embed token opens another work order")
-    user = uow.session.get(User, claims.user_id)
-    if user is None or user.tenant_id != claims.tenant_id or not user.is_active:
-        raise PermissionDenied("the person this embed token acts for cannot act any more")
-    return principal_for_user(uow.session, user)
+    return embed.acting(
+        uow, container.settings, token, dispatch_component.NAME, work_order_id, container.clock()
+    )
 
 
 def _cors(response: Response) -> None:

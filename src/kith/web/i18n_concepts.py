@@ -86,6 +86,21 @@ CONCEPTS: dict[str, tuple[str, str]] = {
     "concepts.movers": ("近 30 天变化最大", "Biggest moves in 30 days"),
     "concepts.no_movers": ("近 30 天没有变化。", "No changes in the last 30 days."),
     "concepts.delta": ("变化", "Change"),
+    "concepts.by_segment": ("按客户分群", "By segment"),
+    "concepts.by_segment_intro": (
+        "每个分群的成员分布在各档位的人数,以及近 7 天、30 天上升或下降至少 {points} 分的人数。",
+        "Each segment's members by band, and how many rose or fell by at least {points} "
+        "points in the last 7 and 30 days.",
+    ),
+    "concepts.segment": ("分群", "Segment"),
+    "concepts.members": ("成员", "Members"),
+    "concepts.moved_7": ("近 7 天 ↑/↓", "7 days ↑/↓"),
+    "concepts.moved_30": ("近 30 天 ↑/↓", "30 days ↑/↓"),
+    "concepts.biggest_mover": ("变化最大", "Biggest move"),
+    "concepts.no_segments": (
+        "还没有该类客户的分群;在“分群”页创建后会显示在这里。",
+        "No segment of these customers yet; segments you save appear here.",
+    ),
     "health.title": ("客户健康度", "Customer health"),
     "health.none": ("尚未计算。", "Not computed yet."),
     "health.unknown": ("未知", "Unknown"),

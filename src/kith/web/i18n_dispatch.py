@@ -77,4 +77,16 @@ DISPATCH: dict[str, tuple[str, str]] = {
     "dispatch.state.done": ("已完成", "Done"),
     "dispatch.state.failed": ("未成功", "Failed"),
     "dispatch.state.cancelled": ("已取消", "Cancelled"),
+    "dispatch.bays": ("服务商工位", "Provider bays"),
+    "dispatch.bays_provider": ("服务商", "Provider"),
+    "dispatch.bays_day": ("日期", "Day"),
+    "dispatch.bays_none": ("还没有服务商。", "No service provider yet."),
+    "dispatch.slot_free": ("空闲 {free}/{bays}", "{free} of {bays} free"),
+    "dispatch.slot_full": ("已满", "Full"),
+    "dispatch.reserve": ("为所选工单预留", "Reserve for the chosen order"),
+    "dispatch.reserve_any": ("预留", "Reserve"),
+    "dispatch.reserved": (
+        "已预留 {start}–{end}，该时段还剩 {left} 个工位。",
+        "Reserved {start}–{end}; {left} bay(s) left in that slot.",
+    ),
 }

@@ -67,6 +67,10 @@ AGENT_DESCRIPTIONS: dict[str, tuple[str, str]] = {
         "按产品和车型汇总遥测与反馈；回答分析请求",
         "Aggregates telemetry and feedback by product and model; answers questions",
     ),
+    "dispatch": (
+        "产线下线的设备：提出派工单并为工程师排序（不直接指派）",
+        "Units off the line: proposes the work order and ranks the engineers (never assigns)",
+    ),
 }
 
 

@@ -10,13 +10,27 @@ from kith.agents.builtin.knowledge import KnowledgeAgent
 from kith.agents.builtin.retention import RetentionAgent
 from kith.agents.builtin.sales import SalesAgent
 from kith.agents.builtin.service import ServiceAgent
-from kith.agents.sdk import AgentRegistry
+from kith.agents.sdk import Agent, AgentRegistry
 
-BUILTIN_AGENTS = (SalesAgent, KnowledgeAgent, ServiceAgent, RetentionAgent, ProductInsightAgent)
+BUILTIN_AGENTS: tuple[type[Agent], ...] = (
+    SalesAgent,
+    KnowledgeAgent,
+    ServiceAgent,
+    RetentionAgent,
+    ProductInsightAgent,
+)
+# Agents that contexts above this layer define (field service's dispatch agent):
+# ``kith.bootstrap.wire`` adds them with ``register_builtin_agent``.
+_CONTRIBUTED: list[type[Agent]] = []
+
+
+def register_builtin_agent(agent_class: type[Agent]) -> None:
+    if agent_class not in _CONTRIBUTED:
+        _CONTRIBUTED.append(agent_class)
 
 
 def builtin_registry() -> AgentRegistry:
     registry = AgentRegistry()
-    for agent_class in BUILTIN_AGENTS:
+    for agent_class in (*BUILTIN_AGENTS, *_CONTRIBUTED):
         registry.register(agent_class)
     return registry

@@ -6,7 +6,13 @@ import json
 from pathlib import Path
 from typing import Any
 
-NAMES = ("ticket_routing", "cross_border_compliance", "renewal_reminders", "complaint_escalation")
+NAMES = (
+    "ticket_routing",
+    "cross_border_compliance",
+    "renewal_reminders",
+    "complaint_escalation",
+    "work_order_dispatch",
+)
 
 
 def template(name: str) -> dict[str, Any]:

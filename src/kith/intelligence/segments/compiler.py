@@ -20,6 +20,7 @@ from kith.intelligence.segments.schemas import (
     RFM_LABELS,
     SCORE_OPS,
     Compiled,
+    ConceptCondition,
     Definition,
     Diff,
     FilterIn,
@@ -96,6 +97,7 @@ def compile_definition(
     *,
     custom_fields: Mapping[str, str],
     score_models: set[str],
+    concept_bands: Mapping[str, frozenset[str]] | None = None,
     prefix: Sequence[str | int] = ("definition",),
 ) -> Compiled:
     """Check every part of a definition; errors carry the path of the offending part."""
@@ -104,10 +106,16 @@ def compile_definition(
             f"segments are of {' or '.join(OBJECT_TYPES)}",
             [FieldError(["object_type"], "unknown object type")],
         )
-    if not (definition.filters or definition.scores or definition.rfm or definition.clusters):
+    if not (
+        definition.filters
+        or definition.scores
+        or definition.rfm
+        or definition.clusters
+        or definition.concepts
+    ):
         raise ValidationFailed(
             "A segment needs at least one condition",
-            [FieldError(list(prefix), "give filters, scores, rfm or clusters")],
+            [FieldError(list(prefix), "give filters, scores, concepts, rfm or clusters")],
         )
     filters = tuple(
         _compile_filter(object_type, item, i, custom_fields, prefix)
@@ -136,13 +144,75 @@ def compile_definition(
                 f"Cluster ids run from 0 to {MAX_CLUSTER}",
                 [FieldError(_loc(prefix, "clusters", i), f"between 0 and {MAX_CLUSTER}")],
             )
+    _check_concepts(definition, concept_bands or {}, prefix)
     return Compiled(
         object_type,
         filters,
         tuple(definition.scores),
         frozenset(definition.rfm),
         frozenset(definition.clusters),
+        tuple(definition.concepts),
     )
+
+
+def _check_concepts(
+    definition: Definition,
+    concept_bands: Mapping[str, frozenset[str]],
+    prefix: Sequence[str | int],
+) -> None:
+    for i, cond in enumerate(definition.concepts):
+        at = _loc(prefix, "concepts", i)
+        bands = concept_bands.get(cond.concept)
+        if bands is None:
+            raise ValidationFailed(
+                f"No published concept {cond.concept!r}",
+                [FieldError(_loc(at, "concept"), "unknown concept")],
+            )
+        for j, band in enumerate(cond.bands):
+            if band not in bands:
+                raise ValidationFailed(
+                    f"{cond.concept} has no band {band!r}",
+                    [FieldError(_loc(at, "bands", j), f"one of {', '.join(sorted(bands))}")],
+                )
+        if (cond.op is None) != (cond.value is None):
+            raise ValidationFailed(
+                "Give op and value together",
+                [FieldError(_loc(at, "op" if cond.op is None else "value"), "required")],
+            )
+        if cond.op is not None and cond.op not in SCORE_OPS:
+            raise ValidationFailed(
+                f"Unknown operator {cond.op!r}",
+                [FieldError(_loc(at, "op"), f"op must be one of {SCORE_OPS}")],
+            )
+        if not cond.bands and cond.op is None:
+            raise ValidationFailed(
+                "A concept condition needs bands or a comparison",
+                [FieldError(at, "give bands, or op and value")],
+            )
+
+
+def concept_match(
+    cond: ConceptCondition, values: Mapping[str, tuple[float | None, str]]
+) -> dict[str, tuple[float | None, str]]:
+    """The customers whose value satisfies ``cond`` (band in ``bands``, value ``op``)."""
+    compare = {
+        "gt": lambda a, b: a > b,
+        "gte": lambda a, b: a >= b,
+        "lt": lambda a, b: a < b,
+        "lte": lambda a, b: a <= b,
+    }
+    kept: dict[str, tuple[float | None, str]] = {}
+    for record_id, (value, band) in values.items():
+        if cond.bands and band not in cond.bands:
+            continue
+        if (
+            cond.op is not None
+            and cond.value is not None
+            and (value is None or not compare[cond.op](value, cond.value))
+        ):
+            continue
+        kept[record_id] = (value, band)
+    return kept
 
 
 def keep_behaviour(

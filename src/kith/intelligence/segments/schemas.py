@@ -54,11 +54,26 @@ class ScoreCondition(BaseModel):
     value: float
 
 
+class ConceptCondition(BaseModel):
+    """A business concept's current value (``customer_health``): in one of ``bands``
+    and/or compared with ``value`` (0-100). Customers without a value never match."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    concept: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+    bands: list[Annotated[str, StringConstraints(max_length=32)]] = Field(
+        default_factory=list, max_length=10
+    )
+    op: str | None = None
+    value: Annotated[float, Field(ge=0, le=100)] | None = None
+
+
 class Definition(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     filters: list[FilterIn | str] = Field(default_factory=list, max_length=50)
     scores: list[ScoreCondition] = Field(default_factory=list, max_length=10)
+    concepts: list[ConceptCondition] = Field(default_factory=list, max_length=5)
     rfm: list[str] = Field(default_factory=list, max_length=len(RFM_LABELS))
     clusters: list[int] = Field(default_factory=list, max_length=MAX_CLUSTER + 1)
 
@@ -101,6 +116,7 @@ class Compiled:
     scores: tuple[ScoreCondition, ...]
     rfm: frozenset[str]
     clusters: frozenset[int]
+    concepts: tuple[ConceptCondition, ...] = ()
 
 
 @dataclass(frozen=True)

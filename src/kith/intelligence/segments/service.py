@@ -25,7 +25,13 @@ from kith.crm.repository import RecordRepository
 from kith.db.uow import UnitOfWork
 from kith.events.types import DomainEvent, EventType
 from kith.intelligence.models import Segment, SegmentRefresh
-from kith.intelligence.segments.compiler import compile_definition, diff, keep_behaviour
+from kith.intelligence.segments.compiler import (
+    compile_definition,
+    concept_match,
+    diff,
+    keep_behaviour,
+)
+from kith.intelligence.segments.concepts import concept_values
 from kith.intelligence.segments.repository import (
     SegmentRepository,
     known_score_models,
@@ -91,7 +97,22 @@ def evaluate(
     # bulk load) planned a nested loop over every score per record, minutes for 50,000.
     for cond in compiled.scores:
         ids &= repo.scored_ids(compiled.object_type, cond)
-    snapshots: dict[str, dict[str, Any]] = {i: {} for i in sorted(ids)}
+    concept_of: dict[str, dict[str, Any]] = {}
+    if compiled.concepts:
+        provider = concept_values()
+        for c in compiled.concepts:
+            raw = (
+                provider.values(session, principal.tenant_id, c.concept, compiled.object_type)
+                if provider is not None
+                else {}
+            )
+            matched = concept_match(c, raw)
+            ids &= set(matched)
+            for record_id, (value, band) in matched.items():
+                concept_of.setdefault(record_id, {})[c.concept] = {"value": value, "band": band}
+    snapshots: dict[str, dict[str, Any]] = {
+        i: ({"concepts": concept_of[i]} if i in concept_of else {}) for i in sorted(ids)
+    }
     if compiled.rfm or compiled.clusters:
         table = _behaviour_table(repo, compiled.object_type, now, bool(compiled.clusters))
         snapshots = keep_behaviour(snapshots, table, compiled)
@@ -105,6 +126,11 @@ def evaluate(
             snap = {**snap, "scores": mine}
         out[record_id] = Qualified(mine.get(first) if first else None, snap)
     return out
+
+
+def _concept_bands(session: Session, tenant_id: str) -> dict[str, frozenset[str]]:
+    provider = concept_values()
+    return dict(provider.keys(session, tenant_id)) if provider is not None else {}
 
 
 # --- use cases ---------------------------------------------------------------------------
@@ -153,6 +179,7 @@ class SegmentService:
             object_type,
             custom_fields=custom,
             score_models=known_score_models(self.session, self.tenant_id),
+            concept_bands=_concept_bands(self.session, self.tenant_id),
             prefix=prefix,
         )
 
@@ -275,6 +302,7 @@ class SegmentService:
             segment.object_type,
             custom_fields=custom,
             score_models=known_score_models(self.session, self.tenant_id),
+            concept_bands=_concept_bands(self.session, self.tenant_id),
         )
         target = evaluate(self.session, everyone, compiled, now)
         current = member_ids(self.session, self.tenant_id, segment.id)

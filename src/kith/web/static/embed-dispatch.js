@@ -2,7 +2,7 @@
 // The dispatch panel inside another system's page (MES, ERP). Kith serves this file at
 // /embed/dispatch.js with the panel (dispatch-panel.js) and the messages bundled in, as
 // one classic script: the host adds <script src="https://kith…/embed/dispatch.js">.
-// The token is a short-lived embed token (POST /api/v1/work-orders/{id}/embed-token);
+// The token is a short-lived embed token (POST /api/v1/embed/tokens, component "dispatch");
 // the element calls /embed/api/dispatch/{id} on Kith's origin with it. Shadow DOM keeps
 // the host's styles out.
 

@@ -332,6 +332,51 @@ async function overviewCard(published) {
   );
 }
 
+// Health by segment: each saved segment's members by band, and how many moved up or
+// down in the last 7 and 30 days (at least `move_points`), with the biggest mover.
+async function segmentsCard(published) {
+  if (!published) return null;
+  const board = await api.get(`/concepts/${published.concept_key}/segments`);
+  const bandName = (name) => {
+    const band = board.bands.find((b) => b.name === name);
+    return band ? pick(band.label_en, band.label_zh) : t("health.unknown");
+  };
+  const rows = board.segments.map((row) =>
+    h(
+      "tr",
+      {},
+      h("th", { scope: "row" }, row.segment_id ? h("a", { href: `/segments?segment=${encodeURIComponent(row.name)}` }, pick(row.label_en, row.label_zh)) : pick(row.label_en, row.label_zh)),
+      h("td", {}, formatNumber(row.members)),
+      h(
+        "td",
+        {},
+        h("ul", { class: "concept-bands compact" }, Object.entries(row.bands).map(([name, n]) => h("li", {}, h("span", { class: "badge", dataset: { band: name } }, bandName(name)), ` ${formatNumber(n)}`))),
+      ),
+      h("td", {}, `${formatNumber(row.moved["7"].up)} / ${formatNumber(row.moved["7"].down)}`),
+      h("td", {}, `${formatNumber(row.moved["30"].up)} / ${formatNumber(row.moved["30"].down)}`),
+      h(
+        "td",
+        {},
+        row.biggest_mover
+          ? h("a", { href: `/o/${board.subject_type}s/${row.biggest_mover.subject_id}` }, `${row.biggest_mover.name} ${formatNumber(row.biggest_mover.delta, { signDisplay: "always" })}`)
+          : "—",
+      ),
+    ),
+  );
+  return h(
+    "section",
+    { class: "card", id: "concept-segments" },
+    h("header", { class: "card-head" }, h("h2", {}, t("concepts.by_segment"))),
+    h(
+      "div",
+      { class: "card-body" },
+      h("p", { class: "muted small" }, t("concepts.by_segment_intro", { points: board.move_points })),
+      table([t("concepts.segment"), t("concepts.members"), t("concepts.distribution"), t("concepts.moved_7"), t("concepts.moved_30"), t("concepts.biggest_mover")], rows),
+      board.segments.length > 1 ? null : h("p", { class: "muted" }, t("concepts.no_segments")),
+    ),
+  );
+}
+
 export async function render(root) {
   const sources = await api.get("/concepts/sources");
   const top = h("div", { class: "concept-top" });
@@ -341,7 +386,8 @@ export async function render(root) {
     const versions = await api.get("/concepts");
     const published = versions.find((v) => v.status === "published" && v.concept_key === editor.conceptKey.value) || versions.find((v) => v.status === "published");
     const overview = await overviewCard(published).catch((error) => problemNotice(error));
-    replace(top, ...[overview, versionsCard(versions, editor, reload)].filter(Boolean));
+    const bySegment = await segmentsCard(published).catch((error) => (error && error.status === 403 ? null : problemNotice(error)));
+    replace(top, ...[overview, bySegment, versionsCard(versions, editor, reload)].filter(Boolean));
     return { versions, published };
   }
   const { versions, published } = await reload();
