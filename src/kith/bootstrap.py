@@ -16,6 +16,7 @@ from datetime import datetime
 from sqlalchemy import Engine
 
 from kith.access import cache as access_cache
+from kith.agents.builtin.understanding import use_mood_reader
 from kith.agents.collaboration import CollaborationHub
 from kith.agents.wiring import agents_consumer, resolve_agent
 from kith.api.deps import use_request_limiter
@@ -41,6 +42,7 @@ from kith.gateway.principals import register_principal_resolver
 from kith.gateway.registry import ToolServices
 from kith.identity.consumer import identity_consumer
 from kith.intelligence.monitoring.performance import performance_consumer
+from kith.intelligence.scoring import sentiment
 from kith.platform.consumer import webhooks_consumer
 from kith.platform.ratelimit import RequestLimits
 from kith.playbooks.consumer import stop_notifier, verification_consumer
@@ -79,6 +81,8 @@ def wire() -> None:
     import kith.realtime.tools
 
     use_default_consent(ConsentLedger)
+    # The agents read a message's mood with the trained sentiment model (loaded on first use).
+    use_mood_reader(sentiment.VERSION, sentiment.analyse)
     # Inbound event types other contexts add to POST /events.
     register_inbound_type(INBOUND_TYPE, UnitOffLine)
     # Request rate limits (per API key, user, workspace; sign-in per address and account).
