@@ -270,7 +270,11 @@ def build(
             "dev": len(lang_dev),
             "business_train": len(lang_business),
             "business_validation": len(validation),
-            "chosen": {"C": languages[language]["C"], **languages[language]["rules"]},
+            "chosen": {
+                "C": languages[language]["C"],
+                "words": languages[language]["words"],
+                **languages[language]["rules"],
+            },
             **tried,
         }
     document = {
