@@ -83,7 +83,7 @@ class OpenAICompatibleEngine:
 
     def draft(self, request: DraftRequest) -> Draft:
         base = render(request.template, request.language, request.variables)
-        masker = Masker(request.private)
+        masker = Masker(request.private, regions=request.regions)
         draft = json.dumps({"subject": base.subject, "text": base.text}, ensure_ascii=False)
         try:
             message = self._complete(
@@ -98,7 +98,7 @@ class OpenAICompatibleEngine:
         return Draft(masker.restore(subject), masker.restore(text), self.name)
 
     def choose(self, request: ToolChoiceRequest) -> ToolChoice | None:
-        masker = Masker(request.private)
+        masker = Masker(request.private, regions=request.regions)
         user = masker.mask(
             f"Situation: {request.situation}\nWhat the rules would do: "
             + ("; ".join(request.rules_plan) or "nothing")
