@@ -23,7 +23,8 @@ from kith.bench.sentiment_business import (
 )
 
 
-def _message(i: int, text: str = "请问发票抬头怎么改？") -> BusinessMessage:
+def _message(i: int, text: str | None = None) -> BusinessMessage:
+    text = text or f"请问第{i}张发票的抬头怎么改？"
     return BusinessMessage(f"zh-{i:04d}", "zh", text, "neutral", False, False, "request")
 
 
@@ -46,6 +47,18 @@ def test_the_split_ignores_order_text_and_the_other_messages() -> None:
     reworded = [replace(m, text=m.text + "谢谢") for m in shuffled[:1500]]
     _, held_again = split(reworded)
     assert {m.id for m in held_again} == {m.id for m in held if m.id in {r.id for r in reworded}}
+
+
+def test_a_text_written_twice_is_never_on_both_sides() -> None:
+    messages = [_message(i, f"第{i}条") for i in range(1, 201)]
+    held_id = next(m.id for m in messages if is_held_out(m.id))
+    train_id = next(m.id for m in messages if not is_held_out(m.id))
+    twice = [replace(m, text="请问 发票抬头怎么改？") if m.id in (held_id, train_id) else m
+             for m in messages]  # fmt: skip
+    train, held = split(twice)
+    assert held_id in {m.id for m in held}
+    assert train_id not in {m.id for m in train}
+    assert len(train) + len(held) == len(messages) - 1
 
 
 def test_the_validation_fold_is_a_part_of_the_training_split() -> None:

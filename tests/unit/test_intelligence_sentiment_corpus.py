@@ -19,7 +19,9 @@ HOLDOUT = ROOT / "tests/data/sentiment_holdout.jsonl"
 RULE_FILES = (
     "src/kith/intelligence/scoring/sentiment.py",
     "src/kith/intelligence/scoring/sentiment_corpus.py",
+    "src/kith/intelligence/scoring/sentiment_llm.py",
     "src/kith/bench/sentiment_training.py",
+    "src/kith/bench/sentiment_business.py",
     "src/kith/agents/builtin/understanding.py",
     "bench/train_sentiment.py",
 )
@@ -87,6 +89,30 @@ def test_no_held_out_message_is_in_the_corpus_or_in_a_rule_file() -> None:
     for name in RULE_FILES:
         source = _norm((ROOT / name).read_text(encoding="utf-8"))
         leaked = [text for text in held if text in source]
+        assert not leaked, (name, leaked[:3])
+
+
+def test_no_business_held_out_message_is_in_the_corpus_or_in_a_rule_file() -> None:
+    """The independently written business sets' held-out split (sha256 of the id) is
+    never trained on: not in the generated corpus, not in a rule, cue or prompt file,
+    not in their own training split."""
+    from kith.bench.sentiment_business import load, split
+
+    sets = load(ROOT)
+    if not sets:
+        pytest.skip("tests/data/sentiment_business_*.jsonl not present")
+    held: set[str] = set()
+    trained: set[str] = set()
+    for messages in sets.values():
+        train, held_out = split(messages)
+        held |= {_norm(m.text) for m in held_out}
+        trained |= {_norm(m.text) for m in train}
+    assert len(held) >= 0.25 * sum(len(v) for v in sets.values())
+    assert not held & {_norm(m.text) for m in corpus()}
+    assert not held & trained  # a text written twice sits on one side only
+    for name in RULE_FILES:
+        source = _norm((ROOT / name).read_text(encoding="utf-8"))
+        leaked = [text for text in held if len(text) >= 8 and text in source]
         assert not leaked, (name, leaked[:3])
 
 

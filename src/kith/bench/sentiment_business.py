@@ -9,7 +9,8 @@ quoted in docs/intelligence.md.
 The split is fixed by the message's ``id`` alone — sha256 of the id, first 8 hex digits
 as a number, modulo 1,000: buckets 0–299 are held out (30 %), the rest is training — so
 it never depends on the file's order, on the text, on the other messages or on the
-machine, and a message added later does not move any other one. Inside the training
+machine, and a message added later does not move any other one (a training message
+whose text repeats a held-out one is dropped from training). Inside the training
 part a second hash (salted with ``validation:``) sets 20 % aside as the validation
 fold the trainer chooses its settings and thresholds on; the held-out part is read
 only to report figures.
@@ -59,10 +60,19 @@ def is_validation(message_id: str, share: float = VALIDATION_SHARE) -> bool:
 def split(
     messages: list[BusinessMessage], share: float = HELD_OUT_SHARE
 ) -> tuple[list[BusinessMessage], list[BusinessMessage]]:
-    """(train, held_out), each in the input's order."""
-    train = [m for m in messages if not is_held_out(m.id, share)]
+    """(train, held_out), each in the input's order. A training message whose text (case
+    and spacing aside) is also a held-out message's is left out of training, so a text
+    written twice under two ids is never trained on and tested on."""
     held = [m for m in messages if is_held_out(m.id, share)]
+    held_texts = {_norm(m.text) for m in held}
+    train = [
+        m for m in messages if not is_held_out(m.id, share) and _norm(m.text) not in held_texts
+    ]
     return train, held
+
+
+def _norm(text: str) -> str:
+    return "".join(text.lower().split())
 
 
 def validation_fold(
