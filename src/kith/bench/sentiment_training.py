@@ -45,7 +45,9 @@ KEEP = 20_000  # n-grams kept per language and head, strongest first
 FLAGS = ("anger", "urgency")
 PUBLIC_WEIGHT = 0.5  # a review sentence counts half a business message
 PUBLIC_CAP = 6000  # public training sentences per language
-BUSINESS_WEIGHT = 1.0  # an independently written business message: full weight
+# an independently written business message counts at least as much as a generated one
+# (full weight); validation may choose to weigh it more
+BUSINESS_WEIGHTS = (1.0, 3.0)
 # zh may add jieba words to its character n-grams: both are tried, validation chooses
 WORD_OPTIONS = {"zh": (False, True), "en": (False,)}
 # the objective's weights with business data: its validation fold, the generated dev
@@ -110,7 +112,6 @@ def train_language(
     head at full weight, its validation fold weighs most in the objective and sets the
     flag thresholds, then the chosen settings are refitted on the whole of it."""
     fit_part, validation = validation_fold(business) if business else ([], [])
-    texts, targets, weights = _polarity_data(train, public, fit_part)
     parts: list[tuple[float, list[Any]]] = []
     if validation:
         parts.append((OBJECTIVE_WEIGHTS[0], validation))
@@ -119,8 +120,11 @@ def train_language(
         parts.append((OBJECTIVE_WEIGHTS[2] if validation else 1.0, public[1]))
     tried: dict[str, Any] = {}
     best: tuple[float, dict[str, Any]] | None = None
-    for words, c in itertools.product(WORD_OPTIONS[language], C_GRID):
+    business_weights = BUSINESS_WEIGHTS if business else BUSINESS_WEIGHTS[:1]
+    for words, c, weight in itertools.product(WORD_OPTIONS[language], C_GRID, business_weights):
+        texts, targets, weights = _polarity_data(train, public, fit_part, weight)
         polarity = _fit(texts, targets, language, c, weights, words)
+        polarity["business_weight"] = weight
         for band in BANDS:
             for anger_rule, question_rule in itertools.product((False, True), repeat=2):
                 polarity["rules"] = {
@@ -132,34 +136,40 @@ def train_language(
                 objective = sum(
                     w * evaluate(candidate, rows, flags=False)["macro_f1"] for w, rows in parts
                 ) / sum(w for w, _ in parts)
-                key = f"words={words} C={c} band={band} anger={anger_rule} question={question_rule}"
+                key = (
+                    f"words={words} C={c} business_weight={weight} band={band}"
+                    f" anger={anger_rule} question={question_rule}"
+                )
                 tried[key] = round(objective, 4)
                 if best is None or objective > best[0] + 1e-9:
                     best = (objective, {**polarity, "rules": dict(polarity["rules"])})
     assert best is not None
     document = best[1]
     c, words = float(document["C"]), bool(document["words"])
-    flag_fit = [*train, *fit_part]
+    weight = float(document["business_weight"])
     flag_validation = [*validation, *dev]
     thresholds: dict[str, Any] = {}
     flags: dict[str, Any] = {}
     for flag in FLAGS:  # in-domain messages only: the public sets have no flags
-        head = _flag_head(flag_fit, flag, language, c, words)
+        head = _flag_head(train, fit_part, weight, flag, language, c, words)
         thresholds[flag] = _threshold(head, flag, flag_validation, language, words)
         flags[flag] = {**head, "threshold": thresholds[flag]["threshold"]}
     if business:  # refit the chosen settings on the whole training split
-        texts, targets, weights = _polarity_data(train, public, business)
+        texts, targets, weights = _polarity_data(train, public, business, weight)
         refit = _fit(texts, targets, language, c, weights, words)
-        document = {**refit, "rules": document["rules"]}
+        document = {**refit, "business_weight": weight, "rules": document["rules"]}
         for flag in FLAGS:
-            head = _flag_head([*train, *business], flag, language, c, words)
+            head = _flag_head(train, business, weight, flag, language, c, words)
             flags[flag] = {**head, "threshold": thresholds[flag]["threshold"]}
     document["flags"] = flags
     return document, {"polarity_objective": tried, "flag_thresholds": thresholds}
 
 
 def _polarity_data(
-    train: list[Message], public: tuple[list[Any], list[Any]] | None, business: list[Any]
+    train: list[Message],
+    public: tuple[list[Any], list[Any]] | None,
+    business: list[Any],
+    business_weight: float,
 ) -> tuple[list[str], list[str], list[float]]:
     texts = [m.text for m in train]
     targets = [m.label for m in train]
@@ -170,19 +180,28 @@ def _polarity_data(
         weights += [PUBLIC_WEIGHT] * len(public[0])
     texts += [m.text for m in business]
     targets += [m.label for m in business]
-    weights += [BUSINESS_WEIGHT] * len(business)
+    weights += [business_weight] * len(business)
     return texts, targets, weights
 
 
-def _flag_head(rows: list[Any], flag: str, language: str, c: float, words: bool) -> dict[str, Any]:
-    """A binary head; anger learns from complaints only (only a negative message can be
+def _flag_head(
+    generated: list[Message],
+    business: list[Any],
+    business_weight: float,
+    flag: str,
+    language: str,
+    c: float,
+    words: bool,
+) -> dict[str, Any]:
+    """A binary head over the generated and the business messages (weighted as in the
+    polarity head); anger learns from complaints only (only a negative message can be
     angry, and the reader asks it only about messages it reads as negative)."""
+    rows = [(m, 1.0) for m in generated] + [(m, business_weight) for m in business]
     if flag == "anger":
-        rows = [m for m in rows if m.label == "negative"]
-    texts = [m.text for m in rows]
-    head = _fit(
-        texts, ["yes" if getattr(m, flag) else "no" for m in rows], language, c, None, words
-    )
+        rows = [(m, w) for m, w in rows if m.label == "negative"]
+    texts = [m.text for m, _ in rows]
+    targets = ["yes" if getattr(m, flag) else "no" for m, _ in rows]
+    head = _fit(texts, targets, language, c, [w for _, w in rows], words)
     out: dict[str, Any] = {
         "bias": head["bias"][0],
         "weights": {g: w[0] for g, w in head["weights"].items()},
@@ -273,6 +292,7 @@ def build(
             "chosen": {
                 "C": languages[language]["C"],
                 "words": languages[language]["words"],
+                "business_weight": languages[language]["business_weight"],
                 **languages[language]["rules"],
             },
             **tried,
@@ -284,7 +304,7 @@ def build(
             "train": {k: v["train"] for k, v in report["languages"].items()},
             "dev": {k: v["dev"] for k, v in report["languages"].items()},
             "business_train": {k: v["business_train"] for k, v in report["languages"].items()},
-            "business_weight": BUSINESS_WEIGHT,
+            "business_weight": {k: v["business_weight"] for k, v in languages.items()},
             "public": {
                 language: {
                     "source": source,
