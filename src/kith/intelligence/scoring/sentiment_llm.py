@@ -23,7 +23,7 @@ import json
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from kith.agents.llm import LLMSettings
+from kith.agents.llm import LLMSettings, http_client
 from kith.core.lazy import lazy_module
 from kith.crm.masking import Masker
 from kith.intelligence.scoring.sentiment import LABELS, Sentiment, analyse
@@ -81,12 +81,7 @@ class LLMSentimentReader:
         self.version = PROMPT_VERSION
         self.failures = 0
         self._fallback = fallback
-        headers = {}
-        if settings.api_key is not None:
-            headers["Authorization"] = f"Bearer {settings.api_key.get_secret_value()}"
-        self._client = client or httpx.Client(
-            base_url=settings.base_url.rstrip("/"), timeout=settings.timeout_s, headers=headers
-        )
+        self._client = client or http_client(settings)
 
     def close(self) -> None:
         self._client.close()
