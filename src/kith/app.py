@@ -17,6 +17,7 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.routing import Route
 from swagger_ui_bundle import swagger_ui_path  # type: ignore[import-untyped]
 
 from kith import __version__
@@ -42,6 +43,7 @@ from kith.intelligence.segment_endpoints import router as segments_router
 from kith.knowledge.endpoints import router as knowledge_router
 from kith.language.endpoints import router as language_router
 from kith.platform.endpoints import router as webhooks_router
+from kith.platform.mcp import KithMcp
 from kith.platform.ratelimit import RateLimitHeaders
 from kith.playbooks.endpoints import router as playbooks_router
 from kith.privacy.endpoints import router as privacy_router
@@ -68,7 +70,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     container: Container = app.state.container
     stop = runtime.start_embedded(container) if container.settings.embedded_runtime else None
     try:
-        yield
+        async with app.state.mcp.running():
+            yield
     finally:
         if stop is not None:
             stop()
@@ -112,6 +115,7 @@ def create_app(container: Container | None = None) -> FastAPI:
     app.include_router(concepts_router)
     app.include_router(webhooks_router)
 
+    _install_mcp(app, container)
     _install_offline_docs(app)
     app.openapi = lambda: openapi_document(app)  # type: ignore[method-assign]
 
@@ -123,6 +127,14 @@ def create_app(container: Container | None = None) -> FastAPI:
 
     install_web(app)
     return app
+
+
+def _install_mcp(app: FastAPI, container: Container) -> None:
+    """The MCP door at ``/mcp`` (streamable HTTP; it authenticates each request itself,
+    so it is not one of the API's declared routes)."""
+    mcp_http = KithMcp(container).http_app()
+    app.state.mcp = mcp_http
+    app.router.routes.append(Route("/mcp", mcp_http, methods=["GET", "POST", "DELETE"]))
 
 
 def _install_offline_docs(app: FastAPI) -> None:

@@ -131,6 +131,10 @@ LAZY_COMMANDS: dict[str, tuple[str, Callable[[], Any]]] = {
         "Outbound webhooks: subscriptions, deliveries, test sends.",
         _command("kith.platform.command", "webhooks_app"),
     ),
+    "mcp": (
+        "Serve MCP over stdio as the API key in KITH_API_KEY (exit 2 without a valid key).",
+        _command("kith.platform.mcp_command", "mcp"),
+    ),
     "decide": (
         "Decide now: outcome, score, reasons, actions, version, variant, latency.",
         _command("kith.realtime.command", "decide_command"),

@@ -15,8 +15,10 @@ from fastapi.testclient import TestClient
 from kith.api.deps import CurrentPrincipal, RouteAccess, route_access
 from tests.conftest import Api, Workspace, sign_in
 
-# Routes that are not FastAPI operations: the OpenAPI document and static files.
-NOT_OPERATIONS = {"/api/openapi.json", "/api/docs-assets", "/static"}
+# Routes that are not FastAPI operations: the OpenAPI document, static files, and the
+# MCP door, which checks the credential and the key's scopes per message itself
+# (tools:read, tools:write, the objects' scopes; tests/e2e/test_mcp.py).
+NOT_OPERATIONS = {"/api/openapi.json", "/api/docs-assets", "/static", "/mcp"}
 DUMMY_ID = "0" * 32
 
 

@@ -333,3 +333,23 @@ def webhooks(
         f"(target ≤ {result['targets']['p99_ms']} ms); burst of {thr['events']}: "
         f"{thr['deliveries_per_second']} deliveries/s"
     )
+
+
+@bench_app.command("mcp")
+def mcp(
+    calls: Annotated[int, typer.Option(min=1, max=100_000, help="Calls per path.")] = 300,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the JSON result only.")] = False,
+) -> None:
+    """The MCP door's cost: one tool call direct through the gateway, over REST, and
+    through the MCP client (p50/p99 each)."""
+    from kith.bench.mcp import run
+
+    result = run(calls)
+    if as_json:
+        typer.echo(json.dumps(result, ensure_ascii=False))
+        return
+    typer.echo(
+        f"direct p50 {result['direct_gateway']['p50_ms']} ms, REST p50 "
+        f"{result['rest']['p50_ms']} ms, MCP p50 {result['mcp']['p50_ms']} ms "
+        f"(+{result['mcp_overhead_p50_ms']} ms over direct)"
+    )

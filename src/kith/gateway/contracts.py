@@ -18,10 +18,11 @@ from kith.db.uow import UnitOfWork
 
 ExecutionStatus = Literal["executed", "pending_approval", "refused", "duplicate", "failed"]
 RiskLevel = Literal["low", "medium", "high"]
-# Where a call was composed. "language": a plan made from text (``kith.language``); the
-# risk policy then holds every destructive tool for a person's approval, whatever its
-# declared risk. "direct": everything else (API, UI, CLI, agents).
-Origin = Literal["direct", "language"]
+# Where a call was composed. "language": a plan made from text (``kith.language``);
+# "mcp": an outside agent through the MCP door (``kith.platform.mcp``). For both the risk
+# policy holds every destructive tool for a person's approval, whatever its declared
+# risk. "direct": everything else (API, UI, CLI, Kith's own agents).
+Origin = Literal["direct", "language", "mcp"]
 
 
 @dataclass(frozen=True)

@@ -205,15 +205,20 @@ def assess(
     )
 
 
-# Declared policy for calls composed from text (``origin="language"``).
+# Declared policy for calls composed from text (``origin="language"``) and for outside
+# agents through MCP (``origin="mcp"``).
 LANGUAGE_DESTRUCTIVE_RULE = "language:destructive"
+MCP_DESTRUCTIVE_RULE = "mcp:destructive"
+_HELD_ORIGINS = {"language": LANGUAGE_DESTRUCTIVE_RULE, "mcp": MCP_DESTRUCTIVE_RULE}
 
 
 def for_origin(assessment: RiskAssessment, origin: Origin, *, destructive: bool) -> RiskAssessment:
-    """A destructive tool called from a plan made from text always waits for a person's
-    approval, whatever its declared risk and the tenant's rules."""
-    if origin == "language" and destructive and not assessment.needs_approval:
-        return RiskAssessment(level="high", rule_name=LANGUAGE_DESTRUCTIVE_RULE)
+    """A destructive tool called from a plan made from text, or by an outside agent,
+    always waits for a person's approval, whatever its declared risk and the tenant's
+    rules."""
+    rule = _HELD_ORIGINS.get(origin)
+    if rule is not None and destructive and not assessment.needs_approval:
+        return RiskAssessment(level="high", rule_name=rule)
     return assessment
 
 

@@ -5,12 +5,16 @@ expected plan: ``kind``, the ordered ``tools``, ``slots`` (``tool.arg`` → expe
 value; ``@contact:张建国``-style references are looked up by name in the demo data,
 datetimes compare by their first 16 characters), ``question`` (a clarifying question
 is expected or not), ``refused`` (no steps, a warning) and for questions the
-``object_type`` and filters the query must contain.
+``object_type`` and filters the query must contain, or the ``answer`` a person must
+read: ``numbers`` each stated in the sentence or the table (万/亿 and thousands
+separators read as a person reads them, within 0.5%), ``names`` the exact set of
+records listed (first column).
 """
 
 from __future__ import annotations
 
 import json
+import re
 import statistics
 import tempfile
 import time
@@ -89,14 +93,61 @@ def _same(actual: Any, expected: Any, refs: dict[str, str]) -> bool:
     return bool(actual == expected)
 
 
+_NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?\s*[万亿]?")
+
+
+def _numbers_read(answer: dict[str, Any]) -> list[float]:
+    """Every number a person reads in an answer: the sentence's and the table's."""
+    text = " ".join(
+        [str(answer.get("sentence") or "")]
+        + [str(cell) for row in answer.get("rows") or [] for cell in row]
+    )
+    out: list[float] = []
+    for match in _NUMBER.finditer(text):
+        token = match.group().replace(",", "").strip()
+        scale = 1.0
+        if token.endswith("万"):
+            token, scale = token[:-1].strip(), 1e4
+        elif token.endswith("亿"):
+            token, scale = token[:-1].strip(), 1e8
+        try:
+            out.append(float(token) * scale)
+        except ValueError:
+            continue
+    return out
+
+
+def _states(numbers: list[float], expected: float) -> bool:
+    return any(abs(n - expected) <= max(0.005 * abs(expected), 0.01) for n in numbers)
+
+
+def _answer_checks(entry: dict[str, Any], answer: dict[str, Any] | None) -> list[tuple[str, bool]]:
+    expected = entry.get("answer")
+    if not isinstance(expected, dict):
+        return []
+    got = answer or {}
+    checks: list[tuple[str, bool]] = []
+    numbers = _numbers_read(got)
+    for value in expected.get("numbers", []):
+        checks.append((f"answer {value}", _states(numbers, float(value))))
+    if "names" in expected:
+        listed = {str(row[0]) for row in got.get("rows") or [] if row}
+        checks.append(("answer names", listed == {str(n) for n in expected["names"]}))
+    return checks
+
+
 def score(
-    entry: dict[str, Any], plan: dict[str, Any], refs: dict[str, str]
+    entry: dict[str, Any],
+    plan: dict[str, Any],
+    refs: dict[str, str],
+    answer: dict[str, Any] | None = None,
 ) -> tuple[int, int, list[str]]:
     """(slots right, slots total, what was wrong)."""
     wrong: list[str] = []
     checks: list[tuple[str, bool]] = [("kind", plan["kind"] == entry.get("kind", "command"))]
     if plan["kind"] == "question" or entry.get("kind") == "question":
         query = plan.get("query") or {}
+        checks.extend(_answer_checks(entry, answer))
         if "object_type" in entry:
             checks.append(("object_type", query.get("object_type") == entry["object_type"]))
         for f in entry.get("filters", []):
@@ -138,7 +189,7 @@ def run_devset(
     from kith.access.service import principal_for_user
     from kith.gateway.gateway import gateway_of
     from kith.language.resolve import clear_cache
-    from kith.language.service import plan_only
+    from kith.language.service import plan_and_answer
 
     entries = load_entries(path)
     tmp = None
@@ -193,10 +244,18 @@ def run_devset(
                 assert user is not None, email
                 principals[email] = principal_for_user(uow.session, user)
             started = time.perf_counter()
+            answer: dict[str, Any] | None = None
             try:
-                plan = plan_only(
-                    uow, principals[email], entry["text"], entry.get("lang"), NOW, gateway
-                ).as_dict()
+                made, answer = plan_and_answer(
+                    uow,
+                    principals[email],
+                    entry["text"],
+                    entry.get("lang"),
+                    NOW,
+                    gateway,
+                    answer="answer" in entry,
+                )
+                plan = made.as_dict()
             except Exception as exc:  # a crash is a miss, reported
                 plan = {
                     "kind": "error",
@@ -209,7 +268,7 @@ def run_devset(
             elapsed = (time.perf_counter() - started) * 1000
             (cold if email not in warmed else latencies).append(elapsed)
             warmed.add(email)
-            ok, n, wrong = score(entry, plan, refs)
+            ok, n, wrong = score(entry, plan, refs, answer)
             right += ok
             total += n
             hit = not wrong

@@ -459,8 +459,26 @@ def plan_only(
     gateway: Gateway,
 ) -> Plan:
     """Planning without storing (the benchmark and the development set)."""
+    return plan_and_answer(uow, principal, text, lang, now, gateway, answer=False)[0]
+
+
+def plan_and_answer(
+    uow: UnitOfWork,
+    principal: Principal,
+    text: str,
+    lang: str | None,
+    now: datetime,
+    gateway: Gateway,
+    *,
+    answer: bool = True,
+) -> tuple[Plan, dict[str, Any] | None]:
+    """The plan without storing it, and a question's answer as ``kith ask`` gives it
+    (the development sets score the numbers and names a person would read)."""
     cleaned = validate_text(text, lang)
     preview = step_preview(uow, principal, gateway)
-    return Planner(uow.session, principal, now, preview=preview).plan(
-        cleaned, lang or detect_lang(cleaned)
-    )
+    planner = Planner(uow.session, principal, now, preview=preview)
+    plan = planner.plan(cleaned, lang or detect_lang(cleaned))
+    if not answer or plan.kind != "question":
+        return plan, None
+    records = RecordService(uow, principal, lambda: now)
+    return plan, answer_question(records, planner, plan)

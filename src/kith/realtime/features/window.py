@@ -96,8 +96,42 @@ def _trim(events: deque[Any], since: float) -> None:
         events.popleft()
 
 
+# One script per decision: the five distinct-member windows and the two transaction
+# windows updated and read server-side, and the card's amount summed there, so the client
+# sends one command and parses eight numbers (the pipelined form cost 30 commands and
+# up to MAX_EVENTS members to parse). Lua numbers reach the client as integers, hence
+# the sum as a string. Every key is in KEYS, so the script runs on one Redis; under
+# Redis Cluster give the keys one hash tag.
+_OBSERVE_LUA = """
+local at, since, ttl = ARGV[1], ARGV[2], ARGV[3]
+local members = {ARGV[4], ARGV[5], ARGV[6], ARGV[4], ARGV[7]}
+local out = {}
+for i = 1, 5 do
+  redis.call('ZADD', KEYS[i], at, members[i])
+  redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', since)
+  redis.call('EXPIRE', KEYS[i], ttl)
+  out[i] = redis.call('ZCARD', KEYS[i])
+end
+for i = 6, 7 do
+  redis.call('ZADD', KEYS[i], at, ARGV[8])
+  redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', since)
+  redis.call('ZREMRANGEBYRANK', KEYS[i], 0, -(tonumber(ARGV[9]) + 1))
+  redis.call('EXPIRE', KEYS[i], ttl)
+end
+local txns = redis.call('ZRANGE', KEYS[6], 0, -1)
+local total = 0
+for _, m in ipairs(txns) do
+  total = total + tonumber(string.match(m, '^[^:]*:([^:]*):'))
+end
+out[6] = #txns
+out[7] = string.format('%.17g', total)
+out[8] = redis.call('ZCARD', KEYS[7])
+return out
+"""
+
+
 class RedisWindow:
-    """The same features from Redis sorted sets, one round trip per decision."""
+    """The same features from Redis sorted sets, one script call per decision."""
 
     name = "redis"
 
@@ -108,47 +142,43 @@ class RedisWindow:
             url, socket_timeout=timeout_s, socket_connect_timeout=timeout_s
         )
         self.prefix = prefix
+        self._observe = self.client.register_script(_OBSERVE_LUA)
 
     def observe(self, tenant_id: str, txn: Txn, at: float) -> tuple[dict[str, Any], dict[str, Any]]:
         base = f"{self.prefix}:{tenant_id}"
         card, device = f"{base}:c:{txn.card}", f"{base}:d:{txn.device}"
-        since = at - WINDOW_SECONDS
-        ttl = int(WINDOW_SECONDS) + 60
-        pipe = self.client.pipeline(transaction=False)
-        sets = (
-            (f"{card}:a", txn.account),
-            (f"{card}:d", txn.device),
-            (f"{card}:i", txn.ip),
-            (f"{device}:a", txn.account),
-            (f"{device}:c", txn.card),
-        )
-        for key, member in sets:
-            pipe.zadd(key, {member: at})
-            pipe.zremrangebyscore(key, "-inf", f"({since}")
-            pipe.expire(key, ttl)
-            pipe.zcard(key)
-        for key in (f"{card}:t", f"{device}:t"):
-            pipe.zadd(key, {f"{at:.6f}:{txn.amount}:{txn.account}": at})
-            pipe.zremrangebyscore(key, "-inf", f"({since}")
-            pipe.zremrangebyrank(key, 0, -(MAX_EVENTS + 1))
-            pipe.expire(key, ttl)
-        pipe.zrange(f"{card}:t", 0, -1)
-        pipe.zcard(f"{device}:t")
-        replies = pipe.execute()
-        counts = [int(replies[i * 4 + 3]) for i in range(len(sets))]
-        txns = replies[len(sets) * 4 + 8]
-        amount = sum(float(m.split(b":")[1]) for m in txns)
+        keys = [
+            f"{card}:a",
+            f"{card}:d",
+            f"{card}:i",
+            f"{device}:a",
+            f"{device}:c",
+            f"{card}:t",
+            f"{device}:t",
+        ]
+        args: list[str | int | float] = [
+            at,
+            f"({at - WINDOW_SECONDS}",
+            int(WINDOW_SECONDS) + 60,
+            txn.account,
+            txn.device,
+            txn.ip,
+            txn.card,
+            f"{at:.6f}:{txn.amount}:{txn.account}",
+            MAX_EVENTS,
+        ]
+        reply = self._observe(keys=keys, args=args)
         card_features = {
-            "accounts_1h": counts[0],
-            "devices_1h": counts[1],
-            "ips_1h": counts[2],
-            "txns_1h": len(txns),
-            "amount_1h": round(amount, 2),
+            "accounts_1h": int(reply[0]),
+            "devices_1h": int(reply[1]),
+            "ips_1h": int(reply[2]),
+            "txns_1h": int(reply[5]),
+            "amount_1h": round(float(reply[6]), 2),
         }
         device_features = {
-            "accounts_1h": counts[3],
-            "cards_1h": counts[4],
-            "txns_1h": int(replies[-1]),
+            "accounts_1h": int(reply[3]),
+            "cards_1h": int(reply[4]),
+            "txns_1h": int(reply[7]),
         }
         return card_features, device_features
 
