@@ -1,6 +1,7 @@
-"""The in-domain sentiment corpus and the hand-written held-out set: sizes, labels by
-intent, determinism, and the wall between them (no held-out message in the corpus or
-in any rule or cue file); then the shipped model's figures on the held-out set."""
+"""The in-domain sentiment corpus, the hand-written dev set (``sentiment_holdout.jsonl``,
+"dev (looked at)") and the business sets' held-out split: sizes, labels by intent,
+determinism, and the wall between them (no held-out message in the corpus, in any rule,
+cue or prompt file, or in a training split); then the shipped model's figures."""
 
 from __future__ import annotations
 
@@ -127,11 +128,12 @@ def _macro_f1(pairs: list[tuple[str, str]]) -> float:
 
 
 @pytest.mark.parametrize(("language", "floor"), [("zh", 0.72), ("en", 0.70)])
-def test_the_shipped_model_beats_the_cue_lists_on_the_held_out_set(
+def test_the_shipped_model_beats_the_cue_lists_on_the_looked_at_dev_set(
     language: str, floor: float
 ) -> None:
-    """Floors at the figures measured when the model was shipped (docs/intelligence.md);
-    the 0.80 target of issue 22 is not reached yet."""
+    """``sentiment_holdout.jsonl`` is a dev set now ("dev (looked at)": same author as
+    the generator, figures looked at many times); floors at the /3 figures. The figure
+    that counts is the business held-out split (test below)."""
     rows = [h for h in _holdout() if h.language == language]
     model = _macro_f1([(h.label, analyse(h.text).label) for h in rows])
     rules = _macro_f1([(h.label, analyse_rules(h.text).label) for h in rows])

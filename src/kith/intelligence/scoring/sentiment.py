@@ -29,7 +29,7 @@ from typing import Any
 
 from kith.agents.builtin.understanding import Reading, language_of, read_cues
 
-VERSION = "sentiment-business-lr/3"  # /3: trained on in-domain business messages, flag heads
+VERSION = "sentiment-business-lr/4"  # /4: + the independently written business sets
 RULES_VERSION = "sentiment-rules/1"
 ARTIFACT = "sentiment.json.gz"
 NEGATIVE_BELOW = -0.2  # the cue reader's own bands, for its override and for analyse_rules
