@@ -162,3 +162,20 @@ def test_a_document_without_flag_heads_still_scores() -> None:
         "blue"
     )
     assert (reading.label, reading.anger, reading.urgency) == ("positive", False, False)
+
+
+@pytest.mark.parametrize(("language", "floor"), [("zh", 0.73), ("en", 0.72)])
+def test_the_shipped_model_on_the_business_held_out_split(language: str, floor: float) -> None:
+    """Floors just under the figures measured when /4 was shipped (0.742 / 0.730,
+    docs/intelligence.md; issue 22's 0.80 is not reached): a retraining that reads the
+    independent messages worse fails here. Nothing is tuned on this split."""
+    from kith.bench.sentiment_business import load, split
+
+    sets = load(ROOT)
+    if language not in sets:
+        pytest.skip("tests/data/sentiment_business_*.jsonl not present")
+    _, held = split(sets[language])
+    model = _macro_f1([(m.label, analyse(m.text).label) for m in held])
+    rules = _macro_f1([(m.label, analyse_rules(m.text).label) for m in held])
+    assert model >= floor
+    assert model > rules + 0.25
