@@ -279,7 +279,7 @@ def business_sentiment(with_llm: bool) -> dict[str, Any]:
         return {"skipped": "--llm needs a provider: set KITH_LLM_BASE_URL (and MODEL, API_KEY)"}
     if llm is not None:
         readers[f"{llm.name} ({llm.version})"] = llm
-    out: dict[str, Any] = {"split": "sha256(id) % 1000 < 300 held out"}
+    out: dict[str, Any] = {"split": "int(sha256(id)[:8 hex]) % 1000 < 300 held out"}
     for language, messages in sets.items():
         _, held = split(messages)
         out[language] = {}
