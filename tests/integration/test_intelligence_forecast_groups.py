@@ -131,9 +131,14 @@ def test_each_series_gets_its_own_backtest_and_short_ones_say_so(
     assert not [p for p in newcomer.series if p.forecast is not None]
     veteran = by_key[workspace.users["sales"].id]
     assert veteran.model is not None and veteran.baseline is not None
-    assert veteran.baseline.name == "seasonal_naive"
+    # shorter than two seasons: the baseline is naive, and the group says why
+    history = [p for p in veteran.series if p.actual is not None]
+    assert len(history) < 24
+    assert veteran.baseline.name == "naive" and veteran.baseline.note is not None
+    assert "not seasonal-naive" in veteran.baseline.note["en"]
     scored = {c.method: c for c in veteran.candidates if c.backtested}
-    assert {"seasonal_naive", "ets", PIPELINE} <= set(scored)
+    assert {"naive", "ets", PIPELINE} <= set(scored)
+    assert "holt_winters" not in scored  # seasonal models need two seasons to train on
     assert veteran.method in scored
     assert scored[veteran.method].mae == min(c.mae or 0 for c in scored.values())
     assert veteran.pipeline.backtested

@@ -24,6 +24,8 @@ from kith.crm.specs import PATCH_SCHEMAS
 from kith.events.types import Actor
 from kith.intelligence.models import Score
 from kith.intelligence.scoring.builtin import BuiltinModels, deal_dataset, interaction_sentiment
+from kith.intelligence.segments.repository import SegmentRepository
+from kith.intelligence.segments.schemas import ScoreCondition
 from kith.intelligence.service import IntelligenceService, ScoreRow
 from tests.conftest import Workspace
 
@@ -176,3 +178,11 @@ def test_readers_of_scores_skip_those_of_an_unfit_version(
         assert set(repo.scores_by_record("deal_win", "deal")) == {"d1", "d2"}
         assert set(repo.scores_by_record("deal_win", "deal", usable_only=True)) == {"d2"}
         assert set(repo.scores_by_record("sentiment", "deal", usable_only=True)) == {"d3"}
+        # saved segments select and show only usable scores
+        segments = SegmentRepository(service.uow.session, tenant)
+        condition = ScoreCondition(model="deal_win", op="gte", value=0.0)
+        assert segments.scored_ids("deal", condition) == {"d2"}
+        assert segments.scores_of("deal", ["deal_win", "sentiment"], ["d1", "d2", "d3"]) == {
+            "d2": {"deal_win": 0.4},
+            "d3": {"sentiment": 0.5},
+        }

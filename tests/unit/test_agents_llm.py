@@ -152,3 +152,18 @@ def test_drafts_come_back_restored_or_fall_back_to_the_template(fake_llm: FakeLL
     fake_llm.reply_with_text("sorry, I cannot help with that")
     fallback = engine.draft(request)
     assert fallback.engine == "rules" and fallback.text.startswith("陈晓峰您好")
+
+
+def test_the_contacts_region_is_tried_when_masking_phone_numbers(fake_llm: FakeLLM) -> None:
+    """A Berlin landline is no phone number in the configured regions (CN, US, GB): with
+    the account's country it is recognised and never leaves in clear."""
+    situation = '{"seen": "Bitte rufen Sie 030 901820 an, die Rechnung ist doppelt."}'
+    request = ToolChoiceRequest("service", situation, [TICKETS], [], {}, regions=("DE",))
+    engine = engine_for(fake_llm)
+    fake_llm.reply_with_tool_call("tickets.create", {"subject": "Rechnung"})
+    engine.choose(request)
+    assert "030 901820" not in fake_llm.sent() and "<PHONE_1>" in fake_llm.sent()
+    fake_llm.reply_with_tool_call("tickets.create", {"subject": "Rechnung"})
+    engine.choose(ToolChoiceRequest("service", situation, [TICKETS], [], {}))
+    assert "030 901820" in fake_llm.sent()
+    engine.close()

@@ -1,10 +1,13 @@
-"""Rules read topic, urgency, mood and questions from Chinese and English text."""
+"""Rules read topic, urgency, mood and questions from Chinese and English text; the
+mood comes from the trained sentiment reader once the composition root installs it."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 
-from kith.agents.builtin.understanding import read_text
+from kith.agents.builtin.understanding import mood_reader, read_cues, read_text, use_mood_reader
 
 
 @pytest.mark.parametrize(
@@ -27,12 +30,38 @@ def test_topics_and_their_severity(text: str, topic: str, severity: str, languag
 
 
 def test_mood_and_questions_come_with_their_cues() -> None:
-    angry = read_text("太差了，我要投诉，问题一直没解决")
+    angry = read_cues("太差了，我要投诉，问题一直没解决")
     assert angry.negative and set(angry.mood_cues) >= {"太差", "投诉", "一直"}
-    happy = read_text("Thanks, great service!")
+    happy = read_cues("Thanks, great service!")
     assert happy.sentiment > 0 and not happy.negative
-    assert read_text("充电桩怎么申请安装？").question
-    assert not read_text("已收到，谢谢").question
+    assert read_cues("充电桩怎么申请安装？").question
+    assert not read_cues("已收到，谢谢").question
+
+
+@pytest.fixture
+def installed() -> Iterator[None]:
+    before = mood_reader()
+    yield
+    if before is None:
+        use_mood_reader("cues", None)
+    else:
+        use_mood_reader(*before)
+
+
+def test_the_installed_sentiment_reader_gives_the_mood(installed: None) -> None:
+    from kith.bootstrap import wire
+    from kith.intelligence.scoring.sentiment import VERSION, analyse
+
+    wire()
+    reading = read_text("We were charged twice for the annual plan; please refund one charge.")
+    assert (reading.label, reading.negative, reading.urgency) == ("negative", True, True)
+    assert reading.mood_reader == VERSION
+    request = "发票抬头需要修改成公司名称"
+    assert read_text(request).label == analyse(request).label
+    assert read_text("冬季续航缩水严重，是不是电池有问题？").negative  # a complaint, not a question
+
+    use_mood_reader("cues", None)
+    assert read_text("Thanks, great service!").label is None
 
 
 def test_factors_explain_the_reading() -> None:

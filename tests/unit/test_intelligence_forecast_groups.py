@@ -10,6 +10,7 @@ from kith.intelligence.forecast.groups import (
     PIPELINE,
     choose_by_backtest,
 )
+from kith.intelligence.forecast.series import SARIMA
 
 
 def seasonal(months: int) -> np.ndarray:
@@ -57,3 +58,19 @@ def test_a_bad_pipeline_estimate_loses_to_the_statistical_models() -> None:
     choice = choose_by_backtest(values, "M", 3, lambda holdout: np.zeros(holdout))
     assert choice.method != PIPELINE
     assert choice.candidates[PIPELINE]["mae"] > choice.candidates[choice.method]["mae"]
+
+
+def test_a_series_of_several_seasons_gets_the_seasonal_candidates() -> None:
+    choice = choose_by_backtest(seasonal(48), "M", 3)
+    assert {"holt_winters", SARIMA, BASELINE, "naive"} <= set(choice.candidates)
+    assert choice.baseline_name == BASELINE and choice.baseline_note is None
+    # on a strongly seasonal series a seasonal model wins, well under seasonal-naive's error
+    assert choice.method in ("holt_winters", SARIMA, "ets")
+    assert choice.candidates[choice.method]["mase"] < choice.candidates[BASELINE]["mase"]
+
+
+def test_under_two_seasons_the_baseline_is_naive_and_says_so() -> None:
+    choice = choose_by_backtest(seasonal(20), "M", 3)
+    assert choice.baseline_name == "naive" and choice.baseline == choice.candidates["naive"]
+    assert choice.baseline_note is not None and "20 periods" in choice.baseline_note["en"]
+    assert "holt_winters" not in choice.candidates and SARIMA not in choice.candidates

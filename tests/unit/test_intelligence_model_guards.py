@@ -3,6 +3,8 @@ fit-to-score rule and seasonal forecast candidates (issue 22)."""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -170,6 +172,19 @@ def test_eleven_blank_values_no_longer_dominate_and_are_flagged_as_thin() -> Non
         assert total["note"] == {"zh": "仅基于 11 个样本", "en": "based on only 11 examples"}
         assert all("note" not in f for f in factors if f["name"] != "TotalCharges")
     assert trained.metrics["auc"] >= legacy.metrics["auc"] - 0.01
+    # the predict CSV's factor_notes column says the same, only on the thin rows
+    _, top = trained.model.explain_top(data.head(20), 4)
+    notes = trained.model.thin_notes(top, min_support=30)
+    assert all(n == "" for n in notes[11:])
+    for note in notes[:11]:
+        assert json.loads(note) == [
+            {
+                "name": "TotalCharges",
+                "value": None,
+                "support": 11,
+                "note": {"zh": "仅基于 11 个样本", "en": "based on only 11 examples"},
+            }
+        ]
 
 
 def test_a_chance_level_model_is_unfit_to_score_and_a_good_one_is_fit() -> None:

@@ -140,3 +140,27 @@ def test_the_public_sentences_trained_on_exclude_their_dev_and_held_out_halves()
         assert len(train) == recorded[language]["examples"], language
         held = {" ".join(e.text.lower().split()) for e in [*dev, *holdout]}
         assert not any(" ".join(e.text.lower().split()) in held for e in train)
+
+
+def test_the_shipped_model_reads_business_messages_it_was_trained_on() -> None:
+    """The first four messages of each language and class of the business sets' TRAINING
+    split (by id; never the held-out split): the shipped model learnt them."""
+    from pathlib import Path
+
+    from kith.bench.sentiment_business import load, split
+
+    sets = load(Path(__file__).resolve().parents[2])
+    if not sets:
+        pytest.skip("tests/data/sentiment_business_*.jsonl not present")
+    document = _shipped_document()
+    chosen = []
+    for language, messages in sets.items():
+        train, _ = split(messages)
+        assert document["corpus"]["business_train"][language] == len(train)
+        for label in ("negative", "neutral", "positive"):
+            chosen += sorted((m for m in train if m.label == label), key=lambda m: m.id)[:4]
+    assert len(chosen) == 24
+    right = [m.id for m in chosen if analyse(m.text).label == m.label]
+    assert len(right) >= 22, sorted({m.id for m in chosen} - set(right))
+    urgent = [m for m in chosen if m.urgency]
+    assert sum(analyse(m.text).urgency for m in urgent) >= 0.8 * len(urgent)

@@ -1,6 +1,7 @@
-"""The in-domain sentiment corpus and the hand-written held-out set: sizes, labels by
-intent, determinism, and the wall between them (no held-out message in the corpus or
-in any rule or cue file); then the shipped model's figures on the held-out set."""
+"""The in-domain sentiment corpus, the hand-written dev set (``sentiment_holdout.jsonl``,
+"dev (looked at)") and the business sets' held-out split: sizes, labels by intent,
+determinism, and the wall between them (no held-out message in the corpus, in any rule,
+cue or prompt file, or in a training split); then the shipped model's figures."""
 
 from __future__ import annotations
 
@@ -19,7 +20,9 @@ HOLDOUT = ROOT / "tests/data/sentiment_holdout.jsonl"
 RULE_FILES = (
     "src/kith/intelligence/scoring/sentiment.py",
     "src/kith/intelligence/scoring/sentiment_corpus.py",
+    "src/kith/intelligence/scoring/sentiment_llm.py",
     "src/kith/bench/sentiment_training.py",
+    "src/kith/bench/sentiment_business.py",
     "src/kith/agents/builtin/understanding.py",
     "bench/train_sentiment.py",
 )
@@ -90,6 +93,30 @@ def test_no_held_out_message_is_in_the_corpus_or_in_a_rule_file() -> None:
         assert not leaked, (name, leaked[:3])
 
 
+def test_no_business_held_out_message_is_in_the_corpus_or_in_a_rule_file() -> None:
+    """The independently written business sets' held-out split (sha256 of the id) is
+    never trained on: not in the generated corpus, not in a rule, cue or prompt file,
+    not in their own training split."""
+    from kith.bench.sentiment_business import load, split
+
+    sets = load(ROOT)
+    if not sets:
+        pytest.skip("tests/data/sentiment_business_*.jsonl not present")
+    held: set[str] = set()
+    trained: set[str] = set()
+    for messages in sets.values():
+        train, held_out = split(messages)
+        held |= {_norm(m.text) for m in held_out}
+        trained |= {_norm(m.text) for m in train}
+    assert len(held) >= 0.25 * sum(len(v) for v in sets.values())
+    assert not held & {_norm(m.text) for m in corpus()}
+    assert not held & trained  # a text written twice sits on one side only
+    for name in RULE_FILES:
+        source = _norm((ROOT / name).read_text(encoding="utf-8"))
+        leaked = [text for text in held if len(text) >= 8 and text in source]
+        assert not leaked, (name, leaked[:3])
+
+
 def _macro_f1(pairs: list[tuple[str, str]]) -> float:
     scores = []
     for label in ("negative", "neutral", "positive"):
@@ -101,11 +128,12 @@ def _macro_f1(pairs: list[tuple[str, str]]) -> float:
 
 
 @pytest.mark.parametrize(("language", "floor"), [("zh", 0.72), ("en", 0.70)])
-def test_the_shipped_model_beats_the_cue_lists_on_the_held_out_set(
+def test_the_shipped_model_beats_the_cue_lists_on_the_looked_at_dev_set(
     language: str, floor: float
 ) -> None:
-    """Floors at the figures measured when the model was shipped (docs/intelligence.md);
-    the 0.80 target of issue 22 is not reached yet."""
+    """``sentiment_holdout.jsonl`` is a dev set now ("dev (looked at)": same author as
+    the generator, figures looked at many times); floors at the /3 figures. The figure
+    that counts is the business held-out split (test below)."""
     rows = [h for h in _holdout() if h.language == language]
     model = _macro_f1([(h.label, analyse(h.text).label) for h in rows])
     rules = _macro_f1([(h.label, analyse_rules(h.text).label) for h in rows])
@@ -134,3 +162,20 @@ def test_a_document_without_flag_heads_still_scores() -> None:
         "blue"
     )
     assert (reading.label, reading.anger, reading.urgency) == ("positive", False, False)
+
+
+@pytest.mark.parametrize(("language", "floor"), [("zh", 0.73), ("en", 0.72)])
+def test_the_shipped_model_on_the_business_held_out_split(language: str, floor: float) -> None:
+    """Floors just under the figures measured when /4 was shipped (0.742 / 0.730,
+    docs/intelligence.md; issue 22's 0.80 is not reached): a retraining that reads the
+    independent messages worse fails here. Nothing is tuned on this split."""
+    from kith.bench.sentiment_business import load, split
+
+    sets = load(ROOT)
+    if language not in sets:
+        pytest.skip("tests/data/sentiment_business_*.jsonl not present")
+    _, held = split(sets[language])
+    model = _macro_f1([(m.label, analyse(m.text).label) for m in held])
+    rules = _macro_f1([(m.label, analyse_rules(m.text).label) for m in held])
+    assert model >= floor
+    assert model > rules + 0.25

@@ -61,6 +61,18 @@ class LLMSettings(BaseSettings):
     timeout_s: float = 8.0
 
 
+def http_client(settings: LLMSettings) -> httpx.Client:
+    """A client for the provider's OpenAI-compatible API (base URL, key, timeout)."""
+    if not settings.base_url:
+        raise ValueError("KITH_LLM_BASE_URL is not set")
+    headers = {}
+    if settings.api_key is not None:
+        headers["Authorization"] = f"Bearer {settings.api_key.get_secret_value()}"
+    return httpx.Client(
+        base_url=settings.base_url.rstrip("/"), timeout=settings.timeout_s, headers=headers
+    )
+
+
 class OpenAICompatibleEngine:
     chooses_tools = True
 
@@ -70,12 +82,7 @@ class OpenAICompatibleEngine:
         self.settings = settings
         self.name = f"llm:{settings.model}"
         self.version = PROMPT_VERSION
-        headers = {}
-        if settings.api_key is not None:
-            headers["Authorization"] = f"Bearer {settings.api_key.get_secret_value()}"
-        self._client = client or httpx.Client(
-            base_url=settings.base_url.rstrip("/"), timeout=settings.timeout_s, headers=headers
-        )
+        self._client = client or http_client(settings)
         self._rules = RulesEngine()
 
     def close(self) -> None:
@@ -83,7 +90,7 @@ class OpenAICompatibleEngine:
 
     def draft(self, request: DraftRequest) -> Draft:
         base = render(request.template, request.language, request.variables)
-        masker = Masker(request.private)
+        masker = Masker(request.private, regions=request.regions)
         draft = json.dumps({"subject": base.subject, "text": base.text}, ensure_ascii=False)
         try:
             message = self._complete(
@@ -98,7 +105,7 @@ class OpenAICompatibleEngine:
         return Draft(masker.restore(subject), masker.restore(text), self.name)
 
     def choose(self, request: ToolChoiceRequest) -> ToolChoice | None:
-        masker = Masker(request.private)
+        masker = Masker(request.private, regions=request.regions)
         user = masker.mask(
             f"Situation: {request.situation}\nWhat the rules would do: "
             + ("; ".join(request.rules_plan) or "nothing")

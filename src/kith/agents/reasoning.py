@@ -24,6 +24,9 @@ class DraftRequest:
     language: Language
     variables: Mapping[str, Any]
     private: Mapping[str, str] = field(default_factory=dict)
+    # the contact's (their account's) country: phone numbers in the text are parsed with
+    # it before the configured regions when masking
+    regions: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,7 @@ class ToolChoiceRequest:
     tools: Sequence[ToolSchema]
     rules_plan: Sequence[str]  # summaries of the rules' proposals, as a hint
     private: Mapping[str, str] = field(default_factory=dict)
+    regions: tuple[str, ...] = ()  # as DraftRequest.regions
 
 
 @dataclass(frozen=True)

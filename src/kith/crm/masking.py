@@ -313,9 +313,11 @@ class Masker:
 
     ``known`` maps a name to a value from the CRM (``{"private_name": "陈晓峰"}``): the
     value is masked wherever it appears, as ``<NAME_1>`` (the name without ``private_``).
+    ``regions`` (the contact's, the tenant's) are tried first when parsing phone numbers.
     """
 
-    def __init__(self, known: Mapping[str, str] | None = None) -> None:
+    def __init__(self, known: Mapping[str, str] | None = None, regions: Iterable[str] = ()) -> None:
+        self._regions = tuple(regions)  # the contact's / tenant's phone regions, tried first
         self._labels = {
             value: key.removeprefix("private_").upper()
             for key, value in (known or {}).items()
@@ -328,7 +330,9 @@ class Masker:
     def mask(self, text: str) -> str:
         out: list[str] = []
         last = 0
-        for span in detect(text, strict=False, known=self._labels, vehicles=True):
+        for span in detect(
+            text, strict=False, known=self._labels, vehicles=True, regions=self._regions
+        ):
             label = self._labels.get(span.text, span.label) if span.label == "KNOWN" else span.label
             out.append(text[last : span.start])
             out.append(self._placeholder(label, span.text))

@@ -303,6 +303,8 @@ class IntelligenceService:
         out["score"] = np.round(scores, 6)
         out["predicted"] = np.where(scores >= model.threshold, model.classes[1], model.classes[0])
         out["top_factors"] = factors.json_rows()
+        if model.plan.support:  # factors backed by few training rows say so
+            out["factor_notes"] = model.thin_notes(factors)
         out["model_version"] = version_ref(version)
         return out
 

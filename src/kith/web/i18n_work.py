@@ -261,6 +261,10 @@ WORK: dict[str, tuple[str, str]] = {
         "Method: {method} (backtest MASE {mase})",
     ),
     "forecast.baseline": ("季节性朴素基线 MASE {mase}", "Seasonal-naive baseline MASE {mase}"),
+    "forecast.baseline_naive": (
+        "朴素基线 MASE {mase}（序列短于两个季节周期）",
+        "Naive baseline MASE {mase} (the series is shorter than two seasons)",
+    ),
     "forecast.beats": ("优于基线", "better than the baseline"),
     "forecast.not_beats": ("不优于基线", "NOT better than the baseline"),
     "forecast.insufficient": (

@@ -73,6 +73,12 @@ def private_values(contact: Mapping[str, Any]) -> dict[str, str]:
     return {f"private_{k}": str(contact[k]) for k in keys if contact.get(k)}
 
 
+def regions_of(records: RecordService, contact: Mapping[str, Any]) -> tuple[str, ...]:
+    """The contact's region for parsing phone numbers: their account's country, if any."""
+    country = readable(records, "account", contact.get("account_id")).get("country")
+    return (str(country).upper(),) if country else ()
+
+
 def draft(
     ctx: StepContext,
     template: str,
@@ -81,7 +87,9 @@ def draft(
     contact: Mapping[str, Any] | None = None,
 ) -> tuple[str, str]:
     """(subject, text) from the engine: a template, or a model's wording when configured."""
-    request = DraftRequest(template, language, variables, private_values(contact or {}))
+    private = private_values(contact or {})
+    regions = regions_of(ctx.records, contact) if contact and private else ()
+    request = DraftRequest(template, language, variables, private, regions)
     result = ctx.engine.draft(request)
     return result.subject, result.text
 

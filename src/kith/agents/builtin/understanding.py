@@ -1,13 +1,19 @@
-"""Reading customer text, in Chinese and English, with rules: topic, urgency, mood.
+"""Reading customer text, in Chinese and English: topic, urgency, mood.
 
-Deliberately simple and explainable: every label comes with the cue words that
-produced it, which become the factors of the decision record.
+Topic, question and the cue words come from rules, deliberately simple and
+explainable: every label comes with the cue words that produced it, which become the
+factors of the decision record. The mood (polarity, anger, urgency) comes from the
+trained sentiment reader of ``kith.intelligence`` — a higher layer, so
+``kith.bootstrap.wire`` installs it with ``use_mood_reader``; without one (a bare unit
+test) the cue lists give the mood, as ``read_cues`` always does.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Protocol
 
 from kith.agents.reasoning import Language
 from kith.gateway.contracts import Factor
@@ -115,6 +121,37 @@ _QUESTION = (
 )
 
 
+class Mood(Protocol):
+    """What a sentiment reader says of a text (``kith.intelligence``'s ``Sentiment``)."""
+
+    @property
+    def label(self) -> str: ...  # negative | neutral | positive
+
+    @property
+    def score(self) -> float: ...  # -1 .. +1
+
+    @property
+    def anger(self) -> bool: ...
+
+    @property
+    def urgency(self) -> bool: ...
+
+
+_mood_reader: list[tuple[str, Callable[[str], Mood]]] = []
+
+
+def use_mood_reader(name: str, reader: Callable[[str], Mood] | None) -> None:
+    """Install the reader ``read_text`` takes the mood from (None: the cue lists)."""
+    _mood_reader.clear()
+    if reader is not None:
+        _mood_reader.append((name, reader))
+
+
+def mood_reader() -> tuple[str, Callable[[str], Mood]] | None:
+    """The installed reader (name, function), None when the cue lists read the mood."""
+    return _mood_reader[0] if _mood_reader else None
+
+
 @dataclass(frozen=True)
 class Reading:
     topic: Topic
@@ -124,9 +161,15 @@ class Reading:
     mood_cues: tuple[str, ...]
     question: bool
     language: Language
+    label: str | None = None  # the trained reader's class; None: cue lists only
+    anger: bool = False
+    urgency: bool = False
+    mood_reader: str = "cues"
 
     @property
     def negative(self) -> bool:
+        if self.label is not None:
+            return self.label == "negative"
         return self.sentiment <= -0.4
 
     def factors(self) -> tuple[Factor, ...]:
@@ -140,6 +183,24 @@ class Reading:
 
 
 def read_text(text: str) -> Reading:
+    """Topic and cues from the rules; the mood from the installed sentiment reader."""
+    reading = read_cues(text)
+    if not _mood_reader:
+        return reading
+    name, reader = _mood_reader[0]
+    mood = reader(text)
+    return replace(
+        reading,
+        sentiment=max(-1.0, min(1.0, float(mood.score))),
+        label=mood.label,
+        anger=mood.anger,
+        urgency=mood.urgency,
+        mood_reader=name,
+    )
+
+
+def read_cues(text: str) -> Reading:
+    """The rules alone, mood from the cue lists (the trained reader's own input)."""
     lowered = text.lower()
     topic, cues = _topic(lowered)
     confidence = 0.3 if not cues else min(0.95, 0.45 + 0.15 * len(cues))

@@ -47,12 +47,13 @@ from kith.intelligence.forecast.pipeline import (
     live_estimate,
 )
 from kith.intelligence.forecast.series import (
-    ARIMA_ORDERS,
+    BASELINE_NOTE,
     MIN_PERIODS,
     SEASON,
     _errors,
     _fit_predict,
     _scale,
+    candidate_names,
 )
 from kith.intelligence.repository import IntelligenceRepository
 
@@ -67,8 +68,7 @@ Dimension = Literal["total", "team", "owner", "product", "pipeline"]
 DIMENSIONS: tuple[str, ...] = ("total", "team", "owner", "product", "pipeline")
 PIPELINE = "pipeline_weighted"
 INSUFFICIENT = "insufficient_history"
-BASELINE = "seasonal_naive"
-STATISTICAL = ("seasonal_naive", "ets", *(f"arima({p},{d},{q})" for p, d, q in ARIMA_ORDERS))
+BASELINE = "seasonal_naive"  # "naive" for a series shorter than two seasons
 DEFAULT_HORIZON = {"M": 6, "W": 8}
 NONE_KEY = "none"
 NONE_NAMES = {
@@ -97,10 +97,12 @@ class SeriesChoice:
     candidates: dict[str, dict[str, float]]
     notes: dict[str, str]  # candidate -> why it has no backtest error
     future: pd.DataFrame | None = None  # forecast/lower/upper; None when the pipeline won
+    baseline_name: str = BASELINE
+    baseline_note: dict[str, str] | None = None  # zh/en: why the baseline is naive
 
     @property
     def baseline(self) -> dict[str, float] | None:
-        return self.candidates.get(BASELINE)
+        return self.candidates.get(self.baseline_name)
 
 
 def choose_by_backtest(
@@ -119,10 +121,20 @@ def choose_by_backtest(
     season = SEASON[freq]
     holdout = max(2, min(season, len(values) // 4))
     train, test = values[:-holdout], values[-holdout:]
-    scale = _scale(train, season)
+    # as ``series.train_forecast``: seasonal candidates (Holt-Winters, seasonal ARIMA) when
+    # the training window holds two seasons; seasonal-naive is the baseline only when the
+    # series does, else the baseline is naive and the group says so
+    seasonal_baseline = len(values) >= 2 * season
+    baseline_name = BASELINE if seasonal_baseline else "naive"
+    note = (
+        None
+        if seasonal_baseline
+        else {k: v.format(n=len(values), season=season) for k, v in BASELINE_NOTE.items()}
+    )
+    scale = _scale(train, season if seasonal_baseline else 1)
     candidates: dict[str, dict[str, float]] = {}
     notes: dict[str, str] = {}
-    for name in STATISTICAL:
+    for name in candidate_names(len(train), season):
         point = _try_fit(name, train, holdout, season)
         if isinstance(point, str):
             notes[name] = point
@@ -135,8 +147,8 @@ def choose_by_backtest(
         else:
             candidates[PIPELINE] = _errors(test, np.asarray(estimate, dtype=np.float64), scale)
     best = min(candidates, key=lambda n: candidates[n]["mae"])
-    future = None if best == PIPELINE else _refit(best, values, horizon, season)
-    return SeriesChoice(best, None, holdout, candidates, notes, future)
+    future = None if best == PIPELINE else _refit(best, values, horizon, season, baseline_name)
+    return SeriesChoice(best, None, holdout, candidates, notes, future, baseline_name, note)
 
 
 def _try_fit(name: str, train: np.ndarray, horizon: int, season: int) -> np.ndarray | str:
@@ -151,13 +163,13 @@ def _try_fit(name: str, train: np.ndarray, horizon: int, season: int) -> np.ndar
     return np.asarray(point, dtype=np.float64)
 
 
-def _refit(name: str, values: np.ndarray, horizon: int, season: int) -> pd.DataFrame:
+def _refit(name: str, values: np.ndarray, horizon: int, season: int, fallback: str) -> pd.DataFrame:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             point, lower, upper = _fit_predict(name, values, horizon, season)
     except Exception:  # a refit on more data can fail where the backtest did not
-        point, lower, upper = _fit_predict(BASELINE, values, horizon, season)
+        point, lower, upper = _fit_predict(fallback, values, horizon, season)
     return pd.DataFrame({"forecast": point, "lower": lower, "upper": upper})
 
 
@@ -407,7 +419,10 @@ def _group_out(
         None
         if baseline is None
         else s.ForecastBaseline(
-            name=BASELINE, mase=baseline["mase"], mape=_finite(baseline["mape"])
+            name=choice.baseline_name,
+            mase=baseline["mase"],
+            mape=_finite(baseline["mape"]),
+            note=choice.baseline_note,
         )
     )
     return s.ForecastGroup(
@@ -450,7 +465,7 @@ def _future_points(
 def _model_out(choice: SeriesChoice) -> s.ForecastModel | None:
     if choice.method == INSUFFICIENT:
         return None
-    winner, baseline = choice.candidates[choice.method], choice.candidates[BASELINE]
+    winner, baseline = choice.candidates[choice.method], choice.candidates[choice.baseline_name]
     return s.ForecastModel(
         algorithm=choice.method,
         mase=winner["mase"],

@@ -18,16 +18,18 @@ from __future__ import annotations
 import gzip
 import itertools
 import json
+import logging
 import math
 import re
+import threading
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from typing import Any
 
-from kith.agents.builtin.understanding import Reading, language_of, read_text
+from kith.agents.builtin.understanding import Reading, language_of, read_cues
 
-VERSION = "sentiment-business-lr/3"  # /3: trained on in-domain business messages, flag heads
+VERSION = "sentiment-business-lr/4"  # /4: + the independently written business sets
 RULES_VERSION = "sentiment-rules/1"
 ARTIFACT = "sentiment.json.gz"
 NEGATIVE_BELOW = -0.2  # the cue reader's own bands, for its override and for analyse_rules
@@ -59,20 +61,40 @@ class Sentiment:
         return round((self.score + 1) / 2, 4)
 
 
-def features(text: str, language: str) -> set[str]:
+def features(text: str, language: str, words: bool = False) -> set[str]:
     """The model's inputs, shared by training and scoring so they cannot drift apart.
 
-    zh needs no tokeniser: character 1-3-grams carry the words. en adds words and
-    word pairs because its training set is small and negation ("not good") is a pair.
+    zh: character 1-3-grams carry most words; with ``words`` (a model trained so says
+    ``"words": true``) jieba's words are added as ``w:`` features. en adds words and
+    word pairs because negation ("not good") is a pair.
     """
     flat = " ".join(text.lower().split())
     if language == "zh":
-        return _chars(flat, 1, 3)
-    words = _WORD.findall(flat)
+        grams = _chars(flat, 1, 3)
+        if words:
+            grams.update(f"w:{w}" for w in _zh_words(flat))
+        return grams
+    tokens = _WORD.findall(flat)
     grams = _chars(f" {flat} ", 2, 4)
-    grams.update(f"w:{w}" for w in words)
-    grams.update(f"b:{a} {b}" for a, b in itertools.pairwise(words))
+    grams.update(f"w:{w}" for w in tokens)
+    grams.update(f"b:{a} {b}" for a, b in itertools.pairwise(tokens))
     return grams
+
+
+_jieba_ready = threading.Lock()
+
+
+def _zh_words(text: str) -> list[str]:
+    """jieba's words of two or more characters (single characters are already 1-grams);
+    the dictionary is loaded once per process, quietly (about a second)."""
+    import jieba
+
+    if not jieba.dt.initialized:
+        with _jieba_ready:
+            if not jieba.dt.initialized:
+                jieba.setLogLevel(logging.WARNING)
+                jieba.initialize()
+    return [w for w in jieba.lcut(text) if len(w.strip()) >= 2]
 
 
 def _chars(text: str, low: int, high: int) -> set[str]:
@@ -98,10 +120,16 @@ class Analyser:
             for language, model in document["languages"].items()
         }
 
-    def probabilities(self, text: str, language: str) -> dict[str, float]:
+    def grams(self, text: str, language: str) -> set[str]:
+        model = self.document["languages"][language]
+        return features(text, language, words=bool(model.get("words", False)))
+
+    def probabilities(
+        self, text: str, language: str, grams: set[str] | None = None
+    ) -> dict[str, float]:
         """P(class) for the language's model; a two-class model gives no neutral."""
         model = self.document["languages"][language]
-        grams = features(text, language)
+        grams = self.grams(text, language) if grams is None else grams
         scale = 1 / math.sqrt(len(grams)) if grams else 0.0
         logits = [
             bias + scale * math.fsum(filter(None, map(column.get, grams)))
@@ -115,19 +143,21 @@ class Analyser:
         language = language_of(text)
         if language not in self.document["languages"]:  # a one-language model being tuned
             language = next(iter(self.document["languages"]))
-        reading = read_text(text)
+        reading = read_cues(text)
         anger, urgent = _flags(text)
         model = self.document["languages"][language]
-        grams = features(text, language)
-        anger_model = _flag(model, "anger", self._flag_columns[language], grams)
-        urgent_model = _flag(model, "urgency", self._flag_columns[language], grams)
-        probs = self.probabilities(text, language)
+        grams = self.grams(text, language)
+        probs = self.probabilities(text, language, grams)
         score = probs.get("positive", 0.0) - probs.get("negative", 0.0)
-        rules = self.document["languages"][language]["rules"]
+        rules = model["rules"]
         label = _band(score, float(rules["neutral_band"]))
-        override = _override(reading, bool(anger) or anger_model, rules)
-        if override is not None and override != label:
-            label = override
+        anger_model = _flag(model, "anger", self._flag_columns[language], grams)
+        if anger_model and _negatives_only(model, "anger") and label != "negative":
+            anger_model = False  # a head trained on complaints only judges complaints
+        urgent_model = _flag(model, "urgency", self._flag_columns[language], grams)
+        decided = polarity_label(score, reading, bool(anger) or anger_model, rules)
+        if decided != label:
+            label = decided
             score = _clamp_to(label, score, reading.sentiment)
         return Sentiment(
             label,
@@ -138,17 +168,34 @@ class Analyser:
         )
 
 
+def polarity_label(score: float, reading: Reading, angry: bool, rules: dict[str, Any]) -> str:
+    """The class from the polarity score (P(positive) − P(negative)), the neutral band and
+    the cue-list overrides the rules switch on (training tries them on cached scores)."""
+    override = _override(reading, angry, rules)
+    return override if override is not None else _band(score, float(rules["neutral_band"]))
+
+
+def cue_anger(text: str) -> bool:
+    """Whether an anger cue word is in the text (it raises the flag whatever the model)."""
+    return bool(_flags(text)[0])
+
+
+def _negatives_only(model: dict[str, Any], name: str) -> bool:
+    return bool(model.get("flags", {}).get(name, {}).get("negatives_only", False))
+
+
 def _flag(
     model: dict[str, Any], name: str, columns: dict[str, dict[str, float]], grams: set[str]
 ) -> bool:
-    """The flag head's answer (P >= 0.5); a model without flag heads says no."""
+    """The flag head's answer (logit at or above its threshold, chosen on a validation
+    fold when training; 0, i.e. P >= 0.5, without one); a model without the head says no."""
     head = model.get("flags", {}).get(name)
     if head is None:
         return False
     column = columns[name]
     scale = 1 / math.sqrt(len(grams)) if grams else 0.0
     logit = float(head["bias"]) + scale * math.fsum(filter(None, map(column.get, grams)))
-    return logit >= 0.0
+    return logit >= float(head.get("threshold", 0.0))
 
 
 def _softmax(logits: list[float], classes: int) -> list[float]:
@@ -215,7 +262,7 @@ def analyse_rules(text: str | None) -> Sentiment:
     """The previous reader (cue lists only), kept as the benchmark's comparison."""
     if not text or not text.strip():
         return Sentiment("neutral", 0.0, False, False, ())
-    reading = read_text(text)
+    reading = read_cues(text)
     anger, urgent = _flags(text)
     score = reading.sentiment
     if (anger or reading.topic.name == "safety") and score > -0.5:

@@ -19,6 +19,7 @@ from kith.crm import models as crm
 from kith.crm.repository import IN_CHUNK, RecordRepository
 from kith.crm.specs import SPECS
 from kith.intelligence.models import ModelVersion, Score, Segment, SegmentMember, SegmentRefresh
+from kith.intelligence.repository import IntelligenceRepository
 from kith.intelligence.segments.schemas import BUILTIN_SCORE_KINDS, Compiled, ScoreCondition
 
 
@@ -146,8 +147,12 @@ class SegmentRepository:
         stmt = stmt.where(*(repo.filter_condition(spec, f) for f in compiled.filters))
         return set(self.session.scalars(stmt))
 
+    def _usable(self) -> ColumnElement[bool]:
+        """Scores not written by a model version unfit to score (training/guards.py)."""
+        return IntelligenceRepository(self.session, self.tenant_id).usable_scores()
+
     def scored_ids(self, object_type: str, cond: ScoreCondition) -> set[str]:
-        """Records whose stored score of ``cond.model`` meets the condition."""
+        """Records whose stored, usable score of ``cond.model`` meets the condition."""
         return set(
             self.session.scalars(
                 select(Score.record_id).where(
@@ -155,6 +160,7 @@ class SegmentRepository:
                     Score.kind == cond.model,
                     Score.object_type == object_type,
                     _score_condition(cond),
+                    self._usable(),
                 )
             )
         )
@@ -163,6 +169,7 @@ class SegmentRepository:
         self, object_type: str, kinds: Sequence[str], ids: Sequence[str]
     ) -> dict[str, dict[str, float]]:
         out: dict[str, dict[str, float]] = {}
+        usable = self._usable()
         for start in range(0, len(ids), IN_CHUNK):
             rows = self.session.execute(
                 select(Score.record_id, Score.kind, Score.score).where(
@@ -170,6 +177,7 @@ class SegmentRepository:
                     Score.object_type == object_type,
                     Score.kind.in_(kinds),
                     Score.record_id.in_(ids[start : start + IN_CHUNK]),
+                    usable,
                 )
             )
             for record_id, kind, score in rows:

@@ -147,6 +147,34 @@ class ClassifierModel:
                     )
         return scores, rows
 
+    def thin_notes(self, top: TopFactors, min_support: int | None = None) -> list[str]:
+        """Per row, a JSON array of the shown factors learnt from fewer than
+        ``min_support`` training rows (name, value, support, zh/en note); "" when none —
+        the ``factor_notes`` column of ``kith model predict``'s CSV."""
+        if min_support is None:
+            min_support = get_settings().model_min_factor_support
+        out = [""] * len(top)
+        if not self.plan.support:
+            return out
+        supported = [name in self.plan.support for name in top.names]
+        cache: dict[tuple[int, Any], int | None] = {}
+        for i in range(len(top)):
+            thin: list[dict[str, Any]] = []
+            for c, v in zip(top.columns[i], top.values[i], strict=True):
+                if not supported[c]:
+                    continue
+                value = _plain(v)
+                key = (int(c), value)
+                if key not in cache:
+                    cache[key] = self.plan.support_of(top.names[c], value)
+                factor: dict[str, Any] = {"name": top.names[c], "value": value}
+                flag_thin(factor, cache[key], min_support)
+                if "note" in factor:
+                    thin.append(factor)
+            if thin:
+                out[i] = json.dumps(thin, ensure_ascii=False)
+        return out
+
     def importance(self, frame: pd.DataFrame, sample: int = 2000) -> dict[str, float]:
         """Global importance: mean |contribution| per feature on (a sample of) the data."""
         rows = frame if len(frame) <= sample else frame.sample(sample, random_state=0)

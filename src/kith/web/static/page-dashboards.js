@@ -87,14 +87,16 @@ function forecastPoints(series) {
   return series.map((p) => ({ label: p.period, actual: p.actual, forecast: p.forecast, lower: p.lower, upper: p.upper }));
 }
 
-// One group: its chart with the interval, the chosen method beside the seasonal-naive baseline,
+// One group: its chart with the interval, the chosen method beside its baseline (seasonal-naive,
+// or naive for a series shorter than two seasons),
 // and the pipeline-weighted estimate (flagged when it could not be backtested).
 function forecastGroupView(group, money) {
   const mase = (v) => formatNumber(v, { maximumFractionDigits: 2 });
   const facts = [];
   if (group.model) {
     facts.push(t("forecast.method", { method: group.method, mase: mase(group.model.mase) }));
-    facts.push(`${t("forecast.baseline", { mase: mase(group.baseline.mase) })} · ${t(group.model.better_than_baseline ? "forecast.beats" : "forecast.not_beats")}`);
+    const baselineKey = group.baseline.name === "naive" ? "forecast.baseline_naive" : "forecast.baseline";
+    facts.push(`${t(baselineKey, { mase: mase(group.baseline.mase) })} · ${t(group.model.better_than_baseline ? "forecast.beats" : "forecast.not_beats")}`);
   } else {
     facts.push(t("forecast.insufficient", { reason: group.reason || "" }));
   }
