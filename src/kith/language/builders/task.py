@@ -6,6 +6,7 @@ import re
 from datetime import datetime, timedelta
 from typing import Any
 
+from kith.access import policy
 from kith.language.builders.context import BuildContext
 from kith.language.intents import IntentHit
 from kith.language.lexicon import (
@@ -39,4 +40,16 @@ def build_task(ctx: BuildContext, hit: IntentHit) -> None:
         "deal_id": deal.record_id if deal else None,
         "body": ctx.context_text() or None,
     }
+    if (
+        args["assignee_id"] != ctx.me
+        and policy.scope_for(ctx.p.acting, "activity", "create") is None
+        and policy.scope_for(ctx.p.acting, "notification", "create") is not None
+    ):  # no right to make a colleague a to-do, the right to tell them: a notification
+        ctx.new_step(
+            "users.notify",
+            {"user_id": args["assignee_id"], "title": subject, "body": clause},
+            ctx.deps(),
+            "task",
+        )
+        return
     ctx.new_step("tasks.create", args, ctx.deps(), "task")
