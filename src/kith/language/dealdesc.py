@@ -10,8 +10,9 @@ feature given are the candidates; one → that deal, several → a question, nev
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 _QTY_ZH = re.compile(r"(?<![\dA-Za-z])(\d{1,4})\s*(?:台|辆|部|套|车年)")
 _QTY_EN = re.compile(
@@ -149,3 +150,22 @@ def account_stems(
         if counts.get(stem) == 1:
             out[name] = (stem, pinyin(stem).title())
     return out
+
+
+def described_deals(
+    text: str, start: int, end: int, account_id: str | None, deals: Iterable[Any]
+) -> tuple[int, int, list[Any]] | None:
+    """The deals (gazetteer entries) of the account named at ``text[start:end]`` that fit
+    the description around it, and the span of the description; None when nothing is
+    described or nothing fits. Open deals first unless the sentence speaks of a won or
+    lost one."""
+    lo, hi = window_of(text, start, end)
+    desc = describe(text, lo, hi)
+    if desc.empty:
+        return None
+    fitting = [e for e in deals if e.account_id == account_id and fits(e.display, desc)]
+    if not fitting:
+        return None
+    if not STATUS_WORDS.search(text[lo:hi]):
+        fitting = [e for e in fitting if e.extra.get("status") == "open"] or fitting
+    return start, max(desc.end, end), fitting

@@ -43,6 +43,14 @@ AMOUNT = re.compile(
     r"|[¥￥]\s*(?P<num2>\d+(?:\.\d+)?)",
     re.IGNORECASE,
 )
+# the words people use for a kind of ticket → the ticket categories of the catalog
+TICKET_CATEGORIES: tuple[tuple[str, str], ...] = (
+    (r"billing|invoice|发票|账单|开票|付款|账期|计费", "billing"),
+    (r"\bOTA\b|software|车机|软件|蓝牙|升级失败", "software_ota"),
+    (r"battery|\brange\b|电池|续航", "battery_range"),
+    (r"logistics|shipping|delivery delay|物流|到货|发货|配送", "logistics_delay"),
+    (r"complaint|投诉", "complaint"),
+)
 QUOTED = re.compile(r"[“\"「『](?P<q>[^”\"」』]{1,500})[”\"」』]")
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 PHONE = re.compile(r"(?:\+?86[- ]?)?1[3-9]\d(?:[- ]?\d{4}){2}|\b0\d{2,3}-\d{7,8}\b")

@@ -31,7 +31,7 @@ from kith.access.principal import Principal
 from kith.crm import models as crm
 from kith.crm.repository import RecordRepository
 from kith.crm.specs import SPECS
-from kith.language.dealdesc import STATUS_WORDS, account_stems, describe, fits, window_of
+from kith.language.dealdesc import account_stems, described_deals
 from kith.language.names import (
     HONORIFICS_EN,
     HONORIFICS_ZH,
@@ -500,21 +500,12 @@ class Resolver:
         return self.entity(m.group(0), m.start(), m.end(), hits, hits[0][0].object_type)
 
     def _described_deal(self, text: str, account: Entity) -> Entity | None:
-        lo, hi = window_of(text, account.start, account.end)
-        desc = describe(text, lo, hi)
-        if desc.empty:
+        deals = self.gaz.of_type("deal")
+        found = described_deals(text, account.start, account.end, account.record_id, deals)
+        if found is None:
             return None
-        deals = [
-            e
-            for e in self.gaz.of_type("deal")
-            if e.account_id == account.record_id and fits(e.display, desc)
-        ]
-        if not deals:
-            return None
-        if not STATUS_WORDS.search(text[lo:hi]):
-            deals = [e for e in deals if e.extra.get("status") == "open"] or deals
-        start, end = account.start, max(desc.end, account.end)
-        return self.entity(text[start:end], start, end, [(e, 0.9) for e in deals], "deal")
+        start, end, fitting = found
+        return self.entity(text[start:end], start, end, [(e, 0.9) for e in fitting], "deal")
 
     def _name_hits(self, lower: str) -> list[tuple[str, Entry, int]]:
         """(name, entry, first position) of every gazetteer name in the text, longest

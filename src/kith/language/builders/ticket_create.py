@@ -7,6 +7,7 @@ import re
 from kith.language.builders.context import BuildContext
 from kith.language.intents import IntentHit
 from kith.language.lexicon import (
+    TICKET_CATEGORIES,
     after_colon,
     ticket_subject,
 )
@@ -16,14 +17,6 @@ TO_ME = re.compile(
 )
 _SEVERITY = re.compile(
     r"(?<![A-Za-z])(?:severity\s*|严重(?:程度|级别|等级)[为是:：]?\s*)?S([1-4])\b", re.I
-)
-# the words people put before "ticket"/"工单" → the ticket categories of the catalog
-CATEGORIES: tuple[tuple[str, str], ...] = (
-    (r"billing|invoice|发票|账单|开票|付款|账期|计费", "billing"),
-    (r"\bOTA\b|software|车机|软件|蓝牙|升级失败", "software_ota"),
-    (r"battery|range|电池|续航", "battery_range"),
-    (r"logistics|shipping|delivery delay|物流|到货|发货|配送", "logistics_delay"),
-    (r"complaint|投诉", "complaint"),
 )
 
 
@@ -59,7 +52,7 @@ def category_of(clause: str) -> str | None:
     explicit = re.search(r"(?:category|类别|分类)[为是:：]?\s*(\w+)", clause, re.I)
     if explicit:
         words += " " + explicit.group(1)
-    for pattern, category in CATEGORIES:
+    for pattern, category in TICKET_CATEGORIES:
         if re.search(pattern, words, re.I):
             return category
     return None
