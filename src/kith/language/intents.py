@@ -241,6 +241,7 @@ class IntentHit:
     by_model: bool = False  # the classifier's reading of a clause no rule matched
 
 
+_CORRECTS = re.compile(r"不对[，,、]?\s*(?:改成|改到|换成|改为)|\bactually,? make it\b", re.I)
 _REMIND = re.compile(r"remind|提醒", re.IGNORECASE)
 
 
@@ -280,6 +281,10 @@ def find_intents(text: str, lang: str) -> list[IntentHit]:
                 found.append(
                     IntentHit(rule, clause.start + m.start(), clause.start + m.end(), clause)
                 )
+        # "……不对，改成周四": a correction of the time just said, not a field update
+        found = [
+            h for h in found if not (h.rule.name == "update" and _CORRECTS.search(clause.text))
+        ]
         guess = _confident_guess(clause.text)
         if not found:
             if guess is not None and guess.probability >= ADD_WHEN_SILENT:
