@@ -62,6 +62,10 @@ HONORIFICS_EN: dict[str, tuple[str, ...]] = {
     "director": ("总监", "主任", "director"),
     "manager": ("经理", "manager"),
     "president": ("总经理", "总裁", "president", "ceo"),
+    "dean": ("院长", "dean"),
+    "professor": ("教授", "professor"),
+    "chief": ("主任", "总监", "chief"),
+    "engineer": ("工程师", "engineer"),
 }
 # English role phrases → the (Chinese) title words users and contacts carry.
 ROLE_WORDS_EN: dict[str, tuple[str, ...]] = {

@@ -58,7 +58,8 @@ _TICKET_RE = re.compile(
 _ORDER_RE = re.compile(r"\b(SO-?\d{3,}|ORD-?\d{3,}|\d{8,})\b|订单\s*#?([A-Z0-9-]{4,})", re.I)
 _NICKNAME = re.compile(rf"[小老]([{SURNAMES}])(?![\d序])")
 _LATIN_NAME_RE = re.compile(
-    r"\b(Mr|Mrs|Ms|Miss|Dr|Director|Manager|President)\.?\s+([A-Z][a-z]+)\b"
+    r"\b(Mr|Mrs|Ms|Miss|Dr|Director|Manager|President|Dean|Professor|Chief|Engineer)\.?\s+"
+    r"([A-Z][a-z]+)\b"
 )
 
 
