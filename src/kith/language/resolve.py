@@ -192,8 +192,9 @@ def _build(session: Session, principal: Principal) -> Gazetteer:
     accounts = _readable(repo, "account", "name", "short_name")
     stems = account_stems([(row.name, row.short_name) for row in accounts], pinyin_of)
     for row in accounts:
-        names = tuple(n for n in (row.name, row.short_name) if n)
-        names += tuple(s for s in stems.get(row.name, ()) if s not in names)
+        # the stems (嘉禾, Jiahe) before the short name, which stays last (the label)
+        extra = tuple(s for s in stems.get(row.name, ()) if s not in (row.name, row.short_name))
+        names = tuple(n for n in (row.name, *extra, row.short_name) if n)
         entries.append(Entry("account", row.id, row.name, names))
     for row in _readable(repo, "contact", "name", "family_name", "title", "account_id"):
         family = row.family_name or (row.name[0] if _is_cjk(row.name[:1]) else None)

@@ -19,11 +19,9 @@ def build_stage(ctx: BuildContext, hit: IntentHit) -> None:
     asked = len(ctx.plan.questions)
     deal = ctx.deal(hit)
     clause = ctx.plan.text[hit.clause.start : hit.clause.end]
-    if (
-        deal is None
-        and len(ctx.plan.questions) == asked
-        and not describe(clause, 0, len(clause)).empty
-    ):
+    offered = any(e.ambiguous and e.object_type == "deal" for e in ctx.plan.entities)
+    described = not describe(clause, 0, len(clause)).empty
+    if deal is None and len(ctx.plan.questions) == asked and described and not offered:
         # a deal described ("嘉禾10台V9那个单子") that is none of the deals this user may see
         ctx.plan.warnings.append(
             f"没有找到你可以查看的、符合“{clause}”的商机。"
