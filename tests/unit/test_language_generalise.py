@@ -46,6 +46,7 @@ def test_a_company_is_known_by_the_first_two_characters_and_their_pinyin() -> No
     ("text", "channel", "inbound"),
     [
         ("孙浩刚打来电话，问保养的事", "phone", True),
+        ("孙浩上午发短信说车到了，登记一下", "sms", True),
         ("收到孙浩的微信，说车到了", "wechat", True),
         ("log an incoming email from Ada Brown", "email", True),
         ("Log an outbound email to Ada Brown", "email", False),
@@ -81,6 +82,7 @@ def test_ticket_fields_are_read_from_the_sentence(
     ("text", "lang", "intents"),
     [
         ("孙浩来电话说充电桩坏了，帮我记下来", "zh", ["log"]),
+        ("孙浩昨晚发邮件说要改合同，记录一下", "zh", ["log"]),
         ("Log an incoming WeChat from Ada Brown: she wants a quote", "en", ["log"]),
         ("跟王强讲一声，华泰的车周五到", "zh", ["share"]),
         ("ping Li Na that Huatai wants a discount", "en", ["share"]),

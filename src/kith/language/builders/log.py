@@ -11,7 +11,8 @@ from kith.language.lexicon import (
 )
 
 INBOUND = re.compile(
-    r"来了?电话|来电|打来|电话来|发来|(?:打|发)[^，,。]{0,6}过来|来了(?:一?[条封个])?(?:微信|邮件|短信|消息)|收到"
+    r"来了?电话|来电|打来|电话来|发来|(?:打|发)[^，,。]{0,6}过来|^[^给向，,。]{1,12}?发了?(?:一?[条封个])?"
+    r"(?:微信|邮件|短信|消息)|来了(?:一?[条封个])?(?:微信|邮件|短信|消息)|收到"
     r"|\b(?:from|inbound|incoming|received|got)\b|\b(?:called|rang|emailed|texted) (?:me|us|in)\b",
     re.I,
 )

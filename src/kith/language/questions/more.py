@@ -28,7 +28,8 @@ from kith.language.questions.vocab import (
 _WIN_RATE = re.compile(r"赢单率|赢率|胜率|成交率|转化率|win[- ]?rate|win ratio|close rate", re.I)
 _WEIGHTED = re.compile(r"加权|weighted|(?:amount|金额)\s*[x×*]\s*(?:probability|概率)", re.I)
 _TOP_ACCOUNT = re.compile(
-    r"(?:最高|最多|最大|第一)的?(?:是)?(?:哪家|哪个)?(?:客户|公司)|哪家客户.{0,8}(?:最高|最多|最大)"
+    r"(?:最高|最多|最大|第一)的?(?:是)?(?:哪家|哪个)?(?:客户|公司)"
+    r"|(?:哪家|哪个|哪位)(?:客户|公司)[^？?]{0,10}(?:最高|最多|最大)"
     r"|(?:top|biggest|largest|best)\s+(?:\d+\s+)?(?:customers?|accounts?|clients?)"
     r"|(?:customers?|accounts?|clients?)\b.{0,30}\b(?:the )?(?:most|highest|largest)",
     re.I,

@@ -58,7 +58,7 @@ def first_value(text: str, table: tuple[tuple[str, str], ...]) -> str | None:
 
 
 def source_filters(text: str) -> list[str]:
-    if not re.search(r"来自|来源|渠道|came from|come from|sourced|source|通过|从", text, re.I):
+    if not re.search(r"来自|来源|渠道|通过|从|\bfrom\b|sourced|source|\bvia\b|through", text, re.I):
         return []
     value = first_value(text, SOURCES)
     return [f"source:eq:{value}"] if value else []
