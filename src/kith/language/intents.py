@@ -80,7 +80,8 @@ RULES: tuple[IntentRule, ...] = (
         "ticket_create",
         "tickets.create",
         _zh(
-            r"(?:开|建|创建|新建|提交|提)(?:一?个|一张)?(?:紧急|加急|新的?)?(?:服务|售后|投诉)?工单"
+            r"(?:开|建|创建|新建|提交|提(?!醒))(?:(?:一?个|一张)[^，,。\s的]{0,8}?"
+            r"|(?:紧急|加急|新的?)?(?:服务|售后|投诉)?)工单"
         ),
         _en(
             r"\b(?:open|create|file|raise|log)\s+(?:a\s+|an\s+)?"
@@ -123,9 +124,17 @@ RULES: tuple[IntentRule, ...] = (
         "interactions.log",
         _zh(
             r"刚(?:才)?(?:和|跟|与).{1,12}(?:通了?电话|打了?电话|聊了|沟通了|见了面|见面)|记录(?:一下|一次)?(?:通话|沟通)"
+            r"|(?<![给向])(?:来了?电话|来电(?!话)|打来电话|打电话来|打来)"
+            r"|^[^给向，,。]{1,12}?发了?(?:一?[条封个])?(?:微信|邮件|短信|消息)[^。]*?(?:登记|记录|记下|记一下)"
+            r"|(?:今天|昨天|上午|下午|刚刚)(?:和|跟|与)[^，,。？?]{1,12}?"
+            r"(?:通了?电话|打了?电话|电话沟通了|沟通了|聊了|见了面|面谈了)"
+            r"|(?:发来|来了)(?:一?[条封个])?(?:微信|邮件|短信|消息)"
+            r"|(?:电话|通话|微信|邮件|短信|拜访|沟通)记录|记录.{0,3}(?:电话|通话|来电|微信|拜访)"
         ),
         _en(
-            r"\b(?:log|record)\s+(?:a\s+|the\s+|my\s+)?(?:call|conversation|visit)"
+            r"\b(?:log|record)\s+(?:a\s+|an\s+|the\s+|my\s+)?"
+            r"(?:(?:inbound|outbound|incoming|outgoing|short|quick|phone|video)\s+)*"
+            r"(?:call|conversation|visit|wechat|e-?mail|sms|text|message|chat)"
             r"|\bI just (?:called|spoke|talked|met)"
         ),
     ),
@@ -138,14 +147,26 @@ RULES: tuple[IntentRule, ...] = (
     IntentRule(
         "send",
         "messages.send",
-        _zh(r"发(?:一?(?:封|条|个))?(?:邮件|短信|微信|消息|推送)|(?:邮件|短信|微信)(?:发|通知)给"),
-        _en(r"\b(?:send|text|message|wechat)\b(?!.{0,20}\bcampaign)|^\s*(?:e-?mail|sms)\b"),
+        _zh(
+            r"发(?:一?(?:封|条|个))?(?:邮件|短信|微信|消息|推送)|(?:邮件|短信|微信)(?:发|通知)给"
+            r"|推送(?!活动)|(?:小程序|APP|App|app)(?:上|里)?(?:通知|提醒)"
+        ),
+        _en(
+            r"\b(?:send|text|message|wechat)\b(?!.{0,20}\bcampaign)|^\s*(?:e-?mail|sms)\b"
+            r"|\bpush\b.{0,30}\b(?:notification|message|alert)|\bpush\s+(?:a|an|the)\b"
+        ),
     ),
     IntentRule(
         "share",
         "users.notify",
-        _zh(r"同步给|同步到|转告|告知|知会|抄送|转给|通知|告诉|分享给|反馈给|汇报给"),
-        _en(r"\b(?:share|notify|inform|loop in|let .{1,40} know|tell|forward|pass)\b"),
+        _zh(
+            r"同步给|同步到|转告|告知|知会|抄送|转给|通知|告诉|分享给|反馈给|汇报给"
+            r"|(?:跟|和|给)[^，,。]{1,8}?(?:说一下|说一声|讲一下|讲一声|打个招呼|带个话|带句话|吱一声)"
+        ),
+        _en(
+            r"\b(?:share|notify|inform|loop in|let .{1,40} know|tell|forward|pass)\b"
+            r"|\bping\b(?!\s+me\b)|\bgive\b.{1,30}\ba heads[- ]up\b"
+        ),
     ),
     IntentRule(
         "meeting",
@@ -176,7 +197,7 @@ RULES: tuple[IntentRule, ...] = (
 RULE_BY_NAME = {r.name: r for r in RULES}
 
 QUESTION_ZH = re.compile(
-    r"[?？]|多少|哪些|哪个|哪家|哪位|谁|什么|几个|几笔|几单|是否|有没有|吗$|列出|统计|查一下|查查|查询|看看|显示|排名|前\d+|最"
+    r"[?？]|多少|哪些|哪个|哪家|哪位|谁|什么|几个|几笔|几单|几次|几家|几条|几位|是否|有没有|吗$|列出|统计|查一下|查查|查询|看看|显示|排名|前\d+|最"
     r"|总额|总数|合计|总计|一共|(?:金额|数量|业绩|销售额|分布)[?？。]?$"
 )
 QUESTION_EN = re.compile(
@@ -223,6 +244,7 @@ class IntentHit:
     by_model: bool = False  # the classifier's reading of a clause no rule matched
 
 
+_CORRECTS = re.compile(r"不对[，,、]?\s*(?:改成|改到|换成|改为)|\bactually,? make it\b", re.I)
 _REMIND = re.compile(r"remind|提醒", re.IGNORECASE)
 
 
@@ -262,6 +284,10 @@ def find_intents(text: str, lang: str) -> list[IntentHit]:
                 found.append(
                     IntentHit(rule, clause.start + m.start(), clause.start + m.end(), clause)
                 )
+        # "……不对，改成周四": a correction of the time just said, not a field update
+        found = [
+            h for h in found if not (h.rule.name == "update" and _CORRECTS.search(clause.text))
+        ]
         guess = _confident_guess(clause.text)
         if not found:
             if guess is not None and guess.probability >= ADD_WHEN_SILENT:
@@ -270,6 +296,11 @@ def find_intents(text: str, lang: str) -> list[IntentHit]:
             continue
         # the earliest-ranked rule wins, except that "remind me to send…" is a reminder
         first = found[0]
+        creating = next((h for h in found if h.rule.name == "ticket_create"), None)
+        if first.rule.name == "ticket_assign" and creating and creating.start < first.start:
+            found.remove(creating)  # "开个工单，指派给我": a new ticket with its assignee
+            found.insert(0, creating)
+            first = creating
         reminder = next(
             (h for h in found if h.rule.name == "task" and _REMIND.match(text[h.start : h.end])),
             None,
@@ -281,8 +312,11 @@ def find_intents(text: str, lang: str) -> list[IntentHit]:
         elif guess is not None and guess.label != first.rule.name:
             first = _overruled(found, first, guess, clause)
         hits.append(first)
+        content = _content_start(text, first)
         for other in found[1:]:
             overlaps = other.start < first.end and other.end > first.start
+            if content is not None and other.start >= content:
+                continue  # "备注：…拜访…", "Add a note…: I'll visit…": what is written down
             if (
                 not overlaps
                 and _independent(first.rule.name, other.rule.name)
@@ -291,6 +325,21 @@ def find_intents(text: str, lang: str) -> list[IntentHit]:
                 hits.append(other)
     hits.sort(key=lambda h: h.start)
     return hits
+
+
+_CARRIES_CONTENT = frozenset({"note", "log", "send", "draft_email", "ticket_create", "share"})
+
+
+def _content_start(text: str, hit: IntentHit) -> int | None:
+    """Where the content of a note, log or message starts: after the colon that follows
+    its trigger in the clause."""
+    if hit.rule.name not in _CARRIES_CONTENT:
+        return None
+    marks = "：:，," if hit.rule.name == "send" else "：:"
+    for pos in range(hit.end, hit.clause.end):
+        if text[pos] in marks:
+            return pos
+    return None
 
 
 # How sure the classifier must be to add an intent to a clause no rule matched, and to
@@ -350,12 +399,15 @@ _SAME_ACTION = {
     frozenset({"update", "share"}),
     frozenset({"create_record", "share"}),
     frozenset({"escalate", "ticket_assign"}),
+    frozenset({"ticket_create", "ticket_assign"}),
     frozenset({"escalate", "task"}),
     frozenset({"stage", "task"}),
     frozenset({"task", "send"}),
     frozenset({"task", "draft_email"}),
     frozenset({"log", "meeting"}),
     frozenset({"note", "share"}),
+    frozenset({"share", "task"}),  # "通知王强跟进合同": one notification
+    frozenset({"log", "send"}),  # "log a wechat from …": the record of a message
 }
 
 

@@ -39,9 +39,18 @@ TOPIC_EN = re.compile(
 LAST_TIME = re.compile(r"上次|之前|上回|上一次|last time|previously|mentioned|raised", re.I)
 THREE_PARTY = re.compile(r"三方|three[- ]party|three[- ]way", re.I)
 AMOUNT = re.compile(
-    r"(?P<num>\d+(?:\.\d+)?|[一二两三四五六七八九十百千万]+)\s*(?P<unit>万|千|元|块|yuan|rmb|cny|¥|million\b|k\b)"
-    r"|[¥￥]\s*(?P<num2>\d+(?:\.\d+)?)",
+    r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|[一二两三四五六七八九十百千万]+)\s*"
+    r"(?P<unit>万|千|元|块|yuan|rmb|cny|¥|million\b|k\b)"
+    r"|[¥￥]\s*(?P<num2>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)",
     re.IGNORECASE,
+)
+# the words people use for a kind of ticket → the ticket categories of the catalog
+TICKET_CATEGORIES: tuple[tuple[str, str], ...] = (
+    (r"billing|invoice|发票|账单|开票|付款|账期|计费", "billing"),
+    (r"\bOTA\b|software|车机|软件|蓝牙|升级失败", "software_ota"),
+    (r"battery|\brange\b|电池|续航", "battery_range"),
+    (r"logistics|shipping|delivery delay|物流|到货|发货|配送", "logistics_delay"),
+    (r"complaint|投诉", "complaint"),
 )
 QUOTED = re.compile(r"[“\"「『](?P<q>[^”\"」』]{1,500})[”\"」』]")
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
@@ -93,7 +102,7 @@ def parse_amount(text: str) -> Decimal | None:
     m = AMOUNT.search(text)
     if m is None:
         return None
-    raw = m.group("num") or m.group("num2")
+    raw = (m.group("num") or m.group("num2")).replace(",", "")
     unit = (m.group("unit") or "").lower()
     from kith.language.timeparse import cn_number
 

@@ -48,6 +48,13 @@ class Lookups:
     def record(self, object_type: str, record_id: str) -> Any:
         return self.repo.find(SPECS[object_type], record_id)
 
+    def orders_of_contact(self, contact_id: str) -> list[str]:
+        """The ids of a contact's orders the asker may read."""
+        if policy.scope_for(self.principal, "order", "read") is None:
+            return []
+        stmt = self.repo.scoped(SPECS["order"], "read").where(crm.Order.contact_id == contact_id)
+        return [row.id for row in self.session.scalars(stmt.limit(20))]
+
     def interaction_about(
         self, contact_id: str, keywords: tuple[str, ...]
     ) -> crm.Interaction | None:

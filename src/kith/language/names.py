@@ -7,7 +7,7 @@ import re
 
 MAX_OPTIONS = 12
 UNKNOWN_PERSON = "unknown_person"
-_SURNAMES = (
+SURNAMES = (
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程"
     "苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵"
     "万钱严覃武戴莫孔向汤"
@@ -19,7 +19,7 @@ _NOT_IN_GIVEN_NAMES = (
 )
 UNKNOWN_PERSON_ZH = re.compile(
     rf"(?:约|给|跟|和|找|联系|通知|告诉|拜访|邀请|约见)(?:一下)?"
-    rf"(?P<name>[{_SURNAMES}][^{_NOT_IN_GIVEN_NAMES}\W\da-zA-Z_]{{2}})"
+    rf"(?P<name>[{SURNAMES}][^{_NOT_IN_GIVEN_NAMES}\W\da-zA-Z_]{{2}})"
 )
 """A full Chinese name (surname + two characters) right after a verb that reaches a person,
 found nowhere in the CRM: it is reported, never silently dropped ("约一下刘德华…")."""
@@ -62,6 +62,10 @@ HONORIFICS_EN: dict[str, tuple[str, ...]] = {
     "director": ("总监", "主任", "director"),
     "manager": ("经理", "manager"),
     "president": ("总经理", "总裁", "president", "ceo"),
+    "dean": ("院长", "dean"),
+    "professor": ("教授", "professor"),
+    "chief": ("主任", "总监", "chief"),
+    "engineer": ("工程师", "engineer"),
 }
 # English role phrases → the (Chinese) title words users and contacts carry.
 ROLE_WORDS_EN: dict[str, tuple[str, ...]] = {

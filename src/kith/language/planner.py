@@ -74,6 +74,12 @@ def is_question(text: str, lang: str, hits: list[IntentHit]) -> bool:
             return True
     # "帮我查一下…并发给…" is a command that reads first; a bare question has no writes
     # (a clause only the classifier read as an action does not outvote the question words)
+    if re.match(r"^\s*how (?:many|much)\b", text, re.I) or (
+        lang == "zh"
+        and re.search(r"几(?:个|次|笔|单|条|位|家|封)|多少", text)
+        and not re.search(r"帮我|请|给.{1,10}(?:发|打|开|建)|提醒|[：:]", text)
+    ):
+        return True  # "How many leads came from WeChat?", "这周开了几次会": counting asks
     hits = [h for h in hits if not h.by_model]
     writes = [h for h in hits if h.rule.name not in ("task",) or "提醒" in h.clause.text]
     if lang == "en" and re.match(

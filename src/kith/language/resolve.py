@@ -31,6 +31,7 @@ from kith.access.principal import Principal
 from kith.crm import models as crm
 from kith.crm.repository import RecordRepository
 from kith.crm.specs import SPECS
+from kith.language.dealdesc import account_stems, described_deals
 from kith.language.names import (
     HONORIFICS_EN,
     HONORIFICS_ZH,
@@ -38,6 +39,7 @@ from kith.language.names import (
     ROLE_WORDS_EN,
     ROLE_WORDS_ZH,
     SAME_COMPANY_BONUS,
+    SURNAMES,
     UNKNOWN_PERSON,
     UNKNOWN_PERSON_ZH,
     starts_a_word,
@@ -54,8 +56,10 @@ _TICKET_RE = re.compile(
     r"(?<![A-Za-z])T-?(\d{1,6})(?!\d)|(?:工单|ticket)\s*#?\s*(\d{1,6})(?!\d)", re.IGNORECASE
 )
 _ORDER_RE = re.compile(r"\b(SO-?\d{3,}|ORD-?\d{3,}|\d{8,})\b|订单\s*#?([A-Z0-9-]{4,})", re.I)
+_NICKNAME = re.compile(rf"[小老]([{SURNAMES}])(?![\d序])")
 _LATIN_NAME_RE = re.compile(
-    r"\b(Mr|Mrs|Ms|Miss|Dr|Director|Manager|President)\.?\s+([A-Z][a-z]+)\b"
+    r"\b(Mr|Mrs|Ms|Miss|Dr|Director|Manager|President|Dean|Professor|Chief|Engineer)\.?\s+"
+    r"([A-Z][a-z]+)\b"
 )
 
 
@@ -185,8 +189,12 @@ def _build(session: Session, principal: Principal) -> Gazetteer:
     repo = RecordRepository(session, principal)
     entries: list[Entry] = []
     names: tuple[str, ...]
-    for row in _readable(repo, "account", "name", "short_name"):
-        names = tuple(n for n in (row.name, row.short_name) if n)
+    accounts = _readable(repo, "account", "name", "short_name")
+    stems = account_stems([(row.name, row.short_name) for row in accounts], pinyin_of)
+    for row in accounts:
+        # the stems (嘉禾, Jiahe) before the short name, which stays last (the label)
+        extra = tuple(s for s in stems.get(row.name, ()) if s not in (row.name, row.short_name))
+        names = tuple(n for n in (row.name, *extra, row.short_name) if n)
         entries.append(Entry("account", row.id, row.name, names))
     for row in _readable(repo, "contact", "name", "family_name", "title", "account_id"):
         family = row.family_name or (row.name[0] if _is_cjk(row.name[:1]) else None)
@@ -409,6 +417,13 @@ class Resolver:
                 continue
             kind = hits[0][0].object_type
             add(self.entity(text[a:b], a, b, _prefer(hits), kind))
+        # "嘉禾那个10台V9的单子", "the Jiahe 10-van deal": a deal by its account and features
+        for account in [e for e in found if e.object_type == "account" and e.record_id]:
+            deal = self._described_deal(text, account)
+            if deal is not None:
+                found.remove(account)
+                taken.remove((account.start, account.end))
+                add(deal)
         # "the IT director of Kessler Precision" / "顺达物流的采购经理": a contact by title
         for account in [e for e in found if e.object_type == "account" and e.record_id]:
             for e in self.gaz.of_type("contact"):
@@ -446,6 +461,9 @@ class Resolver:
                         _named_accounts(found),
                     )
                 )
+            for m in _NICKNAME.finditer(text):  # 小李, 老王: a colleague first
+                if free(m.start(), m.end()) and (nick := self._nickname(m)) is not None:
+                    add(nick)
         for m in _LATIN_NAME_RE.finditer(text):
             if not free(m.start(), m.end()):
                 continue
@@ -472,6 +490,24 @@ class Resolver:
             for e in sorted(found, key=lambda x: x.start)
             if e.record_id or e.alternatives or e.object_type in ("contact", "ticket")
         ]
+
+    def _nickname(self, m: re.Match[str]) -> Entity | None:
+        """小李/老王: the colleague of that surname, else a customer of that surname."""
+        family = m.group(1)
+        hits = [(e, 0.85) for e in self.gaz.of_type("user") if e.display[:1] == family]
+        if not hits:
+            hits = [(e, 0.6) for e in self.gaz.of_type("contact") if e.family == family]
+        if not hits:
+            return None
+        return self.entity(m.group(0), m.start(), m.end(), hits, hits[0][0].object_type)
+
+    def _described_deal(self, text: str, account: Entity) -> Entity | None:
+        deals = self.gaz.of_type("deal")
+        found = described_deals(text, account.start, account.end, account.record_id, deals)
+        if found is None:
+            return None
+        start, end, fitting = found
+        return self.entity(text[start:end], start, end, [(e, 0.9) for e in fitting], "deal")
 
     def _name_hits(self, lower: str) -> list[tuple[str, Entry, int]]:
         """(name, entry, first position) of every gazetteer name in the text, longest

@@ -541,7 +541,9 @@ class TimeParser:
             result.append(TimeMention(text[start:end], start, end, "instant", at, at, True))
         if lang == "zh":
             result = [self._three_party(text, t) for t in result]
-        return sorted(result, key=lambda t: t.start_index)
+        from kith.language.timerefine import refine
+
+        return refine(self, text, lang, sorted(result, key=lambda t: t.start_index))
 
     def _three_party(self, text: str, t: TimeMention) -> TimeMention:
         """下周三方会议: 下周三 + 方会议, or 下周 + 三方会议 — keep both readings."""

@@ -3,6 +3,7 @@ is given) and the question when a time reads two ways."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, time, timedelta
 from typing import Any
 
@@ -12,6 +13,12 @@ from kith.language.lexicon import (
     THREE_PARTY,
 )
 from kith.language.timeparse import TimeMention
+
+_FIND_A_TIME = re.compile(
+    r"约个时间|找个时间|约时间|安排个?时间|有空|空闲|尽快|find (?:a |some )?time|free slot|when"
+    r"|whenever|asap|soon",
+    re.I,
+)
 
 
 def build_meeting(ctx: BuildContext, hit: IntentHit) -> None:
@@ -33,6 +40,21 @@ def build_meeting(ctx: BuildContext, hit: IntentHit) -> None:
         )
     subject = ctx.subject_of(hit, subject)
     mention = ctx.time_in(hit)
+    if mention is None and not ctx.plan.times and not _FIND_A_TIME.search(ctx.plan.text):
+        # "帮我约黄晓东": no day, no time, not "find a time" — ask when, book nothing yet
+        who = contacts[0].display if contacts else ""
+        ctx.plan.questions.append(
+            {
+                "id": f"time:{hit.start}",
+                "slot": "starts_at",
+                "text": f"约{who}在什么时候？"
+                if ctx.lang == "zh"
+                else f"When should we meet {who}?",
+                "options": [],
+                "blocking": True,
+            }
+        )
+        return
     user_ids = [a["ref"] for a in attendees if a["kind"] == "user"]
     contact_ids = [a["ref"] for a in attendees if a["kind"] == "contact"]
     start = _meeting_start(ctx, mention, user_ids, contact_ids)

@@ -15,6 +15,16 @@ from kith.language.lexicon import (
 def build_refund(ctx: BuildContext, hit: IntentHit) -> None:
     orders = ctx.entities(hit, "order")
     order = orders[0].entry if orders else None
+    contact = ctx.contact(hit)
+    if (
+        order is None
+        and contact is not None
+        and re.search(r"订单|\border\b", hit.clause.text, re.I)
+    ):
+        # "He Zhenhua's order": the contact's only order the user may see
+        theirs = ctx.p.orders_of_contact(contact.record_id)
+        if len(theirs) == 1:
+            order = ctx.p.gaz.by_id.get(theirs[0])
     clause = ctx.plan.text[hit.clause.start : hit.clause.end]
     value = parse_amount(clause)
     if value is None and order is not None and re.search(r"全额|全部|full", clause, re.I):

@@ -8,7 +8,7 @@ from typing import Any
 from kith.language.builders.context import BuildContext
 from kith.language.compose import compose_message, message_content
 from kith.language.intents import IntentHit
-from kith.language.lexicon import QUOTED
+from kith.language.lexicon import EMAIL, PHONE, QUOTED
 from kith.language.resolve import Entry
 
 FORM_OF_ADDRESS = re.compile(r"总|经理|主任|院长|老师|先生|女士|^(?:Mr|Mrs|Ms|Dr)\.?\s")
@@ -21,9 +21,23 @@ def build_send(ctx: BuildContext, hit: IntentHit) -> None:
         channel = "sms"
     elif re.search(r"微信|wechat", clause):
         channel = "wechat"
-    elif re.search(r"推送|push", clause):
+    elif re.search(r"推送|push|小程序|app\s*(?:notification|通知|消息)", clause):
         channel = "app_push"
     contact = ctx.contact(hit)
+    if contact is None and not _someone_named(ctx, hit):
+        # "给他发个邮件吧" with no one before it, a name found nowhere: ask who, plan nothing
+        ctx.plan.questions.append(
+            {
+                "id": f"recipient:{hit.start}",
+                "slot": "contact_id",
+                "text": "发给谁？没有找到收件人。"
+                if ctx.lang == "zh"
+                else "Who should get it? No recipient was found.",
+                "options": [],
+                "blocking": True,
+            }
+        )
+        return
     body = _body(ctx, hit, contact)
     args: dict[str, Any] = {
         "channel": channel,
@@ -33,6 +47,14 @@ def build_send(ctx: BuildContext, hit: IntentHit) -> None:
     if channel == "email":
         args["subject"] = ctx.subject_of(hit, ctx.topic_title() if ctx.topic else body[:60])
     ctx.new_step("messages.send", args, ctx.deps(), "send")
+
+
+def _someone_named(ctx: BuildContext, hit: IntentHit) -> bool:
+    """A recipient the sentence gives that is not a resolved contact: an address, a phone
+    number, or a name with several candidates (its question offers them)."""
+    if EMAIL.search(ctx.plan.text) or PHONE.search(ctx.plan.text):
+        return True
+    return any(e.ambiguous or e.object_type == "user" for e in ctx.plan.entities)
 
 
 def _body(ctx: BuildContext, hit: IntentHit, contact: Entry | None) -> str:

@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from kith.language.builders.context import BuildContext
+from kith.language.dealdesc import describe
 from kith.language.intents import IntentHit
 from kith.language.lexicon import (
     STAGE_ALIASES_EN,
@@ -15,7 +16,20 @@ from kith.language.resolve import Entry
 
 
 def build_stage(ctx: BuildContext, hit: IntentHit) -> None:
+    asked = len(ctx.plan.questions)
     deal = ctx.deal(hit)
+    clause = ctx.plan.text[hit.clause.start : hit.clause.end]
+    offered = any(e.ambiguous and e.object_type == "deal" for e in ctx.plan.entities)
+    described = not describe(clause, 0, len(clause)).empty
+    if deal is None and len(ctx.plan.questions) == asked and described and not offered:
+        # a deal described ("嘉禾10台V9那个单子") that is none of the deals this user may see
+        ctx.plan.warnings.append(
+            f"没有找到你可以查看的、符合“{clause}”的商机。"
+            if ctx.lang == "zh"
+            else f"No deal you can see matches “{clause}”."
+        )
+        ctx.plan.flags.append("not_found")
+        return
     stage = _stage_name(ctx, hit, deal)
     args: dict[str, Any] = {"deal_id": deal.record_id if deal else None, "stage_name": stage}
     if stage in ("输单", "未中标"):

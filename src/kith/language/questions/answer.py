@@ -61,6 +61,8 @@ def answer(records: RecordService, planner: Lookups, plan: Plan) -> dict[str, An
     try:
         if kind == "churn_risk":
             return _churn(records, planner, query, zh)
+        if kind in ("win_rate", "weighted_pipeline", "average", "top_accounts"):
+            return {**_metric(records, query, zh, names, planner.tz), "query": query}
         if query.get("aggregate"):
             return _aggregate_answer(records, query, zh, names, planner.tz)
         rows = _rows(records, query)
@@ -108,11 +110,29 @@ def answer(records: RecordService, planner: Lookups, plan: Plan) -> dict[str, An
         "interaction": ["occurred_at", "channel", "direction", "text"],
         "contact": ["name", "title", "account_id", "city"],
         "account": ["name", "industry", "city", "tier"],
+        "lead": ["name", "company", "status", "source"],
+        "order": ["number", "total", "currency", "status"],
     }.get(spec.name, ["id", spec.title_field])
     table = [[_cell(r.get(f), names) for f in fields] for r in rows]
     noun = spec.plural
     sentence = f"找到 {len(table)} 条记录。" if zh else f"Found {len(table)} {noun}."
     return {"sentence": sentence, "columns": fields, "rows": table, "chart": None, "query": query}
+
+
+def _metric(
+    records: RecordService, query: dict[str, Any], zh: bool, names: dict[str, str], tz: str
+) -> dict[str, Any]:
+    from kith.language.questions import metrics
+
+    conditions = _conditions(query["filters"], zh, names, tz)
+    kind = query["kind"]
+    if kind == "win_rate":
+        return metrics.win_rate(records, query, zh, conditions)
+    if kind == "weighted_pipeline":
+        return metrics.weighted(records, query, zh, conditions)
+    if kind == "average":
+        return metrics.average(records, query, zh, conditions)
+    return metrics.top_accounts(records, query, zh, conditions, names)
 
 
 def _aggregate_answer(

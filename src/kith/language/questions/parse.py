@@ -23,6 +23,14 @@ from kith.core.clock import as_utc
 from kith.language.lexicon import STAGE_ALIASES_EN, STAGE_ALIASES_ZH
 from kith.language.lookups import Lookups
 from kith.language.plan import Plan
+from kith.language.questions.vocab import (
+    CNY_ONLY,
+    INDUSTRIES,
+    LISTING,
+    first_value,
+    source_filters,
+    ticket_filters,
+)
 from kith.language.resolve import Entity
 from kith.language.timeparse import TimeMention
 
@@ -137,7 +145,9 @@ def build_query(planner: Lookups, plan: Plan) -> Query:
         entity=next((e for e in plan.entities if e.record_id and e.object_type != "user"), None),
         person=colleague if colleague != me else None,
     )
-    for parser in PARSERS:
+    from kith.language.questions.more import FIRST
+
+    for parser in (*FIRST, *PARSERS):
         query = parser(asked)
         if query is not None:
             return query
@@ -167,7 +177,11 @@ def _churn_risk(a: Asked) -> Query | None:
 
 
 def _stuck_deals(a: Asked) -> Query | None:
-    if not re.search(r"卡在|停留|stuck|stalled|停滞|沉睡", a.text, re.I):
+    if not re.search(
+        r"卡在|停留|stuck|stalled|停滞|沉睡|sitting in|same stage|haven't moved|not moved",
+        a.text,
+        re.I,
+    ):
         return None
     from kith.language.timeparse import cn_number
 
@@ -179,6 +193,8 @@ def _stuck_deals(a: Asked) -> Query | None:
     )
     days = (cn_number(m.group(1)) if m else None) or 14
     stage_ids = _stage_ids(a.planner, a.text, a.lang)
+    if m is None and stage_ids:
+        days = 0  # "卡在方案演示阶段的商机": every open deal now in that stage
     filters = [
         "status:eq:open",
         f"stage_entered_at:lt:{iso(a.planner.now - timedelta(days=days))}",
@@ -203,8 +219,14 @@ def _tickets(a: Asked) -> Query | None:
         return None
     text, entity, period = a.text, a.entity, a.period
     filters: list[str] = []
-    if re.search(r"未解决|没解决|打开|处理中|open|unresolved|pending", text, re.I):
+    overdue = re.search(r"逾期|超期|过期|超时|overdue|past due|late\b", text, re.I)
+    resolved = re.search(r"(?<!未)(?<!没)解决了|已解决|关闭了|\bresolved\b|\bclosed\b", text, re.I)
+    if overdue or re.search(r"未解决|没解决|打开|处理中|open|unresolved|pending", text, re.I):
         filters.append(f"status:in:{OPEN_TICKET}")
+    if overdue:
+        filters.append(f"resolution_due_at:lt:{iso(a.planner.now)}")
+    plain = text.replace(entity.mention, " ") if entity is not None else text
+    filters += ticket_filters(plain)
     if re.search(r"升级|escalated", text, re.I):
         filters.append("escalated:eq:true")
     if re.search(r"紧急|urgent", text, re.I):
@@ -213,13 +235,14 @@ def _tickets(a: Asked) -> Query | None:
     if entity is not None and entity.object_type in ("account", "contact"):
         filters.append(f"{entity.object_type}_id:eq:{entity.record_id}")
     if period is not None:
-        filters += _between("created_at", period)
+        filters += _between("resolved_at" if resolved else "created_at", period)
+    counting = _counting(text)
     return {
         "kind": "tickets",
         "object_type": "ticket",
         "filters": filters,
-        "aggregate": {"op": "count", "field": "id"} if _counting(text) else None,
-        "group_by": "priority" if _counting(text) else None,
+        "aggregate": {"op": "count", "field": "id"} if counting else None,
+        "group_by": "priority" if counting else None,
         "sort": "-created_at",
         "limit": 50,
     }
@@ -229,15 +252,25 @@ def _tasks(a: Asked) -> Query | None:
     if not re.search(r"待办|任务|tasks?\b|to-?dos?", a.text, re.I):
         return None
     filters = ["kind:eq:task", "status:eq:open"]
-    # tasks asked about are the asker's unless a colleague is named
-    filters.append(f"assignee_id:eq:{a.person or a.me}")
+    # tasks asked about are the asker's unless a colleague is named, or everyone's the
+    # asker may read when the question says so ("in total", "我们", "team")
+    everyone = re.search(
+        r"一共|总共|所有|全部|我们|团队|大家|in total|\ball\b|\bour\b|\bwe\b|team|everyone"
+        r"|are there|\bwhich\b",
+        a.text,
+        re.I,
+    )
+    if a.person or a.mine or not everyone:
+        filters.append(f"assignee_id:eq:{a.person or a.me}")
     if re.search(r"逾期|过期|超期|overdue|late", a.text, re.I):
         filters.append(f"due_at:lt:{iso(a.planner.now)}")
+    elif a.period is not None:
+        filters += _between("due_at", a.period)
     return {
         "kind": "tasks",
         "object_type": "activity",
         "filters": filters,
-        "aggregate": None,
+        "aggregate": {"op": "count", "field": "id"} if _counting(a.text) else None,
         "group_by": None,
         "sort": "due_at",
         "limit": 50,
@@ -290,7 +323,8 @@ def _interactions(a: Asked) -> Query | None:
 def _deals(a: Asked) -> Query | None:
     text, entity, period, planner = a.text, a.entity, a.period, a.planner
     if not re.search(
-        r"商机|赢单|赢了|输单|输了|丢了|丢单|成交|销售额|业绩|金额|管道|漏斗|deals?|\bwon\b|\bwin\b|\blost\b|\blose\b"
+        r"商机|赢单|赢了|输单|输了|丢了|丢单|成交|销售额|业绩|金额|管道|漏斗|单子|几单|签了|签单"
+        r"|deals?|\bwon\b|\bwin\b|\blost\b|\blose\b"
         r"|revenue|pipeline|sales|opportunit",
         text,
         re.I,
@@ -298,13 +332,14 @@ def _deals(a: Asked) -> Query | None:
         return None
     filters: list[str] = []
     closing = re.search(
-        r"预计(?:成交|签约|签单|关单|结单)|将要成交|即将成交|要成交|expected\s+to\s+close|closing"
+        r"预计.{0,3}(?:成交|签|关|结)|将要成交|即将成交|要成交|expected\s+to\s+close|closing"
         r"|close\s+(?:this|next|in|by|before)|due\s+to\s+close|set\s+to\s+close",
         text,
         re.I,
     )
     won = not closing and re.search(
-        r"赢单|赢了|赢下|拿下|成交了|已成交|签下|销售额|业绩|中标|\bwon\b|\bwin|revenue|closed(?!\s+lost)",
+        r"赢单|赢了|赢下|拿下|成交|签下|签了|签单|销售额|业绩|中标|\bwon\b|\bwin|revenue"
+        r"|closed(?!\s+lost)",
         text,
         re.I,
     )
@@ -323,7 +358,9 @@ def _deals(a: Asked) -> Query | None:
         filters.append("status:eq:open")
     if period is not None:
         filters += _between(time_field, period, planner.now)
-    filters += amount_filters(text)
+    filters += amount_filters(text) + source_filters(text)
+    if CNY_ONLY.search(text):
+        filters.append("currency:eq:CNY")
     owners = _region_owners(planner, text)
     if owners is not None:
         filters.append(f"owner_id:in:{','.join(owners) or 'none'}")
@@ -348,6 +385,16 @@ def _deals(a: Asked) -> Query | None:
         r"金额|总额|多少钱|销售额|业绩|revenue|amount|value|worth|how much", text, re.I
     )
     counting = _counting(text) and not summing
+    if LISTING.search(text) and not counting and not summing and not by_stage:
+        return {  # "which deals did we lose this year?": the deals, not a total
+            "kind": "deals",
+            "object_type": "deal",
+            "filters": filters,
+            "aggregate": None,
+            "group_by": None,
+            "sort": "-amount",
+            "limit": 100,
+        }
     agg = {"op": "count", "field": "id"} if counting else {"op": "sum", "field": "amount"}
     return {
         "kind": "deals",
@@ -375,7 +422,9 @@ def _record_counts(a: Asked) -> Query | None:
     object_type = next((o for o, words in _COUNTABLE if re.search(words, a.text, re.I)), None)
     if object_type is None:
         return None
-    filters = a.owner_filters("owner_id")
+    filters = a.owner_filters("owner_id") + source_filters(a.text)
+    if object_type == "account" and (industry := first_value(a.text, INDUSTRIES)):
+        filters.append(f"industry:eq:{industry}")
     if a.period is not None:
         filters += _between("created_at", a.period)
     return {
@@ -481,7 +530,8 @@ def _stage_ids(planner: Lookups, text: str, lang: str) -> list[str]:
 def _counting(text: str) -> bool:
     return bool(
         re.search(
-            r"多少(?:个|笔|单|条|位|家)?|几(?:个|笔|单|条|位|家)|how many|number of|\bcount\b",
+            r"多少(?:个|笔|单|条|位|家|次)?|几(?:个|笔|单|条|位|家|次|封|台)"
+            r"|how many|number of|\bcount\b",
             text,
             re.I,
         )

@@ -46,6 +46,8 @@ EN: dict[str, tuple[str, ...]] = {
         "email {c} that {msg}",
         "shoot {c} {ch} to say {msg}",
         "let {c} know by SMS that {msg}",
+        "send {c} an app push: {msg}",
+        "push a notification to {c} about {topic}",
     ),
     "share": (
         "share {topic} with {title}",
@@ -58,6 +60,9 @@ EN: dict[str, tuple[str, ...]] = {
         "give {u} a heads-up about {topic}",
         "forward {co}'s {topic} to {title}",
         "inform {u} about {topic}",
+        "ping {u} about {topic}",
+        "give {u} a heads-up that {msg}",
+        "drop {u} a line that {c} is waiting on {topic}",
     ),
     "draft_email": (
         "draft an email to {c} about {topic}",
@@ -85,6 +90,12 @@ EN: dict[str, tuple[str, ...]] = {
         "I just met {c} at {co}",
         "record my conversation with {c} today: {msg}",
         "log that {c} phoned in about {topic}",
+        "log an outbound call to {c}: {msg}",
+        "record an incoming WeChat from {c} about {topic}",
+        "log the email {c} sent us about {topic}",
+        "{c} rang in about {topic}, put it on record",
+        "log a text from {c}: {problem}",
+        "record an outgoing email to {c} about {topic}",
     ),
     "ticket_create": (
         "open a ticket for {c}: {problem}",
@@ -94,6 +105,8 @@ EN: dict[str, tuple[str, ...]] = {
         "log a complaint ticket for {c}",
         "new service ticket: {problem}",
         "open a case for {c} because {problem}",
+        "open a high-priority ticket for {c} and assign it to me: {problem}",
+        "file a billing ticket for {c}: {problem}",
     ),
     "ticket_assign": (
         "assign {tk} to {u}",

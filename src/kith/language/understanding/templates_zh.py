@@ -55,6 +55,8 @@ ZH: dict[str, tuple[str, ...]] = {
         "{ch}跟{c}讲一下{msg}",
         "给{co}的{c}发{ch}：{msg}",
         "短信提醒{c}{msg}",
+        "在App里给{c}推送{topic}",
+        "通过小程序提醒{c}{msg}",
     ),
     "share": (
         "把{topic}同步给{u}",
@@ -68,6 +70,9 @@ ZH: dict[str, tuple[str, ...]] = {
         "把{co}的{topic}汇报给{title}",
         "告知{u}：{c}在催{topic}",
         "把{c}的反馈分享给{u}",
+        "跟{u}讲一声，{msg}",
+        "给{u}带句话：{topic}要抓紧",
+        "和{u}打个招呼，{co}那边{topic}需要他来处理",
     ),
     "draft_email": (
         "起草一封给{c}的邮件，说明{topic}",
@@ -99,6 +104,11 @@ ZH: dict[str, tuple[str, ...]] = {
         "{c}今天来电了，问{topic}",
         "上午和{c}沟通过{topic}，记录一下",
         "接到{c}的电话，说{problem}",
+        "给{c}打了个电话，电话记录：{msg}",
+        "{c}那边打过来说{problem}，登记一下这通电话",
+        "收到{c}的微信，{msg}，记录一下",
+        "{c}发来邮件说{msg}，存个沟通记录",
+        "电话记录：{c}，{topic}",
     ),
     "ticket_create": (
         "给{c}开个工单，{problem}",
@@ -109,6 +119,8 @@ ZH: dict[str, tuple[str, ...]] = {
         "创建工单：{problem}",
         "{co}那边{problem}，开个服务工单跟进",
         "开一张工单，{c}说{problem}",
+        "给{c}开一张工单，优先级调高，{problem}",
+        "给{c}建个售后工单派给我，{problem}",
     ),
     "ticket_assign": (
         "把{tk}分配给{u}",
@@ -166,6 +178,8 @@ ZH: dict[str, tuple[str, ...]] = {
         "{c}这条记录不要了，删掉",
         "删除{tk}",
         "{tk}是重复的，删掉",
+        "删掉{tk}",
+        "把{tk}删了吧",
     ),
     "create_record": (
         "新建联系人{c}，手机{v}",
