@@ -23,7 +23,7 @@ def test_inbox_lists_threads_and_answers(
     zh = locale == "zh-CN"
     text = visit.go("/inbox")
     page = visit.page
-    assert "赵磊" in text and "Emily Carter" in text
+    assert "赵磊" in text and "Harriet Vale" in text
     assert ("待处理" if zh else "Open") in text
     if zh:
         for raw in ("open", "waiting", "email"):

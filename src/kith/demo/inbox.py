@@ -86,9 +86,9 @@ def seed_inbox(container: Container, tenant_id: str, anchor: datetime) -> dict[s
         records.create(
             "contact",
             s.ContactIn(
-                name="Emily Carter",
+                name="Harriet Vale",
                 title="Fleet Manager",
-                email="emily.carter@northwind-fleet.example",
+                email="harriet.vale@northwind-fleet.example",
                 account_id=northwind["id"],
                 language="en",
                 owner_id=owner.user_id,
