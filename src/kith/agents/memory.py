@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from kith.agents.models import AgentMemory, AgentMemoryShare
@@ -190,7 +190,6 @@ class MemoryStore:
         self.namespace = namespace
         self.retriever = retriever
         self.now = now
-        self._readable: list[str] | None = None
 
     def remember(
         self,
@@ -222,7 +221,7 @@ class MemoryStore:
             AgentMemory.tenant_id == self.tenant_id,
             AgentMemory.subject_type == subject.type,
             AgentMemory.subject_id == subject.id,
-            AgentMemory.agent_id.in_(self._readable_agents()),
+            self._readable_condition(),
         )
         if kinds:
             stmt = stmt.where(AgentMemory.kind.in_(kinds))
@@ -249,14 +248,14 @@ class MemoryStore:
             )
             self.session.flush()
 
-    def _readable_agents(self) -> list[str]:
-        if self._readable is None:
-            shared = select(AgentMemoryShare.owner_agent_id).where(
-                AgentMemoryShare.tenant_id == self.tenant_id,
-                AgentMemoryShare.grantee_agent_id == self.agent_id,
-            )
-            self._readable = [self.agent_id, *self.session.scalars(shared)]
-        return self._readable
+    def _readable_condition(self) -> ColumnElement[bool]:
+        """Whose memories this agent reads: its own and those shared with it — one
+        sub-select in the memory query rather than a statement of its own."""
+        shared = select(AgentMemoryShare.owner_agent_id).where(
+            AgentMemoryShare.tenant_id == self.tenant_id,
+            AgentMemoryShare.grantee_agent_id == self.agent_id,
+        )
+        return or_(AgentMemory.agent_id == self.agent_id, AgentMemory.agent_id.in_(shared))
 
 
 def _item(row: AgentMemory) -> MemoryItem:

@@ -370,8 +370,9 @@ class Gateway:
         emitted_before = uow.event_mark()
         try:
             with uow.session.begin_nested():
+                # Inside the tool's savepoint: a concurrent claim rolls that back.
                 key = (
-                    self._reserve_key(uow, call, args_json, decision)
+                    self._reserve_key(uow, call, args_json, decision, savepoint=False)
                     if call.idempotency_key
                     else None
                 )
@@ -531,9 +532,17 @@ class Gateway:
         return uow.session.scalars(stmt).first()
 
     def _reserve_key(
-        self, uow: UnitOfWork, call: Call, args_json: dict[str, Any], decision: DecisionRecord
+        self,
+        uow: UnitOfWork,
+        call: Call,
+        args_json: dict[str, Any],
+        decision: DecisionRecord,
+        *,
+        savepoint: bool = True,
     ) -> IdempotencyKey:
-        """Claim the key before the tool runs; a concurrent claim fails on the unique key."""
+        """Claim the key before the tool runs; a concurrent claim fails on the unique key.
+        ``savepoint=False`` when the caller's own savepoint already rolls a failed claim
+        back (the tool's)."""
         key = IdempotencyKey(
             tenant_id=call.principal.tenant_id,
             principal_id=call.principal.id,
@@ -545,7 +554,11 @@ class Gateway:
             created_at=self.clock(),
         )
         try:
-            with uow.session.begin_nested():
+            if savepoint:
+                with uow.session.begin_nested():
+                    uow.session.add(key)
+                    uow.session.flush()
+            else:
                 uow.session.add(key)
                 uow.session.flush()
         except IntegrityError as exc:
