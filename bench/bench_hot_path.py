@@ -8,7 +8,8 @@
 built-in agents -> ``Gateway.execute``). ``flows``: the ``kith bench flows``
 throughput phase (tickets -> the flows consumer -> five steps, two gateway calls per
 run). After a warm-up, a ``before_cursor_execute`` listener counts every statement of
-the drain, by kind and by statement text; ``--profile FILE`` also runs the consumer
+the drain in the runtime's threads (relay and consumers, not the driver's polling),
+by kind and by statement text; ``--profile FILE`` also runs the consumer
 threads under cProfile (one file per thread, ``FILE.<thread>``), so the profile is of
 the work, not of the main thread's waiting. Prints one JSON object. The counts do not
 depend on the machine's load; the seconds do.
@@ -43,7 +44,8 @@ class StatementCounter:
         event.listen(engine, "before_cursor_execute", self._statement)
 
     def _statement(self, _conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        if not self.on:
+        # The runtime's threads only (relay, consumers): not the driver's polling.
+        if not self.on or not threading.current_thread().name.startswith("kith-"):
             return
         words = statement.split()
         verb = words[0].upper() if words else "?"

@@ -156,6 +156,26 @@ def tenant_generation(session: Session, tenant_id: str) -> int:
     return generation
 
 
+def cached_principal(
+    session: Session, tenant_id: str, user_id: str, load: Callable[[], Principal | None]
+) -> Principal | None:
+    """The user's principal from ``CACHE`` while the tenant's generation is unchanged
+    (read once per transaction), else ``load()``. Only users' principals are kept (None
+    — no longer may act — and an API key's, whose revocation raises no generation, are
+    not). A transaction that changed the tenant's access loads it."""
+    if tenant_id in session.info.get(STALE, ()):
+        return load()
+    generation = tenant_generation(session, tenant_id)
+    key = cache_key(session, user_id)
+    cached = CACHE.get(key, generation)
+    if cached is not None and cached.kind == "user" and cached.tenant_id == tenant_id:
+        return cached
+    principal = load()
+    if principal is not None and principal.kind == "user":
+        CACHE.put(key, generation, principal)
+    return principal
+
+
 def _database(session: Session) -> str:
     bind = session.get_bind()
     engine = bind.engine if isinstance(bind, Connection) else bind

@@ -211,11 +211,13 @@ class Gateway:
 
     def _run(self, uow: UnitOfWork, call: Call, approved: Approved | None) -> GatewayResult:
         decision = self._new_decision(call, approved)
-        # The decision row is written first so the transaction opens with a write. On
-        # SQLite (pysqlite) a SAVEPOINT that opens the transaction would commit on
-        # release, outside the caller's unit of work; and a transaction that read before
-        # its first write can fail with "database is locked" instead of waiting.
-        open_decision(uow, decision)
+        # The checks before the tool only read. The decision row is written (``running``,
+        # with its subject, consent and risk) just before the first savepoint — the tool's,
+        # or the key claim of an approval request — so that savepoint never opens the
+        # transaction: on SQLite (pysqlite) a SAVEPOINT that opens it would commit on
+        # release, outside the caller's unit of work, and a transaction that read before
+        # its first write can fail with "database is locked" instead of waiting. A call
+        # refused before that point writes its decision once, finished.
         try:
             return self._checked_run(uow, call, approved, decision)
         except Refusal as refusal:
@@ -366,6 +368,7 @@ class Gateway:
             on_behalf_of=call.on_behalf_of,
             services=self.services,
         )
+        open_decision(uow, decision)
         # Events the tool emits must vanish with its rolled-back changes.
         emitted_before = uow.event_mark()
         try:
@@ -401,6 +404,7 @@ class Gateway:
         assessment: risk.RiskAssessment,
         decision: DecisionRecord,
     ) -> GatewayResult:
+        open_decision(uow, decision)
         key = self._reserve_key(uow, call, args_json, decision) if call.idempotency_key else None
         now = self.clock()
         request = ApprovalRequest(
