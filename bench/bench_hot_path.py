@@ -11,8 +11,10 @@ run). After a warm-up, a ``before_cursor_execute`` listener counts every stateme
 the drain in the runtime's threads (relay and consumers, not the driver's polling),
 by kind and by statement text; ``--profile FILE`` also runs the consumer
 threads under cProfile (one file per thread, ``FILE.<thread>``), so the profile is of
-the work, not of the main thread's waiting. Prints one JSON object. The counts do not
-depend on the machine's load; the seconds do.
+the work, not of the main thread's waiting. Prints one JSON object with the CPU time
+of the process per event or step. The counts depend little on the machine's load (a
+slower consumer commits smaller batches, so the per-transaction statements weigh
+more); the seconds depend on it.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import json
+import os
 import re
 import tempfile
 import threading
@@ -90,7 +93,7 @@ def run_events(count: int, profile: str | None) -> dict[str, Any]:
                     profile_consumers(profile)
                 ids = [bench.world.commit_one()[0] for _ in range(count)]
                 counter.on = True
-                started = time.perf_counter()
+                started, cpu = time.perf_counter(), time.process_time()
                 stop = bench.start_runtime()
                 try:
                     while not all(i in bench.stopwatch.settled for i in ids):
@@ -98,10 +101,11 @@ def run_events(count: int, profile: str | None) -> dict[str, Any]:
                 finally:
                     stop()
                 seconds = max(bench.stopwatch.settled[i] for i in ids) - started
+                cpu = time.process_time() - cpu
                 counter.on = False
             finally:
                 container.engine.dispose()
-    return _result("events", count, seconds, counter, units="event")
+    return _result("events", count, seconds, cpu, counter, units="event")
 
 
 def run_flows(runs: int, profile: str | None) -> dict[str, Any]:
@@ -131,7 +135,7 @@ def run_flows(runs: int, profile: str | None) -> dict[str, Any]:
                         if profile:
                             profile_consumers(profile)
                         counter.on = True
-                    started = time.perf_counter()
+                    started, cpu = time.perf_counter(), time.process_time()
                     runtime = EventRuntime(container, InProcessBus(), [flows_consumer(container)])
                     runtime.start()
                     try:
@@ -139,6 +143,7 @@ def run_flows(runs: int, profile: str | None) -> dict[str, Any]:
                     finally:
                         runtime.stop()
                     seconds = time.perf_counter() - started
+                    cpu = time.process_time() - cpu
                     counter.on = False
                 with container.uow() as uow:
                     steps = (
@@ -147,13 +152,19 @@ def run_flows(runs: int, profile: str | None) -> dict[str, Any]:
                     )
             finally:
                 container.engine.dispose()
-    result = _result("flows", steps, seconds, counter, units="step")
+    result = _result("flows", steps, seconds, cpu, counter, units="step")
     result["runs"] = runs
     return result
 
 
 def _result(
-    name: str, units_done: int, seconds: float, counter: StatementCounter, *, units: str
+    name: str,
+    units_done: int,
+    seconds: float,
+    cpu: float,
+    counter: StatementCounter,
+    *,
+    units: str,
 ) -> dict[str, Any]:
     total = sum(counter.by_kind.values())
     return {
@@ -161,6 +172,10 @@ def _result(
         f"{units}s": units_done,
         "seconds": round(seconds, 2),
         f"{units}s_per_second": round(units_done / seconds, 1),
+        # CPU of the whole process (every thread) while draining: less sensitive to the
+        # machine's load than the wall-clock rate (the driver only polls meanwhile).
+        f"cpu_ms_per_{units}": round(cpu * 1000 / max(units_done, 1), 3),
+        "load_average_1m": round(os.getloadavg()[0], 2),
         f"statements_per_{units}": round(total / max(units_done, 1), 2),
         "by_kind": dict(counter.by_kind.most_common()),
         "top_statements": [

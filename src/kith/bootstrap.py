@@ -18,6 +18,7 @@ from sqlalchemy import Engine
 from kith.access import cache as access_cache
 from kith.access.models import Team
 from kith.agents.collaboration import CollaborationHub
+from kith.agents.models import AgentRow
 from kith.agents.wiring import agents_consumer, resolve_agent
 from kith.api.deps import use_request_limiter
 from kith.audit import chain as audit_chain
@@ -69,7 +70,7 @@ def wire() -> None:
     # Resolved principals are cached per request credential until access changes, and
     # the configuration the hot paths read on every call per tenant until it changes.
     access_cache.install()
-    access_cache.watch(RiskRule, SlaPolicy, FieldDefinition, Team)
+    access_cache.watch(RiskRule, SlaPolicy, FieldDefinition, Team, AgentRow)
     # The gateway's tool catalogue (each module registers its tools with @tool) and
     # its default consent hook, the consent ledger.
     import kith.agents.tools

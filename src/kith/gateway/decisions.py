@@ -15,8 +15,18 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Select, Table, bindparam, null, select
-from sqlalchemy.orm import Session
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Table,
+    bindparam,
+    insert,
+    inspect,
+    null,
+    select,
+    update,
+)
+from sqlalchemy.orm import Session, class_mapper
 from sqlalchemy.orm.util import identity_key
 
 from kith.access.principal import Principal
@@ -172,8 +182,7 @@ def open_decision(uow: UnitOfWork, decision: DecisionRecord) -> None:
     """Write a decision whose outcome is not known yet (status ``running``); the gateway
     opens the transaction with this write and finishes it with ``finish_decision``."""
     decision.status = "running"
-    uow.session.add(decision)
-    uow.session.flush()
+    _write(uow, decision)
 
 
 def finish_decision(
@@ -195,8 +204,8 @@ def finish_decision(
 
 
 def _save(uow: UnitOfWork, decision: DecisionRecord) -> None:
-    """Add the record and its audit entry to the caller's unit of work."""
-    uow.session.add(decision)
+    """Write the record and add its audit entry to the caller's unit of work."""
+    _write(uow, decision)
     uow.audit(
         decision.tenant_id,
         Actor(decision.actor_kind, decision.actor_id, decision.actor_name),  # type: ignore[arg-type]
@@ -208,6 +217,35 @@ def _save(uow: UnitOfWork, decision: DecisionRecord) -> None:
         status=decision.status,
         purpose=decision.purpose,
     )
+
+
+# Decisions the gateway builds are never added to the session: they are written with one
+# Core statement each time (compiled once per set of columns) — the ORM's unit of work
+# cost more than the call's other checks. A decision loaded from the database (a
+# persistent row) is saved through the session as before.
+_WRITTEN = "kith.decisions_written"  # session.info: ids of decisions written with Core
+_DECISIONS = cast(Table, DecisionRecord.__table__)
+_COLUMN_KEYS = tuple(
+    (attr.key, attr.columns[0].key) for attr in class_mapper(DecisionRecord).column_attrs
+)
+_INSERT_DECISION = insert(_DECISIONS)
+_UPDATE_DECISION = update(_DECISIONS).where(_DECISIONS.c.id == bindparam("decision_key"))
+
+
+def _write(uow: UnitOfWork, decision: DecisionRecord) -> None:
+    session = uow.session
+    if not inspect(decision).transient:
+        session.add(decision)
+        return
+    values = decision.__dict__
+    columns = {column: values[attr] for attr, column in _COLUMN_KEYS if attr in values}
+    written: set[str] = session.info.setdefault(_WRITTEN, set())
+    if decision.id in written:
+        del columns["id"]
+        session.execute(_UPDATE_DECISION, {**columns, "decision_key": decision.id})
+    else:
+        session.execute(_INSERT_DECISION, columns)
+        written.add(decision.id)
 
 
 def record_decision(

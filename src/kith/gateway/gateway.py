@@ -23,13 +23,14 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 from pydantic import BaseModel
-from sqlalchemy import select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from kith.access.principal import Principal
 from kith.container import Container
 from kith.core.clock import utcnow
 from kith.core.errors import FieldError, KithError, NotFound, PermissionDenied, ValidationFailed
+from kith.core.ids import new_id
 from kith.crm.masking import mask_value
 from kith.crm.service import RecordService
 from kith.crm.specs import SPECS
@@ -382,7 +383,7 @@ class Gateway:
                 output = to_json(checked_output(spec, spec.fn(ctx, args)).model_dump())
                 uow.session.flush()
                 if key is not None:
-                    key.status, key.output = "executed", output
+                    self._settle_key(uow, key, status="executed", output=output)
         except _DuplicateKey:
             uow.discard_events_since(emitted_before)
             return self._duplicate_of_concurrent(uow, decision, call, args_json)
@@ -432,7 +433,7 @@ class Gateway:
         uow.session.add(request)
         uow.session.flush()
         if key is not None:
-            key.status, key.approval_id = "pending_approval", request.id
+            self._settle_key(uow, key, status="pending_approval", approval_id=request.id)
         decision.approval_id = request.id
         rule = assessment.rule_name or "tool risk"
         notify_users_with_role(
@@ -543,31 +544,44 @@ class Gateway:
         decision: DecisionRecord,
         *,
         savepoint: bool = True,
-    ) -> IdempotencyKey:
-        """Claim the key before the tool runs; a concurrent claim fails on the unique key.
-        ``savepoint=False`` when the caller's own savepoint already rolls a failed claim
-        back (the tool's)."""
-        key = IdempotencyKey(
-            tenant_id=call.principal.tenant_id,
-            principal_id=call.principal.id,
-            key=call.idempotency_key,
-            tool=call.tool,
-            args_digest=digest(args_json),
-            decision_id=decision.id,
-            status="running",
-            created_at=self.clock(),
-        )
+    ) -> str:
+        """Claim the key before the tool runs (its row's id); a concurrent claim fails on
+        the unique key. ``savepoint=False`` when the caller's own savepoint already rolls a
+        failed claim back (the tool's). Key rows are written with Core statements and
+        never held by the session, so ``_first_use`` always reads what is written."""
+        key_id = new_id()
+        values = {
+            "id": key_id,
+            "tenant_id": call.principal.tenant_id,
+            "principal_id": call.principal.id,
+            "key": call.idempotency_key,
+            "tool": call.tool,
+            "args_digest": digest(args_json),
+            "decision_id": decision.id,
+            "status": "running",
+            "approval_id": None,
+            "output": None,
+            "created_at": self.clock(),
+        }
         try:
             if savepoint:
                 with uow.session.begin_nested():
-                    uow.session.add(key)
-                    uow.session.flush()
+                    uow.session.execute(_INSERT_KEY, values)
             else:
-                uow.session.add(key)
-                uow.session.flush()
+                uow.session.execute(_INSERT_KEY, values)
         except IntegrityError as exc:
             raise _DuplicateKey from exc
-        return key
+        return key_id
+
+    @staticmethod
+    def _settle_key(uow: UnitOfWork, key_id: str, **values: Any) -> None:
+        """The claimed key's outcome: what a repeated call will answer with."""
+        uow.session.execute(_UPDATE_KEY, {**values, "key_id": key_id})
+
+
+_KEYS = cast(Table, IdempotencyKey.__table__)
+_INSERT_KEY = insert(_KEYS)
+_UPDATE_KEY = update(_KEYS).where(_KEYS.c.id == bindparam("key_id"))
 
 
 def record_execution_of_approval(
