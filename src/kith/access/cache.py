@@ -31,6 +31,7 @@ from sqlalchemy import (
     Connection,
     Engine,
     Table,
+    bindparam,
     event,
     exists,
     insert,
@@ -182,9 +183,13 @@ def _database(session: Session) -> str:
     return str(engine.url)
 
 
+_GENERATION = select(AccessGeneration.generation).where(
+    AccessGeneration.tenant_id == bindparam("tenant_id")
+)
+
+
 def generation_of(session: Session, tenant_id: str) -> int:
-    stmt = select(AccessGeneration.generation).where(AccessGeneration.tenant_id == tenant_id)
-    return int(session.scalar(stmt) or 0)
+    return int(session.scalar(_GENERATION, {"tenant_id": tenant_id}) or 0)
 
 
 def cache_key(session: Session, user_id: str) -> tuple[str, ...]:

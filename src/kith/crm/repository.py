@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Iterator, Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     ColumnElement,
     Select,
     Table,
     and_,
+    bindparam,
     delete,
     func,
     insert,
@@ -318,12 +319,8 @@ class RecordRepository:
         """
         tenant_id = self.principal.tenant_id
         for _ in range(2):
-            value = self.session.scalar(
-                update(RecordSequence)
-                .where(RecordSequence.tenant_id == tenant_id, RecordSequence.name == name)
-                .values(value=RecordSequence.value + 1)
-                .returning(RecordSequence.value)
-            )
+            params = {"sequence_tenant": tenant_id, "sequence_name": name}
+            value = self.session.scalar(_NEXT_VALUE, params)
             if value is not None:
                 return int(value)
             try:
@@ -537,3 +534,16 @@ def _row_search_values(spec: ObjectSpec, row: Mapping[str, Any]) -> list[str | N
     if isinstance(channels, list):
         values.extend(str(c.get("value")) for c in channels if isinstance(c, dict))
     return values
+
+
+_SEQUENCES = cast(Table, RecordSequence.__table__)
+# Built once (bound parameters): every ticket number takes one.
+_NEXT_VALUE = (
+    update(_SEQUENCES)
+    .where(
+        _SEQUENCES.c.tenant_id == bindparam("sequence_tenant"),
+        _SEQUENCES.c.name == bindparam("sequence_name"),
+    )
+    .values(value=_SEQUENCES.c.value + 1)
+    .returning(_SEQUENCES.c.value)
+)

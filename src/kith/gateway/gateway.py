@@ -23,21 +23,20 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 from pydantic import BaseModel
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
 from kith.access.principal import Principal
 from kith.container import Container
 from kith.core.clock import utcnow
 from kith.core.errors import FieldError, KithError, NotFound, PermissionDenied, ValidationFailed
-from kith.core.ids import new_id
 from kith.crm.masking import mask_value
 from kith.crm.service import RecordService
 from kith.crm.specs import SPECS
 from kith.db.errors import domain_error
 from kith.db.uow import UnitOfWork
 from kith.events.types import EventType
-from kith.gateway import risk
+from kith.gateway import keys, risk
 from kith.gateway.authz import Refusal, effective_principal, refuse
 from kith.gateway.authz import authorise as authorise_call
 from kith.gateway.calls import (
@@ -528,13 +527,8 @@ class Gateway:
     # --- idempotency -------------------------------------------------------------------
 
     def _first_use(self, uow: UnitOfWork, call: Call) -> IdempotencyKey | None:
-        k = IdempotencyKey
-        stmt = select(k).where(
-            k.tenant_id == call.principal.tenant_id,
-            k.principal_id == call.principal.id,
-            k.key == call.idempotency_key,
-        )
-        return uow.session.scalars(stmt).first()
+        p = call.principal
+        return keys.first_use(uow.session, p.tenant_id, p.id, call.idempotency_key)
 
     def _reserve_key(
         self,
@@ -547,41 +541,25 @@ class Gateway:
     ) -> str:
         """Claim the key before the tool runs (its row's id); a concurrent claim fails on
         the unique key. ``savepoint=False`` when the caller's own savepoint already rolls a
-        failed claim back (the tool's). Key rows are written with Core statements and
-        never held by the session, so ``_first_use`` always reads what is written."""
-        key_id = new_id()
-        values = {
-            "id": key_id,
-            "tenant_id": call.principal.tenant_id,
-            "principal_id": call.principal.id,
-            "key": call.idempotency_key,
-            "tool": call.tool,
-            "args_digest": digest(args_json),
-            "decision_id": decision.id,
-            "status": "running",
-            "approval_id": None,
-            "output": None,
-            "created_at": self.clock(),
-        }
+        failed claim back (the tool's)."""
         try:
-            if savepoint:
-                with uow.session.begin_nested():
-                    uow.session.execute(_INSERT_KEY, values)
-            else:
-                uow.session.execute(_INSERT_KEY, values)
+            return keys.claim(
+                uow.session,
+                tenant_id=call.principal.tenant_id,
+                principal_id=call.principal.id,
+                key=call.idempotency_key,
+                tool=call.tool,
+                args_digest=digest(args_json),
+                decision_id=decision.id,
+                at=self.clock(),
+                savepoint=savepoint,
+            )
         except IntegrityError as exc:
             raise _DuplicateKey from exc
-        return key_id
 
     @staticmethod
     def _settle_key(uow: UnitOfWork, key_id: str, **values: Any) -> None:
-        """The claimed key's outcome: what a repeated call will answer with."""
-        uow.session.execute(_UPDATE_KEY, {**values, "key_id": key_id})
-
-
-_KEYS = cast(Table, IdempotencyKey.__table__)
-_INSERT_KEY = insert(_KEYS)
-_UPDATE_KEY = update(_KEYS).where(_KEYS.c.id == bindparam("key_id"))
+        keys.settle(uow.session, key_id, **values)
 
 
 def record_execution_of_approval(
