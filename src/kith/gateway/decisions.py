@@ -9,6 +9,7 @@ it does not exist (404).
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import asdict
@@ -239,13 +240,16 @@ def _write(uow: UnitOfWork, decision: DecisionRecord) -> None:
         return
     values = decision.__dict__
     columns = {column: values[attr] for attr, column in _COLUMN_KEYS if attr in values}
-    written: set[str] = session.info.setdefault(_WRITTEN, set())
-    if decision.id in written:
-        del columns["id"]
-        session.execute(_UPDATE_DECISION, {**columns, "decision_key": decision.id})
-    else:
+    # id -> the columns as last written in this session (only what changed is updated).
+    written: dict[str, dict[str, Any]] = session.info.setdefault(_WRITTEN, {})
+    before = written.get(decision.id)
+    if before is None:
         session.execute(_INSERT_DECISION, columns)
-        written.add(decision.id)
+    else:
+        changed = {k: v for k, v in columns.items() if k not in before or before[k] != v}
+        if changed:
+            session.execute(_UPDATE_DECISION, {**changed, "decision_key": decision.id})
+    written[decision.id] = copy.deepcopy(columns)
 
 
 def record_decision(
