@@ -16,9 +16,11 @@ from datetime import datetime
 from sqlalchemy import Engine
 
 from kith.access import cache as access_cache
+from kith.access.models import Team
 from kith.agents.builtin import register_builtin_agent
 from kith.agents.builtin.understanding import use_mood_reader
 from kith.agents.collaboration import CollaborationHub
+from kith.agents.models import AgentRow
 from kith.agents.wiring import agents_consumer, resolve_agent
 from kith.api.deps import use_request_limiter
 from kith.audit import chain as audit_chain
@@ -30,6 +32,7 @@ from kith.core.clock import utcnow
 from kith.core.settings import Settings, get_settings
 from kith.crm.inbound_types import register_inbound_type
 from kith.crm.masking import set_phone_regions
+from kith.crm.models import FieldDefinition, SlaPolicy
 from kith.crm.persons import use_person_links
 from kith.crm.rules import ErasureCheck, use_erasure_check
 from kith.db.engine import engine_from_settings, make_session_factory
@@ -44,6 +47,7 @@ from kith.fieldservice.inbound import INBOUND_TYPE, UnitOffLine
 from kith.flows.consumer import flows_consumer
 from kith.gateway.consent import use_default_consent
 from kith.gateway.gateway import Gateway
+from kith.gateway.models import RiskRule
 from kith.gateway.principals import register_principal_resolver
 from kith.gateway.registry import ToolServices
 from kith.identity.consumer import identity_consumer
@@ -74,8 +78,10 @@ def wire() -> None:
     # through these; the audit chain links entries at flush.
     install_hooks(UowHooks(event_writers=(write_outbox, project), audit_writer=write_entry))
     audit_chain.install()
-    # Resolved principals are cached per request credential until access changes.
+    # Resolved principals are cached per request credential until access changes, and
+    # the configuration the hot paths read on every call per tenant until it changes.
     access_cache.install()
+    access_cache.watch(RiskRule, SlaPolicy, FieldDefinition, Team, AgentRow)
     # The gateway's tool catalogue (each module registers its tools with @tool) and
     # its default consent hook, the consent ledger.
     import kith.agents.tools

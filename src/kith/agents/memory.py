@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import BindParameter, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from kith.agents.models import AgentMemory, AgentMemoryShare
@@ -190,7 +190,6 @@ class MemoryStore:
         self.namespace = namespace
         self.retriever = retriever
         self.now = now
-        self._readable: list[str] | None = None
 
     def remember(
         self,
@@ -218,15 +217,16 @@ class MemoryStore:
 
     def items(self, subject: Subject, kinds: Sequence[MemoryKind] = ()) -> list[MemoryItem]:
         """Every readable memory about the subject, newest first."""
-        stmt = select(AgentMemory).where(
-            AgentMemory.tenant_id == self.tenant_id,
-            AgentMemory.subject_type == subject.type,
-            AgentMemory.subject_id == subject.id,
-            AgentMemory.agent_id.in_(self._readable_agents()),
-        )
+        params: dict[str, Any] = {
+            "tenant_id": self.tenant_id,
+            "agent_id": self.agent_id,
+            "subject_type": subject.type,
+            "subject_id": subject.id,
+        }
         if kinds:
-            stmt = stmt.where(AgentMemory.kind.in_(kinds))
-        rows = self.session.scalars(stmt.order_by(AgentMemory.created_at.desc(), AgentMemory.id))
+            rows = self.session.scalars(_MEMORIES_OF_KINDS, {**params, "kinds": list(kinds)})
+        else:
+            rows = self.session.scalars(_MEMORIES, params)
         return [_item(row) for row in rows]
 
     def recall(
@@ -249,14 +249,29 @@ class MemoryStore:
             )
             self.session.flush()
 
-    def _readable_agents(self) -> list[str]:
-        if self._readable is None:
-            shared = select(AgentMemoryShare.owner_agent_id).where(
-                AgentMemoryShare.tenant_id == self.tenant_id,
-                AgentMemoryShare.grantee_agent_id == self.agent_id,
-            )
-            self._readable = [self.agent_id, *self.session.scalars(shared)]
-        return self._readable
+
+def _memories_statement() -> Any:
+    """Every memory about a subject that an agent may read — its own and those shared
+    with it (a sub-select, not a statement of its own) — newest first; built once."""
+    agent_id: BindParameter[str] = bindparam("agent_id")
+    shared = select(AgentMemoryShare.owner_agent_id).where(
+        AgentMemoryShare.tenant_id == bindparam("tenant_id"),
+        AgentMemoryShare.grantee_agent_id == agent_id,
+    )
+    return select(AgentMemory).where(
+        AgentMemory.tenant_id == bindparam("tenant_id"),
+        AgentMemory.subject_type == bindparam("subject_type"),
+        AgentMemory.subject_id == bindparam("subject_id"),
+        or_(AgentMemory.agent_id == agent_id, AgentMemory.agent_id.in_(shared)),
+    )
+
+
+_MEMORIES_ANY_KIND = _memories_statement()
+_ORDER = (AgentMemory.created_at.desc(), AgentMemory.id)
+_MEMORIES = _MEMORIES_ANY_KIND.order_by(*_ORDER)
+_MEMORIES_OF_KINDS = _MEMORIES_ANY_KIND.where(
+    AgentMemory.kind.in_(bindparam("kinds", expanding=True))
+).order_by(*_ORDER)
 
 
 def _item(row: AgentMemory) -> MemoryItem:

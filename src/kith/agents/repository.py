@@ -16,6 +16,7 @@ from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from kith.access import policy
+from kith.access.cache import TENANT_CACHE, snapshot
 from kith.access.models import Team, TeamMember, User
 from kith.access.principal import Principal
 from kith.agents.models import AgentAction, AgentRow
@@ -147,8 +148,14 @@ def manager_of(session: Session, tenant_id: str, user_id: str) -> User | None:
 
 
 def team_matching(session: Session, tenant_id: str, keywords: Sequence[str]) -> Team | None:
-    teams = session.scalars(select(Team).where(Team.tenant_id == tenant_id).order_by(Team.name))
-    for team in teams:
+    """The first team by name whose name holds one of ``keywords`` (a transient copy: the
+    tenant's teams are cached until its access changes)."""
+
+    def load() -> tuple[Team, ...]:
+        stmt = select(Team).where(Team.tenant_id == tenant_id).order_by(Team.name)
+        return tuple(snapshot(team) for team in session.scalars(stmt))
+
+    for team in TENANT_CACHE.get(session, tenant_id, "teams", load):
         if any(k in team.name.lower() for k in keywords):
             return team
     return None

@@ -9,11 +9,13 @@ to an agent's role or budget survive restarts.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from kith.access.cache import TENANT_CACHE, snapshot
 from kith.access.models import FieldRule, Role, RolePermission
 from kith.access.principal import FieldAccess, Principal, Scope
 from kith.access.repository import AccessRepository
@@ -118,7 +120,8 @@ class Roster:
     """Per-tenant view of the registered agents.
 
     Status and budget are read once per transaction (the consumer applies a
-    batch of events in one), so pausing takes effect with the next batch, in
+    batch of events in one) from the per-tenant cache, which a change to an agent's row
+    invalidates (``kith.access.cache``), so pausing takes effect with the next batch, in
     every process; principals are cached for ``principal_ttl`` seconds because
     rebuilding them costs two queries per agent.
     """
@@ -135,7 +138,12 @@ class Roster:
         return per_transaction[tenant_id]
 
     def _load(self, session: Session, tenant_id: str) -> dict[str, Member]:
-        rows = agent_rows(session, tenant_id)
+        rows: Sequence[AgentRow] = TENANT_CACHE.get(
+            session,
+            tenant_id,
+            "agent_rows",
+            lambda: tuple(snapshot(row) for row in agent_rows(session, tenant_id)),
+        )
         if self.registry.names() - {row.name for row in rows}:
             # The tenant's first event, or an agent installed since.
             rows = ensure_agents(session, tenant_id, self.registry)

@@ -28,7 +28,7 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -516,16 +516,18 @@ def _budget(ctx: StepContext, member: Member) -> dict[str, int]:
 
 def actions_in_last_hour(session: Session, ctx: StepContext) -> int:
     since = ctx.now - timedelta(hours=1)
-    count = session.scalar(
-        select(func.count()).where(
-            AgentAction.tenant_id == ctx.principal.tenant_id,
-            AgentAction.agent_id == ctx.agent_id,
-            AgentAction.at >= since,
-            AgentAction.phase == "acted",
-            AgentAction.status.in_(SPENDING),
-        )
-    )
-    return count or 0
+    params = {"tenant_id": ctx.principal.tenant_id, "agent_id": ctx.agent_id, "since": since}
+    return session.scalar(_ACTIONS_IN_WINDOW, params) or 0
+
+
+# Built once (bound parameters): the budget is counted for every agent of every batch.
+_ACTIONS_IN_WINDOW = select(func.count()).where(
+    AgentAction.tenant_id == bindparam("tenant_id"),
+    AgentAction.agent_id == bindparam("agent_id"),
+    AgentAction.at >= bindparam("since"),
+    AgentAction.phase == "acted",
+    AgentAction.status.in_(SPENDING),
+)
 
 
 def _row(ctx: StepContext, phase: str, **values: Any) -> AgentAction:

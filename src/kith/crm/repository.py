@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Iterator, Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     ColumnElement,
     Select,
     Table,
     and_,
+    bindparam,
     delete,
     func,
     insert,
@@ -22,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from kith.access import policy
+from kith.access.cache import TENANT_CACHE, snapshot
 from kith.access.models import User
 from kith.access.principal import Action, Principal
 from kith.core.errors import FieldError, PermissionDenied
@@ -30,6 +32,7 @@ from kith.crm.models import (
     Pipeline,
     PipelineStage,
     RecordSequence,
+    SlaPolicy,
 )
 from kith.crm.query import Filter, ListQuery
 from kith.crm.specs import SPECS, ObjectSpec
@@ -214,11 +217,13 @@ class RecordRepository:
 
     # --- search index ----------------------------------------------------------
 
-    def index_for_search(self, spec: ObjectSpec, record: RecordMixin) -> None:
+    def index_for_search(self, spec: ObjectSpec, record: RecordMixin, *, new: bool = False) -> None:
+        """Write the record's search document; ``new``: the record was just created with
+        an id generated here, so it has no document to look up."""
         if not spec.search_fields:
             return
         terms = index_terms(_search_values(spec, record))
-        doc = self.session.get(SearchDocument, (spec.name, record.id))
+        doc = None if new else self.session.get(SearchDocument, (spec.name, record.id))
         if doc is None:
             self.session.add(
                 SearchDocument(
@@ -254,11 +259,36 @@ class RecordRepository:
         return self.session.scalars(stmt.order_by(fd.object_type, fd.name)).all()
 
     def custom_fields(self, object_type: str) -> dict[str, FieldDefinition]:
-        stmt = select(FieldDefinition).where(
-            FieldDefinition.tenant_id == self.principal.tenant_id,
-            FieldDefinition.object_type == object_type,
-        )
-        return {d.name: d for d in self.session.scalars(stmt)}
+        """The object type's custom field definitions by name (transient copies, cached per
+        tenant until its configuration changes: every create reads them)."""
+        tenant_id = self.principal.tenant_id
+
+        def load() -> dict[str, FieldDefinition]:
+            stmt = select(FieldDefinition).where(
+                FieldDefinition.tenant_id == tenant_id,
+                FieldDefinition.object_type == object_type,
+            )
+            return {d.name: snapshot(d) for d in self.session.scalars(stmt)}
+
+        cached = TENANT_CACHE.get(self.session, tenant_id, f"custom_fields:{object_type}", load)
+        return dict(cached)
+
+    def sla_policies(self) -> dict[str, tuple[int, int]]:
+        """(first response, resolution) minutes by ticket priority, as the tenant set them
+        (cached per tenant until its configuration changes)."""
+        tenant_id = self.principal.tenant_id
+
+        def load() -> dict[str, tuple[int, int]]:
+            p = SlaPolicy
+            stmt = select(p.priority, p.first_response_minutes, p.resolution_minutes).where(
+                p.tenant_id == tenant_id
+            )
+            found: dict[str, tuple[int, int]] = {}
+            for priority, first, resolution in self.session.execute(stmt):
+                found.setdefault(priority, (first, resolution))
+            return found
+
+        return TENANT_CACHE.get(self.session, tenant_id, "sla_policies", load)
 
     def default_pipeline(self) -> Pipeline | None:
         stmt = (
@@ -289,12 +319,8 @@ class RecordRepository:
         """
         tenant_id = self.principal.tenant_id
         for _ in range(2):
-            value = self.session.scalar(
-                update(RecordSequence)
-                .where(RecordSequence.tenant_id == tenant_id, RecordSequence.name == name)
-                .values(value=RecordSequence.value + 1)
-                .returning(RecordSequence.value)
-            )
+            params = {"sequence_tenant": tenant_id, "sequence_name": name}
+            value = self.session.scalar(_NEXT_VALUE, params)
             if value is not None:
                 return int(value)
             try:
@@ -508,3 +534,16 @@ def _row_search_values(spec: ObjectSpec, row: Mapping[str, Any]) -> list[str | N
     if isinstance(channels, list):
         values.extend(str(c.get("value")) for c in channels if isinstance(c, dict))
     return values
+
+
+_SEQUENCES = cast(Table, RecordSequence.__table__)
+# Built once (bound parameters): every ticket number takes one.
+_NEXT_VALUE = (
+    update(_SEQUENCES)
+    .where(
+        _SEQUENCES.c.tenant_id == bindparam("sequence_tenant"),
+        _SEQUENCES.c.name == bindparam("sequence_name"),
+    )
+    .values(value=_SEQUENCES.c.value + 1)
+    .returning(_SEQUENCES.c.value)
+)

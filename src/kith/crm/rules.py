@@ -13,7 +13,6 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kith.access.principal import Principal
@@ -138,13 +137,8 @@ RESOLVED = frozenset({"resolved", "closed"})
 
 
 def _sla_minutes(repo: RecordRepository, priority: str) -> tuple[int, int]:
-    stmt = select(m.SlaPolicy).where(
-        m.SlaPolicy.tenant_id == repo.principal.tenant_id, m.SlaPolicy.priority == priority
-    )
-    policy = repo.session.scalars(stmt.limit(1)).first()
-    if policy is None:
-        return DEFAULT_SLA_MINUTES[priority]
-    return policy.first_response_minutes, policy.resolution_minutes
+    policy = repo.sla_policies().get(priority)
+    return DEFAULT_SLA_MINUTES[priority] if policy is None else policy
 
 
 def _next_ticket_number(repo: RecordRepository) -> str:

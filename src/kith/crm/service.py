@@ -201,7 +201,8 @@ class RecordService:
             updated_at=now,
             **_defaults(payload, values),
         )
-        if record.id is None:
+        generated_id = record.id is None
+        if generated_id:
             from kith.core.ids import new_id
 
             record.id = new_id()
@@ -209,7 +210,7 @@ class RecordService:
         extra = self._apply_rule(spec, ctx, record, set(values))
         self.uow.session.add(record)
         self.uow.session.flush()
-        self.repo.index_for_search(spec, record)
+        self.repo.index_for_search(spec, record, new=generated_id)
         self.uow.emit(self._change_event(spec, record, _created_event(spec, record), {}, now))
         for event in extra:
             self.uow.emit(event)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, union_all, update
+from sqlalchemy import BindParameter, bindparam, delete, func, insert, select, union_all, update
 from sqlalchemy.orm import Session
 
 from kith.core.ids import new_id
@@ -78,25 +78,8 @@ class EventRepository:
         found: set[str] = set()
         for part in _chunks(event_ids):
             # One round trip: this runs for every batch the bus delivers.
-            found.update(
-                self.session.scalars(
-                    union_all(
-                        select(ConsumedEvent.event_id).where(
-                            ConsumedEvent.consumer == consumer, ConsumedEvent.event_id.in_(part)
-                        ),
-                        select(DeadLetter.event_id).where(
-                            DeadLetter.consumer == consumer,
-                            DeadLetter.event_id.in_(part),
-                            DeadLetter.requeued_at.is_(None),
-                        ),
-                        select(EventDelivery.event_id).where(
-                            EventDelivery.consumer == consumer,
-                            EventDelivery.event_id.in_(part),
-                            EventDelivery.next_attempt_at.is_not(None),
-                        ),
-                    )
-                )
-            )
+            params = {"consumer": consumer, "event_ids": list(part)}
+            found.update(self.session.scalars(_SETTLED, params))
         return found
 
     def consumed(self, consumer: str, event_ids: Sequence[str]) -> set[str]:
@@ -295,3 +278,28 @@ class EventRepository:
 
 def _chunks(items: Sequence[Any]) -> list[Sequence[Any]]:
     return [items[i : i + CHUNK] for i in range(0, len(items), CHUNK)]
+
+
+def _settled_statement() -> Any:
+    """``settled``'s query, built once: the consumer and the ids are bound parameters
+    (the ids expanded at execution), so no batch rebuilds or re-keys the statement."""
+    consumer: BindParameter[str] = bindparam("consumer")
+    ids: BindParameter[list[str]] = bindparam("event_ids", expanding=True)
+    return union_all(
+        select(ConsumedEvent.event_id).where(
+            ConsumedEvent.consumer == consumer, ConsumedEvent.event_id.in_(ids)
+        ),
+        select(DeadLetter.event_id).where(
+            DeadLetter.consumer == consumer,
+            DeadLetter.event_id.in_(ids),
+            DeadLetter.requeued_at.is_(None),
+        ),
+        select(EventDelivery.event_id).where(
+            EventDelivery.consumer == consumer,
+            EventDelivery.event_id.in_(ids),
+            EventDelivery.next_attempt_at.is_not(None),
+        ),
+    )
+
+
+_SETTLED = _settled_statement()

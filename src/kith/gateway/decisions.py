@@ -9,13 +9,26 @@ it does not exist (404).
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import asdict
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Table,
+    bindparam,
+    insert,
+    inspect,
+    null,
+    select,
+    update,
+)
+from sqlalchemy.orm import Session, class_mapper
+from sqlalchemy.orm.util import identity_key
 
 from kith.access.principal import Principal
 from kith.core.clock import utcnow
@@ -73,22 +86,60 @@ def with_customer(uow: UnitOfWork, tenant_id: str, subject: Subject) -> Subject:
     """Fill in the account and contact the subject record belongs to (a contact's
     account included), so the decision is listed under its customer."""
     account_id, contact_id = subject.account_id, subject.contact_id
-    record = _record(uow, tenant_id, subject.subject_type, subject.subject_id)
-    if record is not None:
-        record_account, record_contact = customer_refs(record)
-        account_id, contact_id = account_id or record_account, contact_id or record_contact
+    refs = _refs(uow.session, tenant_id, subject.subject_type, subject.subject_id)
+    if refs is not None:
+        account_id, contact_id = account_id or refs[0], contact_id or refs[1]
     if account_id is None and contact_id is not None:
-        contact = _record(uow, tenant_id, "contact", contact_id)
-        account_id = getattr(contact, "account_id", None)
+        if subject.subject_type == "contact" and subject.subject_id == contact_id:
+            contact = refs  # the record just read
+        else:
+            contact = _refs(uow.session, tenant_id, "contact", contact_id)
+        account_id = contact[0] if contact is not None else None
     return Subject(subject.subject_type, subject.subject_id, account_id, contact_id)
 
 
-def _record(uow: UnitOfWork, tenant_id: str, object_type: str | None, record_id: str | None) -> Any:
+def _refs(
+    session: Session, tenant_id: str, object_type: str | None, record_id: str | None
+) -> tuple[str | None, str | None] | None:
+    """``customer_refs`` of a record of the tenant (None if there is none): from the
+    session when it holds the record, else a query of those columns only (the gateway
+    asks on every call; loading the whole record would decrypt its sensitive fields)."""
     spec = SPECS.get(object_type or "")
     if spec is None or record_id is None:
         return None
-    record = uow.session.get(spec.model, record_id)
-    return record if record is not None and record.tenant_id == tenant_id else None
+    held = session.identity_map.get(identity_key(spec.model, record_id))
+    if held is not None:
+        return customer_refs(held) if held.tenant_id == tenant_id else None
+    row = session.execute(_refs_statement(spec.model), {"record_id": record_id}).first()
+    if row is None or row[0] != tenant_id:
+        return None
+    return row[1], row[2]
+
+
+_REFS_STATEMENTS: dict[type, Select[Any]] = {}
+
+
+def _refs_statement(model: type) -> Select[Any]:
+    """(tenant, account, contact) of one record, built once per record type; the same
+    reading as ``customer_refs``."""
+    stmt = _REFS_STATEMENTS.get(model)
+    if stmt is None:
+        table = cast(Table, getattr(model, "__table__"))  # noqa: B009
+        columns = table.c
+        account: ColumnElement[Any]
+        contact: ColumnElement[Any]
+        if table.name == "accounts":
+            account, contact = columns.id, null()
+        elif table.name == "contacts":
+            account, contact = columns.account_id, columns.id
+        else:
+            account = columns.account_id if "account_id" in columns else null()
+            contact = columns.contact_id if "contact_id" in columns else null()
+        stmt = select(columns.tenant_id, account, contact).where(
+            columns.id == bindparam("record_id")
+        )
+        _REFS_STATEMENTS[model] = stmt
+    return stmt
 
 
 def new_decision(
@@ -132,8 +183,7 @@ def open_decision(uow: UnitOfWork, decision: DecisionRecord) -> None:
     """Write a decision whose outcome is not known yet (status ``running``); the gateway
     opens the transaction with this write and finishes it with ``finish_decision``."""
     decision.status = "running"
-    uow.session.add(decision)
-    uow.session.flush()
+    _write(uow, decision)
 
 
 def finish_decision(
@@ -155,8 +205,8 @@ def finish_decision(
 
 
 def _save(uow: UnitOfWork, decision: DecisionRecord) -> None:
-    """Add the record and its audit entry to the caller's unit of work."""
-    uow.session.add(decision)
+    """Write the record and add its audit entry to the caller's unit of work."""
+    _write(uow, decision)
     uow.audit(
         decision.tenant_id,
         Actor(decision.actor_kind, decision.actor_id, decision.actor_name),  # type: ignore[arg-type]
@@ -168,6 +218,38 @@ def _save(uow: UnitOfWork, decision: DecisionRecord) -> None:
         status=decision.status,
         purpose=decision.purpose,
     )
+
+
+# Decisions the gateway builds are never added to the session: they are written with one
+# Core statement each time (compiled once per set of columns) — the ORM's unit of work
+# cost more than the call's other checks. A decision loaded from the database (a
+# persistent row) is saved through the session as before.
+_WRITTEN = "kith.decisions_written"  # session.info: ids of decisions written with Core
+_DECISIONS = cast(Table, DecisionRecord.__table__)
+_COLUMN_KEYS = tuple(
+    (attr.key, attr.columns[0].key) for attr in class_mapper(DecisionRecord).column_attrs
+)
+_INSERT_DECISION = insert(_DECISIONS)
+_UPDATE_DECISION = update(_DECISIONS).where(_DECISIONS.c.id == bindparam("decision_key"))
+
+
+def _write(uow: UnitOfWork, decision: DecisionRecord) -> None:
+    session = uow.session
+    if not inspect(decision).transient:
+        session.add(decision)
+        return
+    values = decision.__dict__
+    columns = {column: values[attr] for attr, column in _COLUMN_KEYS if attr in values}
+    # id -> the columns as last written in this session (only what changed is updated).
+    written: dict[str, dict[str, Any]] = session.info.setdefault(_WRITTEN, {})
+    before = written.get(decision.id)
+    if before is None:
+        session.execute(_INSERT_DECISION, columns)
+    else:
+        changed = {k: v for k, v in columns.items() if k not in before or before[k] != v}
+        if changed:
+            session.execute(_UPDATE_DECISION, {**changed, "decision_key": decision.id})
+    written[decision.id] = copy.deepcopy(columns)
 
 
 def record_decision(

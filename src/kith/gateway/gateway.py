@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 from pydantic import BaseModel
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
 from kith.access.principal import Principal
@@ -36,7 +36,7 @@ from kith.crm.specs import SPECS
 from kith.db.errors import domain_error
 from kith.db.uow import UnitOfWork
 from kith.events.types import EventType
-from kith.gateway import risk
+from kith.gateway import keys, risk
 from kith.gateway.authz import Refusal, effective_principal, refuse
 from kith.gateway.authz import authorise as authorise_call
 from kith.gateway.calls import (
@@ -211,11 +211,13 @@ class Gateway:
 
     def _run(self, uow: UnitOfWork, call: Call, approved: Approved | None) -> GatewayResult:
         decision = self._new_decision(call, approved)
-        # The decision row is written first so the transaction opens with a write. On
-        # SQLite (pysqlite) a SAVEPOINT that opens the transaction would commit on
-        # release, outside the caller's unit of work; and a transaction that read before
-        # its first write can fail with "database is locked" instead of waiting.
-        open_decision(uow, decision)
+        # The checks before the tool only read. The decision row is written (``running``,
+        # with its subject, consent and risk) just before the first savepoint — the tool's,
+        # or the key claim of an approval request — so that savepoint never opens the
+        # transaction: on SQLite (pysqlite) a SAVEPOINT that opens it would commit on
+        # release, outside the caller's unit of work, and a transaction that read before
+        # its first write can fail with "database is locked" instead of waiting. A call
+        # refused before that point writes its decision once, finished.
         try:
             return self._checked_run(uow, call, approved, decision)
         except Refusal as refusal:
@@ -366,19 +368,21 @@ class Gateway:
             on_behalf_of=call.on_behalf_of,
             services=self.services,
         )
+        open_decision(uow, decision)
         # Events the tool emits must vanish with its rolled-back changes.
         emitted_before = uow.event_mark()
         try:
             with uow.session.begin_nested():
+                # Inside the tool's savepoint: a concurrent claim rolls that back.
                 key = (
-                    self._reserve_key(uow, call, args_json, decision)
+                    self._reserve_key(uow, call, args_json, decision, savepoint=False)
                     if call.idempotency_key
                     else None
                 )
                 output = to_json(checked_output(spec, spec.fn(ctx, args)).model_dump())
                 uow.session.flush()
                 if key is not None:
-                    key.status, key.output = "executed", output
+                    self._settle_key(uow, key, status="executed", output=output)
         except _DuplicateKey:
             uow.discard_events_since(emitted_before)
             return self._duplicate_of_concurrent(uow, decision, call, args_json)
@@ -400,6 +404,7 @@ class Gateway:
         assessment: risk.RiskAssessment,
         decision: DecisionRecord,
     ) -> GatewayResult:
+        open_decision(uow, decision)
         key = self._reserve_key(uow, call, args_json, decision) if call.idempotency_key else None
         now = self.clock()
         request = ApprovalRequest(
@@ -427,7 +432,7 @@ class Gateway:
         uow.session.add(request)
         uow.session.flush()
         if key is not None:
-            key.status, key.approval_id = "pending_approval", request.id
+            self._settle_key(uow, key, status="pending_approval", approval_id=request.id)
         decision.approval_id = request.id
         rule = assessment.rule_name or "tool risk"
         notify_users_with_role(
@@ -522,35 +527,39 @@ class Gateway:
     # --- idempotency -------------------------------------------------------------------
 
     def _first_use(self, uow: UnitOfWork, call: Call) -> IdempotencyKey | None:
-        k = IdempotencyKey
-        stmt = select(k).where(
-            k.tenant_id == call.principal.tenant_id,
-            k.principal_id == call.principal.id,
-            k.key == call.idempotency_key,
-        )
-        return uow.session.scalars(stmt).first()
+        p = call.principal
+        return keys.first_use(uow.session, p.tenant_id, p.id, call.idempotency_key)
 
     def _reserve_key(
-        self, uow: UnitOfWork, call: Call, args_json: dict[str, Any], decision: DecisionRecord
-    ) -> IdempotencyKey:
-        """Claim the key before the tool runs; a concurrent claim fails on the unique key."""
-        key = IdempotencyKey(
-            tenant_id=call.principal.tenant_id,
-            principal_id=call.principal.id,
-            key=call.idempotency_key,
-            tool=call.tool,
-            args_digest=digest(args_json),
-            decision_id=decision.id,
-            status="running",
-            created_at=self.clock(),
-        )
+        self,
+        uow: UnitOfWork,
+        call: Call,
+        args_json: dict[str, Any],
+        decision: DecisionRecord,
+        *,
+        savepoint: bool = True,
+    ) -> str:
+        """Claim the key before the tool runs (its row's id); a concurrent claim fails on
+        the unique key. ``savepoint=False`` when the caller's own savepoint already rolls a
+        failed claim back (the tool's)."""
         try:
-            with uow.session.begin_nested():
-                uow.session.add(key)
-                uow.session.flush()
+            return keys.claim(
+                uow.session,
+                tenant_id=call.principal.tenant_id,
+                principal_id=call.principal.id,
+                key=call.idempotency_key,
+                tool=call.tool,
+                args_digest=digest(args_json),
+                decision_id=decision.id,
+                at=self.clock(),
+                savepoint=savepoint,
+            )
         except IntegrityError as exc:
             raise _DuplicateKey from exc
-        return key
+
+    @staticmethod
+    def _settle_key(uow: UnitOfWork, key_id: str, **values: Any) -> None:
+        keys.settle(uow.session, key_id, **values)
 
 
 def record_execution_of_approval(

@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from sqlalchemy.orm import Session
 
+from kith.access.cache import cached_principal
 from kith.access.models import ApiKey, User
 from kith.access.principal import Principal
 from kith.access.service import principal_for_user, system_principal
@@ -21,6 +22,14 @@ PrincipalResolver = Callable[[Session, str, str], Principal | None]
 
 
 def _user(session: Session, tenant_id: str, user_id: str) -> Principal | None:
+    """The user's principal (cached until the workspace's access changes: switching a user
+    off or changing their roles raises it), or an API key's."""
+    return cached_principal(
+        session, tenant_id, user_id, lambda: _load_user(session, tenant_id, user_id)
+    )
+
+
+def _load_user(session: Session, tenant_id: str, user_id: str) -> Principal | None:
     user = session.get(User, user_id)
     if user is None:
         # An agent may act for a person's API key (``on_behalf_of``, stored as a person):

@@ -27,6 +27,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from kith.access.cache import TENANT_CACHE, snapshot
 from kith.core.clock import as_utc
 from kith.crm import models as crm
 from kith.gateway.conditions import ConditionError, evaluate
@@ -159,6 +160,17 @@ def rules_of(session: Session, tenant_id: str) -> list[RiskRule]:
     return list(session.scalars(stmt))
 
 
+def cached_rules(session: Session, tenant_id: str) -> tuple[RiskRule, ...]:
+    """``rules_of`` as transient copies, cached per tenant until its configuration
+    changes (``kith.access.cache``): the gateway reads them on every call."""
+    return TENANT_CACHE.get(
+        session,
+        tenant_id,
+        "risk_rules",
+        lambda: tuple(snapshot(rule) for rule in rules_of(session, tenant_id)),
+    )
+
+
 def rules_for_preview(session: Session, tenant_id: str) -> list[RiskRule]:
     """The tenant's rules without seeding: a tenant that has none yet is assessed against
     the defaults as they would be seeded (transient rows, never added to the session)."""
@@ -190,7 +202,7 @@ def assess(
     seed: bool = True,
 ) -> RiskAssessment:
     """``seed=False`` (a preview) reads the rules without seeding a tenant's defaults."""
-    rules = rules_of(session, tenant_id) if seed else rules_for_preview(session, tenant_id)
+    rules = cached_rules(session, tenant_id) if seed else rules_for_preview(session, tenant_id)
     matching = [r for r in rules if _matches(r, tool_name, facts)]
     top = max(matching, key=lambda r: LEVEL_RANK.get(r.level, 3), default=None)
     if top is None or LEVEL_RANK[declared] > LEVEL_RANK.get(top.level, 3):

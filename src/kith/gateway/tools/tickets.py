@@ -80,7 +80,13 @@ def create_ticket(ctx: ToolContext, args: CreateTicketIn) -> TicketOut:
     if args.assignee_id:
         require_user(ctx, args.assignee_id, "assignee_id")
     record = ctx.records.create("ticket", TicketIn(**args.model_dump(exclude_unset=True)))
-    ctx.about("ticket", record["id"])
+    # The customer it was opened for, as written: the decision need not read it back.
+    ctx.about(
+        "ticket",
+        record["id"],
+        account_id=record.get("account_id"),
+        contact_id=record.get("contact_id"),
+    )
     return _ticket_out(record)
 
 
