@@ -45,6 +45,7 @@ from kith.agents.reasoning import (
     ToolChoiceRequest,
     ToolSchema,
 )
+from kith.agents.regions import account_regions
 from kith.agents.roster import Member, Roster
 from kith.agents.sdk import (
     ActionOutcome,
@@ -56,7 +57,6 @@ from kith.agents.sdk import (
     StepContext,
 )
 from kith.core.clock import as_utc, utcnow
-from kith.core.errors import KithError
 from kith.crm.service import RecordService
 from kith.db.uow import UnitOfWork
 from kith.events.envelope import Envelope
@@ -321,7 +321,7 @@ class AgentRuntime:
             tools=schemas,
             rules_plan=[f"{a.tool}: {a.summary}" for a in plan],
             private={k: v for k, v in perception.facts.items() if k.startswith("private_")},
-            regions=_regions(ctx, perception.account_id),
+            regions=account_regions(ctx, perception.account_id),
         )
 
     def _validated(
@@ -396,17 +396,6 @@ def _think(agent: Agent, ctx: StepContext) -> tuple[Assessment, list[ProposedAct
         return None
     assessment = agent.understand(perception, ctx)
     return assessment, agent.decide(assessment, ctx)
-
-
-def _regions(ctx: StepContext, account_id: str | None) -> tuple[str, ...]:
-    """The account's country, tried first when phone numbers in the situation are masked."""
-    if not account_id:
-        return ()
-    try:
-        country = ctx.records.get("account", account_id).get("country")
-    except KithError:  # unreadable or gone: the configured regions alone
-        return ()
-    return (str(country).upper(),) if country else ()
 
 
 def _restricted(ctx: StepContext, perception: Perception) -> bool:
