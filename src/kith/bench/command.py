@@ -436,14 +436,17 @@ def mcp(
 @bench_app.command("mqtt")
 def mqtt(
     messages: Annotated[int, typer.Option(min=1, max=1_000_000, help="Messages sent.")] = 20_000,
-    url: Annotated[str, typer.Option(help="Broker, mqtt://host:port.")] = "mqtt://127.0.0.1:1883",
+    url: Annotated[
+        str | None,
+        typer.Option(help="Broker, mqtt://host:port (default: a Mosquitto of its own)."),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the JSON result only.")] = False,
 ) -> None:
     """Telemetry through a real broker (QoS 1) into Kith's events: messages/s, none lost."""
     from kith.bench.mqtt import run
     from kith.clikit import fail
 
-    if not url.startswith("mqtt://"):
+    if url is not None and not url.startswith("mqtt://"):
         fail("--url must look like mqtt://host:port")
     result = run(messages, url)
     if as_json:

@@ -10,6 +10,8 @@ process's GIL."""
 from __future__ import annotations
 
 import json
+import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -27,6 +29,8 @@ from kith.container import Container
 from kith.core.settings import Settings
 from kith.crm.models import Interaction
 from kith.platform.mqtt import MqttIntake, MqttOptions
+
+STALL_S = 5.0
 
 PUBLISHER = """
 import json, sys
@@ -48,20 +52,68 @@ client.loop_stop()
 """
 
 
-def run(messages: int = 20_000, url: str = "mqtt://127.0.0.1:1883") -> dict[str, Any]:
+def run(messages: int = 20_000, url: str | None = None) -> dict[str, Any]:
+    """Against ``url``, or (None) a Mosquitto of its own that keeps every queued message
+    (``max_queued_messages 0``): the machine's broker drops a burst beyond 1,000 queued
+    messages for a client that is behind, which would measure the broker's setting."""
     home = Settings().home / "temp"
     home.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="kith-bench-mqtt-", dir=home) as tmp:
+        broker = None if url else _own_broker(Path(tmp))
         container = workspace(f"sqlite:///{Path(tmp) / 'kith.db'}", Path(tmp))
         try:
-            return _run(container, messages, url)
+            target = url or f"mqtt://127.0.0.1:{broker[1] if broker else 1883}"
+            result = _run(container, messages, target)
+            result["broker"] = "own (max_queued_messages 0)" if broker else target
+            return result
         finally:
             container.engine.dispose()
+            if broker is not None:
+                broker[0].terminate()
+                broker[0].wait(timeout=10)
+
+
+def _own_broker(home: Path) -> tuple[subprocess.Popen[bytes], int]:
+    mosquitto = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    config = home / "mosquitto.conf"
+    config.write_text(
+        f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n"
+        "max_queued_messages 0\n"
+    )
+    process = subprocess.Popen(  # noqa: S603 - the machine's broker, our own config
+        [mosquitto, "-c", str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return process, port
+        except OSError:
+            time.sleep(0.1)
+    process.terminate()
+    raise RuntimeError("the benchmark's Mosquitto did not start")
 
 
 def _stored(container: Container) -> int:
     with container.uow() as uow:
         return int(uow.session.scalar(select(func.count()).select_from(Interaction)) or 0)
+
+
+def _until_stalled(container: Container, messages: int, started: float) -> tuple[int, float]:
+    """Stored count and seconds to the last stored message: stops when all arrived or
+    nothing new arrived for ``STALL_S`` (a broker that dropped messages sends no more)."""
+    stored, last_change = 0, time.perf_counter()
+    elapsed = 0.0
+    while stored < messages and time.perf_counter() - last_change < STALL_S:
+        time.sleep(0.1)
+        now = _stored(container)
+        if now != stored:
+            stored, last_change = now, time.perf_counter()
+            elapsed = last_change - started
+    return stored, elapsed or time.perf_counter() - started
 
 
 def _run(container: Container, messages: int, url: str) -> dict[str, Any]:
@@ -99,14 +151,7 @@ def _run(container: Container, messages: int, url: str) -> dict[str, Any]:
         ]
     )
     try:
-        deadline = time.monotonic() + max(60.0, messages / 50)
-        stored = 0
-        while time.monotonic() < deadline:
-            stored = _stored(container)
-            if stored >= messages:
-                break
-            time.sleep(0.2)
-        elapsed = time.perf_counter() - started
+        stored, elapsed = _until_stalled(container, messages, started)
     finally:
         publisher.wait(timeout=120)
         intake.stop()
@@ -114,13 +159,14 @@ def _run(container: Container, messages: int, url: str) -> dict[str, Any]:
         "benchmark": "mqtt",
         "messages": messages,
         "stored": stored,
-        # not lost: what was not stored by the deadline waits in the broker's session
-        "pending_at_deadline": messages - stored,
+        # what the broker dropped (Mosquitto drops QoS 1 messages beyond its
+        # max_queued_messages for a client that is behind; docs/integrate.md)
+        "not_stored": messages - stored,
         "messages_per_second": round(stored / elapsed, 1),
         "seconds": round(elapsed, 2),
         "batches": intake.counts.batches,
         "refused": intake.counts.rejected,
         "target_messages_per_second": 5_000,
         "machine": machine(container),
-        "note": json.dumps({"broker": url, "qos": 1, "publisher": "separate process"}),
+        "note": json.dumps({"qos": 1, "publisher": "separate process"}),
     }

@@ -8,9 +8,13 @@ left out: the topic gives it). It goes through ``InboundService`` as the API key
 idempotency keys, the same rejection records — and becomes an interaction that reaches
 consumers as ``interaction.received``.
 
-Nothing accepted is lost: the client keeps a persistent session (a fixed client id,
-``clean_session=False``) and subscribes with QoS 1, and a message is acknowledged to
-the broker only after the transaction that stored it (or its rejection) committed. A
+Nothing accepted is lost: the client keeps a persistent MQTT 5 session (a fixed client
+id, clean start off, a week's expiry) and subscribes with QoS 1, and a message is
+acknowledged to the broker only after the transaction that stored it (or its rejection)
+committed. The broker must keep what it queues for the session: Mosquitto drops QoS 1
+messages beyond ``max_queued_messages`` (1,000 by default) for a client that is behind,
+and says so only in its log ("Outgoing messages are being dropped"); set it to 0
+(unlimited) or to more than the largest burst. A
 crash before the acknowledgement makes the broker deliver it again; senders that set
 ``idempotency_key`` get it stored once, others at least once. A message Kith refuses
 is recorded in ``inbound_rejections`` and republished with the reason on the
@@ -41,6 +45,7 @@ from kith.crm.inbound import InboundService, Rejected
 log = logging.getLogger("kith.mqtt")
 
 MAX_PAYLOAD = 262_144  # bytes; a larger message is refused, like a larger HTTP body
+SESSION_EXPIRY_S = 7 * 24 * 3600  # the broker keeps the session's messages this long
 
 
 @dataclass(frozen=True)
@@ -104,10 +109,7 @@ class MqttIntake:
         self._worker: threading.Thread | None = None
         self.connected = threading.Event()
         self.client = mqtt.Client(
-            CallbackAPIVersion.VERSION2,
-            client_id=options.client_id,
-            clean_session=False,
-            protocol=mqtt.MQTTv311,
+            CallbackAPIVersion.VERSION2, client_id=options.client_id, protocol=mqtt.MQTTv5
         )
         self.client.manual_ack_set(True)
         self.client.on_connect = self._on_connect
@@ -117,9 +119,24 @@ class MqttIntake:
     # --- lifecycle -------------------------------------------------------------------
 
     def start(self) -> None:
+        from paho.mqtt.packettypes import PacketTypes
+        from paho.mqtt.properties import Properties
+
         url = urlparse(self.options.url)
+        # A session that outlives a disconnect (clean start off, expiry a week), and a
+        # receive window as large as the queue: the broker may have that many messages
+        # unacknowledged with us while a batch commits (its default window is 20).
+        properties = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
+        properties.SessionExpiryInterval = SESSION_EXPIRY_S
+        properties.ReceiveMaximum = min(self.options.queue_size, 65_535)
         self.client.reconnect_delay_set(min_delay=1, max_delay=30)
-        self.client.connect_async(url.hostname or "127.0.0.1", url.port or 1883, keepalive=30)
+        self.client.connect_async(
+            url.hostname or "127.0.0.1",
+            url.port or 1883,
+            keepalive=30,
+            clean_start=False,
+            properties=properties,
+        )
         self.client.loop_start()
         self._stop.clear()
         self._worker = threading.Thread(target=self._work, name="kith-mqtt", daemon=True)
