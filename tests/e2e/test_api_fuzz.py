@@ -10,6 +10,7 @@ requests it sent); ``make test`` runs it with the rest of tests/e2e.
 
 from __future__ import annotations
 
+import json
 import os
 from collections import Counter
 from collections.abc import Callable
@@ -24,6 +25,14 @@ from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from kith.container import Container
 from tests.conftest import Workspace, sign_in
+
+
+@schemathesis.serializer("application/x-ndjson")
+def _ndjson(ctx: Any, value: Any) -> bytes:
+    """POST /events/batch takes NDJSON text: a generated string goes as it is, anything
+    else as one JSON line."""
+    return value.encode() if isinstance(value, str) else json.dumps(value).encode()
+
 
 pytestmark = pytest.mark.fuzz
 

@@ -268,12 +268,17 @@ class McpHttp:
 
     def __init__(self, door: KithMcp) -> None:
         self.door = door
-        self.manager = StreamableHTTPSessionManager(
-            app=door.server, stateless=True, json_response=True
+        self.manager = self._new_manager()
+
+    def _new_manager(self) -> StreamableHTTPSessionManager:
+        return StreamableHTTPSessionManager(
+            app=self.door.server, stateless=True, json_response=True
         )
 
     @asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
+        # A session manager runs once; an app can be started again (tests, reloads).
+        self.manager = self._new_manager()
         async with self.manager.run():
             yield
 

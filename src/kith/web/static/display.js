@@ -47,7 +47,9 @@ function renderJson(objectName, value) {
     );
   }
   if (value && typeof value === "object" && !Array.isArray(value)) {
-    const entries = Object.entries(value);
+    // An id of something that is not a record a person can open (a mailbox, a thread)
+    // is Kith's bookkeeping, not something to read: left out.
+    const entries = Object.entries(value).filter(([key, item]) => !internalId(key, item));
     if (!entries.length) return empty();
     return h(
       "dl",
@@ -58,9 +60,17 @@ function renderJson(objectName, value) {
   return h("span", {}, JSON.stringify(value));
 }
 
+function isId(key, value) {
+  return key.endsWith("_id") && typeof value === "string" && /^[0-9a-f]{32}$/.test(value);
+}
+
+function internalId(key, value) {
+  return isId(key, value) && !objects[key.slice(0, -3)];
+}
+
 function jsonCell(objectName, key, value) {
   if (isEmpty(value)) return empty();
-  if (key.endsWith("_id") && typeof value === "string" && /^[0-9a-f]{32}$/.test(value)) {
+  if (isId(key, value)) {
     const target = key.slice(0, -3);
     return objects[target] ? refLink(target, value) : shortId(value);
   }
