@@ -182,17 +182,28 @@ class MqttIntake:
             batch = self._take()
             if not batch:
                 continue
-            try:
-                dead = self._store(batch)
-            except Exception:  # nothing acknowledged: the broker delivers the batch again
-                log.exception("mqtt: a batch could not be stored; it will be redelivered")
-                time.sleep(1)
-                continue
+            dead = self._store_until_done(batch)
+            if dead is None:
+                return  # stopping: the batch stays unacknowledged, the broker keeps it
             for topic_payload in dead:
                 self.client.publish(self.options.dead_letter, topic_payload, qos=1)
             for message in batch:
                 self.client.ack(message.mid, message.qos)
             self.counts.batches += 1
+
+    def _store_until_done(self, batch: list[Any]) -> list[bytes] | None:
+        """Store the batch, trying again (1 s, 2 s, … 30 s apart) while the database
+        refuses: an unacknowledged message is redelivered only when the session
+        reconnects, so the writer must not drop it. None when stopped first."""
+        wait = 1.0
+        while not self._stop.is_set():
+            try:
+                return self._store(batch)
+            except Exception:
+                log.exception("mqtt: a batch could not be stored; trying again in %.0f s", wait)
+                self._stop.wait(wait)
+                wait = min(wait * 2, 30.0)
+        return None
 
     def _take(self) -> list[Any]:
         try:
