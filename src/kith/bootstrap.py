@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 
 from kith.access import cache as access_cache
 from kith.access.models import Team
+from kith.access.service import use_tenant_seeder
 from kith.agents.builtin import register_builtin_agent
 from kith.agents.builtin.understanding import use_mood_reader
 from kith.agents.collaboration import CollaborationHub
@@ -50,6 +51,7 @@ from kith.gateway.gateway import Gateway
 from kith.gateway.models import RiskRule
 from kith.gateway.principals import register_principal_resolver
 from kith.gateway.registry import ToolServices
+from kith.gateway.risk import seed_risk_rules
 from kith.identity.consumer import identity_consumer
 from kith.identity.persons import GraphPersonLinks
 from kith.intelligence.monitoring.performance import performance_consumer
@@ -97,6 +99,8 @@ def wire() -> None:
     import kith.realtime.tools
 
     use_default_consent(ConsentLedger)
+    # A new workspace gets the gateway's default risk rules with it.
+    use_tenant_seeder(seed_risk_rules)
     # The agents read a message's mood with the trained sentiment model (loaded on first use).
     use_mood_reader(sentiment.VERSION, sentiment.analyse)
     # Inbound event types other contexts add to POST /events, and the agents that act on

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import cache
@@ -80,6 +81,17 @@ def check_password_strength(password: str) -> None:
 # --- tenants and roles -------------------------------------------------------
 
 
+# Defaults other contexts give a new workspace (the gateway's risk rules), installed by
+# kith.bootstrap: seeded with the workspace, a first request never has to write them
+# (on SQLite a request that upgrades to a writer can fail when others commit first).
+TENANT_SEEDERS: list[Callable[[Session, str], None]] = []
+
+
+def use_tenant_seeder(seeder: Callable[[Session, str], None]) -> None:
+    if seeder not in TENANT_SEEDERS:
+        TENANT_SEEDERS.append(seeder)
+
+
 def ensure_tenant(session: Session, slug: str, name: str) -> Tenant:
     repo = AccessRepository(session)
     tenant = repo.tenant_by_slug(slug)
@@ -88,6 +100,8 @@ def ensure_tenant(session: Session, slug: str, name: str) -> Tenant:
         session.add(tenant)
         session.flush()
     seed_roles(session, tenant.id)
+    for seed in TENANT_SEEDERS:
+        seed(session, tenant.id)
     return tenant
 
 
