@@ -48,12 +48,14 @@ CSRF_HEADER = "x-kith-client"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
+def bearer_from(request: Request) -> str | None:
+    """The ``Authorization: Bearer`` credential, if any (doors that take no cookie)."""
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    return value.strip() or None if scheme.lower() == "bearer" else None
+
+
 def credential_from(request: Request) -> str | None:
-    header = request.headers.get("authorization", "")
-    scheme, _, value = header.partition(" ")
-    if scheme.lower() == "bearer" and value:
-        return value.strip()
-    return request.cookies.get(SESSION_COOKIE)
+    return bearer_from(request) or request.cookies.get(SESSION_COOKIE)
 
 
 def _cookie_request_is_forgeable(request: Request) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import platform
 import secrets
+import socket
 import sqlite3
 import uuid
 from collections.abc import Iterator
@@ -154,3 +155,10 @@ def p50_p99(samples: list[float]) -> dict[str, float]:
     if not samples:
         return {}
     return {"p50": round(percentile(samples, 0.5), 1), "p99": round(percentile(samples, 0.99), 1)}
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 free right now (a benchmark's own server or broker)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])

@@ -9,7 +9,6 @@ uvicorn server in this process on a free port, in a throw-away SQLite workspace 
 
 from __future__ import annotations
 
-import socket
 import tempfile
 import threading
 import time
@@ -21,7 +20,7 @@ import httpx
 
 from kith.access.repository import AccessRepository
 from kith.access.service import authenticate, create_api_key
-from kith.bench.harness import ADMIN_EMAIL, machine, workspace
+from kith.bench.harness import ADMIN_EMAIL, free_port, machine, workspace
 from kith.container import Container
 from kith.core.settings import Settings
 from kith.core.stats import percentile
@@ -75,7 +74,7 @@ def _run(container: Container, calls: int) -> dict[str, Any]:
     args = {"subject": "follow up", "contact_id": created.output["record"]["id"]}
     direct = _direct(container, key, args, calls)
 
-    port = _free_port()
+    port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(create_app(container), host="127.0.0.1", port=port, log_level="warning")
     )
@@ -153,10 +152,3 @@ async def _mcp(url: str, key: str, args: dict[str, Any], calls: int) -> list[flo
             if n >= WARMUP:
                 out.append((time.perf_counter() - started) * 1000)
     return out
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port

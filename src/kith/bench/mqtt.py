@@ -24,7 +24,7 @@ from sqlalchemy import func, select
 
 from kith.access.repository import AccessRepository
 from kith.access.service import create_api_key
-from kith.bench.harness import ADMIN_EMAIL, machine, workspace
+from kith.bench.harness import ADMIN_EMAIL, free_port, machine, workspace
 from kith.container import Container
 from kith.core.settings import Settings
 from kith.crm.models import Interaction
@@ -75,9 +75,7 @@ def run(messages: int = 20_000, url: str | None = None) -> dict[str, Any]:
 
 def _own_broker(home: Path) -> tuple[subprocess.Popen[bytes], int]:
     mosquitto = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = int(sock.getsockname()[1])
+    port = free_port()
     config = home / "mosquitto.conf"
     config.write_text(
         f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n"

@@ -19,7 +19,6 @@ from __future__ import annotations
 import os
 import resource
 import secrets
-import socket
 import subprocess
 import sys
 import tempfile
@@ -80,14 +79,10 @@ def _timed(argv: list[str], env: dict[str, str], cwd: Path) -> float:
     return elapsed
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _serve(env: dict[str, str], cwd: Path) -> float:
-    port = _free_port()
+    from kith.bench.harness import free_port
+
+    port = free_port()
     argv = [sys.executable, "-m", "kith", "serve", "--port", str(port)]
     started = time.perf_counter()
     proc = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments

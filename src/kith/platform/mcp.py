@@ -43,6 +43,7 @@ from kith import __version__
 from kith.access import policy
 from kith.access.principal import Principal
 from kith.access.service import authenticate
+from kith.api.deps import bearer_from
 from kith.container import Container
 from kith.core.errors import KithError, NotFound, PermissionDenied, Unauthenticated
 from kith.crm.service import RecordService
@@ -171,11 +172,7 @@ class KithMcp:
         if self._credential is not None:
             return self._credential()
         request = self.server.request_context.request
-        if request is None:
-            return None
-        header = request.headers.get("authorization", "")
-        scheme, _, value = header.partition(" ")
-        return value.strip() if scheme.lower() == "bearer" and value.strip() else None
+        return bearer_from(request) if request is not None else None
 
     @staticmethod
     def _principal(uow: UnitOfWork, credential: str | None, scope: str) -> Principal:
@@ -286,11 +283,8 @@ class McpHttp:
         """A request without a credential Kith accepts gets 401 at the door, before any
         MCP message is read (each call authenticates again: a key revoked between two
         requests stops at the next)."""
-        request = Request(scope)
-        header = request.headers.get("authorization", "")
-        scheme, _, credential = header.partition(" ")
         problem = await anyio.to_thread.run_sync(
-            self._credential_problem, credential.strip() if scheme.lower() == "bearer" else ""
+            self._credential_problem, bearer_from(Request(scope)) or ""
         )
         if problem is not None:
             response = JSONResponse(
